@@ -1,0 +1,100 @@
+# WARP gateway — top-level build.
+#
+# make            build build/libwarp.a (the core), build/warpctl and build/warpd
+# make run        build and run warpd in the foreground on 127.0.0.1:8080
+# make test       unit, CLI and real-kernel tests (ends with "N passed, N failed")
+# make deps       install the Debian packages the build and tests need
+
+TOP		:= $(abspath .)
+BUILD		:= $(TOP)/build
+CC		?= cc
+
+WARNFLAGS	= -Wall -Werror -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+		  -Wsign-compare
+CFLAGS		?= -O2 -g
+CFLAGS		+= $(WARNFLAGS) -D_GNU_SOURCE -I$(TOP)/src/includes \
+		  -I$(BUILD)/gen -I/usr/include/libnl3
+LIBS		= -lsqlite3 -lnl-3 -lnl-route-3 -lmnl -lnftnl -lqrencode \
+		  -lsodium -lpng
+
+CORE_SRC	= $(wildcard src/core/*.c) $(wildcard src/kernel/*.c)
+CORE_OBJ	= $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRC)) \
+		  $(BUILD)/obj/gen/warp_migrations_data.o
+HEADERS		= $(wildcard src/includes/*.h)
+MIGRATIONS	= $(sort $(wildcard migrations/*.sql))
+
+WARP_DB_DEV	?= $(TOP)/run/warp.db
+
+UNIT_SRC	= $(wildcard tests/unit/test_*.c)
+UNIT_BIN	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+
+all: $(BUILD)/libwarp.a $(BUILD)/warpctl $(BUILD)/warpd
+
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwarp.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libwarp.a $(LIBS)
+
+tests-build: all $(UNIT_BIN)
+
+$(BUILD)/gen/warp_migrations_data.c: $(MIGRATIONS) migrations/embed.sh
+	@mkdir -p $(dir $@)
+	sh migrations/embed.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libwarp.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $(CORE_OBJ)
+
+$(BUILD)/warpctl: $(wildcard cli/*.c) $(wildcard cli/*.h) $(BUILD)/libwarp.a $(HEADERS)
+	$(CC) $(CFLAGS) -Icli -o $@ $(wildcard cli/*.c) $(BUILD)/libwarp.a $(LIBS)
+
+# kodev names the program after its directory and compiles every .c under
+# src/: build in a staging directory called warpd whose src/ is only the web
+# handlers, so the core is linked once, from libwarp.a, like warpctl.
+WEB_SRC		= $(wildcard src/web/*.c) $(wildcard assets/*) $(wildcard templates/*)
+$(BUILD)/warpd: $(BUILD)/libwarp.a $(WEB_SRC) $(HEADERS) conf/warpd.conf conf/build.conf.in
+	@mkdir -p $(BUILD)/kodev/warpd/conf $(BUILD)/kodev/warpd/assets
+	ln -sfn $(TOP)/src/web $(BUILD)/kodev/warpd/src
+	rm -rf $(BUILD)/kodev/warpd/assets && mkdir -p $(BUILD)/kodev/warpd/assets
+	cp -p assets/* templates/* $(BUILD)/kodev/warpd/assets/ 2>/dev/null || true
+	cp conf/warpd.conf $(BUILD)/kodev/warpd/conf/warpd.conf
+	sed -e 's|@TOP@|$(TOP)|g' -e 's|@BUILD@|$(BUILD)|g' \
+	    conf/build.conf.in > $(BUILD)/kodev/warpd/conf/build.conf
+	cd $(BUILD)/kodev/warpd && kodev clean >/dev/null 2>&1; \
+	    cd $(BUILD)/kodev/warpd && kodev build
+	cp $(BUILD)/kodev/warpd/warpd $@
+
+run: all
+	@mkdir -p $(dir $(WARP_DB_DEV))
+	WARP_DB=$(WARP_DB_DEV) $(BUILD)/warpd -f
+
+deps:
+	sh ./install-deps.sh
+
+test: tests-build
+	sh tests/run-all
+
+test-unit: tests-build
+	sh tests/run-all unit
+
+test-cli: all
+	sh tests/run-all cli
+
+test-kernel: all
+	sh tests/run-all kernel
+
+bench: all
+	sh bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: tests-build all run deps test test-unit test-cli test-kernel bench clean

@@ -1,0 +1,35 @@
+/*
+ * warpctl: shared declarations between the command files in cli/.
+ * Each command is `int cmd_xxx(struct warpctl *, int argc, char **argv)`
+ * returning the process exit status (0 ok, 1 bad input, 2 system error);
+ * argv[0] is the command name.
+ */
+#ifndef WARPCTL_H
+#define WARPCTL_H
+
+#include "warp.h"
+
+struct warpctl {
+	const char	*db_path;	/* --db, WARP_DB or the default */
+	const char	*netns;		/* --netns, NULL: from server_config */
+	struct warp_db	*db;		/* opened lazily by warpctl_db() */
+	char		 actor[64];	/* "cli:<user>" for the audit log */
+};
+
+struct warpctl_command {
+	const char	*name;
+	int		(*run)(struct warpctl *, int, char **);
+	const char	*usage;
+};
+
+/* Open the database (exits through the error path if it cannot). */
+struct warp_db	*warpctl_db(struct warpctl *, struct warp_err *);
+/* Print an error the way every command does; returns the exit status. */
+int		 warpctl_fail(const struct warp_err *);
+int		 warpctl_usage(const char *, const char *);
+
+/* Command tables contributed by other files (NULL-terminated). */
+extern const struct warpctl_command	warpctl_core_commands[];	/* warpctl.c */
+extern const struct warpctl_command	warpctl_user_commands[];	/* warpctl_user.c */
+extern const struct warpctl_command	warpctl_kernel_commands[];	/* warpctl_kernel.c */
+#endif

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian packages WARP gateway needs to build and run, and with
+# --test also what its test suite needs.  Idempotent; run as root.
+set -eu
+
+RUNTIME="make gcc libc6-dev pkg-config kore libsqlite3-dev libnl-3-dev
+libnl-route-3-dev libmnl-dev libnftnl-dev libqrencode-dev libsodium-dev
+libpng-dev sqlite3 ca-certificates"
+TEST="wireguard-tools zbar-tools iproute2 nftables iputils-ping
+qemu-system-x86 busybox-static kmod cpio procps curl"
+
+want="$RUNTIME"
+[ "${1:-}" = "--test" ] && want="$RUNTIME $TEST"
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# --no-install-recommends: wireguard-tools would otherwise pull in a kernel.
+apt-get install -y -q --no-install-recommends $missing >/dev/null

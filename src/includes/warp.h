@@ -1,0 +1,372 @@
+/*
+ * WARP gateway core library: the one place where networks, endpoints,
+ * validation, allocation, keys, config rendering, versions, QR codes and
+ * database access live.  warpctl (cli/) and warpd (src/web/) both link it.
+ *
+ * Conventions: functions return 0 on success and -1 on failure with a
+ * struct warp_err filled in; WARP_EINPUT errors are the caller's fault (bad
+ * input, nothing written), WARP_ESYSTEM errors are not.  Every mutating
+ * call runs in one transaction: on error nothing is written.
+ */
+#ifndef WARP_H
+#define WARP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#define WARP_DB_DEFAULT		"/var/lib/warp/warp.db"
+#define WARP_APPLICATION_ID	0x57415250	/* "WARP" */
+
+#define WARP_NAME_MAX		32	/* network and endpoint names */
+#define WARP_DESC_MAX		256
+#define WARP_KEY_B64_LEN	44	/* base64 of 32 bytes, as wg prints */
+#define WARP_KEY_LEN		32
+#define WARP_IFNAMSIZ		16	/* including the NUL */
+#define WARP_MAX_RESOURCES	64
+#define WARP_MAX_LANS		32
+#define WARP_DNS_MAX		128
+#define WARP_HOST_MAX		256
+
+/* Errors. */
+enum warp_errkind {
+	WARP_OK = 0,
+	WARP_EINPUT = 1,	/* bad input: exit 1 / HTTP 4xx */
+	WARP_ESYSTEM = 2,	/* system failure: exit 2 / HTTP 500 */
+	WARP_ENOTFOUND = 3,	/* named object does not exist: exit 1 / 404 */
+	WARP_ECONFLICT = 4	/* clashes with existing state: exit 1 / 409 */
+};
+
+struct warp_err {
+	int	kind;
+	char	msg[512];
+};
+
+int	warp_err_set(struct warp_err *, int, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+#define warp_err_input(e, ...)	warp_err_set((e), WARP_EINPUT, __VA_ARGS__)
+#define warp_err_system(e, ...)	warp_err_set((e), WARP_ESYSTEM, __VA_ARGS__)
+void	warp_err_clear(struct warp_err *);
+
+/* IPv4 prefixes and addresses (host byte order). */
+struct warp_cidr {
+	uint32_t	addr;
+	int		len;
+};
+
+#define WARP_CIDR_STRLEN	19	/* "255.255.255.255/32" + NUL */
+#define WARP_IP_STRLEN		16
+
+int	warp_ip_parse(const char *, uint32_t *, struct warp_err *);
+void	warp_ip_format(uint32_t, char *, size_t);
+int	warp_cidr_parse(const char *, struct warp_cidr *, struct warp_err *);
+void	warp_cidr_format(const struct warp_cidr *, char *, size_t);
+int	warp_cidr_overlaps(const struct warp_cidr *, const struct warp_cidr *);
+int	warp_cidr_contains(const struct warp_cidr *, uint32_t);
+uint32_t warp_cidr_mask(int);
+int	warp_prefix_for_users(long, int *, struct warp_err *);
+int	warp_dns_parse(const char *, char *, size_t, struct warp_err *);
+int	warp_host_validate(const char *, struct warp_err *);
+
+/* Validation of names and numbers (DESIGN §2). */
+int	warp_name_validate(const char *, const char *, struct warp_err *);
+int	warp_vlan_parse(const char *, const char *, int *, int *,
+	    struct warp_err *);
+int	warp_vni_parse(const char *, uint32_t *, struct warp_err *);
+int	warp_ifname_validate(const char *, struct warp_err *);
+int	warp_time_parse(const char *, int64_t *, struct warp_err *);
+void	warp_time_format(int64_t, char *, size_t);
+
+/* Keys (libsodium): X25519 keypairs and preshared keys, base64 as wg. */
+int	warp_key_generate(uint8_t priv[WARP_KEY_LEN], uint8_t pub[WARP_KEY_LEN]);
+void	warp_key_psk(uint8_t psk[WARP_KEY_LEN]);
+int	warp_key_public(const uint8_t priv[WARP_KEY_LEN],
+	    uint8_t pub[WARP_KEY_LEN]);
+void	warp_key_to_base64(const uint8_t key[WARP_KEY_LEN],
+	    char b64[WARP_KEY_B64_LEN + 1]);
+int	warp_key_from_base64(const char *, uint8_t key[WARP_KEY_LEN]);
+
+/* Database. */
+struct warp_db {
+	sqlite3		*sql;
+	char		*path;
+	uint8_t		 master_key[32];
+	int		 has_master_key;
+};
+
+struct warp_migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+
+extern const struct warp_migration	warp_migrations[];
+extern const size_t			warp_migrations_count;
+
+#define WARP_DB_CREATE		0x01	/* create db and master key if absent */
+#define WARP_DB_NOKEY		0x02	/* do not load the master key */
+
+const char	*warp_db_default_path(void);
+char		*warp_db_key_path(const char *);
+int	warp_db_open(struct warp_db **, const char *, int, struct warp_err *);
+void	warp_db_close(struct warp_db *);
+int	warp_db_begin(struct warp_db *, struct warp_err *);
+int	warp_db_commit(struct warp_db *, struct warp_err *);
+void	warp_db_rollback(struct warp_db *);
+int	warp_db_exec(struct warp_db *, const char *, struct warp_err *);
+int	warp_db_prepare(struct warp_db *, sqlite3_stmt **, const char *,
+	    struct warp_err *);
+int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
+int	warp_db_user_version(sqlite3 *, int *);
+int	warp_migrate(sqlite3 *, const struct warp_migration *, size_t,
+	    struct warp_err *);
+
+/* Encryption at rest with the master key (XChaCha20-Poly1305). */
+int	warp_seal(struct warp_db *, const char *, const void *, size_t,
+	    uint8_t **, size_t *, struct warp_err *);
+int	warp_unseal(struct warp_db *, const char *, const uint8_t *, size_t,
+	    uint8_t **, size_t *, struct warp_err *);
+void	warp_secret_free(void *, size_t);
+
+/* Server settings (one row). */
+enum warp_net_type {
+	WARP_NET_SECURE_INTERNET = 0,
+	WARP_NET_RESOURCE_GATEWAY,
+	WARP_NET_L3VPN,
+	WARP_NET_L2_P2P,
+	WARP_NET_L2_MESH,
+	WARP_NET_NTYPES
+};
+
+struct warp_server_config {
+	char		public_host[WARP_HOST_MAX];
+	char		uplink[WARP_IFNAMSIZ];
+	char		netns[WARP_IFNAMSIZ];
+	int		port_min;
+	int		port_max;
+	char		default_dns[WARP_DNS_MAX];
+	int		default_mtu;
+	int		default_keepalive;
+	struct warp_cidr containers[WARP_NET_NTYPES];
+};
+
+int	warp_server_config_get(struct warp_db *, struct warp_server_config *,
+	    struct warp_err *);
+int	warp_server_config_set(struct warp_db *, const char *, const char *,
+	    struct warp_err *);
+int	warp_server_init(struct warp_db *, const char *, const char *,
+	    struct warp_err *);
+int	warp_detect_public_address(char *, size_t, char *, size_t,
+	    struct warp_err *);
+
+/* Networks. */
+const char	*warp_net_type_name(enum warp_net_type);
+int		 warp_net_type_parse(const char *, enum warp_net_type *,
+		    struct warp_err *);
+
+struct warp_network {
+	int64_t			id;
+	uint32_t		vcid;
+	char			name[WARP_NAME_MAX + 1];
+	enum warp_net_type	type;
+	char			description[WARP_DESC_MAX + 1];
+	struct warp_cidr	subnet;
+	uint32_t		gateway_ip;
+	int			expected_users;
+	int			listen_port;
+	char			public_key[WARP_KEY_B64_LEN + 1];
+	char			dns[WARP_DNS_MAX];
+	int			mtu;
+	int			keepalive;
+	int			peer_communication;
+	int			vlan_min;	/* 0: untagged only */
+	int			vlan_max;
+	uint32_t		vni;		/* 0: none (not l2-mesh) */
+	int			table_id;
+	int			enabled;
+	int64_t			created_at;
+	struct warp_cidr	resources[WARP_MAX_RESOURCES];
+	size_t			nresources;
+	/* Derived kernel object names. */
+	char			if_wg[WARP_IFNAMSIZ];
+	char			if_vrf[WARP_IFNAMSIZ];
+	char			if_br[WARP_IFNAMSIZ];
+	char			if_vx[WARP_IFNAMSIZ];
+};
+
+struct warp_network_spec {
+	const char		*name;
+	enum warp_net_type	 type;
+	const char		*description;
+	long			 expected_users;	/* 0: default */
+	const char		*subnet;		/* NULL: auto */
+	int			 peer_communication;
+	const char		*resources[WARP_MAX_RESOURCES];
+	size_t			 nresources;
+	const char		*vlan;			/* "ID" */
+	const char		*vlan_range;		/* "A-B" */
+	const char		*vni;
+	const char		*dns;
+	int			 mtu;			/* 0: default */
+	int			 keepalive;		/* -1: default */
+	int			 listen_port;		/* 0: from pool */
+};
+
+/* Fields of a network an admin may change later; NULL/-1 = unchanged. */
+struct warp_network_edit {
+	const char		*description;
+	const char		*dns;
+	int			 mtu;
+	int			 keepalive;
+	int			 peer_communication;
+	int			 listen_port;
+	const char		*resources[WARP_MAX_RESOURCES];
+	size_t			 nresources;
+	int			 set_resources;
+	const char		*vlan;
+	const char		*vlan_range;
+	int			 clear_vlan;
+};
+
+void	warp_network_spec_init(struct warp_network_spec *);
+void	warp_network_edit_init(struct warp_network_edit *);
+int	warp_network_create(struct warp_db *, const struct warp_network_spec *,
+	    int64_t *, struct warp_err *);
+int	warp_network_get(struct warp_db *, const char *, struct warp_network *,
+	    struct warp_err *);
+int	warp_network_get_id(struct warp_db *, int64_t, struct warp_network *,
+	    struct warp_err *);
+int	warp_network_list(struct warp_db *, struct warp_network **, size_t *,
+	    struct warp_err *);
+void	warp_network_list_free(struct warp_network *);
+int	warp_network_update(struct warp_db *, const char *,
+	    const struct warp_network_edit *, const char *, struct warp_err *);
+int	warp_network_set_enabled(struct warp_db *, const char *, int,
+	    const char *, struct warp_err *);
+int	warp_network_delete(struct warp_db *, const char *, const char *,
+	    struct warp_err *);
+int	warp_network_private_key(struct warp_db *, int64_t,
+	    uint8_t [WARP_KEY_LEN], struct warp_err *);
+void	warp_network_ifnames(struct warp_network *);
+
+/* Endpoints. */
+enum warp_ep_kind {
+	WARP_EP_MOBILE = 0,
+	WARP_EP_CPE,
+	WARP_EP_GATEWAY
+};
+
+const char	*warp_ep_kind_name(enum warp_ep_kind);
+int		 warp_ep_kind_parse(const char *, enum warp_ep_kind *,
+		    struct warp_err *);
+
+struct warp_endpoint {
+	int64_t			id;
+	int64_t			network_id;
+	char			network_name[WARP_NAME_MAX + 1];
+	char			name[WARP_NAME_MAX + 1];
+	enum warp_ep_kind	kind;
+	uint32_t		overlay_ip;
+	char			public_key[WARP_KEY_B64_LEN + 1];
+	int			has_private_key;
+	int			enabled;
+	int64_t			expires_at;	/* 0: never */
+	int64_t			created_at;
+	int			config_version;	/* latest */
+	struct warp_cidr	lans[WARP_MAX_LANS];
+	size_t			nlans;
+};
+
+struct warp_endpoint_spec {
+	const char		*name;
+	enum warp_ep_kind	 kind;
+	const char		*lans[WARP_MAX_LANS];
+	size_t			 nlans;
+	const char		*public_key;	/* NULL: generate a keypair */
+	const char		*expires;	/* NULL: never */
+};
+
+void	warp_endpoint_spec_init(struct warp_endpoint_spec *);
+int	warp_endpoint_create(struct warp_db *, const char *,
+	    const struct warp_endpoint_spec *, const char *, int64_t *,
+	    struct warp_err *);
+int	warp_endpoint_get(struct warp_db *, const char *,
+	    struct warp_endpoint *, struct warp_err *);
+int	warp_endpoint_get_id(struct warp_db *, int64_t,
+	    struct warp_endpoint *, struct warp_err *);
+int	warp_endpoint_list(struct warp_db *, int64_t,
+	    struct warp_endpoint **, size_t *, struct warp_err *);
+void	warp_endpoint_list_free(struct warp_endpoint *);
+int	warp_endpoint_set_enabled(struct warp_db *, const char *, int,
+	    const char *, struct warp_err *);
+int	warp_endpoint_set_expiry(struct warp_db *, const char *, const char *,
+	    const char *, struct warp_err *);
+int	warp_endpoint_set_lans(struct warp_db *, const char *,
+	    const char **, size_t, const char *, struct warp_err *);
+int	warp_endpoint_rotate_keys(struct warp_db *, const char *, const char *,
+	    const char *, struct warp_err *);
+int	warp_endpoint_delete(struct warp_db *, const char *, const char *,
+	    struct warp_err *);
+int	warp_endpoint_psk(struct warp_db *, int64_t, uint8_t [WARP_KEY_LEN],
+	    struct warp_err *);
+int	warp_endpoint_is_active(const struct warp_endpoint *, int64_t);
+const char *warp_endpoint_status(const struct warp_endpoint *, int64_t);
+
+/* Client configs: rendering and immutable versions. */
+struct warp_config_version {
+	int		version;
+	int64_t		created_at;
+	char		reason[128];
+	char		actor[64];
+};
+
+int	warp_config_render(struct warp_db *, int64_t, char **,
+	    struct warp_err *);
+int	warp_config_current(struct warp_db *, int64_t, char **, int *,
+	    struct warp_err *);
+int	warp_config_version_text(struct warp_db *, int64_t, int, char **,
+	    struct warp_err *);
+int	warp_config_history(struct warp_db *, int64_t,
+	    struct warp_config_version **, size_t *, struct warp_err *);
+int	warp_config_refresh_network(struct warp_db *, int64_t, const char *,
+	    const char *, struct warp_err *);
+int	warp_config_refresh_endpoint(struct warp_db *, int64_t, const char *,
+	    const char *, int *, struct warp_err *);
+int	warp_config_rollback(struct warp_db *, const char *, int, const char *,
+	    int *, struct warp_err *);
+char	*warp_config_diff(const char *, const char *, const char *,
+	    const char *);
+char	*warp_config_mask_secrets(const char *);
+char	*warp_config_filename(const struct warp_endpoint *);
+void	warp_config_free(char *);
+
+/* QR codes of a config. */
+int	warp_qr_svg(const char *, char **, struct warp_err *);
+int	warp_qr_png(const char *, uint8_t **, size_t *, struct warp_err *);
+int	warp_qr_terminal(const char *, char **, struct warp_err *);
+
+/* Audit log. */
+int	warp_audit(struct warp_db *, const char *, const char *, const char *,
+	    const char *, struct warp_err *);
+
+/* Small growable string buffer. */
+struct warp_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void	warp_buf_init(struct warp_buf *);
+void	warp_buf_append(struct warp_buf *, const char *, size_t);
+void	warp_buf_appendf(struct warp_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	warp_buf_json_string(struct warp_buf *, const char *);
+char	*warp_buf_release(struct warp_buf *);
+void	warp_buf_free(struct warp_buf *);
+
+void	*warp_xcalloc(size_t, size_t);
+char	*warp_xstrdup(const char *);
+void	 warp_fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+#endif
