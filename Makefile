@@ -72,9 +72,14 @@ $(BUILD)/warpd: $(BUILD)/libwarp.a $(WEB_SRC) $(HEADERS) conf/warpd.conf conf/bu
 	    cd $(BUILD)/kodev/warpd && kodev build
 	cp $(BUILD)/kodev/warpd/warpd $@
 
+# warpd's workers run as the unprivileged user "warp" (chrooted into the
+# db directory); as non-root there is nobody to switch to: -r -n.
 run: all
 	@mkdir -p $(dir $(WARP_DB_DEV))
-	WARP_DB=$(WARP_DB_DEV) $(BUILD)/warpd -f
+	@if [ "$$(id -u)" = 0 ] && ! id warp >/dev/null 2>&1; then \
+	    useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin warp; fi
+	WARP_DB=$(WARP_DB_DEV) $(BUILD)/warpd -f $$([ "$$(id -u)" = 0 ] || echo -r -n)
 
 deps:
 	sh ./install-deps.sh

@@ -1,0 +1,345 @@
+/*
+ * warpd: the Kore application's process setup.
+ *
+ * The parent (root) resolves and creates the database, loads the master
+ * key, then drops nothing itself: it stays the privileged side that alone
+ * talks to the kernel, on a typed "apply now" message from a worker.
+ * Workers run as the `runas` user (default "warp"), chrooted into the
+ * database directory and under seccomp; they inherit the master key in
+ * memory and never read the key file, which stays 0600 root.
+ *
+ *   warpd [-D dbpath] [-u runas-user] [kore options: -f -n -q -r -v -h]
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/seccomp.h>
+
+#include "warp.h"
+#include "warp_web.h"
+
+#if defined(__has_include)
+#if __has_include("warp_kernel.h")
+#include "warp_kernel.h"
+#define WARP_HAVE_KERNEL	1
+#endif
+#endif
+
+#define WARPD_RUNAS_DEFAULT	"warp"
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+void	kore_parent_teardown(void);
+void	kore_seccomp_hook(void);
+
+static void	warpd_args(int, char **, int *, char ***);
+static void	warpd_db_prepare(void);
+static void	warpd_db_perms(const char *, gid_t, mode_t);
+static void	warpd_msg_apply(struct kore_msg *, const void *);
+static void	warpd_apply(void);
+
+/*
+ * sqlite inside a worker needs a few calls Kore's default filter lacks;
+ * libsodium's randombytes needs getrandom (already allowed by Kore).
+ */
+KORE_SECCOMP_FILTER("warpd",
+	KORE_SYSCALL_ALLOW(pread64),
+	KORE_SYSCALL_ALLOW(pwrite64),
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(fdatasync),
+	KORE_SYSCALL_ALLOW(fsync),
+	KORE_SYSCALL_ALLOW(ftruncate),
+	KORE_SYSCALL_ALLOW(fchown),
+	KORE_SYSCALL_ALLOW(fchmod),
+	KORE_SYSCALL_ALLOW(getcwd),
+	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(madvise),
+	KORE_SYSCALL_ALLOW(unlink),
+	KORE_SYSCALL_ALLOW(getrandom),
+);
+
+struct warp_db		*warp_web_db = NULL;
+
+static char		 db_abspath[PATH_MAX];	/* as the parent sees it */
+static char		 db_dir[PATH_MAX];
+static char		 db_worker_path[PATH_MAX];	/* as a worker sees it */
+static const char	*opt_db = NULL;
+static const char	*opt_runas = NULL;
+static uint8_t		 master_key[32];
+static int		 have_master_key = 0;
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	struct passwd	*pw;
+	int		 kargc;
+	char		**kargv;
+
+	/* Line-buffered: forked workers must not inherit pending output. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	warpd_args(argc, argv, &kargc, &kargv);
+	kore_default_getopt(kargc, kargv);
+
+	if (sodium_init() == -1)
+		fatal("libsodium failed to initialise");
+
+	warpd_db_prepare();
+
+	/* Workers live in the database directory; nothing else is visible. */
+	kore_root_path = kore_strdup(db_dir);
+	if (skip_chroot)
+		(void)snprintf(db_worker_path, sizeof(db_worker_path), "%s",
+		    db_abspath);
+	else
+		(void)snprintf(db_worker_path, sizeof(db_worker_path), "/%s",
+		    strrchr(db_abspath, '/') + 1);
+
+	if (!skip_runas) {
+		if (opt_runas == NULL)
+			opt_runas = getenv("WARP_RUNAS");
+		if (opt_runas == NULL || *opt_runas == '\0')
+			opt_runas = WARPD_RUNAS_DEFAULT;
+		if ((pw = getpwnam(opt_runas)) == NULL) {
+			fatal("warpd: worker user '%s' does not exist; create "
+			    "it (useradd --system --no-create-home --shell "
+			    "/usr/sbin/nologin %s) or pass -u USER, or -r to "
+			    "keep the current user", opt_runas, opt_runas);
+		}
+		if (pw->pw_uid == 0)
+			fatal("warpd: refusing to run workers as root");
+		kore_runas_user = kore_strdup(opt_runas);
+		if (getuid() == 0) {
+			/* The worker user writes the db, never the key. */
+			warpd_db_perms(db_dir, pw->pw_gid, 0770);
+			warpd_db_perms(db_abspath, pw->pw_gid, 0660);
+		}
+	}
+
+	kore_msg_register(WARP_MSG_APPLY, warpd_msg_apply);
+	kore_log(LOG_NOTICE, "warpd: database %s", db_abspath);
+}
+
+void
+kore_parent_teardown(void)
+{
+	sodium_memzero(master_key, sizeof(master_key));
+}
+
+void
+kore_worker_configure(void)
+{
+	struct warp_err		err;
+
+	warp_err_clear(&err);
+	if (warp_db_open(&warp_web_db, db_worker_path, WARP_DB_NOKEY,
+	    &err) == -1) {
+		kore_log(LOG_ERR, "warpd: cannot open database %s: %s",
+		    db_worker_path, err.msg);
+		warp_web_db = NULL;
+	} else if (have_master_key) {
+		memcpy(warp_web_db->master_key, master_key,
+		    sizeof(warp_web_db->master_key));
+		warp_web_db->has_master_key = 1;
+	}
+	/* The worker's copy lives in its db handle only. */
+	sodium_memzero(master_key, sizeof(master_key));
+}
+
+struct warp_db *
+warp_web_dbh(void)
+{
+	return (warp_web_db);
+}
+
+const char *
+warp_web_db_path(void)
+{
+	return (db_worker_path);
+}
+
+/* Worker side: ask the parent to reconcile the kernel now. */
+void
+warp_web_request_apply(void)
+{
+	struct warp_msg_apply	m;
+
+	memset(&m, 0, sizeof(m));
+	m.magic = WARP_MSG_APPLY_MAGIC;
+	m.version = 1;
+	kore_msg_send(KORE_MSG_PARENT, WARP_MSG_APPLY, &m, sizeof(m));
+}
+
+/*
+ * Strip warpd's own options (-D path, -u user) and hand the rest to Kore.
+ */
+static void
+warpd_args(int argc, char **argv, int *kargc, char ***kargv)
+{
+	char	**out;
+	int	  i, n;
+
+	out = kore_calloc(argc + 1, sizeof(char *));
+	n = 0;
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && (!strcmp(argv[i], "-D") ||
+		    !strcmp(argv[i], "--db"))) {
+			if (i + 1 >= argc)
+				fatal("warpd: %s needs a database path",
+				    argv[i]);
+			opt_db = argv[++i];
+			continue;
+		}
+		if (i > 0 && !strcmp(argv[i], "-u")) {
+			if (i + 1 >= argc)
+				fatal("warpd: -u needs a user name");
+			opt_runas = argv[++i];
+			continue;
+		}
+		out[n++] = argv[i];
+	}
+	out[n] = NULL;
+	*kargc = n;
+	*kargv = out;
+}
+
+/*
+ * Find the database (-D, else WARP_DB, else the default path, the same rule
+ * as warpctl), create it and its directory on first start, and keep a copy
+ * of the master key for the workers.
+ */
+static void
+warpd_db_prepare(void)
+{
+	struct warp_db		*db;
+	struct warp_err		 err;
+	const char		*path;
+	char			 cwd[PATH_MAX], *slash;
+	int			 n;
+
+	path = opt_db;
+	if (path == NULL || *path == '\0')
+		path = getenv("WARP_DB");
+	if (path == NULL || *path == '\0')
+		path = warp_db_default_path();
+
+	if (path[0] == '/') {
+		n = snprintf(db_abspath, sizeof(db_abspath), "%s", path);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			fatal("warpd: getcwd: %s", strerror(errno));
+		n = snprintf(db_abspath, sizeof(db_abspath), "%s/%s",
+		    cwd, path);
+	}
+	if (n < 0 || (size_t)n >= sizeof(db_abspath))
+		fatal("warpd: database path too long");
+
+	(void)snprintf(db_dir, sizeof(db_dir), "%s", db_abspath);
+	slash = strrchr(db_dir, '/');
+	if (slash == db_dir)
+		fatal("warpd: the database cannot live in /");
+	*slash = '\0';
+	if (slash[1] == '\0')
+		fatal("warpd: database path %s names a directory", db_abspath);
+
+	if (mkdir(db_dir, 0750) == -1 && errno != EEXIST)
+		fatal("warpd: cannot create %s: %s", db_dir, strerror(errno));
+
+	warp_err_clear(&err);
+	if (warp_db_open(&db, db_abspath, WARP_DB_CREATE, &err) == -1)
+		fatal("warpd: cannot open database %s: %s", db_abspath,
+		    err.msg);
+	if (db->has_master_key) {
+		memcpy(master_key, db->master_key, sizeof(master_key));
+		have_master_key = 1;
+	}
+	warp_db_close(db);
+}
+
+static void
+warpd_db_perms(const char *path, gid_t gid, mode_t mode)
+{
+	char		 side[PATH_MAX];
+	const char	*suffix[] = { "", "-wal", "-shm", NULL };
+	struct stat	 st;
+	int		 i;
+
+	for (i = 0; suffix[i] != NULL; i++) {
+		(void)snprintf(side, sizeof(side), "%s%s", path, suffix[i]);
+		if (stat(side, &st) == -1)
+			continue;
+		if (st.st_gid != gid && chown(side, (uid_t)-1, gid) == -1)
+			kore_log(LOG_WARNING, "warpd: chown %s: %s", side,
+			    strerror(errno));
+		if ((st.st_mode & 07777) != mode && chmod(side, mode) == -1)
+			kore_log(LOG_WARNING, "warpd: chmod %s: %s", side,
+			    strerror(errno));
+	}
+}
+
+/* Parent side: a worker asks for an apply.  Trust nothing but its type. */
+static void
+warpd_msg_apply(struct kore_msg *msg, const void *data)
+{
+	struct warp_msg_apply	m;
+
+	if (msg->length != sizeof(m) || data == NULL) {
+		kore_log(LOG_WARNING, "warpd: invalid apply message from "
+		    "worker %u (length %zu)", msg->src, (size_t)msg->length);
+		return;
+	}
+	memcpy(&m, data, sizeof(m));
+	if (m.magic != WARP_MSG_APPLY_MAGIC || m.version != 1) {
+		kore_log(LOG_WARNING, "warpd: invalid apply message from "
+		    "worker %u", msg->src);
+		return;
+	}
+	warpd_apply();
+}
+
+#if defined(WARP_HAVE_KERNEL)
+#pragma weak warp_kernel_apply
+#endif
+
+static void
+warpd_apply(void)
+{
+#if defined(WARP_HAVE_KERNEL)
+	struct warp_db		*db;
+	struct warp_err		 err;
+	struct warp_buf		 plan;
+
+	if (warp_kernel_apply == NULL) {
+		kore_log(LOG_NOTICE, "warpd: kernel apply not built in; "
+		    "changes stay pending");
+		return;
+	}
+	warp_err_clear(&err);
+	if (warp_db_open(&db, db_abspath, 0, &err) == -1) {
+		kore_log(LOG_ERR, "warpd: apply: %s", err.msg);
+		return;
+	}
+	warp_buf_init(&plan);
+	if (warp_kernel_apply(db, NULL, 0, &plan, &err) == -1)
+		kore_log(LOG_ERR, "warpd: apply failed: %s", err.msg);
+	else
+		kore_log(LOG_NOTICE, "warpd: applied");
+	warp_buf_free(&plan);
+	warp_db_close(db);
+#else
+	kore_log(LOG_NOTICE, "warpd: kernel apply not built in; changes "
+	    "stay pending");
+#endif
+}
