@@ -1,0 +1,378 @@
+/*
+ * Browser sessions and API tokens.  A token is 256 random bits given to the
+ * client once; the database keeps only its BLAKE2b hash, so a copy of the
+ * db cannot be replayed as a login.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "warp.h"
+#include "warp_auth.h"
+
+#define TOKEN_PREFIX	"warp_"
+#define HASH_LEN	32
+
+static void	token_hash(const char *, uint8_t [HASH_LEN]);
+
+void
+warp_random_token(char *out, size_t outlen, size_t nbytes)
+{
+	uint8_t		raw[32];
+
+	if (nbytes > sizeof(raw))
+		nbytes = sizeof(raw);
+	randombytes_buf(raw, nbytes);
+	if (outlen < sodium_base64_ENCODED_LEN(nbytes,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+		warp_fatal("warp_random_token: buffer too small");
+	sodium_bin2base64(out, outlen, raw, nbytes,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* Constant time for equal lengths; tokens have a fixed length. */
+int
+warp_token_equal(const char *a, const char *b)
+{
+	size_t	la, lb;
+
+	if (a == NULL || b == NULL)
+		return (0);
+	la = strlen(a);
+	lb = strlen(b);
+	if (la != lb || la == 0)
+		return (0);
+	return (sodium_memcmp(a, b, la) == 0);
+}
+
+static void
+token_hash(const char *token, uint8_t out[HASH_LEN])
+{
+	crypto_generichash(out, HASH_LEN, (const uint8_t *)token,
+	    strlen(token), NULL, 0);
+}
+
+int
+warp_session_create(struct warp_db *db, int64_t user_id, const char *addr,
+    int64_t now, char token[WARP_TOKEN_STRLEN], struct warp_session *s,
+    struct warp_err *err)
+{
+	uint8_t		 h[HASH_LEN];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(s, 0, sizeof(*s));
+	if (warp_user_get_id(db, user_id, &s->user, err) == -1)
+		return (-1);
+	warp_random_token(token, WARP_TOKEN_STRLEN, 32);
+	warp_random_token(s->csrf, sizeof(s->csrf), 32);
+	token_hash(token, h);
+	if (warp_db_prepare(db, &st, "INSERT INTO sessions (token_hash, "
+	    "user_id, csrf_token, remote_addr, created_at, last_seen) VALUES "
+	    "(?, ?, ?, ?, ?, ?)", err) == -1)
+		return (-1);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_text(st, 3, s->csrf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, addr ? addr : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		sodium_memzero(token, WARP_TOKEN_STRLEN);
+		return (warp_db_sqlerr(db, err, "creating a session"));
+	}
+	s->id = sqlite3_last_insert_rowid(db->sql);
+	s->created_at = now;
+	s->last_seen = now;
+	/* Sweep sessions nobody can use any more. */
+	if (warp_db_prepare(db, &st, "DELETE FROM sessions WHERE last_seen < ? "
+	    "OR created_at < ?", err) == 0) {
+		sqlite3_bind_int64(st, 1, now - WARP_SESSION_IDLE);
+		sqlite3_bind_int64(st, 2, now - WARP_SESSION_ABSOLUTE);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	return (0);
+}
+
+int
+warp_session_lookup(struct warp_db *db, const char *token, int64_t now,
+    struct warp_session *s, struct warp_err *err)
+{
+	uint8_t		 h[HASH_LEN];
+	sqlite3_stmt	*st;
+	const char	*csrf;
+	int64_t		 user_id;
+	int		 rc, expired;
+
+	memset(s, 0, sizeof(*s));
+	if (token == NULL || strlen(token) >= WARP_TOKEN_STRLEN)
+		return (warp_err_set(err, WARP_ENOTFOUND, "no session"));
+	token_hash(token, h);
+	if (warp_db_prepare(db, &st, "SELECT id, user_id, csrf_token, "
+	    "created_at, last_seen FROM sessions WHERE token_hash = ?",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return (warp_err_set(err, WARP_ENOTFOUND,
+			    "no session"));
+		return (warp_db_sqlerr(db, err, "reading a session"));
+	}
+	s->id = sqlite3_column_int64(st, 0);
+	user_id = sqlite3_column_int64(st, 1);
+	csrf = (const char *)sqlite3_column_text(st, 2);
+	(void)snprintf(s->csrf, sizeof(s->csrf), "%s", csrf ? csrf : "");
+	s->created_at = sqlite3_column_int64(st, 3);
+	s->last_seen = sqlite3_column_int64(st, 4);
+	sqlite3_finalize(st);
+
+	expired = now - s->last_seen > WARP_SESSION_IDLE ||
+	    now - s->created_at > WARP_SESSION_ABSOLUTE;
+	if (expired) {
+		if (warp_db_prepare(db, &st, "DELETE FROM sessions WHERE "
+		    "id = ?", err) == 0) {
+			sqlite3_bind_int64(st, 1, s->id);
+			(void)sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+		return (warp_err_set(err, WARP_ENOTFOUND, "session expired"));
+	}
+	if (warp_user_get_id(db, user_id, &s->user, err) == -1)
+		return (-1);
+	/* Writing last_seen on every request costs; a minute is precise. */
+	if (now - s->last_seen >= 60) {
+		if (warp_db_prepare(db, &st, "UPDATE sessions SET last_seen = ? "
+		    "WHERE id = ?", err) == -1)
+			return (-1);
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, s->id);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+		s->last_seen = now;
+	}
+	return (0);
+}
+
+int
+warp_session_destroy(struct warp_db *db, const char *token,
+    struct warp_err *err)
+{
+	uint8_t		 h[HASH_LEN];
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (token == NULL)
+		return (0);
+	token_hash(token, h);
+	if (warp_db_prepare(db, &st, "DELETE FROM sessions WHERE "
+	    "token_hash = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "ending a session"));
+	return (0);
+}
+
+/* End every session of a user except `keep` (0: all). */
+int
+warp_session_destroy_user(struct warp_db *db, int64_t user_id, int64_t keep,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "DELETE FROM sessions WHERE user_id = ? "
+	    "AND id <> ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, keep);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "ending sessions"));
+	return (0);
+}
+
+int
+warp_token_create(struct warp_db *db, const char *username, const char *name,
+    const char *actor, char token[WARP_TOKEN_STRLEN], int64_t *id,
+    struct warp_err *err)
+{
+	struct warp_user	 u;
+	uint8_t			 h[HASH_LEN];
+	char			 rnd[48];
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (warp_name_validate("token", name, err) == -1)
+		return (-1);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_user_get(db, username, &u, err) == -1)
+		goto fail;
+	warp_random_token(rnd, sizeof(rnd), 32);
+	(void)snprintf(token, WARP_TOKEN_STRLEN, TOKEN_PREFIX "%s", rnd);
+	sodium_memzero(rnd, sizeof(rnd));
+	token_hash(token, h);
+	if (warp_db_prepare(db, &st, "INSERT INTO api_tokens (user_id, name, "
+	    "token_hash) VALUES (?, ?, ?)", err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, u.id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, h, sizeof(h), SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "creating a token");
+		goto fail;
+	}
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(db->sql);
+	if (warp_audit(db, actor, "token.create", "user", username, err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	sodium_memzero(token, WARP_TOKEN_STRLEN);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
+warp_token_list(struct warp_db *db, struct warp_token **out, size_t *n,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_token	*v;
+	size_t			 cap, len;
+	const char		*s;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if (warp_db_prepare(db, &st, "SELECT t.id, t.name, u.username, "
+	    "t.created_at, coalesce(t.last_used, 0) FROM api_tokens t JOIN "
+	    "users u ON u.id = t.user_id ORDER BY t.id", err) == -1)
+		return (-1);
+	cap = 8;
+	len = 0;
+	v = warp_xcalloc(cap, sizeof(*v));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap *= 2;
+			if ((v = realloc(v, cap * sizeof(*v))) == NULL)
+				warp_fatal("out of memory");
+		}
+		memset(&v[len], 0, sizeof(v[len]));
+		v[len].id = sqlite3_column_int64(st, 0);
+		s = (const char *)sqlite3_column_text(st, 1);
+		(void)snprintf(v[len].name, sizeof(v[len].name), "%s",
+		    s ? s : "");
+		s = (const char *)sqlite3_column_text(st, 2);
+		(void)snprintf(v[len].username, sizeof(v[len].username), "%s",
+		    s ? s : "");
+		v[len].created_at = sqlite3_column_int64(st, 3);
+		v[len].last_used = sqlite3_column_int64(st, 4);
+		len++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (warp_db_sqlerr(db, err, "listing tokens"));
+	}
+	*out = v;
+	*n = len;
+	return (0);
+}
+
+void
+warp_token_list_free(struct warp_token *v)
+{
+	free(v);
+}
+
+int
+warp_token_revoke(struct warp_db *db, int64_t id, const char *actor,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	char		 obj[32];
+	int		 rc;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_db_prepare(db, &st, "DELETE FROM api_tokens WHERE id = ?",
+	    err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "revoking a token");
+		goto fail;
+	}
+	if (sqlite3_changes(db->sql) == 0) {
+		warp_err_set(err, WARP_ENOTFOUND, "no token #%lld",
+		    (long long)id);
+		goto fail;
+	}
+	(void)snprintf(obj, sizeof(obj), "%lld", (long long)id);
+	if (warp_audit(db, actor, "token.revoke", "token", obj, err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
+warp_token_lookup(struct warp_db *db, const char *token, int64_t now,
+    struct warp_user *u, struct warp_err *err)
+{
+	uint8_t		 h[HASH_LEN];
+	sqlite3_stmt	*st;
+	int64_t		 id, user_id, last;
+	int		 rc;
+
+	if (token == NULL || strncmp(token, TOKEN_PREFIX,
+	    strlen(TOKEN_PREFIX)) != 0 || strlen(token) >= WARP_TOKEN_STRLEN)
+		return (warp_err_set(err, WARP_ENOTFOUND, "unknown token"));
+	token_hash(token, h);
+	if (warp_db_prepare(db, &st, "SELECT id, user_id, "
+	    "coalesce(last_used, 0) FROM api_tokens WHERE token_hash = ?",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return (warp_err_set(err, WARP_ENOTFOUND,
+			    "unknown token"));
+		return (warp_db_sqlerr(db, err, "reading a token"));
+	}
+	id = sqlite3_column_int64(st, 0);
+	user_id = sqlite3_column_int64(st, 1);
+	last = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	if (warp_user_get_id(db, user_id, u, err) == -1)
+		return (-1);
+	if (now - last >= 60 && warp_db_prepare(db, &st, "UPDATE api_tokens "
+	    "SET last_used = ? WHERE id = ?", err) == 0) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, id);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	return (0);
+}
