@@ -93,6 +93,7 @@ struct warp_db {
 	char		*path;
 	uint8_t		 master_key[32];
 	int		 has_master_key;
+	int		 txn_depth;	/* nested warp_db_begin() calls */
 };
 
 struct warp_migration {
@@ -211,6 +212,7 @@ struct warp_network_spec {
 	int			 mtu;			/* 0: default */
 	int			 keepalive;		/* -1: default */
 	int			 listen_port;		/* 0: from pool */
+	const char		*actor;			/* for the audit log */
 };
 
 /* Fields of a network an admin may change later; NULL/-1 = unchanged. */
@@ -303,7 +305,8 @@ int	warp_endpoint_set_enabled(struct warp_db *, const char *, int,
 int	warp_endpoint_set_expiry(struct warp_db *, const char *, const char *,
 	    const char *, struct warp_err *);
 int	warp_endpoint_set_lans(struct warp_db *, const char *,
-	    const char **, size_t, const char *, struct warp_err *);
+	    const char **, size_t, const char *, const char *,
+	    struct warp_err *);
 int	warp_endpoint_rotate_keys(struct warp_db *, const char *, const char *,
 	    const char *, struct warp_err *);
 int	warp_endpoint_delete(struct warp_db *, const char *, const char *,

@@ -1,0 +1,648 @@
+/*
+ * Client configs: rendering per network type (DESIGN §2), immutable
+ * versions with a reason, diff of two versions and rollback.
+ *
+ * A version row keeps the sealed config text and the endpoint's key
+ * material and LAN subnets at that time, so a rollback restores what the
+ * gateway must know for that config to work, then renders it again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "warp.h"
+
+static int	warp_config_unseal_text(struct warp_db *, const void *, int,
+		    char **, struct warp_err *);
+static void	warp_config_allowed(struct warp_buf *, const struct warp_cidr *);
+static void	warp_config_l2_setup(struct warp_buf *,
+		    const struct warp_network *, const struct warp_endpoint *,
+		    const struct warp_endpoint *, size_t);
+static char	**warp_config_lines(const char *, size_t *);
+
+static void
+warp_config_allowed(struct warp_buf *b, const struct warp_cidr *c)
+{
+	char	buf[WARP_CIDR_STRLEN];
+
+	warp_cidr_format(c, buf, sizeof(buf));
+	warp_buf_appendf(b, "%s%s", b->len > 0 ? ", " : "", buf);
+}
+
+/*
+ * The layer-2 part a site needs, as wg-quick PostUp/PostDown lines: a GRE
+ * TAP to the gateway (point-to-point) or a VXLAN device replicating to every
+ * other site and the gateway (mesh; DESIGN §6: a hub that only replicates
+ * cannot carry site-to-site frames), both on a VLAN-aware bridge.
+ */
+static void
+warp_config_l2_setup(struct warp_buf *b, const struct warp_network *n,
+    const struct warp_endpoint *self, const struct warp_endpoint *all,
+    size_t nall)
+{
+	char	me[WARP_IP_STRLEN], gw[WARP_IP_STRLEN], peer[WARP_IP_STRLEN];
+	char	vlans[16];
+	size_t	i;
+
+	warp_ip_format(self->overlay_ip, me, sizeof(me));
+	warp_ip_format(n->gateway_ip, gw, sizeof(gw));
+	if (n->type == WARP_NET_L2_P2P) {
+		warp_buf_appendf(b, "PostUp = ip link add gt%08u type gretap "
+		    "local %s remote %s ttl 64\n", n->vcid, me, gw);
+		warp_buf_appendf(b, "PostUp = ip link set gt%08u mtu %d\n",
+		    n->vcid, n->mtu - 38);
+	} else {
+		warp_buf_appendf(b, "PostUp = ip link add vx%08u type vxlan id "
+		    "%u local %s dstport 4789 nolearning\n", n->vcid, n->vni,
+		    me);
+		warp_buf_appendf(b, "PostUp = ip link set vx%08u mtu %d\n",
+		    n->vcid, n->mtu - 50);
+		warp_buf_appendf(b, "PostUp = bridge fdb append "
+		    "00:00:00:00:00:00 dev vx%08u dst %s\n", n->vcid, gw);
+		for (i = 0; i < nall; i++) {
+			if (all[i].id == self->id)
+				continue;
+			warp_ip_format(all[i].overlay_ip, peer, sizeof(peer));
+			warp_buf_appendf(b, "PostUp = bridge fdb append "
+			    "00:00:00:00:00:00 dev vx%08u dst %s\n", n->vcid,
+			    peer);
+		}
+	}
+	warp_buf_appendf(b, "PostUp = ip link add br%08u type bridge "
+	    "vlan_filtering 1\n", n->vcid);
+	warp_buf_appendf(b, "PostUp = ip link set %s%08u master br%08u up\n",
+	    n->type == WARP_NET_L2_P2P ? "gt" : "vx", n->vcid, n->vcid);
+	if (n->vlan_min > 0) {
+		if (n->vlan_min == n->vlan_max)
+			(void)snprintf(vlans, sizeof(vlans), "%d", n->vlan_min);
+		else
+			(void)snprintf(vlans, sizeof(vlans), "%d-%d",
+			    n->vlan_min, n->vlan_max);
+		warp_buf_appendf(b, "PostUp = bridge vlan add dev %s%08u vid "
+		    "%s\n", n->type == WARP_NET_L2_P2P ? "gt" : "vx", n->vcid,
+		    vlans);
+	}
+	warp_buf_appendf(b, "PostUp = ip link set br%08u up\n", n->vcid);
+	warp_buf_appendf(b, "PostDown = ip link del br%08u\n", n->vcid);
+	warp_buf_appendf(b, "PostDown = ip link del %s%08u\n",
+	    n->type == WARP_NET_L2_P2P ? "gt" : "vx", n->vcid);
+	warp_buf_appendf(b, "# Attach the site's LAN port to the bridge: "
+	    "ip link set <lan-port> master br%08u%s%s\n", n->vcid,
+	    n->vlan_min > 0 ? " && bridge vlan add dev <lan-port> vid " : "",
+	    n->vlan_min > 0 ? vlans : "");
+}
+
+int
+warp_config_render(struct warp_db *db, int64_t endpoint_id, char **out,
+    struct warp_err *err)
+{
+	struct warp_server_config	 sc;
+	struct warp_network		 n;
+	struct warp_endpoint		 e, *all = NULL;
+	struct warp_buf			 b, allowed;
+	struct warp_cidr		 c;
+	sqlite3_stmt			*st = NULL;
+	uint8_t				*priv = NULL, psk[WARP_KEY_LEN];
+	size_t				 priv_len = 0, nall = 0, i, j;
+	char				 ip[WARP_IP_STRLEN], key[WARP_KEY_B64_LEN + 1];
+	int				 rc = -1;
+
+	warp_buf_init(&b);
+	warp_buf_init(&allowed);
+	if (warp_endpoint_get_id(db, endpoint_id, &e, err) == -1 ||
+	    warp_network_get_id(db, e.network_id, &n, err) == -1 ||
+	    warp_server_config_get(db, &sc, err) == -1)
+		goto out;
+	if (sc.public_host[0] == '\0') {
+		warp_err_input(err, "the server's public host is not set; run "
+		    "`warpctl config set public-host HOST`");
+		goto out;
+	}
+	if (n.type == WARP_NET_L3VPN || n.type == WARP_NET_L2_MESH) {
+		if (warp_endpoint_list(db, n.id, &all, &nall, err) == -1)
+			goto out;
+	}
+	if (e.has_private_key) {
+		if (warp_db_prepare(db, &st, "SELECT private_key FROM endpoints "
+		    "WHERE id = ?", err) == -1)
+			goto out;
+		sqlite3_bind_int64(st, 1, e.id);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    warp_unseal(db, "endpoints.private_key",
+		    sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &priv, &priv_len,
+		    err) == -1) {
+			if (err->kind == WARP_OK)
+				warp_db_sqlerr(db, err, "reading a key");
+			goto out;
+		}
+		if (priv_len != WARP_KEY_LEN) {
+			warp_err_system(err, "an endpoint key is damaged");
+			goto out;
+		}
+	}
+	if (warp_endpoint_psk(db, e.id, psk, err) == -1)
+		goto out;
+
+	warp_buf_appendf(&b, "# WARP gateway: network %s (%s), endpoint %s\n",
+	    n.name, warp_net_type_name(n.type), e.name);
+	warp_buf_append(&b, "[Interface]\n", 12);
+	if (priv != NULL) {
+		warp_key_to_base64(priv, key);
+		warp_buf_appendf(&b, "PrivateKey = %s\n", key);
+		sodium_memzero(key, sizeof(key));
+	} else
+		warp_buf_appendf(&b, "# PrivateKey: the device generated its "
+		    "own key; add it here\n");
+	warp_ip_format(e.overlay_ip, ip, sizeof(ip));
+	warp_buf_appendf(&b, "Address = %s/%d\n", ip,
+	    n.type == WARP_NET_SECURE_INTERNET ||
+	    n.type == WARP_NET_RESOURCE_GATEWAY ? 32 : n.subnet.len);
+	if (n.dns[0] != '\0')
+		warp_buf_appendf(&b, "DNS = %s\n", n.dns);
+	warp_buf_appendf(&b, "MTU = %d\n", n.mtu);
+	if (n.type == WARP_NET_L2_P2P || n.type == WARP_NET_L2_MESH)
+		warp_config_l2_setup(&b, &n, &e, all, nall);
+
+	switch (n.type) {
+	case WARP_NET_SECURE_INTERNET:
+		/* IPv6 too, so nothing leaks around the tunnel. */
+		warp_buf_appendf(&allowed, "0.0.0.0/0, ::/0");
+		break;
+	case WARP_NET_RESOURCE_GATEWAY:
+		c.addr = n.gateway_ip;
+		c.len = 32;
+		warp_config_allowed(&allowed, &c);
+		for (i = 0; i < n.nresources; i++)
+			warp_config_allowed(&allowed, &n.resources[i]);
+		break;
+	case WARP_NET_L3VPN:
+		warp_config_allowed(&allowed, &n.subnet);
+		for (i = 0; i < nall; i++) {
+			if (all[i].id == e.id)
+				continue;
+			for (j = 0; j < all[i].nlans; j++)
+				warp_config_allowed(&allowed, &all[i].lans[j]);
+		}
+		break;
+	case WARP_NET_L2_P2P:
+	case WARP_NET_L2_MESH:
+	default:
+		warp_config_allowed(&allowed, &n.subnet);
+		break;
+	}
+
+	warp_buf_append(&b, "\n[Peer]\n", 8);
+	warp_buf_appendf(&b, "PublicKey = %s\n", n.public_key);
+	warp_key_to_base64(psk, key);
+	warp_buf_appendf(&b, "PresharedKey = %s\n", key);
+	sodium_memzero(key, sizeof(key));
+	if (strchr(sc.public_host, ':') != NULL)
+		warp_buf_appendf(&b, "Endpoint = [%s]:%d\n", sc.public_host,
+		    n.listen_port);
+	else
+		warp_buf_appendf(&b, "Endpoint = %s:%d\n", sc.public_host,
+		    n.listen_port);
+	warp_buf_appendf(&b, "AllowedIPs = %s\n", allowed.data);
+	if (n.keepalive > 0)
+		warp_buf_appendf(&b, "PersistentKeepalive = %d\n", n.keepalive);
+	*out = warp_buf_release(&b);
+	rc = 0;
+out:
+	if (st != NULL)
+		sqlite3_finalize(st);
+	warp_secret_free(priv, priv_len + 1);
+	sodium_memzero(psk, sizeof(psk));
+	warp_endpoint_list_free(all);
+	warp_buf_free(&allowed);
+	if (b.data != NULL)
+		sodium_memzero(b.data, b.len);
+	warp_buf_free(&b);
+	return (rc);
+}
+
+static int
+warp_config_unseal_text(struct warp_db *db, const void *blob, int len,
+    char **out, struct warp_err *err)
+{
+	uint8_t	*plain;
+	size_t	 plen;
+
+	if (warp_unseal(db, "endpoint_configs.content", blob, (size_t)len,
+	    &plain, &plen, err) == -1)
+		return (-1);
+	*out = (char *)plain;
+	return (0);
+}
+
+void
+warp_config_free(char *text)
+{
+	if (text != NULL)
+		warp_secret_free(text, strlen(text) + 1);
+}
+
+/* The text of one version (version 0: the latest). */
+int
+warp_config_version_text(struct warp_db *db, int64_t endpoint_id, int version,
+    char **out, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, version > 0 ?
+	    "SELECT content, version FROM endpoint_configs WHERE "
+	    "endpoint_id = ?1 AND version = ?2" :
+	    "SELECT content, version FROM endpoint_configs WHERE "
+	    "endpoint_id = ?1 ORDER BY version DESC LIMIT 1", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, endpoint_id);
+	if (version > 0)
+		sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return (warp_err_set(err, WARP_ENOTFOUND, "the endpoint "
+			    "has no config version %d", version));
+		return (warp_db_sqlerr(db, err, "reading a config version"));
+	}
+	rc = warp_config_unseal_text(db, sqlite3_column_blob(st, 0),
+	    sqlite3_column_bytes(st, 0), out, err);
+	sqlite3_finalize(st);
+	return (rc);
+}
+
+int
+warp_config_current(struct warp_db *db, int64_t endpoint_id, char **out,
+    int *version, struct warp_err *err)
+{
+	struct warp_endpoint	e;
+
+	if (warp_endpoint_get_id(db, endpoint_id, &e, err) == -1)
+		return (-1);
+	if (version != NULL)
+		*version = e.config_version;
+	return (warp_config_version_text(db, endpoint_id, 0, out, err));
+}
+
+int
+warp_config_history(struct warp_db *db, int64_t endpoint_id,
+    struct warp_config_version **out, size_t *count, struct warp_err *err)
+{
+	sqlite3_stmt			*st;
+	struct warp_config_version	*v = NULL, *nv;
+	size_t				 n = 0, cap = 0;
+	int				 rc;
+
+	*out = NULL;
+	*count = 0;
+	if (warp_db_prepare(db, &st, "SELECT version, created_at, reason, "
+	    "actor FROM endpoint_configs WHERE endpoint_id = ? ORDER BY "
+	    "version", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, endpoint_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				warp_fatal("out of memory");
+			v = nv;
+		}
+		v[n].version = sqlite3_column_int(st, 0);
+		v[n].created_at = sqlite3_column_int64(st, 1);
+		(void)snprintf(v[n].reason, sizeof(v[n].reason), "%s",
+		    sqlite3_column_text(st, 2));
+		(void)snprintf(v[n].actor, sizeof(v[n].actor), "%s",
+		    sqlite3_column_text(st, 3));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (warp_db_sqlerr(db, err, "reading config history"));
+	}
+	*out = v;
+	*count = n;
+	return (0);
+}
+
+/*
+ * Render the endpoint's config; if it differs from the latest version,
+ * store a new version with the reason.  *changed says which happened.
+ */
+int
+warp_config_refresh_endpoint(struct warp_db *db, int64_t endpoint_id,
+    const char *reason, const char *actor, int *changed, struct warp_err *err)
+{
+	char		*text = NULL, *latest = NULL;
+	uint8_t		*sealed = NULL;
+	size_t		 sealed_len;
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1, version = 0;
+
+	if (changed != NULL)
+		*changed = 0;
+	if (warp_config_render(db, endpoint_id, &text, err) == -1)
+		return (-1);
+	if (warp_config_version_text(db, endpoint_id, 0, &latest, err) == -1) {
+		if (err->kind != WARP_ENOTFOUND)
+			goto out;
+		latest = NULL;
+	}
+	if (latest != NULL && strcmp(latest, text) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (warp_seal(db, "endpoint_configs.content", text, strlen(text),
+	    &sealed, &sealed_len, err) == -1)
+		goto out;
+	if (warp_db_prepare(db, &st, "INSERT INTO endpoint_configs "
+	    "(endpoint_id, version, content, public_key, private_key, "
+	    "preshared_key, lans, reason, actor) SELECT e.id, (SELECT "
+	    "coalesce(max(version), 0) + 1 FROM endpoint_configs WHERE "
+	    "endpoint_id = e.id), ?2, e.public_key, e.private_key, "
+	    "e.preshared_key, (SELECT coalesce(group_concat(cidr, ','), '') "
+	    "FROM endpoint_lans WHERE endpoint_id = e.id), ?3, ?4 FROM "
+	    "endpoints e WHERE e.id = ?1 RETURNING version", err) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, endpoint_id);
+	sqlite3_bind_blob(st, 2, sealed, (int)sealed_len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, actor ? actor : "", -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		warp_db_sqlerr(db, err, "storing a config version");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "storing a config version");
+		goto out;
+	}
+	if (changed != NULL)
+		*changed = version;
+	rc = 0;
+out:
+	if (st != NULL)
+		sqlite3_finalize(st);
+	free(sealed);
+	warp_config_free(text);
+	warp_config_free(latest);
+	return (rc);
+}
+
+int
+warp_config_refresh_network(struct warp_db *db, int64_t network_id,
+    const char *reason, const char *actor, struct warp_err *err)
+{
+	struct warp_endpoint	*v;
+	size_t			 n, i;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_list(db, network_id, &v, &n, err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (warp_config_refresh_endpoint(db, v[i].id, reason, actor,
+		    NULL, err) == -1) {
+			warp_endpoint_list_free(v);
+			warp_db_rollback(db);
+			return (-1);
+		}
+	}
+	warp_endpoint_list_free(v);
+	return (warp_db_commit(db, err));
+}
+
+/*
+ * Make `version` current again: restore that version's keys and LAN
+ * subnets, then store the re-rendered config as a new version.
+ */
+int
+warp_config_rollback(struct warp_db *db, const char *ref, int version,
+    const char *actor, int *newversion, struct warp_err *err)
+{
+	struct warp_endpoint	 e;
+	struct warp_network	 n;
+	sqlite3_stmt		*st = NULL;
+	char			*lans = NULL, *p, *save, *list[WARP_MAX_LANS];
+	char			 reason[128], obj[80];
+	size_t			 nl = 0;
+	int			 rc, before;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
+	    warp_network_get_id(db, e.network_id, &n, err) == -1)
+		goto fail;
+	if (warp_db_prepare(db, &st, "SELECT lans FROM endpoint_configs WHERE "
+	    "endpoint_id = ? AND version = ?", err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, e.id);
+	sqlite3_bind_int(st, 2, version);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		warp_err_set(err, WARP_ENOTFOUND, "endpoint %s/%s has no config "
+		    "version %d (see `warpctl history`)", e.network_name, e.name,
+		    version);
+		goto fail;
+	}
+	lans = warp_xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/* Keys: the old public key must not have been taken since. */
+	if (warp_db_prepare(db, &st, "SELECT 1 FROM endpoints WHERE id != ?1 "
+	    "AND public_key = (SELECT public_key FROM endpoint_configs WHERE "
+	    "endpoint_id = ?1 AND version = ?2)", err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, e.id);
+	sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_ROW) {
+		warp_err_set(err, WARP_ECONFLICT, "version %d's public key is "
+		    "now used by another endpoint", version);
+		goto fail;
+	}
+	if (warp_db_prepare(db, &st, "UPDATE endpoints SET (public_key, "
+	    "private_key, preshared_key) = (SELECT public_key, private_key, "
+	    "preshared_key FROM endpoint_configs WHERE endpoint_id = ?1 AND "
+	    "version = ?2), updated_at = unixepoch() WHERE id = ?1",
+	    err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, e.id);
+	sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "restoring keys");
+		goto fail;
+	}
+	for (p = strtok_r(lans, ",", &save); p != NULL && nl < WARP_MAX_LANS;
+	    p = strtok_r(NULL, ",", &save))
+		list[nl++] = p;
+	(void)snprintf(reason, sizeof(reason), "rollback to version %d",
+	    version);
+	before = e.config_version;
+	if (warp_endpoint_set_lans(db, ref, (const char **)list, nl, reason,
+	    actor, err) == -1 ||
+	    warp_config_refresh_endpoint(db, e.id, reason, actor, NULL,
+	    err) == -1 ||
+	    warp_endpoint_get_id(db, e.id, &e, err) == -1)
+		goto fail;
+	if (e.config_version == before) {
+		warp_err_input(err, "the current config already equals version "
+		    "%d", version);
+		goto fail;
+	}
+	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
+	if (warp_audit(db, actor, "endpoint.rollback", "endpoint", obj,
+	    err) == -1)
+		goto fail;
+	if (newversion != NULL)
+		*newversion = e.config_version;
+	free(lans);
+	return (warp_db_commit(db, err));
+fail:
+	if (st != NULL)
+		sqlite3_finalize(st);
+	free(lans);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+/* Split into lines (in place in a copy); the array owns the copy. */
+static char **
+warp_config_lines(const char *text, size_t *count)
+{
+	char	*copy, *p, **v;
+	size_t	 n = 0, cap = 16;
+
+	copy = warp_xstrdup(text);
+	v = warp_xcalloc(cap + 1, sizeof(*v));
+	v[0] = copy;	/* keeps the copy reachable for free() */
+	p = copy;
+	while (*p != '\0') {
+		if (n + 2 >= cap) {
+			cap *= 2;
+			if ((v = realloc(v, (cap + 1) * sizeof(*v))) == NULL)
+				warp_fatal("out of memory");
+		}
+		v[1 + n++] = p;
+		p += strcspn(p, "\n");
+		if (*p == '\n')
+			*p++ = '\0';
+	}
+	*count = n;
+	return (v);
+}
+
+/* Replace the values of PrivateKey and PresharedKey with a fingerprint. */
+char *
+warp_config_mask_secrets(const char *text)
+{
+	struct warp_buf	 b;
+	const char	*p, *eol, *val;
+	unsigned char	 h[4];
+	size_t		 len;
+
+	warp_buf_init(&b);
+	for (p = text; *p != '\0'; p = eol) {
+		eol = p + strcspn(p, "\n");
+		if (*eol == '\n')
+			eol++;
+		len = (size_t)(eol - p);
+		if ((strncmp(p, "PrivateKey = ", 13) == 0 ||
+		    strncmp(p, "PresharedKey = ", 15) == 0) &&
+		    (val = strstr(p, "= ")) != NULL && val < eol) {
+			val += 2;
+			crypto_generichash(h, sizeof(h), (const uint8_t *)val,
+			    (size_t)(eol - val), NULL, 0);
+			warp_buf_append(&b, p, (size_t)(val - p));
+			warp_buf_appendf(&b, "(hidden, fingerprint "
+			    "%02x%02x%02x%02x)\n", h[0], h[1], h[2], h[3]);
+			continue;
+		}
+		warp_buf_append(&b, p, len);
+	}
+	return (warp_buf_release(&b));
+}
+
+/*
+ * Line diff (longest common subsequence; configs are small) of two texts,
+ * secrets masked, in unified style without hunks: every line is shown.
+ */
+char *
+warp_config_diff(const char *a, const char *b, const char *label_a,
+    const char *label_b)
+{
+	char		*ma, *mb, **la, **lb;
+	size_t		 na, nb, i, j;
+	uint32_t	*t;
+	struct warp_buf	 out;
+
+	ma = warp_config_mask_secrets(a);
+	mb = warp_config_mask_secrets(b);
+	la = warp_config_lines(ma, &na);
+	lb = warp_config_lines(mb, &nb);
+	t = warp_xcalloc((na + 1) * (nb + 1), sizeof(*t));
+#define T(x, y)	t[(x) * (nb + 1) + (y)]
+	for (i = na; i-- > 0;) {
+		for (j = nb; j-- > 0;) {
+			if (strcmp(la[1 + i], lb[1 + j]) == 0)
+				T(i, j) = T(i + 1, j + 1) + 1;
+			else
+				T(i, j) = T(i + 1, j) > T(i, j + 1) ?
+				    T(i + 1, j) : T(i, j + 1);
+		}
+	}
+	warp_buf_init(&out);
+	warp_buf_appendf(&out, "--- %s\n+++ %s\n", label_a, label_b);
+	i = j = 0;
+	while (i < na || j < nb) {
+		if (i < na && j < nb && strcmp(la[1 + i], lb[1 + j]) == 0) {
+			warp_buf_appendf(&out, " %s\n", la[1 + i]);
+			i++;
+			j++;
+		} else if (j < nb && (i == na || T(i, j + 1) >= T(i + 1, j))) {
+			warp_buf_appendf(&out, "+%s\n", lb[1 + j]);
+			j++;
+		} else {
+			warp_buf_appendf(&out, "-%s\n", la[1 + i]);
+			i++;
+		}
+	}
+#undef T
+	free(t);
+	free(la[0]);
+	free(la);
+	free(lb[0]);
+	free(lb);
+	free(ma);
+	free(mb);
+	return (warp_buf_release(&out));
+}
+
+/*
+ * A download name wg-quick accepts as an interface name
+ * ([a-zA-Z0-9_=+.-]{1,15}): the endpoint's name, shortened.
+ */
+char *
+warp_config_filename(const struct warp_endpoint *e)
+{
+	char	name[16], *p;
+	size_t	i;
+
+	for (i = 0; i < 15 && e->name[i] != '\0'; i++)
+		name[i] = e->name[i];
+	name[i] = '\0';
+	if (asprintf(&p, "%s.conf", name) == -1)
+		warp_fatal("out of memory");
+	return (p);
+}

@@ -1,0 +1,385 @@
+/*
+ * Database access: opening (WAL, foreign keys), the numbered schema steps
+ * of migrations/, the master key file, transactions and the audit log.
+ *
+ * Schema steps follow freebsd/pkg: each runs in BEGIN IMMEDIATE ... PRAGMA
+ * user_version = N; COMMIT, so a failing step leaves the previous version,
+ * and a database newer than the program is refused.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "warp.h"
+
+static int	warp_db_load_key(struct warp_db *, int, int, struct warp_err *);
+static int	warp_mkdir_parent(const char *, struct warp_err *);
+
+const char *
+warp_db_default_path(void)
+{
+	const char	*p;
+
+	if ((p = getenv("WARP_DB")) != NULL && *p != '\0')
+		return (p);
+	return (WARP_DB_DEFAULT);
+}
+
+char *
+warp_db_key_path(const char *dbpath)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s.key", dbpath) == -1)
+		warp_fatal("out of memory");
+	return (p);
+}
+
+int
+warp_db_user_version(sqlite3 *sql, int *version)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(sql, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW ? 0 : -1);
+}
+
+static int
+warp_db_pragma_int(sqlite3 *sql, const char *pragma, int *value)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(sql, pragma, -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW ? 0 : -1);
+}
+
+int
+warp_migrate(sqlite3 *sql, const struct warp_migration *steps, size_t n,
+    struct warp_err *err)
+{
+	int	 version, appid;
+	size_t	 i;
+	char	*errmsg, *stmt;
+
+	if (warp_db_user_version(sql, &version) == -1 ||
+	    warp_db_pragma_int(sql, "PRAGMA application_id", &appid) == -1)
+		return (warp_err_system(err, "cannot read the schema version: "
+		    "%s", sqlite3_errmsg(sql)));
+	if (appid != 0 && appid != WARP_APPLICATION_ID)
+		return (warp_err_input(err, "this is not a WARP gateway "
+		    "database (application_id %d)", appid));
+	if (appid == 0 && version != 0)
+		return (warp_err_input(err, "this is not a WARP gateway "
+		    "database (unknown schema version %d)", version));
+	if (version < 0 || (size_t)version > n)
+		return (warp_err_input(err, "the database has schema version %d, "
+		    "newer than this program knows (%zu); upgrade WARP gateway "
+		    "instead of downgrading the database", version, n));
+
+	for (i = (size_t)version; i < n; i++) {
+		if (steps[i].version != (int)i + 1)
+			return (warp_err_system(err, "migration table out of "
+			    "order at %s", steps[i].name));
+		if (asprintf(&stmt, "BEGIN IMMEDIATE;\n%s\n"
+		    "PRAGMA application_id = %d;\nPRAGMA user_version = %d;\n"
+		    "COMMIT;", steps[i].sql, WARP_APPLICATION_ID,
+		    steps[i].version) == -1)
+			warp_fatal("out of memory");
+		errmsg = NULL;
+		if (sqlite3_exec(sql, stmt, NULL, NULL, &errmsg) != SQLITE_OK) {
+			(void)sqlite3_exec(sql, "ROLLBACK", NULL, NULL, NULL);
+			warp_err_system(err, "schema step %s failed: %s; the "
+			    "database stays at version %d", steps[i].name,
+			    errmsg ? errmsg : "?", (int)i);
+			sqlite3_free(errmsg);
+			free(stmt);
+			return (-1);
+		}
+		free(stmt);
+	}
+	return (0);
+}
+
+static int
+warp_mkdir_parent(const char *path, struct warp_err *err)
+{
+	char	*copy, *dir;
+	int	 rc = 0;
+
+	copy = warp_xstrdup(path);
+	dir = dirname(copy);
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		rc = warp_err_system(err, "cannot create directory %s: %s", dir,
+		    strerror(errno));
+	free(copy);
+	return (rc);
+}
+
+/*
+ * The master key: 32 random bytes in <db>.key, mode 0600 (0640 allowed so
+ * the web workers' group can read it; never world-readable).
+ */
+static int
+warp_db_load_key(struct warp_db *db, int create, int fresh,
+    struct warp_err *err)
+{
+	char		*path;
+	int		 fd = -1, rc = -1;
+	struct stat	 st;
+	ssize_t		 n;
+
+	path = warp_db_key_path(db->path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno != ENOENT || !create) {
+			warp_err_system(err, "cannot open the master key %s: %s%s",
+			    path, strerror(errno), errno == ENOENT ?
+			    " (restore it from your backup; without it the "
+			    "stored keys cannot be decrypted)" : "");
+			goto out;
+		}
+		if (!fresh) {
+			warp_err_system(err, "the master key %s is missing but "
+			    "the database exists; restore the key from your "
+			    "backup", path);
+			goto out;
+		}
+		randombytes_buf(db->master_key, sizeof(db->master_key));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd == -1 || write(fd, db->master_key,
+		    sizeof(db->master_key)) != (ssize_t)sizeof(db->master_key) ||
+		    fsync(fd) == -1) {
+			warp_err_system(err, "cannot write the master key %s: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		db->has_master_key = 1;
+		rc = 0;
+		goto out;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		warp_err_system(err, "master key %s is not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
+		warp_err_system(err, "master key %s is accessible to others "
+		    "(mode %o); chmod 600 it", path, st.st_mode & 0777);
+		goto out;
+	}
+	n = read(fd, db->master_key, sizeof(db->master_key));
+	if (n != (ssize_t)sizeof(db->master_key)) {
+		warp_err_system(err, "master key %s is damaged (%zd bytes)",
+		    path, n);
+		goto out;
+	}
+	db->has_master_key = 1;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return (rc);
+}
+
+int
+warp_db_open(struct warp_db **out, const char *path, int flags,
+    struct warp_err *err)
+{
+	struct warp_db	*db;
+	struct stat	 st;
+	int		 fresh, oflags;
+
+	if (sodium_init() == -1)
+		return (warp_err_system(err, "libsodium failed to initialise"));
+	if (path == NULL)
+		path = warp_db_default_path();
+	fresh = stat(path, &st) == -1;
+	if (fresh && !(flags & WARP_DB_CREATE))
+		return (warp_err_input(err, "database %s does not exist; run "
+		    "`warpctl init` first (or set --db / WARP_DB)", path));
+	if (fresh && warp_mkdir_parent(path, err) == -1)
+		return (-1);
+
+	db = warp_xcalloc(1, sizeof(*db));
+	db->path = warp_xstrdup(path);
+	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+	if (flags & WARP_DB_CREATE)
+		oflags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
+		warp_err_system(err, "cannot open database %s: %s", path,
+		    db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+		goto fail;
+	}
+	if (fresh)
+		(void)chmod(path, 0640);
+	sqlite3_busy_timeout(db->sql, 5000);
+	if (sqlite3_exec(db->sql, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		warp_err_system(err, "cannot configure database %s: %s", path,
+		    sqlite3_errmsg(db->sql));
+		goto fail;
+	}
+	if (warp_migrate(db->sql, warp_migrations, warp_migrations_count,
+	    err) == -1)
+		goto fail;
+	if (!(flags & WARP_DB_NOKEY) &&
+	    warp_db_load_key(db, flags & WARP_DB_CREATE, fresh, err) == -1)
+		goto fail;
+	*out = db;
+	return (0);
+fail:
+	warp_db_close(db);
+	if (fresh) {
+		/* A failed first open leaves nothing behind. */
+		char	*p;
+
+		(void)unlink(path);
+		if (asprintf(&p, "%s-wal", path) != -1) {
+			(void)unlink(p);
+			free(p);
+		}
+		if (asprintf(&p, "%s-shm", path) != -1) {
+			(void)unlink(p);
+			free(p);
+		}
+	}
+	return (-1);
+}
+
+void
+warp_db_close(struct warp_db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->sql != NULL)
+		sqlite3_close_v2(db->sql);
+	sodium_memzero(db->master_key, sizeof(db->master_key));
+	free(db->path);
+	free(db);
+}
+
+int
+warp_db_sqlerr(struct warp_db *db, struct warp_err *err, const char *what)
+{
+	return (warp_err_system(err, "database error while %s: %s", what,
+	    sqlite3_errmsg(db->sql)));
+}
+
+int
+warp_db_exec(struct warp_db *db, const char *sql, struct warp_err *err)
+{
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return (warp_db_sqlerr(db, err, sql));
+	return (0);
+}
+
+/*
+ * Transactions nest: the outermost warp_db_begin() is BEGIN IMMEDIATE, inner
+ * ones are savepoints, so a core function can be called on its own (one
+ * transaction) or from inside another (all or nothing together).
+ */
+int
+warp_db_begin(struct warp_db *db, struct warp_err *err)
+{
+	char	sql[64];
+
+	if (db->txn_depth == 0)
+		(void)snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
+	else
+		(void)snprintf(sql, sizeof(sql), "SAVEPOINT warp%d",
+		    db->txn_depth);
+	if (warp_db_exec(db, sql, err) == -1)
+		return (-1);
+	db->txn_depth++;
+	return (0);
+}
+
+int
+warp_db_commit(struct warp_db *db, struct warp_err *err)
+{
+	char	sql[64];
+
+	if (db->txn_depth <= 0)
+		return (warp_err_system(err, "commit without a transaction"));
+	if (db->txn_depth == 1)
+		(void)snprintf(sql, sizeof(sql), "COMMIT");
+	else
+		(void)snprintf(sql, sizeof(sql), "RELEASE warp%d",
+		    db->txn_depth - 1);
+	if (warp_db_exec(db, sql, err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	db->txn_depth--;
+	return (0);
+}
+
+void
+warp_db_rollback(struct warp_db *db)
+{
+	char	sql[80];
+
+	if (db->txn_depth <= 0)
+		return;
+	if (db->txn_depth == 1)
+		(void)snprintf(sql, sizeof(sql), "ROLLBACK");
+	else
+		(void)snprintf(sql, sizeof(sql), "ROLLBACK TO warp%d; "
+		    "RELEASE warp%d", db->txn_depth - 1, db->txn_depth - 1);
+	(void)sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+	db->txn_depth--;
+}
+
+int
+warp_db_prepare(struct warp_db *db, sqlite3_stmt **st, const char *sql,
+    struct warp_err *err)
+{
+	if (sqlite3_prepare_v2(db->sql, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return (warp_db_sqlerr(db, err, "preparing a statement"));
+	}
+	return (0);
+}
+
+int
+warp_audit(struct warp_db *db, const char *actor, const char *action,
+    const char *object_type, const char *object, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "INSERT INTO audit_log (actor, action, "
+	    "object_type, object) VALUES (?, ?, ?, ?)", err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, actor ? actor : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, object_type ? object_type : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, object ? object : "", -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "writing the audit log"));
+	return (0);
+}

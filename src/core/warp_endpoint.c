@@ -1,0 +1,831 @@
+/*
+ * Endpoints: creation (overlay address, keypair or the device's own public
+ * key, preshared key, LAN subnets, expiry), lookup, enable/disable, key
+ * rotation and deletion.  Each change that alters a rendered client config
+ * stores a new config version (warp_config.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "warp.h"
+
+#define EP_COLUMNS	"e.id, e.network_id, n.name, e.name, e.kind, " \
+			"e.overlay_ip, e.public_key, e.private_key IS NOT NULL, " \
+			"e.enabled, coalesce(e.expires_at, 0), e.created_at, " \
+			"(SELECT coalesce(max(version), 0) FROM endpoint_configs " \
+			"WHERE endpoint_id = e.id)"
+
+static int	warp_endpoint_row(sqlite3_stmt *, struct warp_endpoint *);
+static int	warp_endpoint_load_lans(struct warp_db *,
+		    struct warp_endpoint *, struct warp_err *);
+static int	warp_endpoint_check_lans(struct warp_db *,
+		    const struct warp_network *, int64_t, const char * const *,
+		    size_t, struct warp_cidr *, struct warp_err *);
+static int	warp_endpoint_store_lans(struct warp_db *, int64_t,
+		    const struct warp_cidr *, size_t, struct warp_err *);
+static int	warp_endpoint_alloc_ip(struct warp_db *,
+		    const struct warp_network *, uint32_t *, struct warp_err *);
+static int	warp_endpoint_new_keys(struct warp_db *, const char *,
+		    char [WARP_KEY_B64_LEN + 1], uint8_t **, size_t *,
+		    uint8_t **, size_t *, struct warp_err *);
+static int	warp_endpoint_key_unique(struct warp_db *, const char *,
+		    int64_t, struct warp_err *);
+static int	warp_endpoint_affects_others(const struct warp_network *,
+		    const struct warp_endpoint *);
+
+static const char *warp_ep_kind_names[] = { "mobile", "cpe", "gateway" };
+
+const char *
+warp_ep_kind_name(enum warp_ep_kind k)
+{
+	if ((int)k < 0 || k > WARP_EP_GATEWAY)
+		return ("unknown");
+	return (warp_ep_kind_names[k]);
+}
+
+int
+warp_ep_kind_parse(const char *s, enum warp_ep_kind *k, struct warp_err *err)
+{
+	int	i;
+
+	for (i = 0; s != NULL && i <= WARP_EP_GATEWAY; i++) {
+		if (strcmp(s, warp_ep_kind_names[i]) == 0) {
+			*k = (enum warp_ep_kind)i;
+			return (0);
+		}
+	}
+	return (warp_err_input(err, "endpoint type '%s' is not one of mobile, "
+	    "cpe, gateway", s ? s : ""));
+}
+
+void
+warp_endpoint_spec_init(struct warp_endpoint_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+int
+warp_endpoint_is_active(const struct warp_endpoint *e, int64_t now)
+{
+	return (e->enabled && (e->expires_at == 0 || e->expires_at > now));
+}
+
+const char *
+warp_endpoint_status(const struct warp_endpoint *e, int64_t now)
+{
+	if (!e->enabled)
+		return ("disabled");
+	if (e->expires_at != 0 && e->expires_at <= now)
+		return ("expired");
+	return ("active");
+}
+
+static int
+warp_endpoint_row(sqlite3_stmt *st, struct warp_endpoint *e)
+{
+	struct warp_err	ignore;
+
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(st, 0);
+	e->network_id = sqlite3_column_int64(st, 1);
+	(void)snprintf(e->network_name, sizeof(e->network_name), "%s",
+	    sqlite3_column_text(st, 2));
+	(void)snprintf(e->name, sizeof(e->name), "%s",
+	    sqlite3_column_text(st, 3));
+	if (warp_ep_kind_parse((const char *)sqlite3_column_text(st, 4),
+	    &e->kind, &ignore) == -1)
+		return (-1);
+	if (warp_ip_parse((const char *)sqlite3_column_text(st, 5),
+	    &e->overlay_ip, &ignore) == -1)
+		return (-1);
+	(void)snprintf(e->public_key, sizeof(e->public_key), "%s",
+	    sqlite3_column_text(st, 6));
+	e->has_private_key = sqlite3_column_int(st, 7);
+	e->enabled = sqlite3_column_int(st, 8);
+	e->expires_at = sqlite3_column_int64(st, 9);
+	e->created_at = sqlite3_column_int64(st, 10);
+	e->config_version = sqlite3_column_int(st, 11);
+	return (0);
+}
+
+static int
+warp_endpoint_load_lans(struct warp_db *db, struct warp_endpoint *e,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	int		 rc;
+
+	e->nlans = 0;
+	if (warp_db_prepare(db, &st, "SELECT cidr FROM endpoint_lans WHERE "
+	    "endpoint_id = ? ORDER BY rowid", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, e->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && e->nlans < WARP_MAX_LANS) {
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
+		    &e->lans[e->nlans], &ignore) == 0)
+			e->nlans++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "reading LAN subnets"));
+	return (0);
+}
+
+int
+warp_endpoint_get_id(struct warp_db *db, int64_t id, struct warp_endpoint *e,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT " EP_COLUMNS " FROM endpoints e "
+	    "JOIN networks n ON n.id = e.network_id WHERE e.id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return (warp_err_set(err, WARP_ENOTFOUND, "no endpoint "
+			    "with id %lld (see `warpctl list-endpoints`)",
+			    (long long)id));
+		return (warp_db_sqlerr(db, err, "reading an endpoint"));
+	}
+	rc = warp_endpoint_row(st, e);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return (warp_err_system(err, "endpoint %lld is damaged",
+		    (long long)id));
+	return (warp_endpoint_load_lans(db, e, err));
+}
+
+/* An endpoint named by its id (all digits) or "network/name". */
+int
+warp_endpoint_get(struct warp_db *db, const char *ref, struct warp_endpoint *e,
+    struct warp_err *err)
+{
+	struct warp_network	 n;
+	sqlite3_stmt		*st;
+	const char		*slash;
+	char			 net[128];
+	int64_t			 id;
+	int			 rc;
+
+	if (ref == NULL || *ref == '\0')
+		return (warp_err_input(err, "no endpoint given"));
+	if (strspn(ref, "0123456789") == strlen(ref) && strlen(ref) < 18)
+		return (warp_endpoint_get_id(db, strtoll(ref, NULL, 10), e,
+		    err));
+	if ((slash = strchr(ref, '/')) == NULL ||
+	    (size_t)(slash - ref) >= sizeof(net))
+		return (warp_err_input(err, "endpoint '%.64s' must be given as "
+		    "an id or as network/name", ref));
+	memcpy(net, ref, (size_t)(slash - ref));
+	net[slash - ref] = '\0';
+	if (warp_network_get(db, net, &n, err) == -1)
+		return (-1);
+	if (warp_db_prepare(db, &st, "SELECT id FROM endpoints WHERE "
+	    "network_id = ? AND name = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n.id);
+	sqlite3_bind_text(st, 2, slash + 1, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return (warp_err_set(err, WARP_ENOTFOUND, "network '%s' has no "
+		    "endpoint named '%.64s'", n.name, slash + 1));
+	if (rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "looking up an endpoint"));
+	return (warp_endpoint_get_id(db, id, e, err));
+}
+
+/* Endpoints of one network (network_id > 0) or of all. */
+int
+warp_endpoint_list(struct warp_db *db, int64_t network_id,
+    struct warp_endpoint **out, size_t *count, struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_endpoint	*v = NULL, *nv;
+	size_t			 n = 0, cap = 0, i;
+	int			 rc;
+
+	*out = NULL;
+	*count = 0;
+	if (warp_db_prepare(db, &st, network_id > 0 ?
+	    "SELECT " EP_COLUMNS " FROM endpoints e JOIN networks n ON "
+	    "n.id = e.network_id WHERE e.network_id = ? ORDER BY e.id" :
+	    "SELECT " EP_COLUMNS " FROM endpoints e JOIN networks n ON "
+	    "n.id = e.network_id ORDER BY e.id", err) == -1)
+		return (-1);
+	if (network_id > 0)
+		sqlite3_bind_int64(st, 1, network_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				warp_fatal("out of memory");
+			v = nv;
+		}
+		if (warp_endpoint_row(st, &v[n]) == 0)
+			n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (warp_db_sqlerr(db, err, "listing endpoints"));
+	}
+	for (i = 0; i < n; i++) {
+		if (warp_endpoint_load_lans(db, &v[i], err) == -1) {
+			free(v);
+			return (-1);
+		}
+	}
+	*out = v;
+	*count = n;
+	return (0);
+}
+
+void
+warp_endpoint_list_free(struct warp_endpoint *v)
+{
+	free(v);
+}
+
+/*
+ * LAN subnets: cpe/gateway endpoints of l3vpn networks only; they may not
+ * overlap the overlay, each other, or another site's LANs in the network.
+ */
+static int
+warp_endpoint_check_lans(struct warp_db *db, const struct warp_network *n,
+    int64_t self, const char * const *in, size_t count, struct warp_cidr *out,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	 other;
+	struct warp_err		 ignore;
+	size_t			 i, j;
+	int			 rc;
+
+	if (count == 0)
+		return (0);
+	if (n->type != WARP_NET_L3VPN)
+		return (warp_err_input(err, "LAN subnets are routed in l3vpn "
+		    "networks only; '%s' is %s", n->name,
+		    warp_net_type_name(n->type)));
+	if (count > WARP_MAX_LANS)
+		return (warp_err_input(err, "at most %d LAN subnets per "
+		    "endpoint", WARP_MAX_LANS));
+	for (i = 0; i < count; i++) {
+		if (warp_cidr_parse(in[i], &out[i], err) == -1)
+			return (-1);
+		if (out[i].len < 8)
+			return (warp_err_input(err, "LAN subnet %s is wider than "
+			    "a /8; give the site's real LAN prefixes", in[i]));
+		if (warp_cidr_overlaps(&out[i], &n->subnet))
+			return (warp_err_input(err, "LAN subnet %s overlaps the "
+			    "network's overlay subnet", in[i]));
+		for (j = 0; j < i; j++) {
+			if (warp_cidr_overlaps(&out[i], &out[j]))
+				return (warp_err_input(err, "LAN subnets %s and "
+				    "%s overlap", in[i], in[j]));
+		}
+	}
+	if (warp_db_prepare(db, &st, "SELECT e.name, l.cidr FROM endpoint_lans "
+	    "l JOIN endpoints e ON e.id = l.endpoint_id WHERE e.network_id = ? "
+	    "AND e.id != ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n->id);
+	sqlite3_bind_int64(st, 2, self);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &other, &ignore) == -1)
+			continue;
+		for (i = 0; i < count; i++) {
+			if (!warp_cidr_overlaps(&out[i], &other))
+				continue;
+			warp_err_set(err, WARP_ECONFLICT, "LAN subnet %s "
+			    "overlaps %s of site '%s'", in[i],
+			    sqlite3_column_text(st, 1),
+			    sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+			return (-1);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "checking LAN subnets"));
+	return (0);
+}
+
+static int
+warp_endpoint_store_lans(struct warp_db *db, int64_t id,
+    const struct warp_cidr *v, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	char		 buf[WARP_CIDR_STRLEN];
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "DELETE FROM endpoint_lans WHERE "
+	    "endpoint_id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "replacing LAN subnets"));
+	for (i = 0; i < n; i++) {
+		if (warp_db_prepare(db, &st, "INSERT INTO endpoint_lans "
+		    "(endpoint_id, cidr) VALUES (?, ?)", err) == -1)
+			return (-1);
+		warp_cidr_format(&v[i], buf, sizeof(buf));
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return (warp_db_sqlerr(db, err, "storing a LAN subnet"));
+	}
+	return (0);
+}
+
+/* The lowest free host address after the gateway's. */
+static int
+warp_endpoint_alloc_ip(struct warp_db *db, const struct warp_network *n,
+    uint32_t *ip, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	uint8_t		*used;
+	uint32_t	 size, off, a;
+	struct warp_err	 ignore;
+	int		 rc;
+
+	size = 1U << (32 - n->subnet.len);
+	used = warp_xcalloc(size, 1);
+	if (warp_db_prepare(db, &st, "SELECT overlay_ip FROM endpoints WHERE "
+	    "network_id = ?", err) == -1) {
+		free(used);
+		return (-1);
+	}
+	sqlite3_bind_int64(st, 1, n->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (warp_ip_parse((const char *)sqlite3_column_text(st, 0), &a,
+		    &ignore) == 0 && warp_cidr_contains(&n->subnet, a))
+			used[a - n->subnet.addr] = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(used);
+		return (warp_db_sqlerr(db, err, "reading overlay addresses"));
+	}
+	for (off = 2; off < size - 1; off++) {
+		if (!used[off]) {
+			free(used);
+			*ip = n->subnet.addr + off;
+			return (0);
+		}
+	}
+	free(used);
+	return (warp_err_set(err, WARP_ECONFLICT, "network '%s' is full: its "
+	    "/%d holds %u endpoints besides the gateway; create a network with "
+	    "more --expected-users", n->name, n->subnet.len, size - 3));
+}
+
+static int
+warp_endpoint_key_unique(struct warp_db *db, const char *pub, int64_t self,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT 1 FROM endpoints WHERE "
+	    "public_key = ?1 AND id != ?2 UNION ALL SELECT 1 FROM networks "
+	    "WHERE public_key = ?1", err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, pub, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, self);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return (warp_err_set(err, WARP_ECONFLICT, "public key %s is "
+		    "already in use", pub));
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "checking a public key"));
+	return (0);
+}
+
+/*
+ * A fresh keypair (or the device's own public key: then no private key is
+ * stored) and a fresh preshared key, sealed.
+ */
+static int
+warp_endpoint_new_keys(struct warp_db *db, const char *given,
+    char pub64[WARP_KEY_B64_LEN + 1], uint8_t **priv_sealed, size_t *priv_len,
+    uint8_t **psk_sealed, size_t *psk_len, struct warp_err *err)
+{
+	uint8_t	priv[WARP_KEY_LEN], pub[WARP_KEY_LEN], psk[WARP_KEY_LEN];
+	int	rc = 0;
+
+	*priv_sealed = *psk_sealed = NULL;
+	*priv_len = *psk_len = 0;
+	if (given != NULL) {
+		if (warp_key_from_base64(given, pub) == -1)
+			return (warp_err_input(err, "public key '%.60s' is not "
+			    "44 characters of base64 as `wg pubkey` prints",
+			    given));
+		warp_key_to_base64(pub, pub64);
+	} else {
+		if (warp_key_generate(priv, pub) == -1)
+			return (warp_err_system(err, "key generation failed"));
+		warp_key_to_base64(pub, pub64);
+		rc = warp_seal(db, "endpoints.private_key", priv, sizeof(priv),
+		    priv_sealed, priv_len, err);
+		sodium_memzero(priv, sizeof(priv));
+		if (rc == -1)
+			return (-1);
+	}
+	warp_key_psk(psk);
+	rc = warp_seal(db, "endpoints.preshared_key", psk, sizeof(psk),
+	    psk_sealed, psk_len, err);
+	sodium_memzero(psk, sizeof(psk));
+	if (rc == -1) {
+		free(*priv_sealed);
+		*priv_sealed = NULL;
+	}
+	return (rc);
+}
+
+/*
+ * Whether other endpoints' configs depend on this one: L3VPN sites carry
+ * every other site's LANs, L2 mesh sites replicate to every other site.
+ */
+static int
+warp_endpoint_affects_others(const struct warp_network *n,
+    const struct warp_endpoint *e)
+{
+	if (n->type == WARP_NET_L2_MESH)
+		return (1);
+	return (n->type == WARP_NET_L3VPN && e->nlans > 0);
+}
+
+int
+warp_endpoint_create(struct warp_db *db, const char *netref,
+    const struct warp_endpoint_spec *s, const char *actor, int64_t *idp,
+    struct warp_err *err)
+{
+	struct warp_network	 n;
+	struct warp_endpoint	 e;
+	struct warp_cidr	 lans[WARP_MAX_LANS];
+	sqlite3_stmt		*st = NULL;
+	uint8_t			*priv = NULL, *psk = NULL;
+	size_t			 priv_len, psk_len;
+	int64_t			 expires = 0;
+	char			 ip[WARP_IP_STRLEN], pub[WARP_KEY_B64_LEN + 1];
+	char			 reason[128], obj[80];
+	int			 rc, count;
+
+	if (warp_name_validate("endpoint", s->name, err) == -1)
+		return (-1);
+	if ((int)s->kind < 0 || s->kind > WARP_EP_GATEWAY)
+		return (warp_err_input(err, "unknown endpoint type"));
+	if (s->nlans > 0 && s->kind == WARP_EP_MOBILE)
+		return (warp_err_input(err, "mobile endpoints cannot carry LAN "
+		    "subnets; use --type cpe or gateway"));
+	if (s->expires != NULL) {
+		if (warp_time_parse(s->expires, &expires, err) == -1)
+			return (-1);
+		if (expires <= (int64_t)time(NULL))
+			return (warp_err_input(err, "expiry %s is in the past",
+			    s->expires));
+	}
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_get(db, netref, &n, err) == -1)
+		goto fail;
+	if (warp_endpoint_check_lans(db, &n, 0, s->lans, s->nlans, lans,
+	    err) == -1)
+		goto fail;
+	if (warp_db_prepare(db, &st, "SELECT count(*), sum(name = ?) FROM "
+	    "endpoints WHERE network_id = ?", err) == -1)
+		goto fail;
+	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, n.id);
+	rc = sqlite3_step(st);
+	count = sqlite3_column_int(st, 0);
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1) > 0) {
+		sqlite3_finalize(st);
+		warp_err_set(err, WARP_ECONFLICT, "network '%s' already has an "
+		    "endpoint named '%s'", n.name, s->name);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n.type == WARP_NET_L2_P2P && count >= 2) {
+		warp_err_set(err, WARP_ECONFLICT, "l2-p2p network '%s' joins "
+		    "exactly 2 sites and has both; use an l2-mesh network for "
+		    "more", n.name);
+		goto fail;
+	}
+	memset(&e, 0, sizeof(e));
+	if (warp_endpoint_alloc_ip(db, &n, &e.overlay_ip, err) == -1)
+		goto fail;
+	if (warp_endpoint_new_keys(db, s->public_key, pub, &priv, &priv_len,
+	    &psk, &psk_len, err) == -1)
+		goto fail;
+	if (warp_endpoint_key_unique(db, pub, 0, err) == -1)
+		goto fail;
+
+	warp_ip_format(e.overlay_ip, ip, sizeof(ip));
+	if (warp_db_prepare(db, &st, "INSERT INTO endpoints (network_id, name, "
+	    "kind, overlay_ip, public_key, private_key, preshared_key, "
+	    "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, n.id);
+	sqlite3_bind_text(st, 2, s->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, warp_ep_kind_name(s->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ip, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, pub, -1, SQLITE_TRANSIENT);
+	if (priv != NULL)
+		sqlite3_bind_blob(st, 6, priv, (int)priv_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_blob(st, 7, psk, (int)psk_len, SQLITE_TRANSIENT);
+	if (expires != 0)
+		sqlite3_bind_int64(st, 8, expires);
+	else
+		sqlite3_bind_null(st, 8);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "storing the endpoint");
+		goto fail;
+	}
+	e.id = sqlite3_last_insert_rowid(db->sql);
+	e.nlans = s->nlans;
+	if (warp_endpoint_store_lans(db, e.id, lans, s->nlans, err) == -1)
+		goto fail;
+	if (warp_config_refresh_endpoint(db, e.id, "created", actor, NULL,
+	    err) == -1)
+		goto fail;
+	if (warp_endpoint_affects_others(&n, &e)) {
+		(void)snprintf(reason, sizeof(reason), "site '%s' added",
+		    s->name);
+		if (warp_config_refresh_network(db, n.id, reason, actor,
+		    err) == -1)
+			goto fail;
+	}
+	(void)snprintf(obj, sizeof(obj), "%s/%s", n.name, s->name);
+	if (warp_audit(db, actor, "endpoint.create", "endpoint", obj,
+	    err) == -1)
+		goto fail;
+	free(priv);
+	free(psk);
+	if (warp_db_commit(db, err) == -1)
+		return (-1);
+	if (idp != NULL)
+		*idp = e.id;
+	return (0);
+fail:
+	free(priv);
+	free(psk);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+static int
+warp_endpoint_exec(struct warp_db *db, const char *sql, int64_t id,
+    int64_t value, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if (value != 0)
+		sqlite3_bind_int64(st, 2, value);
+	else
+		sqlite3_bind_null(st, 2);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "updating an endpoint"));
+	return (0);
+}
+
+int
+warp_endpoint_set_enabled(struct warp_db *db, const char *ref, int enabled,
+    const char *actor, struct warp_err *err)
+{
+	struct warp_endpoint	e;
+	char			obj[80];
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
+	    warp_endpoint_exec(db, "UPDATE endpoints SET enabled = ?2, "
+	    "updated_at = unixepoch() WHERE id = ?1", e.id, enabled ? 1 : 0,
+	    err) == -1)
+		goto fail;
+	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
+	if (warp_audit(db, actor, enabled ? "endpoint.enable" :
+	    "endpoint.disable", "endpoint", obj, err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
+/* expires: a UTC time, or NULL/"" for never. */
+int
+warp_endpoint_set_expiry(struct warp_db *db, const char *ref,
+    const char *expires, const char *actor, struct warp_err *err)
+{
+	struct warp_endpoint	e;
+	int64_t			t = 0;
+	char			obj[80];
+
+	if (expires != NULL && *expires != '\0' &&
+	    warp_time_parse(expires, &t, err) == -1)
+		return (-1);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
+	    warp_endpoint_exec(db, "UPDATE endpoints SET expires_at = ?2, "
+	    "updated_at = unixepoch() WHERE id = ?1", e.id, t, err) == -1)
+		goto fail;
+	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
+	if (warp_audit(db, actor, "endpoint.expiry", "endpoint", obj,
+	    err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
+warp_endpoint_set_lans(struct warp_db *db, const char *ref,
+    const char **lans, size_t nlans, const char *reason_in, const char *actor,
+    struct warp_err *err)
+{
+	struct warp_endpoint	e;
+	struct warp_network	n;
+	struct warp_cidr	v[WARP_MAX_LANS];
+	char			reason[128], obj[80];
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
+	    warp_network_get_id(db, e.network_id, &n, err) == -1)
+		goto fail;
+	if (nlans > 0 && e.kind == WARP_EP_MOBILE) {
+		warp_err_input(err, "mobile endpoints cannot carry LAN subnets");
+		goto fail;
+	}
+	if (warp_endpoint_check_lans(db, &n, e.id, lans, nlans, v, err) == -1 ||
+	    warp_endpoint_store_lans(db, e.id, v, nlans, err) == -1 ||
+	    warp_config_refresh_endpoint(db, e.id, reason_in ? reason_in :
+	    "LAN subnets changed", actor, NULL, err) == -1)
+		goto fail;
+	(void)snprintf(reason, sizeof(reason), "LAN subnets of site '%s' "
+	    "changed", e.name);
+	if (warp_config_refresh_network(db, n.id, reason, actor, err) == -1)
+		goto fail;
+	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
+	if (warp_audit(db, actor, "endpoint.lans", "endpoint", obj, err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
+/* New keypair (or the device's new public key) and preshared key. */
+int
+warp_endpoint_rotate_keys(struct warp_db *db, const char *ref,
+    const char *public_key, const char *actor, struct warp_err *err)
+{
+	struct warp_endpoint	 e;
+	sqlite3_stmt		*st = NULL;
+	uint8_t			*priv = NULL, *psk = NULL;
+	size_t			 priv_len, psk_len;
+	char			 pub[WARP_KEY_B64_LEN + 1], obj[80];
+	int			 rc;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
+	    warp_endpoint_new_keys(db, public_key, pub, &priv, &priv_len, &psk,
+	    &psk_len, err) == -1 ||
+	    warp_endpoint_key_unique(db, pub, e.id, err) == -1)
+		goto fail;
+	if (warp_db_prepare(db, &st, "UPDATE endpoints SET public_key = ?, "
+	    "private_key = ?, preshared_key = ?, updated_at = unixepoch() "
+	    "WHERE id = ?", err) == -1)
+		goto fail;
+	sqlite3_bind_text(st, 1, pub, -1, SQLITE_TRANSIENT);
+	if (priv != NULL)
+		sqlite3_bind_blob(st, 2, priv, (int)priv_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_blob(st, 3, psk, (int)psk_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, e.id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "storing new keys");
+		goto fail;
+	}
+	if (warp_config_refresh_endpoint(db, e.id, "keys rotated", actor, NULL,
+	    err) == -1)
+		goto fail;
+	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
+	if (warp_audit(db, actor, "endpoint.rotate-keys", "endpoint", obj,
+	    err) == -1)
+		goto fail;
+	free(priv);
+	free(psk);
+	return (warp_db_commit(db, err));
+fail:
+	free(priv);
+	free(psk);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
+warp_endpoint_delete(struct warp_db *db, const char *ref, const char *actor,
+    struct warp_err *err)
+{
+	struct warp_endpoint	e;
+	struct warp_network	n;
+	char			reason[128], obj[80];
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
+	    warp_network_get_id(db, e.network_id, &n, err) == -1 ||
+	    warp_endpoint_exec(db, "DELETE FROM apply_status WHERE object_type "
+	    "= 'endpoint' AND object_id = ?1", e.id, 0, err) == -1 ||
+	    warp_endpoint_exec(db, "DELETE FROM endpoints WHERE id = ?1", e.id,
+	    0, err) == -1)
+		goto fail;
+	if (warp_endpoint_affects_others(&n, &e)) {
+		(void)snprintf(reason, sizeof(reason), "site '%s' removed",
+		    e.name);
+		if (warp_config_refresh_network(db, n.id, reason, actor,
+		    err) == -1)
+			goto fail;
+	}
+	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
+	if (warp_audit(db, actor, "endpoint.delete", "endpoint", obj,
+	    err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
+warp_endpoint_psk(struct warp_db *db, int64_t id, uint8_t psk[WARP_KEY_LEN],
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	uint8_t		*plain = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT preshared_key FROM endpoints "
+	    "WHERE id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return (warp_err_set(err, WARP_ENOTFOUND, "no endpoint with id "
+		    "%lld", (long long)id));
+	}
+	rc = warp_unseal(db, "endpoints.preshared_key",
+	    sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+	    &plain, &len, err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return (-1);
+	if (len != WARP_KEY_LEN) {
+		warp_secret_free(plain, len + 1);
+		return (warp_err_system(err, "a preshared key is damaged"));
+	}
+	memcpy(psk, plain, WARP_KEY_LEN);
+	warp_secret_free(plain, len + 1);
+	return (0);
+}

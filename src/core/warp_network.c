@@ -1,0 +1,998 @@
+/*
+ * Networks: creation with every allocation (VCID, subnet, listen port,
+ * VNI, routing table, gateway keypair) and its validation, lookup, edits,
+ * suspend/resume and deletion.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "warp.h"
+
+#define NET_COLUMNS	"id, vcid, name, type, description, subnet, " \
+			"expected_users, listen_port, public_key, dns, mtu, " \
+			"keepalive, peer_communication, vlan_min, vlan_max, " \
+			"vni, table_id, enabled, created_at"
+
+static int	warp_network_row(struct warp_db *, sqlite3_stmt *,
+		    struct warp_network *, struct warp_err *);
+static int	warp_network_load_resources(struct warp_db *,
+		    struct warp_network *, struct warp_err *);
+static int	warp_network_alloc_subnet(struct warp_db *,
+		    const struct warp_cidr *, int, struct warp_cidr *,
+		    struct warp_err *);
+static int	warp_network_check_subnet(struct warp_db *,
+		    const struct warp_cidr *, int64_t, struct warp_err *);
+static int	warp_network_alloc_port(struct warp_db *,
+		    const struct warp_server_config *, int *, struct warp_err *);
+static int	warp_network_check_vlans(struct warp_db *, int, int, int64_t,
+		    struct warp_err *);
+static int	warp_network_parse_resources(const char * const *, size_t,
+		    const struct warp_cidr *, struct warp_cidr *,
+		    struct warp_err *);
+static int	warp_network_store_resources(struct warp_db *, int64_t,
+		    const struct warp_cidr *, size_t, struct warp_err *);
+static int	warp_description_validate(const char *, struct warp_err *);
+static int	warp_int_exists(struct warp_db *, const char *, int64_t,
+		    int64_t, int *, struct warp_err *);
+
+void
+warp_network_spec_init(struct warp_network_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->keepalive = -1;
+}
+
+void
+warp_network_edit_init(struct warp_network_edit *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->mtu = -1;
+	e->keepalive = -1;
+	e->peer_communication = -1;
+	e->listen_port = -1;
+}
+
+/* Kernel names come from the VCID only, never from user input. */
+void
+warp_network_ifnames(struct warp_network *n)
+{
+	(void)snprintf(n->if_wg, sizeof(n->if_wg), "wg%08u", n->vcid);
+	(void)snprintf(n->if_vrf, sizeof(n->if_vrf), "vrf%08u", n->vcid);
+	(void)snprintf(n->if_br, sizeof(n->if_br), "br%08u", n->vcid);
+	(void)snprintf(n->if_vx, sizeof(n->if_vx), "vx%08u", n->vcid);
+}
+
+static int
+warp_description_validate(const char *s, struct warp_err *err)
+{
+	const unsigned char	*p;
+
+	if (s == NULL)
+		return (0);
+	if (strlen(s) > WARP_DESC_MAX)
+		return (warp_err_input(err, "description is longer than %d "
+		    "characters", WARP_DESC_MAX));
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return (warp_err_input(err, "description may not "
+			    "contain control characters or line breaks"));
+	}
+	return (0);
+}
+
+/* Does `SELECT 1 FROM ... WHERE <col> = ?1 AND id != ?2` find a row? */
+static int
+warp_int_exists(struct warp_db *db, const char *sql, int64_t v, int64_t id,
+    int *found, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, v);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "checking for a clash"));
+	*found = rc == SQLITE_ROW;
+	return (0);
+}
+
+static int
+warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
+    struct warp_err *err)
+{
+	struct warp_err	ignore;
+
+	memset(n, 0, sizeof(*n));
+	n->id = sqlite3_column_int64(st, 0);
+	n->vcid = (uint32_t)sqlite3_column_int64(st, 1);
+	(void)snprintf(n->name, sizeof(n->name), "%s",
+	    sqlite3_column_text(st, 2));
+	if (warp_net_type_parse((const char *)sqlite3_column_text(st, 3),
+	    &n->type, err) == -1)
+		return (-1);
+	(void)snprintf(n->description, sizeof(n->description), "%s",
+	    sqlite3_column_text(st, 4));
+	if (warp_cidr_parse((const char *)sqlite3_column_text(st, 5),
+	    &n->subnet, &ignore) == -1)
+		return (warp_err_system(err, "network %s has a damaged subnet",
+		    n->name));
+	n->gateway_ip = n->subnet.addr + 1;
+	n->expected_users = sqlite3_column_int(st, 6);
+	n->listen_port = sqlite3_column_int(st, 7);
+	(void)snprintf(n->public_key, sizeof(n->public_key), "%s",
+	    sqlite3_column_text(st, 8));
+	(void)snprintf(n->dns, sizeof(n->dns), "%s",
+	    sqlite3_column_text(st, 9));
+	n->mtu = sqlite3_column_int(st, 10);
+	n->keepalive = sqlite3_column_int(st, 11);
+	n->peer_communication = sqlite3_column_int(st, 12);
+	n->vlan_min = sqlite3_column_int(st, 13);
+	n->vlan_max = sqlite3_column_int(st, 14);
+	n->vni = (uint32_t)sqlite3_column_int64(st, 15);
+	n->table_id = sqlite3_column_int(st, 16);
+	n->enabled = sqlite3_column_int(st, 17);
+	n->created_at = sqlite3_column_int64(st, 18);
+	warp_network_ifnames(n);
+	(void)db;
+	return (0);
+}
+
+static int
+warp_network_load_resources(struct warp_db *db, struct warp_network *n,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	int		 rc;
+
+	n->nresources = 0;
+	if (warp_db_prepare(db, &st, "SELECT cidr FROM network_resources "
+	    "WHERE network_id = ? ORDER BY rowid", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    n->nresources < WARP_MAX_RESOURCES) {
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
+		    &n->resources[n->nresources], &ignore) == 0)
+			n->nresources++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "reading resource subnets"));
+	return (0);
+}
+
+int
+warp_network_get_id(struct warp_db *db, int64_t id, struct warp_network *n,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT " NET_COLUMNS " FROM networks "
+	    "WHERE id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return (warp_err_set(err, WARP_ENOTFOUND, "no network "
+			    "with id %lld", (long long)id));
+		return (warp_db_sqlerr(db, err, "reading a network"));
+	}
+	rc = warp_network_row(db, st, n, err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return (-1);
+	return (warp_network_load_resources(db, n, err));
+}
+
+/* A network named by its id (all digits) or its name. */
+int
+warp_network_get(struct warp_db *db, const char *ref, struct warp_network *n,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int64_t		 id;
+	int		 rc;
+
+	if (ref == NULL || *ref == '\0')
+		return (warp_err_input(err, "no network given"));
+	if (strspn(ref, "0123456789") == strlen(ref) && strlen(ref) < 18) {
+		if (warp_network_get_id(db, strtoll(ref, NULL, 10), n, err)
+		    == 0)
+			return (0);
+		if (err->kind != WARP_ENOTFOUND)
+			return (-1);
+		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
+		    "%s (see `warpctl list-networks`)", ref));
+	}
+	if (warp_db_prepare(db, &st, "SELECT id FROM networks WHERE name = ?",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return (warp_err_set(err, WARP_ENOTFOUND, "no network named "
+		    "'%.64s' (see `warpctl list-networks`)", ref));
+	if (rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "looking up a network"));
+	return (warp_network_get_id(db, id, n, err));
+}
+
+int
+warp_network_list(struct warp_db *db, struct warp_network **out, size_t *count,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_network	*v = NULL, *nv;
+	size_t			 n = 0, cap = 0, i;
+	int			 rc;
+
+	*out = NULL;
+	*count = 0;
+	if (warp_db_prepare(db, &st, "SELECT " NET_COLUMNS " FROM networks "
+	    "ORDER BY id", err) == -1)
+		return (-1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				warp_fatal("out of memory");
+			v = nv;
+		}
+		if (warp_network_row(db, st, &v[n], err) == -1) {
+			sqlite3_finalize(st);
+			free(v);
+			return (-1);
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return (warp_db_sqlerr(db, err, "listing networks"));
+	}
+	for (i = 0; i < n; i++) {
+		if (warp_network_load_resources(db, &v[i], err) == -1) {
+			free(v);
+			return (-1);
+		}
+	}
+	*out = v;
+	*count = n;
+	return (0);
+}
+
+void
+warp_network_list_free(struct warp_network *v)
+{
+	free(v);
+}
+
+/* A subnet may not overlap another network's overlay subnet. */
+static int
+warp_network_check_subnet(struct warp_db *db, const struct warp_cidr *c,
+    int64_t self, struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	 other;
+	struct warp_err		 ignore;
+	char			 buf[WARP_CIDR_STRLEN];
+	int			 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT name, subnet FROM networks "
+	    "WHERE id != ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, self);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &other, &ignore) == -1)
+			continue;
+		if (warp_cidr_overlaps(c, &other)) {
+			warp_cidr_format(c, buf, sizeof(buf));
+			warp_err_set(err, WARP_ECONFLICT, "subnet %s overlaps "
+			    "network '%s' (%s); pick another subnet", buf,
+			    sqlite3_column_text(st, 0),
+			    sqlite3_column_text(st, 1));
+			sqlite3_finalize(st);
+			return (-1);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "checking subnets"));
+	return (0);
+}
+
+/* First aligned /prefix in the container that overlaps no network. */
+static int
+warp_network_alloc_subnet(struct warp_db *db, const struct warp_cidr *box,
+    int prefix, struct warp_cidr *out, struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	*used = NULL, cand;
+	struct warp_err		 ignore;
+	size_t			 n = 0, cap = 0, i;
+	uint64_t		 addr, end, size;
+	int			 rc, moved;
+	char			 buf[WARP_CIDR_STRLEN];
+
+	if (prefix < box->len) {
+		warp_cidr_format(box, buf, sizeof(buf));
+		return (warp_err_input(err, "a /%d does not fit in the subnet "
+		    "container %s", prefix, buf));
+	}
+	if (warp_db_prepare(db, &st, "SELECT subnet FROM networks", err) == -1)
+		return (-1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			used = realloc(used, cap * sizeof(*used));
+			if (used == NULL)
+				warp_fatal("out of memory");
+		}
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
+		    &used[n], &ignore) == 0)
+			n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(used);
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	}
+	size = 1ULL << (32 - prefix);
+	addr = box->addr;
+	end = (uint64_t)box->addr + (1ULL << (32 - box->len));
+	while (addr + size <= end) {
+		cand.addr = (uint32_t)addr;
+		cand.len = prefix;
+		moved = 0;
+		for (i = 0; i < n; i++) {
+			if (!warp_cidr_overlaps(&cand, &used[i]))
+				continue;
+			/* Skip past the clash, staying aligned. */
+			addr = (uint64_t)used[i].addr +
+			    (1ULL << (32 - used[i].len));
+			addr = (addr + size - 1) & ~(size - 1);
+			moved = 1;
+			break;
+		}
+		if (!moved) {
+			free(used);
+			*out = cand;
+			return (0);
+		}
+	}
+	free(used);
+	warp_cidr_format(box, buf, sizeof(buf));
+	return (warp_err_set(err, WARP_ECONFLICT, "no free /%d left in the "
+	    "subnet container %s; give --subnet or widen the container",
+	    prefix, buf));
+}
+
+static int
+warp_network_alloc_port(struct warp_db *db, const struct warp_server_config *sc,
+    int *port, struct warp_err *err)
+{
+	int	p, found;
+
+	for (p = sc->port_min; p <= sc->port_max; p++) {
+		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
+		    "listen_port = ?1 AND id != ?2", p, 0, &found, err) == -1)
+			return (-1);
+		if (!found) {
+			*port = p;
+			return (0);
+		}
+	}
+	return (warp_err_set(err, WARP_ECONFLICT, "the listen port pool "
+	    "%d-%d is exhausted (%d networks); widen it, e.g. `warpctl config "
+	    "set port-pool %d-%d`", sc->port_min, sc->port_max,
+	    sc->port_max - sc->port_min + 1, sc->port_min,
+	    sc->port_max + 100 > 65535 ? 65535 : sc->port_max + 100));
+}
+
+/* VLAN claims of layer-2 networks may not overlap. */
+static int
+warp_network_check_vlans(struct warp_db *db, int lo, int hi, int64_t self,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (lo == 0)
+		return (0);
+	if (warp_db_prepare(db, &st, "SELECT name, vlan_min, vlan_max FROM "
+	    "networks WHERE id != ?1 AND vlan_min > 0 AND vlan_min <= ?3 AND "
+	    "vlan_max >= ?2 LIMIT 1", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, self);
+	sqlite3_bind_int(st, 2, lo);
+	sqlite3_bind_int(st, 3, hi);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		warp_err_set(err, WARP_ECONFLICT, "VLAN %d-%d conflicts with "
+		    "network '%s', which carries VLAN %d-%d", lo, hi,
+		    sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+		    sqlite3_column_int(st, 2));
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "checking VLANs"));
+	return (0);
+}
+
+static int
+warp_network_parse_resources(const char * const *in, size_t n,
+    const struct warp_cidr *overlay, struct warp_cidr *out,
+    struct warp_err *err)
+{
+	size_t	i, j;
+	char	a[WARP_CIDR_STRLEN], b[WARP_CIDR_STRLEN];
+
+	if (n > WARP_MAX_RESOURCES)
+		return (warp_err_input(err, "at most %d resource subnets",
+		    WARP_MAX_RESOURCES));
+	for (i = 0; i < n; i++) {
+		if (warp_cidr_parse(in[i], &out[i], err) == -1)
+			return (-1);
+		if (out[i].len == 0)
+			return (warp_err_input(err, "resource subnet 0.0.0.0/0 "
+			    "would be the whole internet; use a "
+			    "secure-internet network for that"));
+		if (warp_cidr_overlaps(&out[i], overlay)) {
+			warp_cidr_format(overlay, a, sizeof(a));
+			return (warp_err_input(err, "resource subnet %s "
+			    "overlaps the network's own subnet %s", in[i], a));
+		}
+		for (j = 0; j < i; j++) {
+			if (warp_cidr_overlaps(&out[i], &out[j])) {
+				warp_cidr_format(&out[j], b, sizeof(b));
+				return (warp_err_input(err, "resource subnets "
+				    "%s and %s overlap", in[i], b));
+			}
+		}
+	}
+	return (0);
+}
+
+static int
+warp_network_store_resources(struct warp_db *db, int64_t id,
+    const struct warp_cidr *v, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	char		 buf[WARP_CIDR_STRLEN];
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "DELETE FROM network_resources WHERE "
+	    "network_id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "replacing resource subnets"));
+	for (i = 0; i < n; i++) {
+		if (warp_db_prepare(db, &st, "INSERT INTO network_resources "
+		    "(network_id, cidr) VALUES (?, ?)", err) == -1)
+			return (-1);
+		warp_cidr_format(&v[i], buf, sizeof(buf));
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return (warp_db_sqlerr(db, err, "storing a resource "
+			    "subnet"));
+	}
+	return (0);
+}
+
+int
+warp_network_create(struct warp_db *db, const struct warp_network_spec *s,
+    int64_t *idp, struct warp_err *err)
+{
+	struct warp_server_config	 sc;
+	struct warp_network		 n;
+	struct warp_cidr		 res[WARP_MAX_RESOURCES];
+	uint8_t				 priv[WARP_KEY_LEN], pub[WARP_KEY_LEN];
+	uint8_t				*sealed = NULL;
+	size_t				 sealed_len;
+	sqlite3_stmt			*st = NULL;
+	char				 subnet[WARP_CIDR_STRLEN];
+	long				 users;
+	int				 prefix, found, rc;
+
+	memset(&n, 0, sizeof(n));
+	if (warp_name_validate("network", s->name, err) == -1 ||
+	    warp_description_validate(s->description, err) == -1)
+		return (-1);
+	if ((int)s->type < 0 || s->type >= WARP_NET_NTYPES)
+		return (warp_err_input(err, "unknown network type"));
+	n.type = s->type;
+	(void)snprintf(n.name, sizeof(n.name), "%s", s->name);
+
+	/* Options that only some types take. */
+	if (s->peer_communication && n.type != WARP_NET_SECURE_INTERNET)
+		return (warp_err_input(err, "peer communication applies to "
+		    "secure-internet networks only"));
+	if (s->nresources > 0 && n.type != WARP_NET_RESOURCE_GATEWAY)
+		return (warp_err_input(err, "resource subnets apply to "
+		    "resource-gateway networks only"));
+	if (s->nresources == 0 && n.type == WARP_NET_RESOURCE_GATEWAY)
+		return (warp_err_input(err, "a resource-gateway network needs "
+		    "at least one --resource-subnet CIDR"));
+	if ((s->vlan != NULL || s->vlan_range != NULL) &&
+	    n.type != WARP_NET_L2_P2P && n.type != WARP_NET_L2_MESH)
+		return (warp_err_input(err, "VLANs apply to l2-p2p and l2-mesh "
+		    "networks only"));
+	if (s->vni != NULL && n.type != WARP_NET_L2_MESH)
+		return (warp_err_input(err, "a VNI applies to l2-mesh networks "
+		    "only"));
+	if (warp_vlan_parse(s->vlan, s->vlan_range, &n.vlan_min, &n.vlan_max,
+	    err) == -1)
+		return (-1);
+	if (s->vni != NULL && warp_vni_parse(s->vni, &n.vni, err) == -1)
+		return (-1);
+	if (s->mtu != 0 && (s->mtu < 1280 || s->mtu > 9000))
+		return (warp_err_input(err, "MTU %d must be from 1280 to 9000",
+		    s->mtu));
+	if (s->keepalive < -1 || s->keepalive > 65535)
+		return (warp_err_input(err, "keepalive must be 0 (off) to 65535 "
+		    "seconds"));
+	if (s->listen_port < 0 || s->listen_port > 65535)
+		return (warp_err_input(err, "listen port %d must be from 1 to "
+		    "65535", s->listen_port));
+	if (s->dns != NULL &&
+	    warp_dns_parse(s->dns, n.dns, sizeof(n.dns), err) == -1)
+		return (-1);
+
+	/* Subnet: given, or sized from the expected users. */
+	users = s->expected_users;
+	if (n.type == WARP_NET_L2_P2P) {
+		if (users > 2)
+			return (warp_err_input(err, "an l2-p2p network joins "
+			    "exactly 2 sites, not %ld", users));
+		users = 6;	/* gateway + 2 sites need a /29 */
+	} else if (users == 0)
+		users = 14;
+	if (warp_prefix_for_users(users, &prefix, err) == -1)
+		return (-1);
+	if (s->subnet != NULL) {
+		if (warp_cidr_parse(s->subnet, &n.subnet, err) == -1)
+			return (-1);
+		if (n.subnet.len < 16 || n.subnet.len > 30)
+			return (warp_err_input(err, "overlay subnet %s must be "
+			    "from /16 to /30", s->subnet));
+		if (n.type == WARP_NET_L2_P2P && n.subnet.len > 29)
+			return (warp_err_input(err, "an l2-p2p network needs at "
+			    "least a /29 (gateway and 2 sites)"));
+		if (s->expected_users > 0 && n.subnet.len > prefix)
+			return (warp_err_input(err, "subnet %s is too small for "
+			    "%ld users (needs a /%d)", s->subnet,
+			    s->expected_users, prefix));
+		users = s->expected_users > 0 ? s->expected_users :
+		    (1L << (32 - n.subnet.len)) - 2;
+	}
+	if (warp_network_parse_resources(s->resources, s->nresources,
+	    s->subnet != NULL ? &n.subnet : &(struct warp_cidr){ 0, 32 },
+	    res, err) == -1)
+		return (-1);
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_server_config_get(db, &sc, err) == -1)
+		goto fail;
+	if (s->subnet != NULL) {
+		if (warp_network_check_subnet(db, &n.subnet, 0, err) == -1)
+			goto fail;
+	} else {
+		if (warp_network_alloc_subnet(db, &sc.containers[n.type],
+		    prefix, &n.subnet, err) == -1)
+			goto fail;
+		/* Resources were checked against no overlay yet. */
+		if (warp_network_parse_resources(s->resources, s->nresources,
+		    &n.subnet, res, err) == -1)
+			goto fail;
+	}
+	n.expected_users = (int)users;
+
+	if (warp_db_prepare(db, &st, "SELECT 1 FROM networks WHERE name = ?",
+	    err) == -1)
+		goto fail;
+	sqlite3_bind_text(st, 1, n.name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_ROW) {
+		warp_err_set(err, WARP_ECONFLICT, "a network named '%s' "
+		    "already exists", n.name);
+		goto fail;
+	}
+
+	if (s->listen_port > 0) {
+		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
+		    "listen_port = ?1 AND id != ?2", s->listen_port, 0, &found,
+		    err) == -1)
+			goto fail;
+		if (found) {
+			warp_err_set(err, WARP_ECONFLICT, "listen port %d is "
+			    "already used by another network", s->listen_port);
+			goto fail;
+		}
+		n.listen_port = s->listen_port;
+	} else if (warp_network_alloc_port(db, &sc, &n.listen_port, err) == -1)
+		goto fail;
+
+	if (warp_network_check_vlans(db, n.vlan_min, n.vlan_max, 0, err) == -1)
+		goto fail;
+	if (n.type == WARP_NET_L2_MESH) {
+		if (n.vni != 0) {
+			if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
+			    "vni = ?1 AND id != ?2", n.vni, 0, &found,
+			    err) == -1)
+				goto fail;
+			if (found) {
+				warp_err_set(err, WARP_ECONFLICT, "VNI %u is "
+				    "already used by another network", n.vni);
+				goto fail;
+			}
+		} else {
+			for (n.vni = 100; n.vni <= 16777215; n.vni++) {
+				if (warp_int_exists(db, "SELECT 1 FROM networks "
+				    "WHERE vni = ?1 AND id != ?2", n.vni, 0,
+				    &found, err) == -1)
+					goto fail;
+				if (!found)
+					break;
+			}
+		}
+	}
+
+	/* VCID: 8 random digits, unique; it also names kernel objects. */
+	do {
+		n.vcid = 10000000 + randombytes_uniform(90000000);
+		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE vcid = ?1 "
+		    "AND id != ?2", n.vcid, 0, &found, err) == -1)
+			goto fail;
+	} while (found);
+	warp_network_ifnames(&n);
+	if (warp_ifname_validate(n.if_vrf, err) == -1)
+		goto fail;
+	n.table_id = (int)n.vcid;
+
+	if (s->dns == NULL && n.type == WARP_NET_SECURE_INTERNET)
+		(void)snprintf(n.dns, sizeof(n.dns), "%s", sc.default_dns);
+	n.mtu = s->mtu ? s->mtu : sc.default_mtu;
+	n.keepalive = s->keepalive >= 0 ? s->keepalive : sc.default_keepalive;
+
+	if (warp_key_generate(priv, pub) == -1) {
+		warp_err_system(err, "key generation failed");
+		goto fail;
+	}
+	warp_key_to_base64(pub, n.public_key);
+	rc = warp_seal(db, "networks.private_key", priv, sizeof(priv), &sealed,
+	    &sealed_len, err);
+	sodium_memzero(priv, sizeof(priv));
+	if (rc == -1)
+		goto fail;
+
+	warp_cidr_format(&n.subnet, subnet, sizeof(subnet));
+	if (warp_db_prepare(db, &st, "INSERT INTO networks (vcid, name, type, "
+	    "description, subnet, expected_users, listen_port, private_key, "
+	    "public_key, dns, mtu, keepalive, peer_communication, vlan_min, "
+	    "vlan_max, vni, table_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?)", err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, n.vcid);
+	sqlite3_bind_text(st, 2, n.name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, warp_net_type_name(n.type), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->description ? s->description : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, subnet, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 6, n.expected_users);
+	sqlite3_bind_int(st, 7, n.listen_port);
+	sqlite3_bind_blob(st, 8, sealed, (int)sealed_len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, n.public_key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, n.dns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 11, n.mtu);
+	sqlite3_bind_int(st, 12, n.keepalive);
+	sqlite3_bind_int(st, 13, s->peer_communication ? 1 : 0);
+	sqlite3_bind_int(st, 14, n.vlan_min);
+	sqlite3_bind_int(st, 15, n.vlan_max);
+	if (n.vni != 0)
+		sqlite3_bind_int64(st, 16, n.vni);
+	else
+		sqlite3_bind_null(st, 16);
+	sqlite3_bind_int(st, 17, n.table_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "storing the network");
+		goto fail;
+	}
+	n.id = sqlite3_last_insert_rowid(db->sql);
+	if (warp_network_store_resources(db, n.id, res, s->nresources,
+	    err) == -1)
+		goto fail;
+	if (warp_audit(db, s->actor, "network.create", "network", n.name,
+	    err) == -1)
+		goto fail;
+	free(sealed);
+	if (warp_db_commit(db, err) == -1)
+		return (-1);
+	if (idp != NULL)
+		*idp = n.id;
+	return (0);
+fail:
+	free(sealed);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
+warp_network_private_key(struct warp_db *db, int64_t id,
+    uint8_t key[WARP_KEY_LEN], struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	uint8_t		*plain = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT private_key FROM networks "
+	    "WHERE id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
+		    "%lld", (long long)id));
+	}
+	rc = warp_unseal(db, "networks.private_key", sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), &plain, &len, err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return (-1);
+	if (len != WARP_KEY_LEN) {
+		warp_secret_free(plain, len + 1);
+		return (warp_err_system(err, "a network key is damaged"));
+	}
+	memcpy(key, plain, WARP_KEY_LEN);
+	warp_secret_free(plain, len + 1);
+	return (0);
+}
+
+static int
+warp_network_exec_id(struct warp_db *db, const char *sql, int64_t id,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "updating a network"));
+	return (0);
+}
+
+int
+warp_network_delete(struct warp_db *db, const char *ref, const char *actor,
+    struct warp_err *err)
+{
+	struct warp_network	n;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_get(db, ref, &n, err) == -1 ||
+	    warp_network_exec_id(db, "DELETE FROM apply_status WHERE "
+	    "object_type = 'endpoint' AND object_id IN (SELECT id FROM "
+	    "endpoints WHERE network_id = ?1)", n.id, err) == -1 ||
+	    warp_network_exec_id(db, "DELETE FROM apply_status WHERE "
+	    "object_type = 'network' AND object_id = ?1", n.id, err) == -1 ||
+	    warp_network_exec_id(db, "DELETE FROM networks WHERE id = ?1",
+	    n.id, err) == -1 ||
+	    warp_audit(db, actor, "network.delete", "network", n.name,
+	    err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	return (warp_db_commit(db, err));
+}
+
+int
+warp_network_set_enabled(struct warp_db *db, const char *ref, int enabled,
+    const char *actor, struct warp_err *err)
+{
+	struct warp_network	n;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_get(db, ref, &n, err) == -1 ||
+	    warp_network_exec_id(db, enabled ? "UPDATE networks SET enabled = 1, "
+	    "updated_at = unixepoch() WHERE id = ?1" : "UPDATE networks SET "
+	    "enabled = 0, updated_at = unixepoch() WHERE id = ?1", n.id,
+	    err) == -1 ||
+	    warp_audit(db, actor, enabled ? "network.resume" :
+	    "network.suspend", "network", n.name, err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	return (warp_db_commit(db, err));
+}
+
+/*
+ * Edit a network.  Every endpoint whose rendered config changes as a result
+ * gets a new config version whose reason names the changed fields.
+ */
+int
+warp_network_update(struct warp_db *db, const char *ref,
+    const struct warp_network_edit *e, const char *actor, struct warp_err *err)
+{
+	struct warp_network	 n;
+	struct warp_cidr	 res[WARP_MAX_RESOURCES];
+	struct warp_buf		 what;
+	sqlite3_stmt		*st = NULL;
+	char			 dns[WARP_DNS_MAX];
+	int			 vmin, vmax, found, rc;
+
+	warp_buf_init(&what);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_get(db, ref, &n, err) == -1)
+		goto fail;
+	if (e->description != NULL) {
+		if (warp_description_validate(e->description, err) == -1)
+			goto fail;
+		(void)snprintf(n.description, sizeof(n.description), "%s",
+		    e->description);
+		warp_buf_appendf(&what, "%sdescription", what.len ? ", " : "");
+	}
+	if (e->dns != NULL) {
+		if (*e->dns == '\0')
+			dns[0] = '\0';
+		else if (warp_dns_parse(e->dns, dns, sizeof(dns), err) == -1)
+			goto fail;
+		(void)snprintf(n.dns, sizeof(n.dns), "%s", dns);
+		warp_buf_appendf(&what, "%sDNS", what.len ? ", " : "");
+	}
+	if (e->mtu != -1) {
+		if (e->mtu < 1280 || e->mtu > 9000) {
+			warp_err_input(err, "MTU %d must be from 1280 to 9000",
+			    e->mtu);
+			goto fail;
+		}
+		n.mtu = e->mtu;
+		warp_buf_appendf(&what, "%sMTU", what.len ? ", " : "");
+	}
+	if (e->keepalive != -1) {
+		if (e->keepalive < 0 || e->keepalive > 65535) {
+			warp_err_input(err, "keepalive must be 0 (off) to 65535 "
+			    "seconds");
+			goto fail;
+		}
+		n.keepalive = e->keepalive;
+		warp_buf_appendf(&what, "%skeepalive", what.len ? ", " : "");
+	}
+	if (e->peer_communication != -1) {
+		if (n.type != WARP_NET_SECURE_INTERNET) {
+			warp_err_input(err, "peer communication applies to "
+			    "secure-internet networks only");
+			goto fail;
+		}
+		n.peer_communication = e->peer_communication ? 1 : 0;
+		warp_buf_appendf(&what, "%speer communication",
+		    what.len ? ", " : "");
+	}
+	if (e->listen_port != -1) {
+		if (e->listen_port < 1 || e->listen_port > 65535) {
+			warp_err_input(err, "listen port %d must be from 1 to "
+			    "65535", e->listen_port);
+			goto fail;
+		}
+		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
+		    "listen_port = ?1 AND id != ?2", e->listen_port, n.id,
+		    &found, err) == -1)
+			goto fail;
+		if (found) {
+			warp_err_set(err, WARP_ECONFLICT, "listen port %d is "
+			    "already used by another network", e->listen_port);
+			goto fail;
+		}
+		n.listen_port = e->listen_port;
+		warp_buf_appendf(&what, "%slisten port", what.len ? ", " : "");
+	}
+	if (e->set_resources) {
+		if (n.type != WARP_NET_RESOURCE_GATEWAY) {
+			warp_err_input(err, "resource subnets apply to "
+			    "resource-gateway networks only");
+			goto fail;
+		}
+		if (e->nresources == 0) {
+			warp_err_input(err, "a resource-gateway network needs "
+			    "at least one resource subnet");
+			goto fail;
+		}
+		if (warp_network_parse_resources(e->resources, e->nresources,
+		    &n.subnet, res, err) == -1 ||
+		    warp_network_store_resources(db, n.id, res, e->nresources,
+		    err) == -1)
+			goto fail;
+		warp_buf_appendf(&what, "%sresource subnets",
+		    what.len ? ", " : "");
+	}
+	if (e->vlan != NULL || e->vlan_range != NULL || e->clear_vlan) {
+		if (n.type != WARP_NET_L2_P2P && n.type != WARP_NET_L2_MESH) {
+			warp_err_input(err, "VLANs apply to l2-p2p and l2-mesh "
+			    "networks only");
+			goto fail;
+		}
+		if (warp_vlan_parse(e->vlan, e->vlan_range, &vmin, &vmax,
+		    err) == -1 ||
+		    warp_network_check_vlans(db, vmin, vmax, n.id, err) == -1)
+			goto fail;
+		n.vlan_min = vmin;
+		n.vlan_max = vmax;
+		warp_buf_appendf(&what, "%sVLANs", what.len ? ", " : "");
+	}
+	if (what.len == 0) {
+		warp_err_input(err, "nothing to change");
+		goto fail;
+	}
+	if (warp_db_prepare(db, &st, "UPDATE networks SET description = ?, "
+	    "dns = ?, mtu = ?, keepalive = ?, peer_communication = ?, "
+	    "listen_port = ?, vlan_min = ?, vlan_max = ?, updated_at = "
+	    "unixepoch() WHERE id = ?", err) == -1)
+		goto fail;
+	sqlite3_bind_text(st, 1, n.description, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, n.dns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, n.mtu);
+	sqlite3_bind_int(st, 4, n.keepalive);
+	sqlite3_bind_int(st, 5, n.peer_communication);
+	sqlite3_bind_int(st, 6, n.listen_port);
+	sqlite3_bind_int(st, 7, n.vlan_min);
+	sqlite3_bind_int(st, 8, n.vlan_max);
+	sqlite3_bind_int64(st, 9, n.id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "updating the network");
+		goto fail;
+	}
+	{
+		char	reason[128];
+
+		(void)snprintf(reason, sizeof(reason), "network edited: %s",
+		    what.data);
+		if (warp_config_refresh_network(db, n.id, reason, actor,
+		    err) == -1 ||
+		    warp_audit(db, actor, "network.update", "network", n.name,
+		    err) == -1)
+			goto fail;
+	}
+	warp_buf_free(&what);
+	return (warp_db_commit(db, err));
+fail:
+	warp_buf_free(&what);
+	warp_db_rollback(db);
+	return (-1);
+}

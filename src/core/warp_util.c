@@ -1,0 +1,173 @@
+/*
+ * Errors, growable buffers and allocation helpers shared by the core.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warp.h"
+
+int
+warp_err_set(struct warp_err *err, int kind, const char *fmt, ...)
+{
+	va_list		ap;
+
+	if (err == NULL)
+		return (-1);
+	err->kind = kind;
+	va_start(ap, fmt);
+	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+void
+warp_err_clear(struct warp_err *err)
+{
+	err->kind = WARP_OK;
+	err->msg[0] = '\0';
+}
+
+void
+warp_fatal(const char *fmt, ...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "fatal: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+void *
+warp_xcalloc(size_t n, size_t sz)
+{
+	void	*p;
+
+	if ((p = calloc(n ? n : 1, sz ? sz : 1)) == NULL)
+		warp_fatal("out of memory");
+	return (p);
+}
+
+char *
+warp_xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		warp_fatal("out of memory");
+	return (p);
+}
+
+void
+warp_buf_init(struct warp_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+static void
+warp_buf_reserve(struct warp_buf *b, size_t more)
+{
+	size_t	 cap;
+	char	*p;
+
+	if (b->len + more + 1 <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	if ((p = realloc(b->data, cap)) == NULL)
+		warp_fatal("out of memory");
+	b->data = p;
+	b->cap = cap;
+}
+
+void
+warp_buf_append(struct warp_buf *b, const char *s, size_t len)
+{
+	warp_buf_reserve(b, len);
+	memcpy(b->data + b->len, s, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void
+warp_buf_appendf(struct warp_buf *b, const char *fmt, ...)
+{
+	va_list		ap;
+	int		n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		warp_fatal("vsnprintf");
+	warp_buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Append s as a JSON string literal, quotes included. */
+void
+warp_buf_json_string(struct warp_buf *b, const char *s)
+{
+	const unsigned char	*p;
+
+	warp_buf_append(b, "\"", 1);
+	for (p = (const unsigned char *)s; p != NULL && *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			warp_buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			warp_buf_append(b, "\\\\", 2);
+			break;
+		case '\n':
+			warp_buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			warp_buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			warp_buf_append(b, "\\t", 2);
+			break;
+		case '<':	/* keeps JSON safe to embed in HTML */
+			warp_buf_append(b, "\\u003c", 6);
+			break;
+		default:
+			if (*p < 0x20)
+				warp_buf_appendf(b, "\\u%04x", *p);
+			else
+				warp_buf_append(b, (const char *)p, 1);
+		}
+	}
+	warp_buf_append(b, "\"", 1);
+}
+
+/* Hand the bytes to the caller (never NULL); the buffer is empty after. */
+char *
+warp_buf_release(struct warp_buf *b)
+{
+	char	*p;
+
+	if (b->data == NULL)
+		return (warp_xstrdup(""));
+	p = b->data;
+	warp_buf_init(b);
+	return (p);
+}
+
+void
+warp_buf_free(struct warp_buf *b)
+{
+	free(b->data);
+	warp_buf_init(b);
+}
