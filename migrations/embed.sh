@@ -2,7 +2,7 @@
 # Turn migrations/NNNN_name.sql into a C table (warp_migrations[]) so both
 # warpd and warpctl carry the schema steps inside the binary.
 set -eu
-echo '/* Generated from migrations/*.sql by migrations/embed.sh. */'
+echo '/* Generated from the migrations directory by migrations/embed.sh. */'
 echo '#include "warp.h"'
 echo 'const struct warp_migration warp_migrations[] = {'
 n=0

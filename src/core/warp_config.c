@@ -429,7 +429,8 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 	struct warp_endpoint	 e;
 	struct warp_network	 n;
 	sqlite3_stmt		*st = NULL;
-	char			*lans = NULL, *p, *save, *list[WARP_MAX_LANS];
+	char			*lans = NULL, *p, *save;
+	const char		*list[WARP_MAX_LANS];
 	char			 reason[128], obj[80];
 	size_t			 nl = 0;
 	int			 rc, before;
@@ -490,7 +491,7 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 	(void)snprintf(reason, sizeof(reason), "rollback to version %d",
 	    version);
 	before = e.config_version;
-	if (warp_endpoint_set_lans(db, ref, (const char **)list, nl, reason,
+	if (warp_endpoint_set_lans(db, ref, list, nl, reason,
 	    actor, err) == -1 ||
 	    warp_config_refresh_endpoint(db, e.id, reason, actor, NULL,
 	    err) == -1 ||
@@ -610,12 +611,12 @@ warp_config_diff(const char *a, const char *b, const char *label_a,
 			warp_buf_appendf(&out, " %s\n", la[1 + i]);
 			i++;
 			j++;
-		} else if (j < nb && (i == na || T(i, j + 1) >= T(i + 1, j))) {
-			warp_buf_appendf(&out, "+%s\n", lb[1 + j]);
-			j++;
-		} else {
+		} else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) {
 			warp_buf_appendf(&out, "-%s\n", la[1 + i]);
 			i++;
+		} else {
+			warp_buf_appendf(&out, "+%s\n", lb[1 + j]);
+			j++;
 		}
 	}
 #undef T
