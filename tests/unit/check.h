@@ -11,15 +11,13 @@
 static int	check_failures;
 
 #define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		printf("ok - ");					\
-	} else {							\
+	int check_ok_ = (cond) ? 1 : 0;					\
+	if (!check_ok_)							\
 		check_failures++;					\
-		printf("not ok - ");					\
-	}								\
+	printf("%s - ", check_ok_ ? "ok" : "not ok");			\
 	printf(__VA_ARGS__);						\
-	if (!(cond))							\
-		printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);	\
+	if (!check_ok_)							\
+		printf(" (%s:%d)", __FILE__, __LINE__);			\
 	printf("\n");							\
 	fflush(stdout);							\
 } while (0)

@@ -1,0 +1,98 @@
+/*
+ * Helpers for unit tests that need a database: a fresh one in a temporary
+ * directory, and a fingerprint of every row of every table to prove that a
+ * refused operation changed nothing.
+ */
+#ifndef TESTDB_H
+#define TESTDB_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "warp.h"
+
+static char	testdb_dir[256];
+
+static struct warp_db *
+testdb_open(void)
+{
+	struct warp_db	*db;
+	struct warp_err	 err;
+	char		 path[300];
+
+	(void)snprintf(testdb_dir, sizeof(testdb_dir), "/tmp/warp-unit-XXXXXX");
+	if (mkdtemp(testdb_dir) == NULL) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	(void)snprintf(path, sizeof(path), "%s/warp.db", testdb_dir);
+	if (warp_db_open(&db, path, WARP_DB_CREATE, &err) == -1 ||
+	    warp_server_config_set(db, "public-host", "198.51.100.7",
+	    &err) == -1) {
+		fprintf(stderr, "testdb_open: %s\n", err.msg);
+		exit(2);
+	}
+	return (db);
+}
+
+static void
+testdb_close(struct warp_db *db)
+{
+	char	cmd[400];
+
+	warp_db_close(db);
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", testdb_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", testdb_dir);
+}
+
+/* BLAKE2b over every row of every table, in a stable order. */
+static void
+testdb_fingerprint(struct warp_db *db, char out[65])
+{
+	crypto_generichash_state	 h;
+	sqlite3_stmt			*tables, *rows;
+	unsigned char			 digest[32];
+	char				 sql[300];
+	int				 i, n;
+
+	crypto_generichash_init(&h, NULL, 0, sizeof(digest));
+	if (sqlite3_prepare_v2(db->sql, "SELECT name FROM sqlite_master WHERE "
+	    "type = 'table' ORDER BY name", -1, &tables, NULL) != SQLITE_OK)
+		exit(2);
+	while (sqlite3_step(tables) == SQLITE_ROW) {
+		(void)snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY "
+		    "rowid", sqlite3_column_text(tables, 0));
+		if (sqlite3_prepare_v2(db->sql, sql, -1, &rows, NULL) !=
+		    SQLITE_OK) {
+			/* WITHOUT ROWID tables have none: order by all. */
+			(void)snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"",
+			    sqlite3_column_text(tables, 0));
+			if (sqlite3_prepare_v2(db->sql, sql, -1, &rows, NULL) !=
+			    SQLITE_OK)
+				exit(2);
+		}
+		crypto_generichash_update(&h, sqlite3_column_text(tables, 0),
+		    (size_t)sqlite3_column_bytes(tables, 0));
+		while (sqlite3_step(rows) == SQLITE_ROW) {
+			n = sqlite3_column_count(rows);
+			for (i = 0; i < n; i++) {
+				crypto_generichash_update(&h,
+				    sqlite3_column_blob(rows, i),
+				    (size_t)sqlite3_column_bytes(rows, i));
+				crypto_generichash_update(&h,
+				    (const unsigned char *)"|", 1);
+			}
+		}
+		sqlite3_finalize(rows);
+	}
+	sqlite3_finalize(tables);
+	crypto_generichash_final(&h, digest, sizeof(digest));
+	sodium_bin2hex(out, 65, digest, sizeof(digest));
+}
+
+#endif
