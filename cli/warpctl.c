@@ -238,6 +238,7 @@ cmd_init(struct warpctl *ctl, int argc, char **argv)
 	struct warp_server_config sc;
 	const char		*host = NULL, *uplink = NULL, *dns = NULL;
 	char			 pw[32], dnsbuf[WARP_DNS_MAX];
+	char			 dhost[WARP_HOST_MAX], dev[WARP_IFNAMSIZ];
 	struct stat		 st;
 	long			 users;
 	int			 ch, existed;
@@ -263,6 +264,20 @@ cmd_init(struct warpctl *ctl, int argc, char **argv)
 	    (dns != NULL && warp_dns_parse(dns, dnsbuf, sizeof(dnsbuf),
 	    &err) == -1))
 		return (warpctl_fail(&err));
+	/* Detect before anything is created, so a failure leaves nothing. */
+	if (host == NULL || uplink == NULL) {
+		if (warp_detect_public_address(dhost, sizeof(dhost), dev,
+		    sizeof(dev), &err) == -1) {
+			if (host == NULL)
+				return (warpctl_fail(&err));
+		} else {
+			if (host == NULL)
+				host = dhost;
+			if (uplink == NULL)
+				uplink = dev;
+		}
+		warp_err_clear(&err);
+	}
 	existed = stat(ctl->db_path, &st) == 0;
 	if (warp_db_open(&db, ctl->db_path, WARP_DB_CREATE, &err) == -1)
 		return (warpctl_fail(&err));
@@ -831,6 +846,7 @@ cmd_create_endpoints(struct warpctl *ctl, int argc, char **argv)
 	struct warp_err			err;
 	const char			*mark;
 	char				name[WARP_NAME_MAX * 2];
+	struct warp_buf			ids;
 	long				count = 0, start = 1, i;
 	int64_t				id;
 	int				ch, have_type = 0;
@@ -871,6 +887,7 @@ cmd_create_endpoints(struct warpctl *ctl, int argc, char **argv)
 		    "e.g. phone-{n}", a.pos[1]));
 	if (warpctl_db(ctl, &err) == NULL || warp_db_begin(ctl->db, &err) == -1)
 		return (warpctl_fail(&err));
+	warp_buf_init(&ids);
 	for (i = 0; i < count; i++) {
 		(void)snprintf(name, sizeof(name), "%.*s%ld%s",
 		    (int)(mark - a.pos[1]), a.pos[1], start + i, mark + 3);
@@ -878,18 +895,27 @@ cmd_create_endpoints(struct warpctl *ctl, int argc, char **argv)
 		if (warp_endpoint_create(ctl->db, a.pos[0], &s, ctl->actor, &id,
 		    &err) == -1) {
 			warp_db_rollback(ctl->db);
+			warp_buf_free(&ids);
+			if (isatty(STDERR_FILENO) && count >= 50)
+				fprintf(stderr, "\n");
 			fprintf(stderr, "warpctl: endpoint %ld of %ld ('%s'): "
-			    "nothing was created\n", i + 1, count, name);
-			return (warpctl_fail(&err));
+			    "%s; nothing was created\n", i + 1, count, name,
+			    err.msg);
+			return (err.kind == WARP_ESYSTEM ? EXIT_SYSTEM :
+			    EXIT_INPUT);
 		}
-		printf("%lld\n", (long long)id);
+		warp_buf_appendf(&ids, "%lld\n", (long long)id);
 		if (isatty(STDERR_FILENO) && count >= 50 && (i + 1) % 50 == 0)
 			fprintf(stderr, "\rcreated %ld of %ld", i + 1, count);
 	}
 	if (isatty(STDERR_FILENO) && count >= 50)
 		fprintf(stderr, "\n");
-	if (warp_db_commit(ctl->db, &err) == -1)
+	if (warp_db_commit(ctl->db, &err) == -1) {
+		warp_buf_free(&ids);
 		return (warpctl_fail(&err));
+	}
+	fputs(ids.data, stdout);
+	warp_buf_free(&ids);
 	return (0);
 }
 

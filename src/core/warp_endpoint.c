@@ -610,10 +610,7 @@ warp_endpoint_exec(struct warp_db *db, const char *sql, int64_t id,
 	if (warp_db_prepare(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
-	if (value != 0)
-		sqlite3_bind_int64(st, 2, value);
-	else
-		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 2, value);	/* ignored by one-parameter SQL */
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -660,8 +657,9 @@ warp_endpoint_set_expiry(struct warp_db *db, const char *ref,
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
 	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
-	    warp_endpoint_exec(db, "UPDATE endpoints SET expires_at = ?2, "
-	    "updated_at = unixepoch() WHERE id = ?1", e.id, t, err) == -1)
+	    warp_endpoint_exec(db, "UPDATE endpoints SET expires_at = "
+	    "nullif(?2, 0), updated_at = unixepoch() WHERE id = ?1", e.id, t,
+	    err) == -1)
 		goto fail;
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
 	if (warp_audit(db, actor, "endpoint.expiry", "endpoint", obj,
