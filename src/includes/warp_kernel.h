@@ -1,0 +1,140 @@
+/*
+ * WARP gateway: realisation of the networks in the Linux kernel.
+ *
+ * The desired state lives in the database; warp_kernel_apply() reads it,
+ * dumps what the kernel has (links, addresses, routes, rules over
+ * rtnetlink, WireGuard devices over generic netlink, the appliance's own
+ * nftables table), computes the difference and sends only that.  It is
+ * the one privileged entry point: callers (warpctl, the Kore parent
+ * process on behalf of a worker) pass nothing but "apply now".
+ *
+ * Kernel objects owned by the appliance are recognised without a second
+ * source of truth: links carry the alias "warp:<vcid>", routes and rules
+ * the protocol WARP_RTPROT, nftables objects live in table inet warp.
+ */
+#ifndef WARP_KERNEL_H
+#define WARP_KERNEL_H
+
+#include <stdint.h>
+
+#include "warp.h"
+
+#define WARP_RTPROT		233	/* rtm_protocol of our routes, rules */
+#define WARP_RULE_PREF		1500	/* after l3mdev (1000), before main */
+#define WARP_NFT_TABLE		"warp"	/* family inet */
+#define WARP_LINK_ALIAS		"warp:"	/* IFLA_IFALIAS prefix */
+/* The kernel's VRF documentation ends each table with this metric. */
+#define WARP_METRIC_UNREACHABLE	4278198272U
+
+/*
+ * Write messages sent to the kernel by the last warp_kernel_apply() of
+ * this process: what tests count to prove idempotence (all zero on a
+ * second apply) and incremental updates (bounded, whatever the size).
+ */
+struct warp_kernel_counters {
+	uint64_t	rtnl;		/* RTM_NEW/DEL link, addr, route, rule */
+	uint64_t	genl;		/* WG_CMD_SET_DEVICE */
+	uint64_t	nft;		/* nftables messages inside batches */
+	uint64_t	nft_batches;	/* atomic batches sent */
+	uint64_t	sysctl;		/* /proc/sys writes */
+	uint64_t	peers;		/* peers created, changed or removed */
+};
+
+uint64_t	warp_kernel_counters_total(const struct warp_kernel_counters *);
+void		warp_kernel_counters_get(struct warp_kernel_counters *);
+
+/*
+ * Reconcile the kernel with the database.  netns: NULL = the namespace
+ * named in server_config (created if absent), "" = the caller's own.
+ * dry_run: read the kernel and fill plan, change nothing (not even the
+ * stored apply status).  plan (may be NULL) gets one line per change,
+ * "create ...", "change ...", "remove ...", and a last "sent ..." line.
+ * Returns 0 when every object applied, -1 with err set otherwise; a
+ * failing network is recorded in apply_status and does not stop others.
+ */
+int	warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
+	    struct warp_buf *plan, struct warp_err *err);
+
+/* Status of every network and endpoint: stored apply status + kernel. */
+struct warp_kernel_net_status {
+	int64_t		id;
+	char		name[WARP_NAME_MAX + 1];
+	char		type[24];
+	char		if_wg[WARP_IFNAMSIZ];
+	char		if_vrf[WARP_IFNAMSIZ];
+	int		enabled;
+	int		present;	/* wg device exists in the kernel */
+	int		up;
+	int		listen_port;	/* from the kernel, 0: absent */
+	char		apply_status[16];	/* applied/pending/failed/"" */
+	char		apply_error[256];
+};
+
+struct warp_kernel_peer_status {
+	int64_t		endpoint_id;
+	int64_t		network_id;
+	char		network[WARP_NAME_MAX + 1];
+	char		name[WARP_NAME_MAX + 1];
+	char		public_key[WARP_KEY_B64_LEN + 1];
+	int		active;		/* enabled and not expired */
+	int		present;	/* peer configured in the kernel */
+	int64_t		last_handshake;	/* unix seconds, 0: never */
+	uint64_t	rx_bytes;
+	uint64_t	tx_bytes;
+	char		remote[64];	/* "addr:port", "" if none */
+	char		apply_status[16];
+	char		apply_error[256];
+};
+
+struct warp_kernel_status {
+	struct warp_kernel_net_status	*nets;
+	size_t				 nnets;
+	struct warp_kernel_peer_status	*peers;
+	size_t				 npeers;
+	int				 kernel_read;	/* netns reachable */
+	char				 netns[WARP_IFNAMSIZ];
+};
+
+/*
+ * Read status; never creates a namespace nor changes the kernel.  The
+ * observed numbers are also stored in endpoint_stats.
+ */
+int	warp_kernel_status(struct warp_db *db, const char *netns,
+	    struct warp_kernel_status *st, struct warp_err *err);
+void	warp_kernel_status_free(struct warp_kernel_status *);
+void	warp_kernel_status_json(const struct warp_kernel_status *,
+	    struct warp_buf *);
+
+/*
+ * Privilege separation (DESIGN §4): the only message an unprivileged
+ * worker may send to the privileged side (the Kore parent, via
+ * kore_msg_send(KORE_MSG_PARENT, WARP_KMSG_ID, &msg, sizeof(msg))).  It
+ * carries no state: the privileged side re-reads the database itself.
+ */
+#define WARP_KMSG_ID		0x5741	/* kore_msg id, > KORE_MSG_APP_BASE */
+#define WARP_KMSG_MAGIC		0x57524b31	/* "WRK1" */
+#define WARP_KMSG_APPLY		1
+#define WARP_KMSG_DRYRUN	2
+
+struct warp_kernel_msg {
+	uint32_t	magic;
+	uint32_t	op;
+};
+
+/* Validate a message from a worker (length, magic, op) and run it. */
+int	warp_kernel_msg_handle(struct warp_db *db, const void *data,
+	    size_t len, struct warp_buf *plan, struct warp_err *err);
+
+/*
+ * Named network namespaces (iproute2 compatible: /run/netns/NAME).
+ * enter: switch the calling thread into NAME ("" or NULL: stay), creating
+ * it if create is set; *saved gets a descriptor of the previous namespace
+ * (-1 if none was switched) for warp_netns_leave().
+ */
+int	warp_netns_enter(const char *name, int create, int *saved,
+	    struct warp_err *err);
+void	warp_netns_leave(int saved);
+int	warp_netns_exists(const char *name);
+int	warp_netns_delete(const char *name, struct warp_err *err);
+
+#endif

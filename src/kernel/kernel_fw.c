@@ -1,0 +1,989 @@
+/*
+ * nftables through libnftnl: the appliance's own table, inet warp, and
+ * nothing else.  The whole desired table is built in memory, compared
+ * chain by chain with what the kernel has (each rule carries its own
+ * description as its comment), and only chains that differ are flushed
+ * and refilled, all in one atomic batch: either the new ruleset is in
+ * place or the old one still is.
+ *
+ * Shape of the table (see also kernel_types.c):
+ *   chain forward     filter hook forward: per network, jump to
+ *                     <wg>_from for packets coming from its VRF (in the
+ *                     forward hook iifname is the VRF device, not the
+ *                     WireGuard one), and to <wg>_to for packets going
+ *                     out of its WireGuard device;
+ *   chain input       filter hook input: a network reaches only its own
+ *                     gateway address on this host;
+ *   chain postrouting nat hook postrouting: masquerade on the uplink;
+ *   chains <wg>_from, <wg>_to: what the network type allows, then drop.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "warp.h"
+#include "warp_kernel.h"
+#include "warp_kernel_int.h"
+
+#define WARP_FW_CHAINLEN	32
+#define WARP_FW_COMMENTLEN	256
+#define WARP_FW_MAXMSG		16384	/* messages in one batch */
+
+struct warp_fw_rule {
+	char			 chain[WARP_FW_CHAINLEN];
+	char			 comment[WARP_FW_COMMENTLEN];
+	struct nftnl_rule	*r;
+	int			 net;		/* owning network, -1: none */
+	int			 has_nfproto;
+};
+
+struct warp_fw_chain {
+	char		 name[WARP_FW_CHAINLEN];
+	const char	*type;		/* NULL: regular chain */
+	uint32_t	 hook;
+	int32_t		 prio;
+	int		 net;
+	/* what the kernel has */
+	int		 present;
+	int		 have_base;
+	uint32_t	 have_hook;
+	int32_t		 have_prio;
+	char		 have_type[16];
+	char		**have;		/* rule comments, in order */
+	size_t		 nhave;
+	int		 stale;		/* in the kernel, not wanted */
+	int		 rewrite;	/* flush and refill */
+	int		 recreate;	/* delete and create again */
+};
+
+struct warp_fw_build {
+	struct warp_fw_chain	*chains;
+	size_t			 nchains;
+	struct warp_fw_rule	*rules;
+	size_t			 nrules;
+	struct warp_fw_rule	*cur;
+	int			 cur_net;
+	int			 table_present;
+};
+
+/* What each message of a batch was, to name the culprit of an error. */
+struct warp_fw_msg {
+	int		net;
+	char		what[WARP_FW_COMMENTLEN + 48];
+};
+
+struct warp_fw_batch {
+	struct nftnl_batch	*b;
+	uint32_t		 seq0;
+	uint32_t		 seq;
+	struct warp_fw_msg	*msgs;
+	size_t			 nmsgs;
+};
+
+static struct warp_fw_chain *warp_fw_chain_get(struct warp_fw_build *,
+		    const char *, int);
+static void	warp_fw_comment(struct warp_fw_rule *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	warp_fw_expr_meta(struct nftnl_rule *, uint32_t);
+static void	warp_fw_expr_cmp(struct nftnl_rule *, uint32_t, const void *,
+		    uint32_t);
+static void	warp_fw_build_all(struct warp_kctx *);
+static int	warp_fw_read(struct warp_kctx *, struct mnl_socket *,
+		    struct warp_err *);
+static int	warp_fw_dump(struct mnl_socket *, uint16_t, const char *,
+		    mnl_cb_t, void *);
+static int	warp_fw_table_cb(const struct nlmsghdr *, void *);
+static int	warp_fw_chain_cb(const struct nlmsghdr *, void *);
+static int	warp_fw_rule_cb(const struct nlmsghdr *, void *);
+static int	warp_fw_udata_cb(const struct nftnl_udata *, void *);
+static int	warp_fw_diff(struct warp_kctx *);
+static struct nlmsghdr *warp_fw_msg(struct warp_fw_batch *, uint16_t,
+		    uint16_t, int, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+static void	warp_fw_batch_fill(struct warp_kctx *, struct warp_fw_batch *);
+static int	warp_fw_batch_send(struct warp_kctx *, struct mnl_socket *,
+		    struct warp_fw_batch *, int *, char *, size_t);
+static void	warp_fw_build_free(struct warp_fw_build *);
+
+void
+warp_fw_chain_name(const struct warp_knet *kn, const char *suffix, char *buf,
+    size_t len)
+{
+	(void)snprintf(buf, len, "%s_%s", kn->net.if_wg, suffix);
+}
+
+static struct warp_fw_chain *
+warp_fw_chain_get(struct warp_fw_build *fw, const char *name, int create)
+{
+	struct warp_fw_chain	*c;
+	size_t			 i;
+
+	for (i = 0; i < fw->nchains; i++)
+		if (strcmp(fw->chains[i].name, name) == 0)
+			return (&fw->chains[i]);
+	if (!create)
+		return (NULL);
+	fw->chains = reallocarray(fw->chains, fw->nchains + 1,
+	    sizeof(*fw->chains));
+	if (fw->chains == NULL)
+		warp_fatal("reallocarray");
+	c = &fw->chains[fw->nchains++];
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->name, sizeof(c->name), "%s", name);
+	c->net = fw->cur_net;
+	return (c);
+}
+
+static void
+warp_fw_comment(struct warp_fw_rule *fr, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n = strlen(fr->comment);
+
+	if (n >= sizeof(fr->comment) - 1)
+		return;
+	if (n > 0)
+		fr->comment[n++] = ' ';
+	va_start(ap, fmt);
+	(void)vsnprintf(fr->comment + n, sizeof(fr->comment) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+warp_fw_expr_meta(struct nftnl_rule *r, uint32_t key)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("meta")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void
+warp_fw_expr_cmp(struct nftnl_rule *r, uint32_t op, const void *data,
+    uint32_t len)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("cmp")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	nftnl_rule_add_expr(r, e);
+}
+
+void
+warp_fw_rule(struct warp_kctx *ctx, const char *chain)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_fw_rule	*fr;
+
+	(void)warp_fw_chain_get(fw, chain, 1);
+	fw->rules = reallocarray(fw->rules, fw->nrules + 1,
+	    sizeof(*fw->rules));
+	if (fw->rules == NULL)
+		warp_fatal("reallocarray");
+	fr = &fw->rules[fw->nrules++];
+	memset(fr, 0, sizeof(*fr));
+	(void)snprintf(fr->chain, sizeof(fr->chain), "%s", chain);
+	fr->net = fw->cur_net;
+	if ((fr->r = nftnl_rule_alloc()) == NULL)
+		warp_fatal("nftnl_rule_alloc");
+	nftnl_rule_set_str(fr->r, NFTNL_RULE_TABLE, WARP_NFT_TABLE);
+	nftnl_rule_set_str(fr->r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(fr->r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	fw->cur = fr;
+}
+
+void
+warp_fw_r_ifname(struct warp_kctx *ctx, int dir, int neg, const char *name)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	char			 ifname[WARP_IFNAMSIZ];
+
+	memset(ifname, 0, sizeof(ifname));
+	(void)snprintf(ifname, sizeof(ifname), "%s", name);
+	warp_fw_expr_meta(fr->r, dir == WARP_FW_IN ? NFT_META_IIFNAME :
+	    NFT_META_OIFNAME);
+	warp_fw_expr_cmp(fr->r, neg ? NFT_CMP_NEQ : NFT_CMP_EQ, ifname,
+	    sizeof(ifname));
+	warp_fw_comment(fr, "%s %s%s", dir == WARP_FW_IN ? "iifname" :
+	    "oifname", neg ? "!= " : "", ifname);
+}
+
+void
+warp_fw_r_ip(struct warp_kctx *ctx, int which, int neg,
+    const struct warp_cidr *c)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	struct nftnl_expr	*e;
+	uint8_t			 proto = NFPROTO_IPV4;
+	uint32_t		 net, mask, zero = 0;
+	char			 cidr[WARP_CIDR_STRLEN];
+
+	if (!fr->has_nfproto) {
+		warp_fw_expr_meta(fr->r, NFT_META_NFPROTO);
+		warp_fw_expr_cmp(fr->r, NFT_CMP_EQ, &proto, sizeof(proto));
+		fr->has_nfproto = 1;
+	}
+	warp_cidr_format(c, cidr, sizeof(cidr));
+	warp_fw_comment(fr, "ip %s %s%s", which == WARP_FW_SRC ? "saddr" :
+	    "daddr", neg ? "!= " : "", cidr);
+	if (c->len == 0)
+		return;
+	if ((e = nftnl_expr_alloc("payload")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+	    NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET,
+	    which == WARP_FW_SRC ? 12 : 16);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(fr->r, e);
+	mask = htonl(warp_cidr_mask(c->len));
+	net = htonl(c->addr) & mask;
+	if (c->len < 32) {
+		if ((e = nftnl_expr_alloc("bitwise")) == NULL)
+			warp_fatal("nftnl_expr_alloc");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		nftnl_rule_add_expr(fr->r, e);
+	}
+	warp_fw_expr_cmp(fr->r, neg ? NFT_CMP_NEQ : NFT_CMP_EQ, &net, 4);
+}
+
+void
+warp_fw_r_ct_established(struct warp_kctx *ctx)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	struct nftnl_expr	*e;
+	uint32_t		 mask, zero = 0;
+
+	mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+	    NF_CT_STATE_BIT(IP_CT_RELATED);
+	if ((e = nftnl_expr_alloc("ct")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(fr->r, e);
+	if ((e = nftnl_expr_alloc("bitwise")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+	nftnl_rule_add_expr(fr->r, e);
+	warp_fw_expr_cmp(fr->r, NFT_CMP_NEQ, &zero, 4);
+	warp_fw_comment(fr, "ct state established,related");
+}
+
+void
+warp_fw_r_verdict(struct warp_kctx *ctx, int verdict, const char *chain)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("immediate")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, verdict);
+	if (verdict == NFT_JUMP || verdict == NFT_GOTO)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	nftnl_rule_add_expr(fr->r, e);
+	switch (verdict) {
+	case NF_ACCEPT:
+		warp_fw_comment(fr, "accept");
+		break;
+	case NF_DROP:
+		warp_fw_comment(fr, "drop");
+		break;
+	default:
+		warp_fw_comment(fr, "%s %s", verdict == NFT_JUMP ? "jump" :
+		    "goto", chain);
+		break;
+	}
+}
+
+void
+warp_fw_r_masquerade(struct warp_kctx *ctx)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("masq")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_rule_add_expr(fr->r, e);
+	warp_fw_comment(fr, "masquerade");
+}
+
+static void
+warp_fw_base(struct warp_fw_build *fw, const char *name, const char *type,
+    uint32_t hook, int32_t prio)
+{
+	struct warp_fw_chain	*c;
+
+	c = warp_fw_chain_get(fw, name, 1);
+	c->type = type;
+	c->hook = hook;
+	c->prio = prio;
+	c->net = -1;
+}
+
+/* The whole desired table. */
+static void
+warp_fw_build_all(struct warp_kctx *ctx)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_knet	*kn;
+	struct warp_cidr	 gw;
+	char			 from[WARP_FW_CHAINLEN], to[WARP_FW_CHAINLEN];
+	size_t			 i;
+
+	fw->cur_net = -1;
+	warp_fw_base(fw, "forward", "filter", NF_INET_FORWARD, 0);
+	warp_fw_base(fw, "input", "filter", NF_INET_LOCAL_IN, 0);
+	warp_fw_base(fw, "postrouting", "nat", NF_INET_POST_ROUTING, 100);
+
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		fw->cur_net = (int)i;
+		warp_fw_chain_name(kn, "from", from, sizeof(from));
+		(void)warp_fw_chain_get(fw, from, 1);
+		warp_fw_rule(ctx, "forward");
+		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_vrf);
+		warp_fw_r_verdict(ctx, NFT_JUMP, from);
+		/* Should the kernel ever report the slave, same chain. */
+		warp_fw_rule(ctx, "forward");
+		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_wg);
+		warp_fw_r_verdict(ctx, NFT_JUMP, from);
+	}
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		fw->cur_net = (int)i;
+		warp_fw_chain_name(kn, "to", to, sizeof(to));
+		(void)warp_fw_chain_get(fw, to, 1);
+		warp_fw_rule(ctx, "forward");
+		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_wg);
+		warp_fw_r_verdict(ctx, NFT_JUMP, to);
+		warp_fw_rule(ctx, "forward");
+		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_vrf);
+		warp_fw_r_verdict(ctx, NFT_JUMP, to);
+	}
+	/* A network reaches only its own gateway address on this host. */
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		fw->cur_net = (int)i;
+		gw.addr = kn->net.gateway_ip;
+		gw.len = 32;
+		warp_fw_rule(ctx, "input");
+		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_vrf);
+		warp_fw_r_ip(ctx, WARP_FW_DST, 0, &gw);
+		warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
+		warp_fw_rule(ctx, "input");
+		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_vrf);
+		warp_fw_r_verdict(ctx, NF_DROP, NULL);
+		warp_fw_rule(ctx, "input");
+		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_wg);
+		warp_fw_r_ip(ctx, WARP_FW_DST, 0, &gw);
+		warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
+		warp_fw_rule(ctx, "input");
+		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_wg);
+		warp_fw_r_verdict(ctx, NF_DROP, NULL);
+	}
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		fw->cur_net = (int)i;
+		warp_fw_chain_name(kn, "from", from, sizeof(from));
+		warp_fw_chain_name(kn, "to", to, sizeof(to));
+		if (kn->fw_closed) {
+			/* Its rules failed: nothing passes rather than all. */
+			warp_fw_rule(ctx, from);
+			warp_fw_r_verdict(ctx, NF_DROP, NULL);
+			warp_fw_rule(ctx, to);
+			warp_fw_r_verdict(ctx, NF_DROP, NULL);
+			continue;
+		}
+		kn->kt->fw_from(ctx, kn);
+		kn->kt->fw_to(ctx, kn);
+	}
+	fw->cur = NULL;
+	fw->cur_net = -1;
+}
+
+static int
+warp_fw_dump(struct mnl_socket *nl, uint16_t type, const char *table,
+    mnl_cb_t cb, void *arg)
+{
+	char			*buf;
+	struct nlmsghdr		*nlh;
+	struct nftnl_rule	*r;
+	uint32_t		 seq = (uint32_t)time(NULL), portid;
+	ssize_t			 n;
+	int			 ret = -1;
+
+	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	portid = mnl_socket_get_portid(nl);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET,
+	    NLM_F_DUMP | NLM_F_ACK, seq);
+	if (type == NFT_MSG_GETRULE && table != NULL) {
+		if ((r = nftnl_rule_alloc()) == NULL)
+			warp_fatal("nftnl_rule_alloc");
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+	}
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		if ((n = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if ((ret = mnl_cb_run(buf, n, seq, portid, cb, arg)) < 0) {
+			ret = errno == ENOENT ? 0 : -errno;
+			goto out;
+		}
+		if (ret == MNL_CB_STOP)
+			break;
+	}
+	ret = 0;
+out:
+	free(buf);
+	return (ret);
+}
+
+static int
+warp_fw_table_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_fw_build	*fw = arg;
+	struct nftnl_table	*t;
+	const char		*name;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		warp_fatal("nftnl_table_alloc");
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
+	    (name = nftnl_table_get_str(t, NFTNL_TABLE_NAME)) != NULL &&
+	    strcmp(name, WARP_NFT_TABLE) == 0)
+		fw->table_present = 1;
+	nftnl_table_free(t);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_fw_chain_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_fw_build	*fw = arg;
+	struct warp_fw_chain	*c;
+	struct nftnl_chain	*ch;
+	const char		*table, *name, *type;
+
+	if ((ch = nftnl_chain_alloc()) == NULL)
+		warp_fatal("nftnl_chain_alloc");
+	if (nftnl_chain_nlmsg_parse(nlh, ch) < 0 ||
+	    (table = nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE)) == NULL ||
+	    strcmp(table, WARP_NFT_TABLE) != 0 ||
+	    (name = nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME)) == NULL)
+		goto out;
+	if ((c = warp_fw_chain_get(fw, name, 0)) == NULL) {
+		fw->cur_net = -1;
+		c = warp_fw_chain_get(fw, name, 1);
+		c->stale = 1;
+	}
+	c->present = 1;
+	if (nftnl_chain_is_set(ch, NFTNL_CHAIN_HOOKNUM)) {
+		c->have_base = 1;
+		c->have_hook = nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM);
+		c->have_prio = nftnl_chain_get_s32(ch, NFTNL_CHAIN_PRIO);
+		if ((type = nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE)) != NULL)
+			(void)snprintf(c->have_type, sizeof(c->have_type), "%s",
+			    type);
+	}
+out:
+	nftnl_chain_free(ch);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_fw_udata_cb(const struct nftnl_udata *attr, void *data)
+{
+	const char	**comment = data;
+	const char	 *value;
+	uint8_t		  len;
+
+	if (nftnl_udata_type(attr) != NFTNL_UDATA_RULE_COMMENT)
+		return (MNL_CB_OK);
+	len = nftnl_udata_len(attr);
+	value = nftnl_udata_get(attr);
+	if (len > 0 && value[len - 1] == '\0')
+		*comment = value;
+	return (MNL_CB_OK);
+}
+
+static int
+warp_fw_rule_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_fw_build	*fw = arg;
+	struct warp_fw_chain	*c;
+	struct nftnl_rule	*r;
+	const char		*table, *chain, *comment = NULL;
+	const void		*ud;
+	uint32_t		 udlen = 0;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		warp_fatal("nftnl_rule_alloc");
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0 ||
+	    (table = nftnl_rule_get_str(r, NFTNL_RULE_TABLE)) == NULL ||
+	    strcmp(table, WARP_NFT_TABLE) != 0 ||
+	    (chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)) == NULL ||
+	    (c = warp_fw_chain_get(fw, chain, 0)) == NULL)
+		goto out;
+	if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen)) != NULL)
+		(void)nftnl_udata_parse(ud, udlen, warp_fw_udata_cb, &comment);
+	c->have = reallocarray(c->have, c->nhave + 1, sizeof(*c->have));
+	if (c->have == NULL)
+		warp_fatal("reallocarray");
+	/* A rule without our comment never matches: the chain is redone. */
+	c->have[c->nhave++] = warp_xstrdup(comment != NULL ? comment : "");
+out:
+	nftnl_rule_free(r);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_fw_read(struct warp_kctx *ctx, struct mnl_socket *nl,
+    struct warp_err *err)
+{
+	int	e;
+
+	if ((e = warp_fw_dump(nl, NFT_MSG_GETTABLE, NULL, warp_fw_table_cb,
+	    ctx->fw)) < 0)
+		return (warp_err_system(err, "nftables: read tables: %s",
+		    strerror(-e)));
+	if (!ctx->fw->table_present)
+		return (0);
+	if ((e = warp_fw_dump(nl, NFT_MSG_GETCHAIN, NULL, warp_fw_chain_cb,
+	    ctx->fw)) < 0 ||
+	    (e = warp_fw_dump(nl, NFT_MSG_GETRULE, WARP_NFT_TABLE,
+	    warp_fw_rule_cb, ctx->fw)) < 0)
+		return (warp_err_system(err, "nftables: read table %s: %s",
+		    WARP_NFT_TABLE, strerror(-e)));
+	return (0);
+}
+
+/* Decide per chain; returns the number of chains to touch. */
+static int
+warp_fw_diff(struct warp_kctx *ctx)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_fw_chain	*c;
+	size_t			 i, j, k;
+	int			 n = 0, same;
+
+	for (i = 0; i < fw->nchains; i++) {
+		c = &fw->chains[i];
+		if (c->stale) {
+			n++;
+			continue;
+		}
+		if (!c->present) {
+			n++;
+			continue;
+		}
+		if ((c->type != NULL) != c->have_base || (c->type != NULL &&
+		    (c->hook != c->have_hook || c->prio != c->have_prio ||
+		    strcmp(c->type, c->have_type) != 0))) {
+			c->recreate = 1;
+			n++;
+			continue;
+		}
+		same = 1;
+		for (j = 0, k = 0; j < fw->nrules && same; j++) {
+			if (strcmp(fw->rules[j].chain, c->name) != 0)
+				continue;
+			if (k >= c->nhave ||
+			    strcmp(c->have[k], fw->rules[j].comment) != 0)
+				same = 0;
+			k++;
+		}
+		if (k != c->nhave)
+			same = 0;
+		if (!same) {
+			c->rewrite = 1;
+			n++;
+		}
+	}
+	return (n);
+}
+
+static struct nlmsghdr *
+warp_fw_msg(struct warp_fw_batch *fb, uint16_t type, uint16_t flags, int net,
+    const char *fmt, ...)
+{
+	struct nlmsghdr	*nlh;
+	va_list		 ap;
+
+	if (fb->nmsgs >= WARP_FW_MAXMSG)
+		warp_fatal("nftables batch too large");
+	fb->msgs[fb->nmsgs].net = net;
+	va_start(ap, fmt);
+	(void)vsnprintf(fb->msgs[fb->nmsgs].what,
+	    sizeof(fb->msgs[fb->nmsgs].what), fmt, ap);
+	va_end(ap);
+	fb->nmsgs++;
+	nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(fb->b), type,
+	    NFPROTO_INET, flags | NLM_F_ACK, fb->seq++);
+	return (nlh);
+}
+
+static void
+warp_fw_batch_fill(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_fw_chain	*c;
+	struct nftnl_table	*t;
+	struct nftnl_chain	*ch;
+	struct nftnl_rule	*r;
+	struct nftnl_udata_buf	*ud;
+	struct nlmsghdr		*nlh;
+	size_t			 i, j;
+	int			 pass;
+
+	if (ctx->nnets == 0) {
+		if (!fw->table_present)
+			return;
+		warp_kplan(ctx, "remove nftables table inet %s", WARP_NFT_TABLE);
+		if ((t = nftnl_table_alloc()) == NULL)
+			warp_fatal("nftnl_table_alloc");
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_NFT_TABLE);
+		nlh = warp_fw_msg(fb, NFT_MSG_DELTABLE, 0, -1, "remove table");
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		nftnl_batch_update(fb->b);
+		nftnl_table_free(t);
+		return;
+	}
+	if (!fw->table_present) {
+		warp_kplan(ctx, "create nftables table inet %s", WARP_NFT_TABLE);
+		if ((t = nftnl_table_alloc()) == NULL)
+			warp_fatal("nftnl_table_alloc");
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_NFT_TABLE);
+		nlh = warp_fw_msg(fb, NFT_MSG_NEWTABLE, NLM_F_CREATE, -1,
+		    "create table");
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		nftnl_batch_update(fb->b);
+		nftnl_table_free(t);
+	}
+	/* 1. flush chains that change or go; 2. delete those that go. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < fw->nchains; i++) {
+			c = &fw->chains[i];
+			if (!c->present || !(c->stale || c->rewrite ||
+			    c->recreate))
+				continue;
+			if (pass == 1 && !(c->stale || c->recreate))
+				continue;
+			if ((ch = nftnl_chain_alloc()) == NULL)
+				warp_fatal("nftnl_chain_alloc");
+			nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE,
+			    WARP_NFT_TABLE);
+			nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, c->name);
+			if (pass == 0) {
+				if (!c->stale)
+					warp_kplan(ctx, "change nftables chain "
+					    "%s", c->name);
+				nlh = warp_fw_msg(fb, NFT_MSG_DELRULE, 0, c->net,
+				    "flush chain %s", c->name);
+				if ((r = nftnl_rule_alloc()) == NULL)
+					warp_fatal("nftnl_rule_alloc");
+				nftnl_rule_set_str(r, NFTNL_RULE_TABLE,
+				    WARP_NFT_TABLE);
+				nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
+				nftnl_rule_nlmsg_build_payload(nlh, r);
+				nftnl_rule_free(r);
+			} else {
+				warp_kplan(ctx, "remove nftables chain %s",
+				    c->name);
+				nlh = warp_fw_msg(fb, NFT_MSG_DELCHAIN, 0, c->net,
+				    "remove chain %s", c->name);
+				nftnl_chain_nlmsg_build_payload(nlh, ch);
+			}
+			nftnl_batch_update(fb->b);
+			nftnl_chain_free(ch);
+		}
+	}
+	/* 3. create chains, regular ones first (jump targets). */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < fw->nchains; i++) {
+			c = &fw->chains[i];
+			if (c->stale || (c->present && !c->recreate) ||
+			    (c->type != NULL) != (pass == 1))
+				continue;
+			warp_kplan(ctx, "create nftables chain %s", c->name);
+			if ((ch = nftnl_chain_alloc()) == NULL)
+				warp_fatal("nftnl_chain_alloc");
+			nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE,
+			    WARP_NFT_TABLE);
+			nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, c->name);
+			if (c->type != NULL) {
+				nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE,
+				    c->type);
+				nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM,
+				    c->hook);
+				nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO,
+				    c->prio);
+				nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY,
+				    NF_ACCEPT);
+			}
+			nlh = warp_fw_msg(fb, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
+			    c->net, "create chain %s", c->name);
+			nftnl_chain_nlmsg_build_payload(nlh, ch);
+			nftnl_batch_update(fb->b);
+			nftnl_chain_free(ch);
+		}
+	}
+	/* 4. the rules of every new or flushed chain, in order. */
+	for (i = 0; i < fw->nchains; i++) {
+		c = &fw->chains[i];
+		if (c->stale || (c->present && !c->rewrite && !c->recreate))
+			continue;
+		for (j = 0; j < fw->nrules; j++) {
+			if (strcmp(fw->rules[j].chain, c->name) != 0)
+				continue;
+			if ((ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN)) ==
+			    NULL)
+				warp_fatal("nftnl_udata_buf_alloc");
+			nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT,
+			    fw->rules[j].comment);
+			nftnl_rule_set_data(fw->rules[j].r, NFTNL_RULE_USERDATA,
+			    nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+			nftnl_udata_buf_free(ud);
+			nlh = warp_fw_msg(fb, NFT_MSG_NEWRULE,
+			    NLM_F_CREATE | NLM_F_APPEND, fw->rules[j].net,
+			    "rule in %s: %s", c->name, fw->rules[j].comment);
+			nftnl_rule_nlmsg_build_payload(nlh, fw->rules[j].r);
+			nftnl_batch_update(fb->b);
+		}
+	}
+}
+
+/*
+ * Send the batch and collect one answer per message.  Returns 0 or -1;
+ * on -1, *culprit is the network whose message failed first (-1: none
+ * in particular) and why says what and why.
+ */
+static int
+warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
+    struct warp_fw_batch *fb, int *culprit, char *why, size_t whylen)
+{
+	struct sockaddr_nl	 snl;
+	struct msghdr		 msg;
+	struct iovec		*iov;
+	struct nlmsghdr		*nlh;
+	struct nlmsgerr		*ne;
+	struct timeval		 tv = { 5, 0 };
+	char			*buf;
+	size_t			 answers = 0, idx;
+	ssize_t			 got;
+	int			 n, niov, ret = 0;
+
+	*culprit = -1;
+	why[0] = '\0';
+	niov = nftnl_batch_iovec_len(fb->b);
+	iov = warp_xcalloc(niov, sizeof(*iov));
+	nftnl_batch_iovec(fb->b, iov, niov);
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &snl;
+	msg.msg_namelen = sizeof(snl);
+	msg.msg_iov = iov;
+	msg.msg_iovlen = niov;
+	ctx->cnt->nft += fb->nmsgs;
+	ctx->cnt->nft_batches++;
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv));
+	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
+		(void)snprintf(why, whylen, "send batch: %s", strerror(errno));
+		free(iov);
+		return (-1);
+	}
+	free(iov);
+	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	while (answers < fb->nmsgs) {
+		if ((got = mnl_socket_recvfrom(nl, buf,
+		    WARP_NL_DUMPSZ)) < 0) {
+			if (ret == 0) {
+				(void)snprintf(why, whylen, "read answers: %s",
+				    strerror(errno));
+				ret = -1;
+			}
+			break;
+		}
+		n = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
+		    nlh = mnl_nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			answers++;
+			ne = mnl_nlmsg_get_payload(nlh);
+			if (ne->error == 0 || ret == -1)
+				continue;
+			ret = -1;
+			idx = ne->msg.nlmsg_seq - fb->seq0;
+			if (idx < fb->nmsgs) {
+				*culprit = fb->msgs[idx].net;
+				(void)snprintf(why, whylen, "%s: %s%s",
+				    fb->msgs[idx].what, strerror(-ne->error),
+				    (-ne->error == ENOENT ||
+				    -ne->error == EOPNOTSUPP) ? " (the kernel "
+				    "lacks an nftables feature this needs)" : "");
+			} else
+				(void)snprintf(why, whylen, "%s",
+				    strerror(-ne->error));
+		}
+	}
+	free(buf);
+	return (ret);
+}
+
+static void
+warp_fw_build_free(struct warp_fw_build *fw)
+{
+	size_t	i, j;
+
+	if (fw == NULL)
+		return;
+	for (i = 0; i < fw->nrules; i++)
+		nftnl_rule_free(fw->rules[i].r);
+	for (i = 0; i < fw->nchains; i++) {
+		for (j = 0; j < fw->chains[i].nhave; j++)
+			free(fw->chains[i].have[j]);
+		free(fw->chains[i].have);
+	}
+	free(fw->rules);
+	free(fw->chains);
+	free(fw);
+}
+
+void
+warp_fw_free(struct warp_kctx *ctx)
+{
+	warp_fw_build_free(ctx->fw);
+	ctx->fw = NULL;
+}
+
+/*
+ * Build, compare, send.  If the batch fails because of one network, that
+ * network's chains become "drop" (it fails closed) and the batch is
+ * tried once more, so the others still get their rules.
+ */
+int
+warp_fw_apply(struct warp_kctx *ctx)
+{
+	struct mnl_socket	*nl = NULL;
+	struct warp_fw_batch	 fb;
+	struct warp_err		 err;
+	char			 why[WARP_FW_COMMENTLEN + 128];
+	int			 attempt, culprit, ret = -1;
+
+	memset(&fb, 0, sizeof(fb));
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
+	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
+		    "nftables: %s (the kernel lacks nf_tables?)",
+		    strerror(errno));
+		goto out;
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		warp_fw_free(ctx);
+		ctx->fw = warp_xcalloc(1, sizeof(*ctx->fw));
+		warp_fw_build_all(ctx);
+		if (warp_fw_read(ctx, nl, &err) == -1) {
+			warp_kcopy(ctx->fw_error, sizeof(ctx->fw_error),
+			    err.msg);
+			goto out;
+		}
+		if (ctx->nnets == 0 ? !ctx->fw->table_present :
+		    (ctx->fw->table_present && warp_fw_diff(ctx) == 0)) {
+			ret = 0;
+			goto out;
+		}
+		if ((fb.b = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 8,
+		    MNL_SOCKET_BUFFER_SIZE)) == NULL)
+			warp_fatal("nftnl_batch_alloc");
+		fb.msgs = warp_xcalloc(WARP_FW_MAXMSG, sizeof(*fb.msgs));
+		fb.seq = (uint32_t)time(NULL) << 8;
+		nftnl_batch_begin(nftnl_batch_buffer(fb.b), fb.seq++);
+		nftnl_batch_update(fb.b);
+		fb.seq0 = fb.seq;
+		warp_fw_batch_fill(ctx, &fb);
+		nftnl_batch_end(nftnl_batch_buffer(fb.b), fb.seq++);
+		nftnl_batch_update(fb.b);
+		if (fb.nmsgs == 0 || ctx->dry_run) {
+			ctx->cnt->nft += fb.nmsgs;
+			if (fb.nmsgs > 0)
+				ctx->cnt->nft_batches++;
+			ret = 0;
+			goto out;
+		}
+		if (warp_fw_batch_send(ctx, nl, &fb, &culprit, why,
+		    sizeof(why)) == 0) {
+			ret = 0;
+			goto out;
+		}
+		nftnl_batch_free(fb.b);
+		fb.b = NULL;
+		free(fb.msgs);
+		fb.msgs = NULL;
+		warp_kplan(ctx, "  nftables batch refused: %s", why);
+		if (culprit < 0 || ctx->nets[culprit].fw_closed || attempt == 1) {
+			(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
+			    "nftables: %s", why);
+			goto out;
+		}
+		warp_knet_fail(ctx, &ctx->nets[culprit], "firewall: %s", why);
+		ctx->nets[culprit].fw_closed = 1;
+	}
+out:
+	if (ret == -1) {
+		ctx->fw_failed = 1;
+		if (ctx->fw_error[0] == '\0')
+			(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
+			    "nftables: failed");
+	}
+	if (fb.b != NULL)
+		nftnl_batch_free(fb.b);
+	free(fb.msgs);
+	if (nl != NULL)
+		mnl_socket_close(nl);
+	warp_fw_free(ctx);
+	return (ret);
+}
