@@ -1,21 +1,59 @@
 /*
- * warpd: responses.  Every response the application sends goes through
- * warp_http_respond(), which adds the security headers.
+ * warpd: the edge.  Every request passes warp_http_begin() (method,
+ * proxy headers, forms, authentication, role, CSRF) and every response
+ * warp_http_respond() (security headers).
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
 
 #include "warp.h"
+#include "warp_auth.h"
 #include "warp_web.h"
+
+#define SESSION_COOKIE	"warp_session"
+#define BODY_MAX	(1024 * 1024)
 
 int	warp_http_health(struct http_request *);
 int	warp_http_notfound(struct http_request *);
 
-void	warp_http_headers(struct http_request *);
-void	warp_http_respond(struct http_request *, int, const char *,
-	    const void *, size_t);
+static int	http_hexval(int);
+static int	http_utf8_valid(const unsigned char *, size_t);
+static char	*http_decode(const char *, size_t, struct warp_err *);
+static void	http_peer(struct warp_ctx *);
+static int	http_read_body(struct warp_ctx *);
+static int	http_auth(struct warp_ctx *);
+static void	http_path_ids(struct warp_ctx *);
+static int	http_json_form(struct warp_ctx *, const char *, size_t);
+
+static const struct {
+	const char	*code;
+	const char	*text;
+} flashes[] = {
+	{ "created",	"Created." },
+	{ "saved",	"Saved." },
+	{ "deleted",	"Deleted." },
+	{ "enabled",	"Enabled." },
+	{ "disabled",	"Disabled." },
+	{ "suspended",	"Network suspended." },
+	{ "resumed",	"Network resumed." },
+	{ "rolledback",	"Rolled back: a new config version was made." },
+	{ "password",	"Password changed." },
+	{ "bulk",	"Endpoints created." },
+	{ "applied",	"Apply requested." },
+	{ "token",	"Token created." },
+	{ "revoked",	"Token revoked." },
+	{ NULL, NULL }
+};
 
 void
 warp_http_headers(struct http_request *req)
@@ -28,7 +66,8 @@ warp_http_headers(struct http_request *req)
 	http_response_header(req, "x-frame-options", "DENY");
 	http_response_header(req, "referrer-policy", "no-referrer");
 	http_response_header(req, "cross-origin-opener-policy", "same-origin");
-	http_response_header(req, "cache-control", "no-store");
+	http_response_header(req, "cross-origin-resource-policy",
+	    "same-origin");
 }
 
 void
@@ -36,6 +75,7 @@ warp_http_respond(struct http_request *req, int status, const char *ctype,
     const void *body, size_t len)
 {
 	warp_http_headers(req);
+	http_response_header(req, "cache-control", "no-store");
 	if (ctype != NULL)
 		http_response_header(req, "content-type", ctype);
 	http_response(req, status, body, len);
@@ -70,4 +110,765 @@ warp_http_notfound(struct http_request *req)
 	warp_http_respond(req, 404, "text/plain; charset=utf-8", msg,
 	    sizeof(msg) - 1);
 	return (KORE_RESULT_OK);
+}
+
+/* Forms. */
+
+static int
+http_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+static int
+http_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t		i, n, k;
+	unsigned int	cp;
+
+	for (i = 0; i < len; i += n) {
+		if (s[i] < 0x80) {
+			n = 1;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 2;
+			cp = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 3;
+			cp = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 4;
+			cp = s[i] & 0x07;
+		} else
+			return (0);
+		if (i + n > len)
+			return (0);
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return (0);
+	}
+	return (1);
+}
+
+/* Percent-decode; refuse NUL, bad escapes and invalid UTF-8. */
+static char *
+http_decode(const char *s, size_t len, struct warp_err *err)
+{
+	char	*out;
+	size_t	 i, o;
+	int	 hi, lo;
+
+	out = warp_xcalloc(1, len + 1);
+	for (i = o = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= len)
+				goto bad;
+			hi = http_hexval((unsigned char)s[i + 1]);
+			lo = http_hexval((unsigned char)s[i + 2]);
+			if (hi == -1 || lo == -1 || (hi == 0 && lo == 0))
+				goto bad;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '\0') {
+			goto bad;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (!http_utf8_valid((unsigned char *)out, o)) {
+		free(out);
+		warp_err_input(err, "the form is not valid UTF-8");
+		return (NULL);
+	}
+	return (out);
+bad:
+	free(out);
+	warp_err_input(err, "malformed form encoding");
+	return (NULL);
+}
+
+int
+warp_form_parse(struct warp_form *f, const char *s, size_t len,
+    struct warp_err *err)
+{
+	const char	*p, *end, *amp, *eq;
+
+	end = s + len;
+	for (p = s; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', end - p)) == NULL)
+			amp = end;
+		if (amp == p)
+			continue;
+		if (f->n == WARP_FORM_MAX)
+			return (warp_err_input(err, "too many form fields "
+			    "(at most %d)", WARP_FORM_MAX));
+		if ((eq = memchr(p, '=', amp - p)) == NULL)
+			eq = amp;
+		if ((size_t)(amp - eq) > WARP_FORM_VALUE_MAX)
+			return (warp_err_input(err, "a form field is too long"));
+		if (eq - p > 64)
+			return (warp_err_input(err, "a form field name is too "
+			    "long"));
+		if ((f->key[f->n] = http_decode(p, eq - p, err)) == NULL)
+			return (-1);
+		f->val[f->n] = http_decode(eq < amp ? eq + 1 : amp,
+		    eq < amp ? (size_t)(amp - eq - 1) : 0, err);
+		if (f->val[f->n] == NULL) {
+			free(f->key[f->n]);
+			return (-1);
+		}
+		f->n++;
+	}
+	return (0);
+}
+
+void
+warp_form_free(struct warp_form *f)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->key[i]);
+		free(f->val[i]);
+	}
+	f->n = 0;
+}
+
+const char *
+warp_form_get(const struct warp_form *f, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < f->n; i++)
+		if (!strcmp(f->key[i], key))
+			return (f->val[i]);
+	return (NULL);
+}
+
+size_t
+warp_form_all(const struct warp_form *f, const char *key, const char **out,
+    size_t max)
+{
+	size_t	i, n;
+
+	for (i = n = 0; i < f->n && n < max; i++)
+		if (!strcmp(f->key[i], key) && f->val[i][0] != '\0')
+			out[n++] = f->val[i];
+	return (n);
+}
+
+/* JSON bodies of the API become the same flat form: strings, numbers,
+ * booleans and arrays of strings. */
+static int
+http_json_form(struct warp_ctx *ctx, const char *body, size_t len)
+{
+	struct kore_json	 json;
+	struct kore_json_item	*it, *el;
+	struct warp_form	*f;
+	char			 num[64];
+	const char		*v;
+	int			 rc;
+
+	f = &ctx->form;
+	rc = -1;
+	kore_json_init(&json, body, len);
+	if (!kore_json_parse(&json)) {
+		warp_http_error(ctx, 400, "the body is not valid JSON");
+		goto out;
+	}
+	if (json.root == NULL || json.root->type != KORE_JSON_TYPE_OBJECT) {
+		warp_http_error(ctx, 400, "the body must be a JSON object");
+		goto out;
+	}
+	TAILQ_FOREACH(it, &json.root->data.items, list) {
+		if (f->n >= WARP_FORM_MAX - 1) {
+			warp_http_error(ctx, 400, "too many fields");
+			goto out;
+		}
+		if (strlen(it->name) > 64 ||
+		    !http_utf8_valid((unsigned char *)it->name,
+		    strlen(it->name))) {
+			warp_http_error(ctx, 400, "bad field name");
+			goto out;
+		}
+		v = NULL;
+		switch (it->type) {
+		case KORE_JSON_TYPE_STRING:
+			v = it->data.string;
+			break;
+		case KORE_JSON_TYPE_INTEGER:
+			(void)snprintf(num, sizeof(num), "%lld",
+			    (long long)it->data.s64);
+			v = num;
+			break;
+		case KORE_JSON_TYPE_INTEGER_U64:
+			(void)snprintf(num, sizeof(num), "%llu",
+			    (unsigned long long)it->data.u64);
+			v = num;
+			break;
+		case KORE_JSON_TYPE_NUMBER:
+			(void)snprintf(num, sizeof(num), "%.0f",
+			    it->data.number);
+			v = num;
+			break;
+		case KORE_JSON_TYPE_LITERAL:
+			v = it->data.literal == KORE_JSON_TRUE ? "1" :
+			    it->data.literal == KORE_JSON_FALSE ? "0" : "";
+			break;
+		case KORE_JSON_TYPE_ARRAY:
+			TAILQ_FOREACH(el, &it->data.items, list) {
+				if (el->type != KORE_JSON_TYPE_STRING) {
+					warp_http_error(ctx, 400, "arrays "
+					    "hold strings only");
+					goto out;
+				}
+				if (f->n >= WARP_FORM_MAX) {
+					warp_http_error(ctx, 400,
+					    "too many fields");
+					goto out;
+				}
+				if (strlen(el->data.string) >
+				    WARP_FORM_VALUE_MAX) {
+					warp_http_error(ctx, 400,
+					    "a field is too long");
+					goto out;
+				}
+				f->key[f->n] = warp_xstrdup(it->name);
+				f->val[f->n] = warp_xstrdup(el->data.string);
+				f->n++;
+			}
+			continue;
+		default:
+			warp_http_error(ctx, 400, "nested objects are not "
+			    "accepted");
+			goto out;
+		}
+		if (strlen(v) > WARP_FORM_VALUE_MAX ||
+		    !http_utf8_valid((const unsigned char *)v, strlen(v))) {
+			warp_http_error(ctx, 400, "a field is too long or not "
+			    "UTF-8");
+			goto out;
+		}
+		f->key[f->n] = warp_xstrdup(it->name);
+		f->val[f->n] = warp_xstrdup(v);
+		f->n++;
+	}
+	rc = 0;
+out:
+	kore_json_cleanup(&json);
+	return (rc);
+}
+
+static int
+http_read_body(struct warp_ctx *ctx)
+{
+	struct warp_err		 err;
+	struct warp_buf		 body;
+	const char		*ctype;
+	char			 chunk[8192];
+	ssize_t			 r;
+	int			 rc;
+
+	warp_buf_init(&body);
+	for (;;) {
+		r = http_body_read(ctx->req, chunk, sizeof(chunk));
+		if (r == -1) {
+			warp_buf_free(&body);
+			return (warp_http_error(ctx, 400, "cannot read the "
+			    "request body"));
+		}
+		if (r == 0)
+			break;
+		if (body.len + (size_t)r > BODY_MAX) {
+			warp_buf_free(&body);
+			return (warp_http_error(ctx, 413, "the request body "
+			    "is too large"));
+		}
+		warp_buf_append(&body, chunk, (size_t)r);
+	}
+	if (memchr(body.data ? body.data : "", '\0', body.len) != NULL) {
+		warp_buf_free(&body);
+		return (warp_http_error(ctx, 400, "NUL bytes in the body"));
+	}
+	if (!http_request_header(ctx->req, "content-type", &ctype))
+		ctype = "";
+	rc = 0;
+	warp_err_clear(&err);
+	if (body.len == 0) {
+		rc = 0;
+	} else if (!strncasecmp(ctype, "application/json", 16)) {
+		if (!(ctx->flags & WARP_A_API)) {
+			rc = warp_http_error(ctx, 415, "send a form");
+		} else if (http_json_form(ctx, body.data, body.len) == -1)
+			rc = -1;
+	} else if (!strncasecmp(ctype, "application/x-www-form-urlencoded",
+	    33)) {
+		if (warp_form_parse(&ctx->form, body.data, body.len,
+		    &err) == -1)
+			rc = warp_http_error(ctx, 400, err.msg);
+	} else {
+		rc = warp_http_error(ctx, 415, "unsupported content type: "
+		    "send application/x-www-form-urlencoded or "
+		    "application/json");
+	}
+	warp_buf_free(&body);
+	return (rc);
+}
+
+/* The client's address; behind nginx (-P) from X-Real-IP. */
+static void
+http_peer(struct warp_ctx *ctx)
+{
+	struct connection	*c;
+	const char		*hdr;
+	struct in6_addr		 a6;
+	struct in_addr		 a4;
+	int			 loopback;
+
+	c = ctx->req->owner;
+	loopback = 0;
+	ctx->addr[0] = '\0';
+	if (c->family == AF_INET) {
+		(void)inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, ctx->addr,
+		    sizeof(ctx->addr));
+		loopback = (ntohl(c->addr.ipv4.sin_addr.s_addr) >> 24) == 127;
+	} else if (c->family == AF_INET6) {
+		(void)inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, ctx->addr,
+		    sizeof(ctx->addr));
+		loopback = IN6_IS_ADDR_LOOPBACK(&c->addr.ipv6.sin6_addr);
+	} else {
+		(void)snprintf(ctx->addr, sizeof(ctx->addr), "local");
+		loopback = 1;
+	}
+	if (!warp_web_trust_proxy || !loopback)
+		return;
+	if (http_request_header(ctx->req, "x-real-ip", &hdr) &&
+	    (inet_pton(AF_INET, hdr, &a4) == 1 ||
+	    inet_pton(AF_INET6, hdr, &a6) == 1))
+		(void)snprintf(ctx->addr, sizeof(ctx->addr), "%s", hdr);
+	if (http_request_header(ctx->req, "x-forwarded-proto", &hdr) &&
+	    !strcmp(hdr, "https"))
+		ctx->secure = 1;
+}
+
+static void
+http_path_ids(struct warp_ctx *ctx)
+{
+	const char	*p;
+	char		*end;
+	long long	 v;
+	int		 k;
+
+	k = 0;
+	for (p = ctx->req->path; *p != '\0' && k < 2; p++) {
+		if (p[0] != '/' || !isdigit((unsigned char)p[1]))
+			continue;
+		v = strtoll(p + 1, &end, 10);
+		if (*end != '/' && *end != '\0' && *end != '.')
+			continue;
+		if (end - (p + 1) > 15)
+			v = -1;		/* no such object */
+		if (k++ == 0)
+			ctx->id = v;
+		else
+			ctx->id2 = v;
+	}
+}
+
+void
+warp_http_set_session_cookie(struct warp_ctx *ctx, const char *token,
+    int clear)
+{
+	char	cookie[256];
+
+	if (clear) {
+		(void)snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; "
+		    "Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+		    ctx->secure ? "; Secure" : "");
+	} else {
+		(void)snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; "
+		    "Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,
+		    WARP_SESSION_ABSOLUTE, ctx->secure ? "; Secure" : "");
+	}
+	http_response_header(ctx->req, "set-cookie", cookie);
+}
+
+/* Cookie header parsing: take our cookie only, by exact name. */
+static int
+http_cookie(struct http_request *req, const char *name, char *out,
+    size_t outlen)
+{
+	const char	*hdr, *p, *end;
+	size_t		 nlen, vlen;
+
+	if (!http_request_header(req, "cookie", &hdr))
+		return (0);
+	nlen = strlen(name);
+	for (p = hdr; *p != '\0'; p = *end ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		if ((end = strchr(p, ';')) == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
+		    p[nlen] == '=') {
+			vlen = end - (p + nlen + 1);
+			if (vlen == 0 || vlen >= outlen)
+				return (0);
+			memcpy(out, p + nlen + 1, vlen);
+			out[vlen] = '\0';
+			return (1);
+		}
+	}
+	return (0);
+}
+
+static int
+http_auth(struct warp_ctx *ctx)
+{
+	struct warp_err	 err;
+	const char	*hdr;
+	char		 token[WARP_TOKEN_STRLEN];
+
+	warp_err_clear(&err);
+	if ((ctx->flags & WARP_A_API) &&
+	    http_request_header(ctx->req, "authorization", &hdr) &&
+	    !strncmp(hdr, "Bearer ", 7)) {
+		if (warp_token_lookup(ctx->db, hdr + 7, ctx->now, &ctx->user,
+		    &err) == -1)
+			return (err.kind == WARP_ESYSTEM ? -1 : 0);
+		ctx->via_token = 1;
+		ctx->authed = 1;
+		return (0);
+	}
+	if (!http_cookie(ctx->req, SESSION_COOKIE, token, sizeof(token)))
+		return (0);
+	if (warp_session_lookup(ctx->db, token, ctx->now, &ctx->sess,
+	    &err) == -1)
+		return (err.kind == WARP_ESYSTEM ? -1 : 0);
+	ctx->user = ctx->sess.user;
+	ctx->authed = 1;
+	return (0);
+}
+
+/*
+ * Returns 0 when the handler may go on; otherwise the response has been
+ * sent and the handler returns warp_http_end(ctx).
+ */
+int
+warp_http_begin(struct warp_ctx *ctx, struct http_request *req, int flags)
+{
+	const char	*csrf;
+	struct warp_err	 err;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->req = req;
+	ctx->flags = flags;
+	ctx->now = (int64_t)time(NULL);
+	ctx->tpl = warp_tpl_new();
+	http_peer(ctx);
+	http_path_ids(ctx);
+
+	switch (req->method) {
+	case HTTP_METHOD_GET:
+	case HTTP_METHOD_HEAD:
+		ctx->method = WARP_M_GET;
+		break;
+	case HTTP_METHOD_POST:
+		ctx->method = WARP_M_POST;
+		break;
+	case HTTP_METHOD_DELETE:
+		ctx->method = WARP_M_DELETE;
+		break;
+	default:
+		ctx->method = 0;
+		break;
+	}
+	if ((ctx->db = warp_web_dbh()) == NULL)
+		return (warp_http_error(ctx, 503, "the database is not "
+		    "available"));
+	if (!(flags & ctx->method))
+		return (warp_http_error(ctx, 405, "method not allowed here"));
+
+	warp_err_clear(&err);
+	if (req->query_string != NULL && warp_form_parse(&ctx->qs,
+	    req->query_string, strlen(req->query_string), &err) == -1)
+		return (warp_http_error(ctx, 400, err.msg));
+	if (ctx->method != WARP_M_GET && http_read_body(ctx) == -1)
+		return (-1);
+
+	if (http_auth(ctx) == -1)
+		return (warp_http_error(ctx, 500, "internal error"));
+	if (ctx->authed)
+		(void)snprintf(ctx->actor, sizeof(ctx->actor), "%s:%s",
+		    ctx->via_token ? "api" : "web", ctx->user.username);
+
+	if (flags & WARP_A_PUBLIC)
+		return (0);
+	if (!ctx->authed) {
+		if (!(flags & WARP_A_API) && ctx->method == WARP_M_GET)
+			return (warp_http_redirect(ctx, "/login"));
+		return (warp_http_error(ctx, 401, "sign in first"));
+	}
+	if (ctx->user.must_change_password && !(flags & WARP_A_PWCHANGE)) {
+		if (!(flags & WARP_A_API) && ctx->method == WARP_M_GET)
+			return (warp_http_redirect(ctx, "/account/password"));
+		return (warp_http_error(ctx, 403, "change your password "
+		    "first"));
+	}
+	/* CSRF before anything else looks at the request's content. */
+	if (ctx->method != WARP_M_GET && !ctx->via_token &&
+	    !(flags & WARP_A_NOCSRF)) {
+		if ((csrf = warp_form_get(&ctx->form, "csrf")) == NULL &&
+		    !http_request_header(req, "x-csrf-token", &csrf))
+			csrf = NULL;
+		if (!warp_token_equal(csrf, ctx->sess.csrf))
+			return (warp_http_error(ctx, 403, "invalid or missing "
+			    "CSRF token: reload the page and try again"));
+	}
+	if ((flags & WARP_A_ADMIN) && ctx->user.role != WARP_ROLE_ADMIN)
+		return (warp_http_error(ctx, 403, "only an admin may do this"));
+	if ((flags & WARP_A_WRITE) && ctx->user.role == WARP_ROLE_VIEWER)
+		return (warp_http_error(ctx, 403, "viewers cannot change "
+		    "anything"));
+	return (0);
+}
+
+int
+warp_http_end(struct warp_ctx *ctx)
+{
+	warp_form_free(&ctx->form);
+	warp_form_free(&ctx->qs);
+	warp_tpl_free(ctx->tpl);
+	ctx->tpl = NULL;
+	return (KORE_RESULT_OK);
+}
+
+int
+warp_http_status_for(const struct warp_err *err)
+{
+	switch (err->kind) {
+	case WARP_EINPUT:
+		return (400);
+	case WARP_ENOTFOUND:
+		return (404);
+	case WARP_ECONFLICT:
+		return (409);
+	default:
+		return (500);
+	}
+}
+
+int
+warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
+{
+	int	status;
+
+	status = warp_http_status_for(err);
+	if (status == 500) {
+		/* Core messages carry no secrets; keep them off the page. */
+		kore_log(LOG_ERR, "warpd: %s %s: %s",
+		    http_method_text(ctx->req->method), ctx->req->path,
+		    err->msg);
+		return (warp_http_error(ctx, 500, "internal error; see the "
+		    "warpd log"));
+	}
+	return (warp_http_error(ctx, status, err->msg));
+}
+
+int
+warp_http_error(struct warp_ctx *ctx, int status, const char *msg)
+{
+	struct warp_buf	out;
+	struct warp_err	err;
+
+	warp_buf_init(&out);
+	if (ctx->flags & WARP_A_API) {
+		warp_buf_appendf(&out, "{\"error\":");
+		warp_buf_json_string(&out, msg);
+		warp_buf_appendf(&out, ",\"status\":%d}\n", status);
+		if (status == 401)
+			http_response_header(ctx->req, "www-authenticate",
+			    "Bearer");
+		warp_http_respond(ctx->req, status, "application/json",
+		    out.data, out.len);
+		warp_buf_free(&out);
+		return (-1);
+	}
+	if (ctx->tpl == NULL)
+		ctx->tpl = warp_tpl_new();
+	warp_tpl_set(ctx->tpl, "message", msg);
+	warp_tpl_set_int(ctx->tpl, "status", status);
+	warp_tpl_set(ctx->tpl, "title", http_status_text(status));
+	if (ctx->authed) {
+		warp_tpl_set(ctx->tpl, "me", ctx->user.username);
+		warp_tpl_set(ctx->tpl, "csrf", ctx->sess.csrf);
+	}
+	warp_err_clear(&err);
+	if (warp_tpl_render("error", ctx->tpl, &out, &err) == -1) {
+		kore_log(LOG_ERR, "warpd: %s", err.msg);
+		warp_buf_free(&out);
+		warp_http_respond(ctx->req, status, "text/plain; "
+		    "charset=utf-8", msg, strlen(msg));
+		return (-1);
+	}
+	warp_http_respond(ctx->req, status, "text/html; charset=utf-8",
+	    out.data, out.len);
+	warp_buf_free(&out);
+	return (-1);
+}
+
+int
+warp_http_redirect(struct warp_ctx *ctx, const char *location)
+{
+	http_response_header(ctx->req, "location", location);
+	warp_http_respond(ctx->req, 303, NULL, NULL, 0);
+	return (-1);
+}
+
+int
+warp_http_flash_redirect(struct warp_ctx *ctx, const char *path,
+    const char *code)
+{
+	char	loc[512];
+
+	(void)snprintf(loc, sizeof(loc), "%s%sdone=%s", path,
+	    strchr(path, '?') ? "&" : "?", code);
+	return (warp_http_redirect(ctx, loc));
+}
+
+int
+warp_http_page(struct warp_ctx *ctx, int status, const char *name,
+    const char *title)
+{
+	struct warp_buf	 out;
+	struct warp_err	 err;
+	const char	*done;
+	int		 i;
+
+	warp_tpl_set(ctx->tpl, "title", title);
+	if (ctx->authed) {
+		warp_tpl_set(ctx->tpl, "me", ctx->user.username);
+		warp_tpl_set(ctx->tpl, "my_role",
+		    warp_role_name(ctx->user.role));
+		warp_tpl_set(ctx->tpl, "csrf", ctx->sess.csrf);
+		warp_tpl_set_int(ctx->tpl, "can_write",
+		    ctx->user.role != WARP_ROLE_VIEWER);
+		warp_tpl_set_int(ctx->tpl, "is_admin",
+		    ctx->user.role == WARP_ROLE_ADMIN);
+	}
+	if ((done = warp_form_get(&ctx->qs, "done")) != NULL) {
+		for (i = 0; flashes[i].code != NULL; i++)
+			if (!strcmp(flashes[i].code, done))
+				warp_tpl_set(ctx->tpl, "flash",
+				    flashes[i].text);
+	}
+	warp_buf_init(&out);
+	warp_err_clear(&err);
+	if (warp_tpl_render(name, ctx->tpl, &out, &err) == -1) {
+		warp_buf_free(&out);
+		kore_log(LOG_ERR, "warpd: rendering %s: %s", name, err.msg);
+		return (warp_http_error(ctx, 500, "internal error"));
+	}
+	warp_http_respond(ctx->req, status, "text/html; charset=utf-8",
+	    out.data, out.len);
+	warp_buf_free(&out);
+	return (0);
+}
+
+int
+warp_http_json(struct warp_ctx *ctx, int status, struct warp_buf *body)
+{
+	warp_http_respond(ctx->req, status, "application/json",
+	    body->data, body->len);
+	return (0);
+}
+
+/*
+ * Something in the desired state changed: mark it pending and ask the
+ * privileged parent to reconcile.
+ */
+void
+warp_http_changed(struct warp_ctx *ctx, const char *type, int64_t id)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+
+	warp_err_clear(&err);
+	if (type != NULL && warp_db_prepare(ctx->db, &st, "INSERT INTO "
+	    "apply_status (object_type, object_id, status, error, updated_at) "
+	    "VALUES (?, ?, 'pending', '', unixepoch()) ON CONFLICT "
+	    "(object_type, object_id) DO UPDATE SET status = 'pending', "
+	    "error = '', updated_at = unixepoch()", &err) == 0) {
+		sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	warp_web_request_apply();
+}
+
+/* A form field, NULL when absent or empty. */
+const char *
+warp_form_str(struct warp_ctx *ctx, const char *key)
+{
+	const char	*v;
+
+	v = warp_form_get(&ctx->form, key);
+	if (v == NULL || *v == '\0')
+		return (NULL);
+	return (v);
+}
+
+/* An optional whole number in [min, max]; 0 when empty.  -1: answered. */
+int
+warp_form_int(struct warp_ctx *ctx, const char *key, long min, long max,
+    long *out)
+{
+	const char	*v;
+	char		*end, msg[160];
+	long		 n;
+
+	*out = 0;
+	if ((v = warp_form_str(ctx, key)) == NULL)
+		return (0);
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || strlen(v) > 12 || n < min || n > max) {
+		(void)snprintf(msg, sizeof(msg), "%s must be a whole number "
+		    "from %ld to %ld", key, min, max);
+		warp_http_error(ctx, 400, msg);
+		return (-1);
+	}
+	*out = n;
+	return (0);
+}
+
+int
+warp_form_intv(struct warp_ctx *ctx, const char *key, int min, int max,
+    int *out, int dflt)
+{
+	long	n;
+
+	*out = dflt;
+	if (warp_form_str(ctx, key) == NULL)
+		return (0);
+	if (warp_form_int(ctx, key, min, max, &n) == -1)
+		return (-1);
+	*out = (int)n;
+	return (0);
 }

@@ -8,7 +8,10 @@
  * database directory and under seccomp; they inherit the master key in
  * memory and never read the key file, which stays 0600 root.
  *
- *   warpd [-D dbpath] [-u runas-user] [kore options: -f -n -q -r -v -h]
+ *   warpd [-D dbpath] [-u runas-user] [-P] [kore options: -f -n -q -r -v -h]
+ *
+ * -P (or WARP_TRUST_PROXY=1): behind nginx on loopback; take the client
+ * address from X-Real-IP and TLS from X-Forwarded-Proto.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -72,6 +75,7 @@ KORE_SECCOMP_FILTER("warpd",
 );
 
 struct warp_db		*warp_web_db = NULL;
+int			 warp_web_trust_proxy = 0;
 
 static char		 db_abspath[PATH_MAX];	/* as the parent sees it */
 static char		 db_dir[PATH_MAX];
@@ -85,6 +89,7 @@ void
 kore_parent_configure(int argc, char **argv)
 {
 	struct passwd	*pw;
+	struct warp_err	 err;
 	int		 kargc;
 	char		**kargv;
 
@@ -97,6 +102,14 @@ kore_parent_configure(int argc, char **argv)
 		fatal("libsodium failed to initialise");
 
 	warpd_db_prepare();
+	if (getenv("WARP_TRUST_PROXY") != NULL &&
+	    !strcmp(getenv("WARP_TRUST_PROXY"), "1"))
+		warp_web_trust_proxy = 1;
+
+	/* Parse every template once, here: workers inherit them. */
+	warp_err_clear(&err);
+	if (warp_tpl_check(&err) == -1)
+		fatal("warpd: %s", err.msg);
 
 	/* Workers live in the database directory; nothing else is visible. */
 	kore_root_path = kore_strdup(db_dir);
@@ -200,6 +213,12 @@ warpd_args(int argc, char **argv, int *kargc, char ***kargv)
 				fatal("warpd: %s needs a database path",
 				    argv[i]);
 			opt_db = argv[++i];
+			continue;
+		}
+		if (i > 0 && !strcmp(argv[i], "-P")) {
+			/* Behind nginx: trust X-Real-IP/X-Forwarded-Proto
+			 * from loopback peers. */
+			warp_web_trust_proxy = 1;
 			continue;
 		}
 		if (i > 0 && !strcmp(argv[i], "-u")) {

@@ -1,0 +1,736 @@
+/*
+ * warpd: dashboard and network pages.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "warp.h"
+#include "warp_auth.h"
+#include "warp_web.h"
+
+#define EP_PAGE		100
+#define ONLINE_SECS	180
+
+int	warp_page_dashboard(struct http_request *);
+int	warp_page_networks(struct http_request *);
+int	warp_page_network_new(struct http_request *);
+int	warp_page_network(struct http_request *);
+int	warp_page_network_edit(struct http_request *);
+int	warp_page_network_toggle(struct http_request *);
+int	warp_page_network_delete(struct http_request *);
+int	warp_page_apply(struct http_request *);
+
+static const char *type_labels[WARP_NET_NTYPES] = {
+	"Secure Internet", "Remote Resource Gateway", "L3VPN Gateway",
+	"L2 Point-to-Point", "L2 Mesh"
+};
+
+void
+warp_fmt_bytes(char *buf, size_t len, int64_t n)
+{
+	const char	*u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double		 v;
+	int		 i;
+
+	v = (double)n;
+	for (i = 0; v >= 1024 && i < 4; i++)
+		v /= 1024;
+	if (i == 0)
+		(void)snprintf(buf, len, "%lld B", (long long)n);
+	else
+		(void)snprintf(buf, len, "%.1f %s", v, u[i]);
+}
+
+void
+warp_fmt_ago(char *buf, size_t len, int64_t then, int64_t now)
+{
+	int64_t	d;
+
+	if (then <= 0) {
+		(void)snprintf(buf, len, "never");
+		return;
+	}
+	d = now - then;
+	if (d < 0)
+		d = 0;
+	if (d < 120)
+		(void)snprintf(buf, len, "%llds ago", (long long)d);
+	else if (d < 7200)
+		(void)snprintf(buf, len, "%lldmin ago", (long long)d / 60);
+	else if (d < 172800)
+		(void)snprintf(buf, len, "%lldh ago", (long long)d / 3600);
+	else
+		(void)snprintf(buf, len, "%lld days ago", (long long)d / 86400);
+}
+
+const char *
+warp_net_type_label(enum warp_net_type t)
+{
+	if ((int)t < 0 || t >= WARP_NET_NTYPES)
+		return ("?");
+	return (type_labels[t]);
+}
+
+/* Apply status of one object: "applied", "pending", "failed" or "-". */
+void
+warp_apply_state(struct warp_db *db, const char *type, int64_t id,
+    char *state, size_t slen, char *error, size_t elen)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+
+	(void)snprintf(state, slen, "-");
+	if (error != NULL)
+		error[0] = '\0';
+	if (warp_db_prepare(db, &st, "SELECT status, error FROM apply_status "
+	    "WHERE object_type = ? AND object_id = ?", &err) == -1)
+		return;
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		(void)snprintf(state, slen, "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+		if (error != NULL)
+			(void)snprintf(error, elen, "%s",
+			    (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+static int64_t
+query_int(struct warp_db *db, const char *sql, int64_t arg)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+	int64_t		 v;
+
+	v = 0;
+	if (warp_db_prepare(db, &st, sql, &err) == -1)
+		return (0);
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/* A tiny server-made bar picture of rx (up) and tx (down). */
+static void
+traffic_svg(struct warp_tpl *t, int64_t rx, int64_t tx, int64_t max)
+{
+	char	svg[512];
+	int	wr, wt;
+
+	if (max <= 0)
+		max = 1;
+	wr = (int)(rx * 200 / max);
+	wt = (int)(tx * 200 / max);
+	(void)snprintf(svg, sizeof(svg), "<svg xmlns=\"http://www.w3.org/"
+	    "2000/svg\" width=\"204\" height=\"22\" role=\"img\" "
+	    "aria-label=\"traffic\"><rect x=\"2\" y=\"2\" width=\"%d\" "
+	    "height=\"8\" fill=\"#1f6feb\"/><rect x=\"2\" y=\"12\" "
+	    "width=\"%d\" height=\"8\" fill=\"#2da44e\"/></svg>",
+	    wr > 0 ? wr : 1, wt > 0 ? wt : 1);
+	warp_tpl_html(t, "svg", svg);
+}
+
+int
+warp_page_dashboard(struct http_request *req)
+{
+	struct warp_ctx		 ctx;
+	struct warp_tpl		*row;
+	sqlite3_stmt		*st;
+	struct warp_err		 err;
+	char			 b1[32], b2[32], b3[32], at[32];
+	int64_t			 rx, tx, pending, failed, max;
+	int			 i;
+
+	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+
+	warp_tpl_set_int(ctx.tpl, "net_total", query_int(ctx.db,
+	    "SELECT count(*) FROM networks", 0));
+	for (i = 0; i < WARP_NET_NTYPES; i++) {
+		row = warp_tpl_push(ctx.tpl, "types");
+		warp_tpl_set(row, "label", type_labels[i]);
+		if (warp_db_prepare(ctx.db, &st, "SELECT count(*) FROM networks "
+		    "WHERE type = ?", &err) == 0) {
+			sqlite3_bind_text(st, 1, warp_net_type_name(i), -1,
+			    SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				warp_tpl_set_int(row, "count",
+				    sqlite3_column_int64(st, 0));
+			sqlite3_finalize(st);
+		}
+	}
+	warp_tpl_set_int(ctx.tpl, "ep_total", query_int(ctx.db,
+	    "SELECT count(*) FROM endpoints", 0));
+	warp_tpl_set_int(ctx.tpl, "ep_online", query_int(ctx.db,
+	    "SELECT count(*) FROM endpoint_stats s JOIN endpoints e ON "
+	    "e.id = s.endpoint_id WHERE e.enabled = 1 AND "
+	    "s.last_handshake >= ?", ctx.now - ONLINE_SECS));
+	warp_tpl_set_int(ctx.tpl, "ep_disabled", query_int(ctx.db,
+	    "SELECT count(*) FROM endpoints WHERE enabled = 0", 0));
+	warp_tpl_set_int(ctx.tpl, "ep_expired", query_int(ctx.db,
+	    "SELECT count(*) FROM endpoints WHERE enabled = 1 AND "
+	    "expires_at IS NOT NULL AND expires_at > 0 AND expires_at <= ?",
+	    ctx.now));
+	rx = query_int(ctx.db, "SELECT coalesce(sum(rx_bytes), 0) FROM "
+	    "endpoint_stats", 0);
+	tx = query_int(ctx.db, "SELECT coalesce(sum(tx_bytes), 0) FROM "
+	    "endpoint_stats", 0);
+	warp_fmt_bytes(b1, sizeof(b1), rx + tx);
+	warp_fmt_bytes(b2, sizeof(b2), rx);
+	warp_fmt_bytes(b3, sizeof(b3), tx);
+	warp_tpl_set(ctx.tpl, "traffic", b1);
+	warp_tpl_set(ctx.tpl, "rx", b2);
+	warp_tpl_set(ctx.tpl, "tx", b3);
+
+	pending = query_int(ctx.db, "SELECT count(*) FROM apply_status WHERE "
+	    "status = 'pending'", 0);
+	failed = query_int(ctx.db, "SELECT count(*) FROM apply_status WHERE "
+	    "status = 'failed'", 0);
+	warp_tpl_set_int(ctx.tpl, "pending", pending);
+	warp_tpl_set_int(ctx.tpl, "failed", failed);
+	warp_tpl_set(ctx.tpl, "apply_state", failed ? "failed" :
+	    pending ? "pending" : "applied");
+	warp_tpl_set_int(ctx.tpl, "has_problems", pending + failed);
+	if (warp_db_prepare(ctx.db, &st, "SELECT object_type, object_id, "
+	    "status, error, updated_at FROM apply_status WHERE status <> "
+	    "'applied' ORDER BY updated_at DESC LIMIT 20", &err) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			row = warp_tpl_push(ctx.tpl, "problems");
+			warp_tpl_setf(row, "object", "%s #%lld",
+			    sqlite3_column_text(st, 0),
+			    (long long)sqlite3_column_int64(st, 1));
+			warp_tpl_set(row, "status",
+			    (const char *)sqlite3_column_text(st, 2));
+			warp_tpl_set(row, "error",
+			    (const char *)sqlite3_column_text(st, 3));
+			warp_time_format(sqlite3_column_int64(st, 4), at,
+			    sizeof(at));
+			warp_tpl_set(row, "at", at);
+		}
+		sqlite3_finalize(st);
+	}
+
+	max = query_int(ctx.db, "SELECT coalesce(max(t), 0) FROM (SELECT "
+	    "max(sum(s.rx_bytes), sum(s.tx_bytes)) AS t FROM endpoint_stats s "
+	    "JOIN endpoints e ON e.id = s.endpoint_id GROUP BY e.network_id)",
+	    0);
+	warp_tpl_list(ctx.tpl, "nets");
+	if (warp_db_prepare(ctx.db, &st, "SELECT n.id, n.name, "
+	    "coalesce(sum(s.rx_bytes), 0), coalesce(sum(s.tx_bytes), 0) FROM "
+	    "networks n LEFT JOIN endpoints e ON e.network_id = n.id LEFT JOIN "
+	    "endpoint_stats s ON s.endpoint_id = e.id GROUP BY n.id ORDER BY "
+	    "n.name LIMIT 50", &err) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			row = warp_tpl_push(ctx.tpl, "nets");
+			warp_tpl_set_int(row, "id", sqlite3_column_int64(st, 0));
+			warp_tpl_set(row, "name",
+			    (const char *)sqlite3_column_text(st, 1));
+			rx = sqlite3_column_int64(st, 2);
+			tx = sqlite3_column_int64(st, 3);
+			traffic_svg(row, rx, tx, max);
+			warp_fmt_bytes(b2, sizeof(b2), rx);
+			warp_fmt_bytes(b3, sizeof(b3), tx);
+			warp_tpl_setf(row, "bytes", "rx %s · tx %s", b2, b3);
+		}
+		sqlite3_finalize(st);
+	}
+	if (warp_db_prepare(ctx.db, &st, "SELECT at, actor, action, "
+	    "object_type, object FROM audit_log ORDER BY id DESC LIMIT 10",
+	    &err) == 0) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			row = warp_tpl_push(ctx.tpl, "audit");
+			warp_time_format(sqlite3_column_int64(st, 0), at,
+			    sizeof(at));
+			warp_tpl_set(row, "at", at);
+			warp_tpl_set(row, "actor",
+			    (const char *)sqlite3_column_text(st, 1));
+			warp_tpl_set(row, "action",
+			    (const char *)sqlite3_column_text(st, 2));
+			warp_tpl_setf(row, "object", "%s %s",
+			    sqlite3_column_text(st, 3),
+			    sqlite3_column_text(st, 4));
+		}
+		sqlite3_finalize(st);
+	}
+	warp_http_page(&ctx, 200, "dashboard", "Dashboard");
+	return (warp_http_end(&ctx));
+}
+
+/*
+ * A network spec from a form (or JSON body).  *res holds the strings the
+ * spec points into; free it after the create.  -1: answered.
+ */
+int
+warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
+    char **res)
+{
+	struct warp_err	 err;
+	const char	*v, *list[WARP_MAX_RESOURCES];
+	char		*p, *save;
+	size_t		 i, n;
+
+	*res = NULL;
+	warp_err_clear(&err);
+	warp_network_spec_init(spec);
+	spec->actor = ctx->actor;
+	spec->name = warp_form_get(&ctx->form, "name");
+	if (warp_net_type_parse(warp_form_get(&ctx->form, "type"),
+	    &spec->type, &err) == -1)
+		return (warp_http_fail(ctx, &err));
+	spec->description = warp_form_get(&ctx->form, "description");
+	if (warp_form_int(ctx, "expected_users", 2, 65534,
+	    &spec->expected_users) == -1 ||
+	    warp_form_intv(ctx, "mtu", 576, 9000, &spec->mtu, 0) == -1 ||
+	    warp_form_intv(ctx, "keepalive", 0, 65535, &spec->keepalive,
+	    -1) == -1 || warp_form_intv(ctx, "listen_port", 1, 65535,
+	    &spec->listen_port, 0) == -1)
+		return (-1);
+	spec->subnet = warp_form_str(ctx, "subnet");
+	spec->vlan = warp_form_str(ctx, "vlan");
+	spec->vlan_range = warp_form_str(ctx, "vlan_range");
+	spec->vni = warp_form_str(ctx, "vni");
+	spec->dns = warp_form_str(ctx, "dns");
+	v = warp_form_get(&ctx->form, "peer_communication");
+	spec->peer_communication = v != NULL && (!strcmp(v, "1") ||
+	    !strcmp(v, "on"));
+	/* One field with CIDRs separated by blanks, or repeated fields. */
+	n = warp_form_all(&ctx->form, "resources", list, WARP_MAX_RESOURCES);
+	if (n > 1) {
+		for (i = 0; i < n; i++)
+			spec->resources[spec->nresources++] = list[i];
+		return (0);
+	}
+	if (n == 1) {
+		*res = warp_xstrdup(list[0]);
+		for (p = strtok_r(*res, " ,\r\n\t", &save); p != NULL;
+		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
+			if (spec->nresources == WARP_MAX_RESOURCES)
+				return (warp_http_error(ctx, 400, "too many "
+				    "resource subnets (at most 64)"));
+			spec->resources[spec->nresources++] = p;
+		}
+	}
+	return (0);
+}
+
+/* GET /networks, POST /networks (create). */
+int
+warp_page_networks(struct http_request *req)
+{
+	struct warp_ctx			 ctx;
+	struct warp_network		*nets;
+	struct warp_network_spec	 spec;
+	struct warp_tpl			*row;
+	struct warp_err			 err;
+	char				 cidr[WARP_CIDR_STRLEN], st[16];
+	char				*res, loc[64];
+	size_t				 i, n;
+	int64_t				 id;
+
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
+	    (req->method == HTTP_METHOD_POST ? WARP_A_WRITE : 0)) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+
+	if (ctx.method == WARP_M_POST) {
+		res = NULL;
+		if (warp_web_network_spec(&ctx, &spec, &res) == -1) {
+			free(res);
+			return (warp_http_end(&ctx));
+		}
+		if (warp_network_create(ctx.db, &spec, &id, &err) == -1) {
+			free(res);
+			warp_http_fail(&ctx, &err);
+			return (warp_http_end(&ctx));
+		}
+		free(res);
+		warp_http_changed(&ctx, "network", id);
+		(void)snprintf(loc, sizeof(loc), "/networks/%lld",
+		    (long long)id);
+		warp_http_flash_redirect(&ctx, loc, "created");
+		return (warp_http_end(&ctx));
+	}
+
+	if (warp_network_list(ctx.db, &nets, &n, &err) == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	warp_tpl_list(ctx.tpl, "networks");
+	for (i = 0; i < n; i++) {
+		row = warp_tpl_push(ctx.tpl, "networks");
+		warp_tpl_set_int(row, "id", nets[i].id);
+		warp_tpl_set(row, "name", nets[i].name);
+		warp_tpl_set(row, "type", warp_net_type_label(nets[i].type));
+		warp_tpl_set_int(row, "vcid", nets[i].vcid);
+		warp_cidr_format(&nets[i].subnet, cidr, sizeof(cidr));
+		warp_tpl_set(row, "subnet", cidr);
+		warp_tpl_set_int(row, "port", nets[i].listen_port);
+		warp_tpl_set_int(row, "endpoints", query_int(ctx.db,
+		    "SELECT count(*) FROM endpoints WHERE network_id = ?",
+		    nets[i].id));
+		warp_tpl_set(row, "state", nets[i].enabled ? "enabled" :
+		    "suspended");
+		warp_apply_state(ctx.db, "network", nets[i].id, st,
+		    sizeof(st), NULL, 0);
+		warp_tpl_set(row, "apply", st);
+	}
+	warp_network_list_free(nets);
+	warp_http_page(&ctx, 200, "networks", "Networks");
+	return (warp_http_end(&ctx));
+}
+
+/* GET /networks/new[?type=T] */
+int
+warp_page_network_new(struct http_request *req)
+{
+	struct warp_ctx			ctx;
+	struct warp_server_config	sc;
+	struct warp_err			err;
+	enum warp_net_type		t;
+	const char			*type;
+	char				cidr[WARP_CIDR_STRLEN];
+
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_WRITE) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+	if ((type = warp_form_get(&ctx.qs, "type")) != NULL) {
+		if (warp_net_type_parse(type, &t, &err) == -1 ||
+		    warp_server_config_get(ctx.db, &sc, &err) == -1) {
+			warp_http_fail(&ctx, &err);
+			return (warp_http_end(&ctx));
+		}
+		warp_tpl_set(ctx.tpl, "type", warp_net_type_name(t));
+		warp_tpl_set(ctx.tpl, "type_label", warp_net_type_label(t));
+		warp_cidr_format(&sc.containers[t], cidr, sizeof(cidr));
+		warp_tpl_set(ctx.tpl, "container", cidr);
+		warp_tpl_set_int(ctx.tpl, "port_min", sc.port_min);
+		warp_tpl_set_int(ctx.tpl, "port_max", sc.port_max);
+		warp_tpl_set(ctx.tpl, "default_dns", sc.default_dns);
+		warp_tpl_set_int(ctx.tpl, "default_mtu", sc.default_mtu);
+		warp_tpl_set_int(ctx.tpl, "default_keepalive",
+		    sc.default_keepalive);
+		warp_tpl_set_int(ctx.tpl, "is_si",
+		    t == WARP_NET_SECURE_INTERNET);
+		warp_tpl_set_int(ctx.tpl, "is_rg",
+		    t == WARP_NET_RESOURCE_GATEWAY);
+		warp_tpl_set_int(ctx.tpl, "is_l2", t == WARP_NET_L2_P2P ||
+		    t == WARP_NET_L2_MESH);
+		warp_tpl_set_int(ctx.tpl, "is_mesh", t == WARP_NET_L2_MESH);
+	}
+	warp_http_page(&ctx, 200, "network_new", "New network");
+	return (warp_http_end(&ctx));
+}
+
+static int
+load_network(struct warp_ctx *ctx, struct warp_network *n)
+{
+	struct warp_err	err;
+
+	warp_err_clear(&err);
+	if (ctx->id <= 0)
+		return (warp_http_error(ctx, 404, "no such network"));
+	if (warp_network_get_id(ctx->db, ctx->id, n, &err) == -1)
+		return (warp_http_fail(ctx, &err));
+	return (0);
+}
+
+static void
+network_vars(struct warp_ctx *ctx, struct warp_network *n)
+{
+	struct warp_buf	 b;
+	char		 cidr[WARP_CIDR_STRLEN], ip[WARP_IP_STRLEN];
+	char		 st[16], errmsg[512];
+	size_t		 i;
+
+	warp_tpl_set_int(ctx->tpl, "id", n->id);
+	warp_tpl_set(ctx->tpl, "name", n->name);
+	warp_tpl_set(ctx->tpl, "type_label", warp_net_type_label(n->type));
+	warp_tpl_set(ctx->tpl, "description", n->description);
+	warp_tpl_set_int(ctx->tpl, "vcid", n->vcid);
+	warp_cidr_format(&n->subnet, cidr, sizeof(cidr));
+	warp_tpl_set(ctx->tpl, "subnet", cidr);
+	warp_ip_format(n->gateway_ip, ip, sizeof(ip));
+	warp_tpl_set(ctx->tpl, "gateway", ip);
+	warp_tpl_set_int(ctx->tpl, "port", n->listen_port);
+	warp_tpl_set(ctx->tpl, "dns", n->dns);
+	warp_tpl_set_int(ctx->tpl, "mtu", n->mtu);
+	warp_tpl_set_int(ctx->tpl, "keepalive", n->keepalive);
+	warp_tpl_set(ctx->tpl, "peer", n->type != WARP_NET_SECURE_INTERNET ?
+	    "-" : n->peer_communication ? "mesh" : "hub-and-spoke");
+	warp_tpl_set_int(ctx->tpl, "peer_on", n->peer_communication);
+	if (n->vlan_min == 0)
+		warp_tpl_set(ctx->tpl, "vlan", "untagged");
+	else if (n->vlan_min == n->vlan_max)
+		warp_tpl_set_int(ctx->tpl, "vlan", n->vlan_min);
+	else
+		warp_tpl_setf(ctx->tpl, "vlan", "%d-%d", n->vlan_min,
+		    n->vlan_max);
+	if (n->vlan_min != 0 && n->vlan_min == n->vlan_max)
+		warp_tpl_set_int(ctx->tpl, "vlan_id", n->vlan_min);
+	else if (n->vlan_min != 0)
+		warp_tpl_setf(ctx->tpl, "vlan_range", "%d-%d", n->vlan_min,
+		    n->vlan_max);
+	if (n->vni)
+		warp_tpl_set_int(ctx->tpl, "vni", n->vni);
+	else
+		warp_tpl_set(ctx->tpl, "vni", "-");
+	warp_tpl_setf(ctx->tpl, "ifnames", "%s %s%s%s%s%s", n->if_wg,
+	    n->if_vrf, n->if_br[0] ? " " : "", n->if_br,
+	    n->if_vx[0] ? " " : "", n->if_vx);
+	warp_buf_init(&b);
+	for (i = 0; i < n->nresources; i++) {
+		warp_cidr_format(&n->resources[i], cidr, sizeof(cidr));
+		warp_buf_appendf(&b, "%s%s", i ? "\n" : "", cidr);
+	}
+	warp_buf_append(&b, "", 1);
+	warp_tpl_set(ctx->tpl, "resources", b.data);
+	warp_buf_free(&b);
+	warp_tpl_set(ctx->tpl, "public_key", n->public_key);
+	warp_tpl_set(ctx->tpl, "state", n->enabled ? "enabled" : "suspended");
+	warp_tpl_set(ctx->tpl, "toggle_action", n->enabled ? "suspend" :
+	    "resume");
+	warp_tpl_set(ctx->tpl, "toggle_label", n->enabled ? "Suspend" :
+	    "Resume");
+	warp_tpl_set_int(ctx->tpl, "is_si", n->type == WARP_NET_SECURE_INTERNET);
+	warp_tpl_set_int(ctx->tpl, "is_rg",
+	    n->type == WARP_NET_RESOURCE_GATEWAY);
+	warp_tpl_set_int(ctx->tpl, "is_l2", n->type == WARP_NET_L2_P2P ||
+	    n->type == WARP_NET_L2_MESH);
+	warp_apply_state(ctx->db, "network", n->id, st, sizeof(st), errmsg,
+	    sizeof(errmsg));
+	warp_tpl_set(ctx->tpl, "apply", st);
+	warp_tpl_set(ctx->tpl, "apply_error", errmsg);
+	warp_tpl_set_int(ctx->tpl, "ep_count", query_int(ctx->db,
+	    "SELECT count(*) FROM endpoints WHERE network_id = ?", n->id));
+}
+
+/*
+ * GET /networks/N: the network and one page of its endpoints, read with
+ * one indexed query (a network may hold 10,000 endpoints).
+ */
+int
+warp_page_network(struct http_request *req)
+{
+	struct warp_ctx		 ctx;
+	struct warp_network	 n;
+	struct warp_endpoint	 e;
+	struct warp_tpl		*row;
+	struct warp_err		 err;
+	sqlite3_stmt		*st;
+	const char		*pg;
+	char			 buf[32];
+	int64_t			 total, pages, page;
+
+	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1 ||
+	    load_network(&ctx, &n) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+	network_vars(&ctx, &n);
+
+	total = query_int(ctx.db, "SELECT count(*) FROM endpoints WHERE "
+	    "network_id = ?", n.id);
+	pages = (total + EP_PAGE - 1) / EP_PAGE;
+	page = 1;
+	if ((pg = warp_form_get(&ctx.qs, "page")) != NULL) {
+		page = strtoll(pg, NULL, 10);
+		if (page < 1 || page > pages)
+			page = 1;
+	}
+	if (pages > 1) {
+		warp_tpl_set_int(ctx.tpl, "pages", pages);
+		warp_tpl_set_int(ctx.tpl, "page", page);
+		if (page > 1)
+			warp_tpl_set_int(ctx.tpl, "prev", page - 1);
+		if (page < pages)
+			warp_tpl_set_int(ctx.tpl, "next", page + 1);
+	}
+	warp_tpl_list(ctx.tpl, "endpoints");
+	if (warp_db_prepare(ctx.db, &st, "SELECT e.id, e.name, e.kind, "
+	    "e.overlay_ip, e.enabled, coalesce(e.expires_at, 0), "
+	    "coalesce(s.last_handshake, 0), coalesce(s.rx_bytes, 0), "
+	    "coalesce(s.tx_bytes, 0), (SELECT max(version) FROM "
+	    "endpoint_configs c WHERE c.endpoint_id = e.id) FROM endpoints e "
+	    "LEFT JOIN endpoint_stats s ON s.endpoint_id = e.id WHERE "
+	    "e.network_id = ? ORDER BY e.id LIMIT ? OFFSET ?", &err) == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	sqlite3_bind_int64(st, 1, n.id);
+	sqlite3_bind_int(st, 2, EP_PAGE);
+	sqlite3_bind_int64(st, 3, (page - 1) * EP_PAGE);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		row = warp_tpl_push(ctx.tpl, "endpoints");
+		memset(&e, 0, sizeof(e));
+		e.enabled = sqlite3_column_int(st, 4);
+		e.expires_at = sqlite3_column_int64(st, 5);
+		warp_tpl_set_int(row, "id", sqlite3_column_int64(st, 0));
+		warp_tpl_set(row, "name",
+		    (const char *)sqlite3_column_text(st, 1));
+		warp_tpl_set(row, "kind",
+		    (const char *)sqlite3_column_text(st, 2));
+		warp_tpl_set(row, "ip",
+		    (const char *)sqlite3_column_text(st, 3));
+		warp_tpl_set(row, "status", warp_endpoint_status(&e, ctx.now));
+		warp_tpl_set(row, "toggle", e.enabled ? "disable" : "enable");
+		warp_fmt_ago(buf, sizeof(buf), sqlite3_column_int64(st, 6),
+		    ctx.now);
+		warp_tpl_set(row, "handshake", buf);
+		warp_fmt_bytes(buf, sizeof(buf), sqlite3_column_int64(st, 7));
+		warp_tpl_set(row, "rx", buf);
+		warp_fmt_bytes(buf, sizeof(buf), sqlite3_column_int64(st, 8));
+		warp_tpl_set(row, "tx", buf);
+		warp_tpl_set_int(row, "version", sqlite3_column_int(st, 9));
+	}
+	sqlite3_finalize(st);
+	warp_http_page(&ctx, 200, "network", n.name);
+	return (warp_http_end(&ctx));
+}
+
+/* GET/POST /networks/N/edit */
+int
+warp_page_network_edit(struct http_request *req)
+{
+	struct warp_ctx			 ctx;
+	struct warp_network		 n;
+	struct warp_network_edit	 ed;
+	struct warp_err			 err;
+	const char			*v;
+	char				 ref[32], loc[64], *res, *p, *save;
+
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
+	    WARP_A_WRITE) == -1 || load_network(&ctx, &n) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+	if (ctx.method == WARP_M_GET) {
+		network_vars(&ctx, &n);
+		warp_http_page(&ctx, 200, "network_edit", n.name);
+		return (warp_http_end(&ctx));
+	}
+	warp_network_edit_init(&ed);
+	ed.description = warp_form_get(&ctx.form, "description");
+	ed.dns = warp_form_str(&ctx, "dns");
+	if (warp_form_intv(&ctx, "mtu", 576, 9000, &ed.mtu, -1) == -1 ||
+	    warp_form_intv(&ctx, "keepalive", 0, 65535, &ed.keepalive,
+	    -1) == -1 || warp_form_intv(&ctx, "listen_port", 1, 65535,
+	    &ed.listen_port, -1) == -1)
+		return (warp_http_end(&ctx));
+	if (warp_form_get(&ctx.form, "peer_communication_present") != NULL) {
+		v = warp_form_get(&ctx.form, "peer_communication");
+		ed.peer_communication = v != NULL && !strcmp(v, "1");
+	}
+	res = NULL;
+	if (n.type == WARP_NET_RESOURCE_GATEWAY &&
+	    (v = warp_form_get(&ctx.form, "resources")) != NULL) {
+		res = warp_xstrdup(v);
+		ed.set_resources = 1;
+		for (p = strtok_r(res, " ,\r\n\t", &save); p != NULL;
+		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
+			if (ed.nresources == WARP_MAX_RESOURCES) {
+				free(res);
+				warp_http_error(&ctx, 400, "too many resource "
+				    "subnets");
+				return (warp_http_end(&ctx));
+			}
+			ed.resources[ed.nresources++] = p;
+		}
+	}
+	if (n.type == WARP_NET_L2_P2P || n.type == WARP_NET_L2_MESH) {
+		ed.vlan = warp_form_str(&ctx, "vlan");
+		ed.vlan_range = warp_form_str(&ctx, "vlan_range");
+		if (ed.vlan == NULL && ed.vlan_range == NULL &&
+		    n.vlan_min != 0)
+			ed.clear_vlan = 1;
+	}
+	(void)snprintf(ref, sizeof(ref), "%lld", (long long)n.id);
+	if (warp_network_update(ctx.db, ref, &ed, ctx.actor, &err) == -1) {
+		free(res);
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	free(res);
+	warp_http_changed(&ctx, "network", n.id);
+	(void)snprintf(loc, sizeof(loc), "/networks/%lld", (long long)n.id);
+	warp_http_flash_redirect(&ctx, loc, "saved");
+	return (warp_http_end(&ctx));
+}
+
+/* POST /networks/N/suspend, /networks/N/resume */
+int
+warp_page_network_toggle(struct http_request *req)
+{
+	struct warp_ctx		ctx;
+	struct warp_network	n;
+	struct warp_err		err;
+	char			ref[32], loc[64];
+	int			on;
+
+	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1 ||
+	    load_network(&ctx, &n) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+	on = strstr(req->path, "/resume") != NULL;
+	(void)snprintf(ref, sizeof(ref), "%lld", (long long)n.id);
+	if (warp_network_set_enabled(ctx.db, ref, on, ctx.actor, &err) == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	warp_http_changed(&ctx, "network", n.id);
+	(void)snprintf(loc, sizeof(loc), "/networks/%lld", (long long)n.id);
+	warp_http_flash_redirect(&ctx, loc, on ? "resumed" : "suspended");
+	return (warp_http_end(&ctx));
+}
+
+/* GET /networks/N/delete asks; POST deletes. */
+int
+warp_page_network_delete(struct http_request *req)
+{
+	struct warp_ctx		ctx;
+	struct warp_network	n;
+	struct warp_err		err;
+	char			ref[32];
+
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
+	    WARP_A_WRITE) == -1 || load_network(&ctx, &n) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+	if (ctx.method == WARP_M_GET) {
+		network_vars(&ctx, &n);
+		warp_tpl_set_int(ctx.tpl, "confirm_delete", 1);
+		warp_http_page(&ctx, 200, "network_edit", n.name);
+		return (warp_http_end(&ctx));
+	}
+	(void)snprintf(ref, sizeof(ref), "%lld", (long long)n.id);
+	if (warp_network_delete(ctx.db, ref, ctx.actor, &err) == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	warp_http_changed(&ctx, "network", n.id);
+	warp_http_flash_redirect(&ctx, "/networks", "deleted");
+	return (warp_http_end(&ctx));
+}
+
+/* POST /apply: ask the parent to reconcile now. */
+int
+warp_page_apply(struct http_request *req)
+{
+	struct warp_ctx	ctx;
+	struct warp_err	err;
+
+	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1)
+		return (warp_http_end(&ctx));
+	warp_err_clear(&err);
+	(void)warp_audit(ctx.db, ctx.actor, "apply", "", "", &err);
+	warp_http_changed(&ctx, NULL, 0);
+	warp_http_flash_redirect(&ctx, "/", "applied");
+	return (warp_http_end(&ctx));
+}
