@@ -844,11 +844,8 @@ cmd_create_endpoints(struct warpctl *ctl, int argc, char **argv)
 	struct warpctl_args		a = { .npos = 0 };
 	struct warp_endpoint_spec	s;
 	struct warp_err			err;
-	const char			*mark;
-	char				name[WARP_NAME_MAX * 2];
-	struct warp_buf			ids;
-	long				count = 0, start = 1, i;
-	int64_t				id;
+	int64_t				*ids;
+	long				count = 0, start = 1, i, failed;
 	int				ch, have_type = 0;
 
 	warp_err_clear(&err);
@@ -881,41 +878,17 @@ cmd_create_endpoints(struct warpctl *ctl, int argc, char **argv)
 	}
 	if (a.npos != 2 || count == 0 || !have_type)
 		return (warpctl_usage_of("create-endpoints"));
-	if ((mark = strstr(a.pos[1], "{n}")) == NULL ||
-	    strlen(a.pos[1]) > WARP_NAME_MAX)
-		return (warpctl_bad("the name pattern '%s' must contain {n}, "
-		    "e.g. phone-{n}", a.pos[1]));
-	if (warpctl_db(ctl, &err) == NULL || warp_db_begin(ctl->db, &err) == -1)
+	if (warpctl_db(ctl, &err) == NULL)
 		return (warpctl_fail(&err));
-	warp_buf_init(&ids);
-	for (i = 0; i < count; i++) {
-		(void)snprintf(name, sizeof(name), "%.*s%ld%s",
-		    (int)(mark - a.pos[1]), a.pos[1], start + i, mark + 3);
-		s.name = name;
-		if (warp_endpoint_create(ctl->db, a.pos[0], &s, ctl->actor, &id,
-		    &err) == -1) {
-			warp_db_rollback(ctl->db);
-			warp_buf_free(&ids);
-			if (isatty(STDERR_FILENO) && count >= 50)
-				fprintf(stderr, "\n");
-			fprintf(stderr, "warpctl: endpoint %ld of %ld ('%s'): "
-			    "%s; nothing was created\n", i + 1, count, name,
-			    err.msg);
-			return (err.kind == WARP_ESYSTEM ? EXIT_SYSTEM :
-			    EXIT_INPUT);
-		}
-		warp_buf_appendf(&ids, "%lld\n", (long long)id);
-		if (isatty(STDERR_FILENO) && count >= 50 && (i + 1) % 50 == 0)
-			fprintf(stderr, "\rcreated %ld of %ld", i + 1, count);
-	}
-	if (isatty(STDERR_FILENO) && count >= 50)
-		fprintf(stderr, "\n");
-	if (warp_db_commit(ctl->db, &err) == -1) {
-		warp_buf_free(&ids);
+	ids = warp_xcalloc((size_t)count, sizeof(*ids));
+	if (warp_endpoint_create_bulk(ctl->db, a.pos[0], a.pos[1], start, count,
+	    &s, ctl->actor, ids, &failed, &err) == -1) {
+		free(ids);
 		return (warpctl_fail(&err));
 	}
-	fputs(ids.data, stdout);
-	warp_buf_free(&ids);
+	for (i = 0; i < count; i++)
+		printf("%lld\n", (long long)ids[i]);
+	free(ids);
 	return (0);
 }
 

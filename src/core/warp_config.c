@@ -94,60 +94,82 @@ warp_config_l2_setup(struct warp_buf *b, const struct warp_network *n,
 	    n->vlan_min > 0 ? vlans : "");
 }
 
-int
-warp_config_render(struct warp_db *db, int64_t endpoint_id, char **out,
-    struct warp_err *err)
-{
+/*
+ * What rendering needs besides the endpoint itself; loaded once per
+ * network so that re-rendering every endpoint of a network reads the
+ * network and its endpoint list once, not once per endpoint.
+ */
+struct warp_render_ctx {
 	struct warp_server_config	 sc;
 	struct warp_network		 n;
-	struct warp_endpoint		 e, *all = NULL;
+	struct warp_endpoint		*all;	/* l3vpn and l2-mesh only */
+	size_t				 nall;
+};
+
+static int
+warp_render_ctx_load(struct warp_db *db, int64_t network_id,
+    struct warp_render_ctx *rc, struct warp_err *err)
+{
+	memset(rc, 0, sizeof(*rc));
+	if (warp_network_get_id(db, network_id, &rc->n, err) == -1 ||
+	    warp_server_config_get(db, &rc->sc, err) == -1)
+		return (-1);
+	if (rc->sc.public_host[0] == '\0')
+		return (warp_err_input(err, "the server's public host is not "
+		    "set; run `warpctl config set public-host HOST`"));
+	if ((rc->n.type == WARP_NET_L3VPN || rc->n.type == WARP_NET_L2_MESH) &&
+	    warp_endpoint_list(db, network_id, &rc->all, &rc->nall, err) == -1)
+		return (-1);
+	return (0);
+}
+
+static void
+warp_render_ctx_free(struct warp_render_ctx *rc)
+{
+	warp_endpoint_list_free(rc->all);
+	rc->all = NULL;
+}
+
+static int
+warp_config_render_in(struct warp_db *db, const struct warp_render_ctx *rc,
+    const struct warp_endpoint *ep, char **out, struct warp_err *err)
+{
+	const struct warp_network	*n = &rc->n;
+	const struct warp_endpoint	*e = ep;
 	struct warp_buf			 b, allowed;
 	struct warp_cidr		 c;
 	sqlite3_stmt			*st = NULL;
 	uint8_t				*priv = NULL, psk[WARP_KEY_LEN];
-	size_t				 priv_len = 0, nall = 0, i, j;
+	size_t				 priv_len = 0, i, j;
 	char				 ip[WARP_IP_STRLEN], key[WARP_KEY_B64_LEN + 1];
-	int				 rc = -1;
+	int				 rv = -1;
 
 	warp_buf_init(&b);
 	warp_buf_init(&allowed);
-	if (warp_endpoint_get_id(db, endpoint_id, &e, err) == -1 ||
-	    warp_network_get_id(db, e.network_id, &n, err) == -1 ||
-	    warp_server_config_get(db, &sc, err) == -1)
-		goto out;
-	if (sc.public_host[0] == '\0') {
-		warp_err_input(err, "the server's public host is not set; run "
-		    "`warpctl config set public-host HOST`");
-		goto out;
-	}
-	if (n.type == WARP_NET_L3VPN || n.type == WARP_NET_L2_MESH) {
-		if (warp_endpoint_list(db, n.id, &all, &nall, err) == -1)
-			goto out;
-	}
-	if (e.has_private_key) {
+	if (e->has_private_key) {
 		if (warp_db_prepare(db, &st, "SELECT private_key FROM endpoints "
 		    "WHERE id = ?", err) == -1)
 			goto out;
-		sqlite3_bind_int64(st, 1, e.id);
-		if (sqlite3_step(st) != SQLITE_ROW ||
-		    warp_unseal(db, "endpoints.private_key",
-		    sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), &priv, &priv_len,
-		    err) == -1) {
-			if (err->kind == WARP_OK)
-				warp_db_sqlerr(db, err, "reading a key");
+		sqlite3_bind_int64(st, 1, e->id);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			warp_db_sqlerr(db, err, "reading a key");
 			goto out;
 		}
+		if (warp_unseal(db, "endpoints.private_key",
+		    sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &priv, &priv_len,
+		    err) == -1)
+			goto out;
 		if (priv_len != WARP_KEY_LEN) {
 			warp_err_system(err, "an endpoint key is damaged");
 			goto out;
 		}
 	}
-	if (warp_endpoint_psk(db, e.id, psk, err) == -1)
+	if (warp_endpoint_psk(db, e->id, psk, err) == -1)
 		goto out;
 
 	warp_buf_appendf(&b, "# WARP gateway: network %s (%s), endpoint %s\n",
-	    n.name, warp_net_type_name(n.type), e.name);
+	    n->name, warp_net_type_name(n->type), e->name);
 	warp_buf_append(&b, "[Interface]\n", 12);
 	if (priv != NULL) {
 		warp_key_to_base64(priv, key);
@@ -156,71 +178,88 @@ warp_config_render(struct warp_db *db, int64_t endpoint_id, char **out,
 	} else
 		warp_buf_appendf(&b, "# PrivateKey: the device generated its "
 		    "own key; add it here\n");
-	warp_ip_format(e.overlay_ip, ip, sizeof(ip));
+	warp_ip_format(e->overlay_ip, ip, sizeof(ip));
 	warp_buf_appendf(&b, "Address = %s/%d\n", ip,
-	    n.type == WARP_NET_SECURE_INTERNET ||
-	    n.type == WARP_NET_RESOURCE_GATEWAY ? 32 : n.subnet.len);
-	if (n.dns[0] != '\0')
-		warp_buf_appendf(&b, "DNS = %s\n", n.dns);
-	warp_buf_appendf(&b, "MTU = %d\n", n.mtu);
-	if (n.type == WARP_NET_L2_P2P || n.type == WARP_NET_L2_MESH)
-		warp_config_l2_setup(&b, &n, &e, all, nall);
+	    n->type == WARP_NET_SECURE_INTERNET ||
+	    n->type == WARP_NET_RESOURCE_GATEWAY ? 32 : n->subnet.len);
+	if (n->dns[0] != '\0')
+		warp_buf_appendf(&b, "DNS = %s\n", n->dns);
+	warp_buf_appendf(&b, "MTU = %d\n", n->mtu);
+	if (n->type == WARP_NET_L2_P2P || n->type == WARP_NET_L2_MESH)
+		warp_config_l2_setup(&b, n, e, rc->all, rc->nall);
 
-	switch (n.type) {
+	switch (n->type) {
 	case WARP_NET_SECURE_INTERNET:
 		/* IPv6 too, so nothing leaks around the tunnel. */
 		warp_buf_appendf(&allowed, "0.0.0.0/0, ::/0");
 		break;
 	case WARP_NET_RESOURCE_GATEWAY:
-		c.addr = n.gateway_ip;
+		c.addr = n->gateway_ip;
 		c.len = 32;
 		warp_config_allowed(&allowed, &c);
-		for (i = 0; i < n.nresources; i++)
-			warp_config_allowed(&allowed, &n.resources[i]);
+		for (i = 0; i < n->nresources; i++)
+			warp_config_allowed(&allowed, &n->resources[i]);
 		break;
 	case WARP_NET_L3VPN:
-		warp_config_allowed(&allowed, &n.subnet);
-		for (i = 0; i < nall; i++) {
-			if (all[i].id == e.id)
+		warp_config_allowed(&allowed, &n->subnet);
+		for (i = 0; i < rc->nall; i++) {
+			if (rc->all[i].id == e->id)
 				continue;
-			for (j = 0; j < all[i].nlans; j++)
-				warp_config_allowed(&allowed, &all[i].lans[j]);
+			for (j = 0; j < rc->all[i].nlans; j++)
+				warp_config_allowed(&allowed,
+				    &rc->all[i].lans[j]);
 		}
 		break;
 	case WARP_NET_L2_P2P:
 	case WARP_NET_L2_MESH:
 	default:
-		warp_config_allowed(&allowed, &n.subnet);
+		warp_config_allowed(&allowed, &n->subnet);
 		break;
 	}
 
 	warp_buf_append(&b, "\n[Peer]\n", 8);
-	warp_buf_appendf(&b, "PublicKey = %s\n", n.public_key);
+	warp_buf_appendf(&b, "PublicKey = %s\n", n->public_key);
 	warp_key_to_base64(psk, key);
 	warp_buf_appendf(&b, "PresharedKey = %s\n", key);
 	sodium_memzero(key, sizeof(key));
-	if (strchr(sc.public_host, ':') != NULL)
-		warp_buf_appendf(&b, "Endpoint = [%s]:%d\n", sc.public_host,
-		    n.listen_port);
+	if (strchr(rc->sc.public_host, ':') != NULL)
+		warp_buf_appendf(&b, "Endpoint = [%s]:%d\n", rc->sc.public_host,
+		    n->listen_port);
 	else
-		warp_buf_appendf(&b, "Endpoint = %s:%d\n", sc.public_host,
-		    n.listen_port);
+		warp_buf_appendf(&b, "Endpoint = %s:%d\n", rc->sc.public_host,
+		    n->listen_port);
 	warp_buf_appendf(&b, "AllowedIPs = %s\n", allowed.data);
-	if (n.keepalive > 0)
-		warp_buf_appendf(&b, "PersistentKeepalive = %d\n", n.keepalive);
+	if (n->keepalive > 0)
+		warp_buf_appendf(&b, "PersistentKeepalive = %d\n",
+		    n->keepalive);
 	*out = warp_buf_release(&b);
-	rc = 0;
+	rv = 0;
 out:
 	if (st != NULL)
 		sqlite3_finalize(st);
 	warp_secret_free(priv, priv_len + 1);
 	sodium_memzero(psk, sizeof(psk));
-	warp_endpoint_list_free(all);
 	warp_buf_free(&allowed);
 	if (b.data != NULL)
 		sodium_memzero(b.data, b.len);
 	warp_buf_free(&b);
-	return (rc);
+	return (rv);
+}
+
+int
+warp_config_render(struct warp_db *db, int64_t endpoint_id, char **out,
+    struct warp_err *err)
+{
+	struct warp_render_ctx	rc;
+	struct warp_endpoint	e;
+	int			rv = -1;
+
+	if (warp_endpoint_get_id(db, endpoint_id, &e, err) == -1)
+		return (-1);
+	if (warp_render_ctx_load(db, e.network_id, &rc, err) == 0)
+		rv = warp_config_render_in(db, &rc, &e, out, err);
+	warp_render_ctx_free(&rc);
+	return (rv);
 }
 
 static int
@@ -329,27 +368,23 @@ warp_config_history(struct warp_db *db, int64_t endpoint_id,
 	return (0);
 }
 
-/*
- * Render the endpoint's config; if it differs from the latest version,
- * store a new version with the reason.  *changed says which happened.
- */
-int
-warp_config_refresh_endpoint(struct warp_db *db, int64_t endpoint_id,
+/* Store `text` as a new version unless it equals the latest one. */
+static int
+warp_config_store(struct warp_db *db, int64_t endpoint_id, const char *text,
     const char *reason, const char *actor, int *changed, struct warp_err *err)
 {
-	char		*text = NULL, *latest = NULL;
+	char		*latest = NULL;
 	uint8_t		*sealed = NULL;
 	size_t		 sealed_len;
 	sqlite3_stmt	*st = NULL;
-	int		 rc = -1, version = 0;
+	int		 rc = -1, version;
 
 	if (changed != NULL)
 		*changed = 0;
-	if (warp_config_render(db, endpoint_id, &text, err) == -1)
-		return (-1);
 	if (warp_config_version_text(db, endpoint_id, 0, &latest, err) == -1) {
 		if (err->kind != WARP_ENOTFOUND)
 			goto out;
+		warp_err_clear(err);
 		latest = NULL;
 	}
 	if (latest != NULL && strcmp(latest, text) == 0) {
@@ -388,34 +423,69 @@ out:
 	if (st != NULL)
 		sqlite3_finalize(st);
 	free(sealed);
-	warp_config_free(text);
 	warp_config_free(latest);
 	return (rc);
 }
 
+/*
+ * Render the endpoint's config; if it differs from the latest version,
+ * store a new version with the reason.  *changed gets the new version
+ * number, or 0 when nothing changed.
+ */
+int
+warp_config_refresh_endpoint(struct warp_db *db, int64_t endpoint_id,
+    const char *reason, const char *actor, int *changed, struct warp_err *err)
+{
+	char	*text = NULL;
+	int	 rc;
+
+	if (warp_config_render(db, endpoint_id, &text, err) == -1)
+		return (-1);
+	rc = warp_config_store(db, endpoint_id, text, reason, actor, changed,
+	    err);
+	warp_config_free(text);
+	return (rc);
+}
+
+/* Re-render every endpoint of a network; new versions where changed. */
 int
 warp_config_refresh_network(struct warp_db *db, int64_t network_id,
     const char *reason, const char *actor, struct warp_err *err)
 {
-	struct warp_endpoint	*v;
-	size_t			 n, i;
+	struct warp_render_ctx	 rc;
+	struct warp_endpoint	*v = NULL;
+	size_t			 n = 0, i;
+	char			*text;
 
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
-	if (warp_endpoint_list(db, network_id, &v, &n, err) == -1) {
-		warp_db_rollback(db);
-		return (-1);
-	}
+	if (warp_render_ctx_load(db, network_id, &rc, err) == -1)
+		goto fail;
+	if (rc.all != NULL) {
+		v = rc.all;
+		n = rc.nall;
+	} else if (warp_endpoint_list(db, network_id, &v, &n, err) == -1)
+		goto fail;
 	for (i = 0; i < n; i++) {
-		if (warp_config_refresh_endpoint(db, v[i].id, reason, actor,
-		    NULL, err) == -1) {
-			warp_endpoint_list_free(v);
-			warp_db_rollback(db);
-			return (-1);
+		if (warp_config_render_in(db, &rc, &v[i], &text, err) == -1)
+			goto fail;
+		if (warp_config_store(db, v[i].id, text, reason, actor, NULL,
+		    err) == -1) {
+			warp_config_free(text);
+			goto fail;
 		}
+		warp_config_free(text);
 	}
-	warp_endpoint_list_free(v);
+	if (v != rc.all)
+		warp_endpoint_list_free(v);
+	warp_render_ctx_free(&rc);
 	return (warp_db_commit(db, err));
+fail:
+	if (v != rc.all)
+		warp_endpoint_list_free(v);
+	warp_render_ctx_free(&rc);
+	warp_db_rollback(db);
+	return (-1);
 }
 
 /*

@@ -36,6 +36,9 @@ static int	warp_endpoint_key_unique(struct warp_db *, const char *,
 		    int64_t, struct warp_err *);
 static int	warp_endpoint_affects_others(const struct warp_network *,
 		    const struct warp_endpoint *);
+static int	warp_endpoint_create_one(struct warp_db *, const char *,
+		    const struct warp_endpoint_spec *, const char *, int,
+		    int64_t *, struct warp_err *);
 
 static const char *warp_ep_kind_names[] = { "mobile", "cpe", "gateway" };
 
@@ -479,6 +482,19 @@ warp_endpoint_create(struct warp_db *db, const char *netref,
     const struct warp_endpoint_spec *s, const char *actor, int64_t *idp,
     struct warp_err *err)
 {
+	return (warp_endpoint_create_one(db, netref, s, actor, 1, idp, err));
+}
+
+/*
+ * One endpoint.  refresh_others: re-render the other endpoints of the
+ * network whose configs depend on this one (bulk creation does that once,
+ * at the end, instead of once per endpoint).
+ */
+static int
+warp_endpoint_create_one(struct warp_db *db, const char *netref,
+    const struct warp_endpoint_spec *s, const char *actor, int refresh_others,
+    int64_t *idp, struct warp_err *err)
+{
 	struct warp_network	 n;
 	struct warp_endpoint	 e;
 	struct warp_cidr	 lans[WARP_MAX_LANS];
@@ -575,7 +591,7 @@ warp_endpoint_create(struct warp_db *db, const char *netref,
 	if (warp_config_refresh_endpoint(db, e.id, "created", actor, NULL,
 	    err) == -1)
 		goto fail;
-	if (warp_endpoint_affects_others(&n, &e)) {
+	if (refresh_others && warp_endpoint_affects_others(&n, &e)) {
 		(void)snprintf(reason, sizeof(reason), "site '%s' added",
 		    s->name);
 		if (warp_config_refresh_network(db, n.id, reason, actor,
@@ -596,6 +612,70 @@ warp_endpoint_create(struct warp_db *db, const char *netref,
 fail:
 	free(priv);
 	free(psk);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+/*
+ * Bulk add: `count` endpoints named from `pattern` ("{n}" becomes start,
+ * start + 1, ...), all in one transaction: every one is created or none.
+ * ids (may be NULL) gets the new ids, *failed the 1-based position of the
+ * one that was refused (0 if none).
+ */
+int
+warp_endpoint_create_bulk(struct warp_db *db, const char *netref,
+    const char *pattern, long start, long count,
+    const struct warp_endpoint_spec *tmpl, const char *actor, int64_t *ids,
+    long *failed, struct warp_err *err)
+{
+	struct warp_endpoint_spec	 s;
+	struct warp_network		 n;
+	const char			*mark;
+	char				 name[WARP_NAME_MAX * 2], reason[128];
+	char				 msg[sizeof(err->msg) + 128];
+	long				 i;
+	int64_t				 id;
+
+	*failed = 0;
+	if (pattern == NULL || (mark = strstr(pattern, "{n}")) == NULL)
+		return (warp_err_input(err, "the name pattern must contain "
+		    "{n}, e.g. phone-{n}"));
+	if (strlen(pattern) > WARP_NAME_MAX)
+		return (warp_err_input(err, "the name pattern is longer than %d "
+		    "characters", WARP_NAME_MAX));
+	if (count < 1 || count > 65534 || start < 0 || start > 1000000)
+		return (warp_err_input(err, "count must be from 1 to 65534 and "
+		    "start from 0 to 1000000"));
+	s = *tmpl;
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_get(db, netref, &n, err) == -1)
+		goto fail;
+	for (i = 0; i < count; i++) {
+		(void)snprintf(name, sizeof(name), "%.*s%ld%s",
+		    (int)(mark - pattern), pattern, start + i, mark + 3);
+		s.name = name;
+		if (warp_endpoint_create_one(db, netref, &s, actor, 0, &id,
+		    err) == -1) {
+			*failed = i + 1;
+			(void)snprintf(msg, sizeof(msg), "endpoint %ld of %ld "
+			    "('%s'): %.400s; nothing was created", i + 1, count,
+			    name, err->msg);
+			memcpy(err->msg, msg, sizeof(err->msg) - 1);
+			err->msg[sizeof(err->msg) - 1] = '\0';
+			goto fail;
+		}
+		if (ids != NULL)
+			ids[i] = id;
+	}
+	if (n.type == WARP_NET_L2_MESH || n.type == WARP_NET_L3VPN) {
+		(void)snprintf(reason, sizeof(reason), "%ld sites added", count);
+		if (warp_config_refresh_network(db, n.id, reason, actor,
+		    err) == -1)
+			goto fail;
+	}
+	return (warp_db_commit(db, err));
+fail:
 	warp_db_rollback(db);
 	return (-1);
 }

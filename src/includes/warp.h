@@ -293,6 +293,9 @@ void	warp_endpoint_spec_init(struct warp_endpoint_spec *);
 int	warp_endpoint_create(struct warp_db *, const char *,
 	    const struct warp_endpoint_spec *, const char *, int64_t *,
 	    struct warp_err *);
+int	warp_endpoint_create_bulk(struct warp_db *, const char *,
+	    const char *, long, long, const struct warp_endpoint_spec *,
+	    const char *, int64_t *, long *, struct warp_err *);
 int	warp_endpoint_get(struct warp_db *, const char *,
 	    struct warp_endpoint *, struct warp_err *);
 int	warp_endpoint_get_id(struct warp_db *, int64_t,
