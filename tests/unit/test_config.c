@@ -381,6 +381,65 @@ test_at_rest(void)
 	    checked, found);
 }
 
+/* Bulk add: all or nothing; dependent configs re-rendered once. */
+static void
+test_bulk(void)
+{
+	struct warp_network_spec	 s;
+	struct warp_endpoint_spec	 t;
+	struct warp_endpoint		*v;
+	struct warp_err			 err;
+	struct warp_config_version	*h;
+	char				 before[65], after[65], *c, line[128];
+	char				 gw[16], last[16], gwline[32];
+	struct warp_network		 net;
+	int64_t				 ids[20];
+	size_t				 n, hn, i, good = 0;
+	long				 failed;
+
+	warp_network_spec_init(&s);
+	s.name = "bulkmesh";
+	s.type = WARP_NET_L2_MESH;
+	s.expected_users = 30;
+	mknet(&s);
+	warp_endpoint_spec_init(&t);
+	t.kind = WARP_EP_CPE;
+	CHECK(warp_endpoint_create_bulk(db, "bulkmesh", "site-{n}", 1, 20, &t,
+	    "test", ids, &failed, &err) == 0 && failed == 0,
+	    "bulk add of 20 l2-mesh sites");
+	warp_network_get(db, "bulkmesh", &net, &err);
+	warp_ip_format(net.gateway_ip, gw, sizeof(gw));
+	warp_ip_format(net.gateway_ip + 20, last, sizeof(last));
+	warp_endpoint_list(db, net.id, &v, &n, &err);
+	for (i = 0; i < n; i++) {
+		warp_config_history(db, v[i].id, &h, &hn, &err);
+		c = current(v[i].id);
+		(void)snprintf(line, sizeof(line), "dst %s\n", last);
+		(void)snprintf(gwline, sizeof(gwline), "dst %s\n", gw);
+		if (hn <= 2 && strstr(c, gwline) != NULL &&
+		    (strcmp(v[i].name, "site-20") == 0 || (hn == 2 &&
+		    strcmp(h[1].reason, "20 sites added") == 0 &&
+		    strstr(c, line) != NULL)))
+			good++;
+		warp_config_free(c);
+		free(h);
+	}
+	free(v);
+	CHECK(good == 20, "every site replicates to all others after one "
+	    "refresh, at most 2 versions each (%zu of 20)", good);
+	testdb_fingerprint(db, before);
+	CHECK(warp_endpoint_create_bulk(db, "bulkmesh", "more-{n}", 1, 20, &t,
+	    "test", ids, &failed, &err) == -1 && failed == 10 &&
+	    strstr(err.msg, "nothing was created") != NULL,
+	    "a bulk add that overflows the subnet fails at the 10th: %s",
+	    err.msg);
+	testdb_fingerprint(db, after);
+	CHECK(strcmp(before, after) == 0, "and nothing was created");
+	CHECK(warp_endpoint_create_bulk(db, "bulkmesh", "no-pattern", 1, 2, &t,
+	    "test", ids, &failed, &err) == -1 && strstr(err.msg, "{n}") != NULL,
+	    "a pattern without {n} is refused");
+}
+
 int
 main(void)
 {
@@ -389,6 +448,7 @@ main(void)
 	test_versions();
 	test_qr();
 	test_at_rest();
+	test_bulk();
 	testdb_close(db);
 	return (check_done());
 }
