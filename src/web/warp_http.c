@@ -602,29 +602,29 @@ warp_http_begin(struct warp_ctx *ctx, struct http_request *req, int flags)
 	if ((ctx->db = warp_web_dbh()) == NULL)
 		return (warp_http_error(ctx, 503, "the database is not "
 		    "available"));
-	if (!(flags & ctx->method))
-		return (warp_http_error(ctx, 405, "method not allowed here"));
 
 	warp_err_clear(&err);
 	if (req->query_string != NULL && warp_form_parse(&ctx->qs,
 	    req->query_string, strlen(req->query_string), &err) == -1)
 		return (warp_http_error(ctx, 400, err.msg));
-	if (ctx->method != WARP_M_GET && http_read_body(ctx) == -1)
-		return (-1);
 
 	if (http_auth(ctx) == -1)
 		return (warp_http_error(ctx, 500, "internal error"));
 	if (ctx->authed)
 		(void)snprintf(ctx->actor, sizeof(ctx->actor), "%s:%s",
 		    ctx->via_token ? "api" : "web", ctx->user.username);
-
-	if (flags & WARP_A_PUBLIC)
-		return (0);
-	if (!ctx->authed) {
+	/* Who you are first: an anonymous caller learns nothing else. */
+	if (!(flags & WARP_A_PUBLIC) && !ctx->authed) {
 		if (!(flags & WARP_A_API) && ctx->method == WARP_M_GET)
 			return (warp_http_redirect(ctx, "/login"));
 		return (warp_http_error(ctx, 401, "sign in first"));
 	}
+	if (!(flags & ctx->method))
+		return (warp_http_error(ctx, 405, "method not allowed here"));
+	if (ctx->method != WARP_M_GET && http_read_body(ctx) == -1)
+		return (-1);
+	if (flags & WARP_A_PUBLIC)
+		return (0);
 	if (ctx->user.must_change_password && !(flags & WARP_A_PWCHANGE)) {
 		if (!(flags & WARP_A_API) && ctx->method == WARP_M_GET)
 			return (warp_http_redirect(ctx, "/account/password"));

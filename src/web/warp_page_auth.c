@@ -124,10 +124,6 @@ warp_page_login(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	if (ctx.method == WARP_M_GET) {
-		if (ctx.authed) {
-			warp_http_redirect(&ctx, "/");
-			return (warp_http_end(&ctx));
-		}
 		pre_token_issue(&ctx);
 		warp_http_page(&ctx, 200, "login", "Sign in");
 		return (warp_http_end(&ctx));

@@ -84,6 +84,7 @@ static const char	*opt_db = NULL;
 static const char	*opt_runas = NULL;
 static uint8_t		 master_key[32];
 static int		 have_master_key = 0;
+static int		 no_apply = 0;
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -102,6 +103,10 @@ kore_parent_configure(int argc, char **argv)
 		fatal("libsodium failed to initialise");
 
 	warpd_db_prepare();
+	/* Development and tests: record changes, never touch the kernel. */
+	if (getenv("WARP_NO_APPLY") != NULL &&
+	    !strcmp(getenv("WARP_NO_APPLY"), "1"))
+		no_apply = 1;
 	if (getenv("WARP_TRUST_PROXY") != NULL &&
 	    !strcmp(getenv("WARP_TRUST_PROXY"), "1"))
 		warp_web_trust_proxy = 1;
@@ -328,10 +333,6 @@ warpd_msg_apply(struct kore_msg *msg, const void *data)
 	warpd_apply();
 }
 
-#if defined(WARP_HAVE_KERNEL)
-#pragma weak warp_kernel_apply
-#endif
-
 static void
 warpd_apply(void)
 {
@@ -340,8 +341,8 @@ warpd_apply(void)
 	struct warp_err		 err;
 	struct warp_buf		 plan;
 
-	if (warp_kernel_apply == NULL) {
-		kore_log(LOG_NOTICE, "warpd: kernel apply not built in; "
+	if (no_apply) {
+		kore_log(LOG_NOTICE, "warpd: apply disabled (WARP_NO_APPLY); "
 		    "changes stay pending");
 		return;
 	}
@@ -358,6 +359,7 @@ warpd_apply(void)
 	warp_buf_free(&plan);
 	warp_db_close(db);
 #else
+	(void)no_apply;
 	kore_log(LOG_NOTICE, "warpd: kernel apply not built in; changes "
 	    "stay pending");
 #endif
