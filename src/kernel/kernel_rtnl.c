@@ -39,6 +39,7 @@ static int	warp_nl_link_ours(struct warp_knet *, struct rtnl_link *);
 static int	warp_nl_vrf(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_wg(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_refetch(struct warp_kctx *, const char *, int *);
+static int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *);
 static int	warp_nl_addr_eq(struct nl_addr *, int, const void *, int);
 static int	warp_nl_route_key(const struct warp_kroute *, struct rtnl_route *);
 static int	warp_nl_route_val(struct warp_kctx *, struct warp_knet *,
@@ -237,6 +238,27 @@ warp_nl_refetch(struct warp_kctx *ctx, const char *name, int *ifindex)
 	return (0);
 }
 
+/*
+ * The kernel ignores IFLA_IFALIAS when it creates a link: mark a new link
+ * as ours with a second message.
+ */
+static int
+warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name)
+{
+	struct rtnl_link	*l = NULL, *chg;
+	int			 e;
+
+	if ((e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
+		return (e);
+	chg = rtnl_link_alloc();
+	rtnl_link_set_ifalias(chg, kn->alias);
+	ctx->cnt->rtnl++;
+	e = rtnl_link_change(ctx->rtnl, l, chg, 0);
+	rtnl_link_put(chg);
+	rtnl_link_put(l);
+	return (e);
+}
+
 static int
 warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 {
@@ -279,6 +301,7 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 		rtnl_link_set_flags(n, IFF_UP);
 		ctx->cnt->rtnl++;
 		if (ctx->dry_run) {
+			ctx->cnt->rtnl++;	/* and its alias */
 			kn->vrf_ifindex = 0;
 			ret = 0;
 			goto out;
@@ -288,8 +311,9 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 			warp_nl_fail(ctx, kn, e, "create vrf", WARP_FEATURE_VRF);
 			goto out;
 		}
-		if ((e = warp_nl_refetch(ctx, name, &kn->vrf_ifindex)) < 0) {
-			warp_nl_fail(ctx, kn, e, "read back vrf", NULL);
+		if ((e = warp_nl_mark(ctx, kn, name)) < 0 ||
+		    (e = warp_nl_refetch(ctx, name, &kn->vrf_ifindex)) < 0) {
+			warp_nl_fail(ctx, kn, e, "mark vrf as warp's", NULL);
 			goto out;
 		}
 		ret = 0;
@@ -363,6 +387,7 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 		rtnl_link_set_flags(n, IFF_UP);
 		ctx->cnt->rtnl++;
 		if (ctx->dry_run) {
+			ctx->cnt->rtnl++;	/* and its alias */
 			kn->wg_ifindex = 0;
 			ret = 0;
 			goto out;
@@ -373,8 +398,10 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 			    WARP_FEATURE_WG);
 			goto out;
 		}
-		if ((e = warp_nl_refetch(ctx, name, &kn->wg_ifindex)) < 0) {
-			warp_nl_fail(ctx, kn, e, "read back wireguard link", NULL);
+		if ((e = warp_nl_mark(ctx, kn, name)) < 0 ||
+		    (e = warp_nl_refetch(ctx, name, &kn->wg_ifindex)) < 0) {
+			warp_nl_fail(ctx, kn, e, "mark wireguard link as warp's",
+			    NULL);
 			goto out;
 		}
 		ret = 0;
