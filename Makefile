@@ -35,7 +35,27 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwarp.a $(HE
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libwarp.a $(LIBS)
 
-tests-build: all $(UNIT_BIN)
+# Fuzzers (libFuzzer, clang): the core compiled again with coverage and
+# sanitizers; `tests/run-all fuzz` runs each for a fixed number of inputs.
+FUZZ_SRC	= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN	= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_OBJ	= $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(wildcard src/core/*.c)) \
+		  $(BUILD)/fuzz/obj/gen/warp_migrations_data.o
+FUZZ_CFLAGS	= -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+		  $(WARNFLAGS) -D_GNU_SOURCE -I$(TOP)/src/includes -I/usr/include/libnl3
+
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/gen/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+
+tests-build: all $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/gen/warp_migrations_data.c: $(MIGRATIONS) migrations/embed.sh
 	@mkdir -p $(dir $@)
