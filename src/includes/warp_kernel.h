@@ -101,6 +101,13 @@ struct warp_kernel_status {
  */
 int	warp_kernel_status(struct warp_db *db, const char *netns,
 	    struct warp_kernel_status *st, struct warp_err *err);
+/*
+ * The same from the database only (apply status and the numbers last
+ * stored in endpoint_stats): for unprivileged readers such as the web
+ * workers, which may not read WireGuard devices themselves.
+ */
+int	warp_kernel_status_stored(struct warp_db *db,
+	    struct warp_kernel_status *st, struct warp_err *err);
 void	warp_kernel_status_free(struct warp_kernel_status *);
 void	warp_kernel_status_json(const struct warp_kernel_status *,
 	    struct warp_buf *);
@@ -115,6 +122,7 @@ void	warp_kernel_status_json(const struct warp_kernel_status *,
 #define WARP_KMSG_MAGIC		0x57524b31	/* "WRK1" */
 #define WARP_KMSG_APPLY		1
 #define WARP_KMSG_DRYRUN	2
+#define WARP_KMSG_REFRESH	3	/* read the kernel into endpoint_stats */
 
 struct warp_kernel_msg {
 	uint32_t	magic;

@@ -512,7 +512,8 @@ int
 warp_kernel_msg_handle(struct warp_db *db, const void *data, size_t len,
     struct warp_buf *plan, struct warp_err *err)
 {
-	struct warp_kernel_msg	msg;
+	struct warp_kernel_msg		msg;
+	struct warp_kernel_status	st;
 
 	if (len != sizeof(msg))
 		return (warp_err_input(err, "kernel message: bad length %zu",
@@ -525,6 +526,11 @@ warp_kernel_msg_handle(struct warp_db *db, const void *data, size_t len,
 		return (warp_kernel_apply(db, NULL, 0, plan, err));
 	case WARP_KMSG_DRYRUN:
 		return (warp_kernel_apply(db, NULL, 1, plan, err));
+	case WARP_KMSG_REFRESH:
+		if (warp_kernel_status(db, NULL, &st, err) == -1)
+			return (-1);
+		warp_kernel_status_free(&st);
+		return (0);
 	default:
 		return (warp_err_input(err, "kernel message: unknown op %u",
 		    msg.op));

@@ -23,6 +23,9 @@
 static void	warp_kst_apply_status(struct warp_db *, const char *, int64_t,
 		    char *, size_t, char *, size_t);
 static void	warp_kst_store(struct warp_db *, const struct warp_kernel_status *);
+static void	warp_kst_stored(struct warp_db *, struct warp_kernel_peer_status *);
+static int	warp_kst_read(struct warp_db *, const char *, int,
+		    struct warp_kernel_status *, struct warp_err *);
 
 static void
 warp_kst_apply_status(struct warp_db *db, const char *type, int64_t id,
@@ -88,8 +91,45 @@ warp_kst_store(struct warp_db *db, const struct warp_kernel_status *st)
 		warp_db_rollback(db);
 }
 
+/* Last numbers the privileged side stored (for unprivileged readers). */
+static void
+warp_kst_stored(struct warp_db *db, struct warp_kernel_peer_status *ps)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+	const char	*s;
+
+	if (warp_db_prepare(db, &st, "SELECT last_handshake, rx_bytes, "
+	    "tx_bytes, remote_endpoint FROM endpoint_stats WHERE "
+	    "endpoint_id = ?", &err) == -1)
+		return;
+	sqlite3_bind_int64(st, 1, ps->endpoint_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ps->last_handshake = sqlite3_column_int64(st, 0);
+		ps->rx_bytes = (uint64_t)sqlite3_column_int64(st, 1);
+		ps->tx_bytes = (uint64_t)sqlite3_column_int64(st, 2);
+		if ((s = (const char *)sqlite3_column_text(st, 3)) != NULL)
+			(void)snprintf(ps->remote, sizeof(ps->remote), "%s", s);
+	}
+	sqlite3_finalize(st);
+}
+
 int
 warp_kernel_status(struct warp_db *db, const char *netns,
+    struct warp_kernel_status *st, struct warp_err *err)
+{
+	return (warp_kst_read(db, netns, 1, st, err));
+}
+
+int
+warp_kernel_status_stored(struct warp_db *db, struct warp_kernel_status *st,
+    struct warp_err *err)
+{
+	return (warp_kst_read(db, NULL, 0, st, err));
+}
+
+static int
+warp_kst_read(struct warp_db *db, const char *netns, int kernel,
     struct warp_kernel_status *st, struct warp_err *err)
 {
 	struct warp_server_config	 cfg;
@@ -151,6 +191,12 @@ warp_kernel_status(struct warp_db *db, const char *netns,
 		warp_kst_apply_status(db, "endpoint", ps->endpoint_id,
 		    ps->apply_status, sizeof(ps->apply_status),
 		    ps->apply_error, sizeof(ps->apply_error));
+		if (!kernel)
+			warp_kst_stored(db, ps);
+	}
+	if (!kernel) {
+		ret = 0;
+		goto out;
 	}
 
 	/* The kernel side; a missing namespace just means nothing is there. */

@@ -1,0 +1,57 @@
+# Failures stay where they are: a kernel without VRF fails each network
+# with a message naming the missing feature (warpctl does not crash, the
+# firewall still goes in); a network whose interface name is taken by a
+# foreign link fails alone while the other one works; a dry run changes
+# nothing.
+. "$TOP/tests/kernel/lib.sh"
+. "$TOP/tests/kernel/lib_warp.sh"
+kt_require_vm
+
+warp_gw_init
+warpctl create-network one --type secure-internet > /dev/null || kt_bail "create-network one"
+warpctl create-network two --type secure-internet > /dev/null || kt_bail "create-network two"
+warpctl create-endpoint two a --type mobile > /dev/null || kt_bail "create-endpoint two/a"
+
+warp_kernel_dump "$KT_TMP/before-dry.txt"
+warp_apply --dry-run
+kt_check_out "dry run prints the plan" 'create vrf vrf.*create wireguard wg.*create peer a' \
+    sh -c "tr '\n' ' ' < '$KT_TMP/apply.out'"
+warp_kernel_dump "$KT_TMP/after-dry.txt"
+kt_check "dry run changed nothing in the kernel" cmp "$KT_TMP/before-dry.txt" "$KT_TMP/after-dry.txt"
+
+# No VRF in this kernel: unload it and forbid loading it again.
+if rmmod vrf 2>/dev/null || ! lsmod | grep -q '^vrf '; then
+	echo "install vrf /bin/false" > /etc/modprobe.d/warp-kt-novrf.conf
+	kt_on_exit "rm -f /etc/modprobe.d/warp-kt-novrf.conf; modprobe vrf"
+	warp_apply
+	rc=$?
+	kt_check "without VRF, apply fails (exit 2, not a crash: $rc)" [ "$rc" -eq 2 ]
+	kt_check_out "the error names the missing kernel feature" \
+	    'the kernel lacks VRF support' cat "$KT_TMP/apply.out"
+	kt_check_out "status records it per network" \
+	    '"name":"one".*"apply_status":"failed","apply_error":"create vrf: the kernel lacks VRF' \
+	    warpctl status --json
+	kt_check "the firewall was still applied" kt_in kt-gw nft list table inet warp
+	rm -f /etc/modprobe.d/warp-kt-novrf.conf
+	modprobe vrf
+else
+	kt_skip "without VRF, apply fails per network" "vrf module in use, cannot unload"
+fi
+
+# A foreign link holding network one's VRF name.
+vrf1=$(warpctl show-network one --json | sed -n 's/.*"vrf":"\([^"]*\)".*/\1/p')
+kt_in kt-gw ip link add "$vrf1" type dummy
+warp_apply
+kt_check_out "network one fails because of the foreign link, by name" \
+    "interface $vrf1 exists and is not managed by warp" cat "$KT_TMP/apply.out"
+kt_check_out "status: one failed, two applied" \
+    '"name":"one".*"apply_status":"failed".*"name":"two".*"apply_status":"applied"' \
+    warpctl status --json
+warp_host kt-ta two/a
+kt_check "network two works regardless" kt_ping kt-ta 198.51.100.2 10
+kt_check "the foreign link was left alone" kt_in kt-gw ip link show "$vrf1" type dummy
+kt_in kt-gw ip link del "$vrf1"
+warp_check_apply "with the name free again, apply succeeds"
+warp_apply
+kt_check "and the next apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
+kt_finish
