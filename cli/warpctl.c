@@ -213,6 +213,70 @@ warpctl_getopt(int argc, char **argv, const struct option *opts, int *ch,
 	return (0);
 }
 
+/* Commands whose only option is --json. */
+static int
+warpctl_json_opts(int argc, char **argv, struct warpctl_args *a, int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	*json = 0;
+	for (;;) {
+		if (warpctl_getopt(argc, argv, opts, &ch, a) != 0)
+			return (-1);
+		if (ch == -1)
+			return (0);
+		*json = 1;
+	}
+}
+
+/* Options create-network and edit-network share; 1: not one of them. */
+static int
+warpctl_net_option(int ch, int *mtu, int *keepalive, int *port,
+    const char **dns, const char **desc, const char **vlan,
+    const char **vlan_range, int *rc)
+{
+	long	v;
+
+	*rc = 0;
+	switch (ch) {
+	case 'm':
+		if (warpctl_int("--mtu", optarg, 1280, 9000, &v) == -1)
+			*rc = -1;
+		else
+			*mtu = (int)v;
+		return (0);
+	case 'k':
+		if (warpctl_int("--keepalive", optarg, 0, 65535, &v) == -1)
+			*rc = -1;
+		else
+			*keepalive = (int)v;
+		return (0);
+	case 'l':
+		if (warpctl_int("--listen-port", optarg, 1, 65535, &v) == -1)
+			*rc = -1;
+		else
+			*port = (int)v;
+		return (0);
+	case 'd':
+		*dns = optarg;
+		return (0);
+	case 'D':
+		*desc = optarg;
+		return (0);
+	case 'v':
+		*vlan = optarg;
+		return (0);
+	case 'V':
+		*vlan_range = optarg;
+		return (0);
+	}
+	return (1);
+}
+
 static void
 warpctl_print_json(struct warp_buf *b)
 {
@@ -433,7 +497,7 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 	struct warp_err			err;
 	int64_t				id;
 	long				v;
-	int				ch, have_type = 0;
+	int				ch, rc, have_type = 0;
 
 	warp_err_clear(&err);
 	warp_network_spec_init(&s);
@@ -467,38 +531,14 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 				    "subnets", "64"));
 			s.resources[s.nresources++] = optarg;
 			break;
-		case 'v':
-			s.vlan = optarg;
-			break;
-		case 'V':
-			s.vlan_range = optarg;
-			break;
 		case 'n':
 			s.vni = optarg;
 			break;
-		case 'd':
-			s.dns = optarg;
-			break;
-		case 'D':
-			s.description = optarg;
-			break;
-		case 'm':
-			if (warpctl_int("--mtu", optarg, 1280, 9000, &v) == -1)
+		default:
+			if (warpctl_net_option(ch, &s.mtu, &s.keepalive,
+			    &s.listen_port, &s.dns, &s.description, &s.vlan,
+			    &s.vlan_range, &rc) == 0 && rc == -1)
 				return (EXIT_INPUT);
-			s.mtu = (int)v;
-			break;
-		case 'k':
-			if (warpctl_int("--keepalive", optarg, 0, 65535,
-			    &v) == -1)
-				return (EXIT_INPUT);
-			s.keepalive = (int)v;
-			break;
-		case 'l':
-			if (warpctl_int("--listen-port", optarg, 1, 65535,
-			    &v) == -1)
-				return (EXIT_INPUT);
-			s.listen_port = (int)v;
-			break;
 		}
 	}
 	if (a.npos != 1)
@@ -517,26 +557,17 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 static int
 cmd_list_networks(struct warpctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct warpctl_args	 a = { .npos = 0 };
 	struct warp_network	*v;
 	struct warp_err		 err;
 	struct warp_buf		 b;
 	char			 sub[WARP_CIDR_STRLEN];
 	size_t			 n, i;
-	int			 ch, json = 0;
+	int			 json = 0;
 
 	warp_err_clear(&err);
-	for (;;) {
-		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
-			return (EXIT_INPUT);
-		if (ch == -1)
-			break;
-		json = 1;
-	}
+	if (warpctl_json_opts(argc, argv, &a, &json) != 0)
+		return (EXIT_INPUT);
 	if (a.npos != 0)
 		return (warpctl_usage("list-networks", "list-networks [--json]"));
 	if (warpctl_db(ctl, &err) == NULL ||
@@ -574,24 +605,15 @@ cmd_list_networks(struct warpctl *ctl, int argc, char **argv)
 static int
 cmd_show_network(struct warpctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct warpctl_args	a = { .npos = 0 };
 	struct warp_network	n;
 	struct warp_err		err;
 	struct warp_buf		b;
-	int			ch, json = 0;
+	int			json = 0;
 
 	warp_err_clear(&err);
-	for (;;) {
-		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
-			return (EXIT_INPUT);
-		if (ch == -1)
-			break;
-		json = 1;
-	}
+	if (warpctl_json_opts(argc, argv, &a, &json) != 0)
+		return (EXIT_INPUT);
 	if (a.npos != 1)
 		return (warpctl_usage("show-network", "show-network NET "
 		    "[--json]"));
@@ -627,8 +649,7 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 	struct warpctl_args		a = { .npos = 0 };
 	struct warp_network_edit	e;
 	struct warp_err			err;
-	long				v;
-	int				ch;
+	int				ch, rc;
 
 	warp_err_clear(&err);
 	warp_network_edit_init(&e);
@@ -638,23 +659,6 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 		if (ch == -1)
 			break;
 		switch (ch) {
-		case 'D':
-			e.description = optarg;
-			break;
-		case 'd':
-			e.dns = optarg;
-			break;
-		case 'm':
-			if (warpctl_int("--mtu", optarg, 1280, 9000, &v) == -1)
-				return (EXIT_INPUT);
-			e.mtu = (int)v;
-			break;
-		case 'k':
-			if (warpctl_int("--keepalive", optarg, 0, 65535,
-			    &v) == -1)
-				return (EXIT_INPUT);
-			e.keepalive = (int)v;
-			break;
 		case 'p':
 			if (strcmp(optarg, "on") == 0)
 				e.peer_communication = 1;
@@ -664,12 +668,6 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 				return (warpctl_bad("--peer-communication takes "
 				    "on or off, not '%s'", optarg));
 			break;
-		case 'l':
-			if (warpctl_int("--listen-port", optarg, 1, 65535,
-			    &v) == -1)
-				return (EXIT_INPUT);
-			e.listen_port = (int)v;
-			break;
 		case 'r':
 			if (e.nresources == WARP_MAX_RESOURCES)
 				return (warpctl_bad("at most %s resource "
@@ -677,15 +675,14 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 			e.resources[e.nresources++] = optarg;
 			e.set_resources = 1;
 			break;
-		case 'v':
-			e.vlan = optarg;
-			break;
-		case 'V':
-			e.vlan_range = optarg;
-			break;
 		case 'N':
 			e.clear_vlan = 1;
 			break;
+		default:
+			if (warpctl_net_option(ch, &e.mtu, &e.keepalive,
+			    &e.listen_port, &e.dns, &e.description, &e.vlan,
+			    &e.vlan_range, &rc) == 0 && rc == -1)
+				return (EXIT_INPUT);
 		}
 	}
 	if (a.npos != 1)
@@ -895,10 +892,6 @@ cmd_create_endpoints(struct warpctl *ctl, int argc, char **argv)
 static int
 cmd_list_endpoints(struct warpctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct warpctl_args	 a = { .npos = 0 };
 	struct warp_endpoint	*v;
 	struct warp_network	 n;
@@ -907,16 +900,11 @@ cmd_list_endpoints(struct warpctl *ctl, int argc, char **argv)
 	char			 ip[WARP_IP_STRLEN];
 	int64_t			 now = (int64_t)time(NULL), netid = 0;
 	size_t			 count, i;
-	int			 ch, json = 0;
+	int			 json = 0;
 
 	warp_err_clear(&err);
-	for (;;) {
-		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
-			return (EXIT_INPUT);
-		if (ch == -1)
-			break;
-		json = 1;
-	}
+	if (warpctl_json_opts(argc, argv, &a, &json) != 0)
+		return (EXIT_INPUT);
 	if (a.npos > 1)
 		return (warpctl_usage("list-endpoints", "list-endpoints [NET] "
 		    "[--json]"));
@@ -959,10 +947,6 @@ cmd_list_endpoints(struct warpctl *ctl, int argc, char **argv)
 static int
 cmd_show_endpoint(struct warpctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct warpctl_args	a = { .npos = 0 };
 	struct warp_endpoint	e;
 	struct warp_err		err;
@@ -970,16 +954,11 @@ cmd_show_endpoint(struct warpctl *ctl, int argc, char **argv)
 	char			buf[WARP_CIDR_STRLEN], t[32];
 	int64_t			now = (int64_t)time(NULL);
 	size_t			i;
-	int			ch, json = 0;
+	int			json = 0;
 
 	warp_err_clear(&err);
-	for (;;) {
-		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
-			return (EXIT_INPUT);
-		if (ch == -1)
-			break;
-		json = 1;
-	}
+	if (warpctl_json_opts(argc, argv, &a, &json) != 0)
+		return (EXIT_INPUT);
 	if (a.npos != 1)
 		return (warpctl_usage("show-endpoint", "show-endpoint EP "
 		    "[--json]"));
@@ -1285,10 +1264,6 @@ cmd_qr(struct warpctl *ctl, int argc, char **argv)
 static int
 cmd_history(struct warpctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct warpctl_args		 a = { .npos = 0 };
 	struct warp_endpoint		 e;
 	struct warp_config_version	*v;
@@ -1296,16 +1271,11 @@ cmd_history(struct warpctl *ctl, int argc, char **argv)
 	struct warp_buf			 b;
 	char				 t[32];
 	size_t				 n, i;
-	int				 ch, json = 0;
+	int				 json = 0;
 
 	warp_err_clear(&err);
-	for (;;) {
-		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
-			return (EXIT_INPUT);
-		if (ch == -1)
-			break;
-		json = 1;
-	}
+	if (warpctl_json_opts(argc, argv, &a, &json) != 0)
+		return (EXIT_INPUT);
 	if (a.npos != 1)
 		return (warpctl_usage("history", "history EP [--json]"));
 	if (warpctl_db(ctl, &err) == NULL ||
