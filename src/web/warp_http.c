@@ -34,6 +34,7 @@ static int	http_read_body(struct warp_ctx *);
 static int	http_auth(struct warp_ctx *);
 static void	http_path_ids(struct warp_ctx *);
 static int	http_json_form(struct warp_ctx *, const char *, size_t);
+static void	http_common_vars(struct warp_ctx *);
 
 static const struct {
 	const char	*code;
@@ -51,6 +52,7 @@ static const struct {
 	{ "bulk",	"Endpoints created." },
 	{ "applied",	"Apply requested." },
 	{ "token",	"Token created." },
+	{ "rotated",	"New keys: a new config version was made." },
 	{ "revoked",	"Token revoked." },
 	{ NULL, NULL }
 };
@@ -691,6 +693,21 @@ warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
 	return (warp_http_error(ctx, status, err->msg));
 }
 
+/* Who is signed in, for the page header. */
+static void
+http_common_vars(struct warp_ctx *ctx)
+{
+	if (!ctx->authed || ctx->via_token)
+		return;
+	warp_tpl_set(ctx->tpl, "me", ctx->user.username);
+	warp_tpl_set(ctx->tpl, "my_role", warp_role_name(ctx->user.role));
+	warp_tpl_set(ctx->tpl, "csrf", ctx->sess.csrf);
+	warp_tpl_set_int(ctx->tpl, "can_write",
+	    ctx->user.role != WARP_ROLE_VIEWER);
+	warp_tpl_set_int(ctx->tpl, "is_admin",
+	    ctx->user.role == WARP_ROLE_ADMIN);
+}
+
 int
 warp_http_error(struct warp_ctx *ctx, int status, const char *msg)
 {
@@ -715,10 +732,7 @@ warp_http_error(struct warp_ctx *ctx, int status, const char *msg)
 	warp_tpl_set(ctx->tpl, "message", msg);
 	warp_tpl_set_int(ctx->tpl, "status", status);
 	warp_tpl_set(ctx->tpl, "title", http_status_text(status));
-	if (ctx->authed) {
-		warp_tpl_set(ctx->tpl, "me", ctx->user.username);
-		warp_tpl_set(ctx->tpl, "csrf", ctx->sess.csrf);
-	}
+	http_common_vars(ctx);
 	warp_err_clear(&err);
 	if (warp_tpl_render("error", ctx->tpl, &out, &err) == -1) {
 		kore_log(LOG_ERR, "warpd: %s", err.msg);
@@ -762,16 +776,7 @@ warp_http_page(struct warp_ctx *ctx, int status, const char *name,
 	int		 i;
 
 	warp_tpl_set(ctx->tpl, "title", title);
-	if (ctx->authed) {
-		warp_tpl_set(ctx->tpl, "me", ctx->user.username);
-		warp_tpl_set(ctx->tpl, "my_role",
-		    warp_role_name(ctx->user.role));
-		warp_tpl_set(ctx->tpl, "csrf", ctx->sess.csrf);
-		warp_tpl_set_int(ctx->tpl, "can_write",
-		    ctx->user.role != WARP_ROLE_VIEWER);
-		warp_tpl_set_int(ctx->tpl, "is_admin",
-		    ctx->user.role == WARP_ROLE_ADMIN);
-	}
+	http_common_vars(ctx);
 	if ((done = warp_form_get(&ctx->qs, "done")) != NULL) {
 		for (i = 0; flashes[i].code != NULL; i++)
 			if (!strcmp(flashes[i].code, done))

@@ -56,8 +56,8 @@ warp_page_settings(struct http_request *req)
 		if (warp_db_begin(ctx.db, &err) == -1)
 			goto fail;
 		for (i = 0; settings[i].key != NULL; i++) {
-			if ((v = warp_form_get(&ctx.form, settings[i].key)) ==
-			    NULL)
+			/* Empty fields are left as they are. */
+			if ((v = warp_form_str(&ctx, settings[i].key)) == NULL)
 				continue;
 			if (warp_server_config_set(ctx.db, settings[i].setting,
 			    v, &err) == -1)
@@ -348,6 +348,7 @@ warp_http_asset(struct http_request *req)
 	} assets[] = {
 		{ "/assets/style.css",	asset_serve_style_css },
 		{ "/assets/app.js",	asset_serve_app_js },
+		{ "/assets/favicon.svg", asset_serve_favicon_svg },
 		{ NULL, NULL }
 	};
 	int	i;

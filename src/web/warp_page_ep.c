@@ -135,7 +135,7 @@ warp_page_endpoint_create(struct http_request *req)
 
 /*
  * POST /networks/N/endpoints/bulk: COUNT endpoints named from PATTERN
- * ("{n}" is the number), all in one transaction: all or none.
+ * ("{n}" is the number), all or none (the core's bulk add).
  */
 int
 warp_page_endpoint_bulk(struct http_request *req)
@@ -143,11 +143,9 @@ warp_page_endpoint_bulk(struct http_request *req)
 	struct warp_ctx			 ctx;
 	struct warp_endpoint_spec	 spec;
 	struct warp_err			 err;
-	const char			*pat, *mark;
-	char				 ref[32], loc[64], name[WARP_NAME_MAX + 8];
-	char				 msg[600];
-	long				 count, start, i;
-	int64_t				 id;
+	const char			*pat;
+	char				 ref[32], loc[64], msg[600];
+	long				 count, start, bad;
 
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1)
 		return (warp_http_end(&ctx));
@@ -176,36 +174,16 @@ warp_page_endpoint_bulk(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	mark = strstr(pat, "{n}");
 	(void)snprintf(ref, sizeof(ref), "%lld", (long long)ctx.id);
-	if (warp_db_begin(ctx.db, &err) == -1) {
-		warp_http_fail(&ctx, &err);
-		return (warp_http_end(&ctx));
-	}
-	for (i = 0; i < count; i++) {
-		if (mark != NULL)
-			(void)snprintf(name, sizeof(name), "%.*s%ld%s",
-			    (int)(mark - pat), pat, start + i, mark + 3);
-		else
-			(void)snprintf(name, sizeof(name), "%s-%ld", pat,
-			    start + i);
-		spec.name = name;
-		if (warp_endpoint_create(ctx.db, ref, &spec, ctx.actor, &id,
-		    &err) == -1) {
-			warp_db_rollback(ctx.db);
-			if (err.kind == WARP_ESYSTEM) {
-				warp_http_fail(&ctx, &err);
-			} else {
-				(void)snprintf(msg, sizeof(msg), "%s: %s "
-				    "(nothing was created)", name, err.msg);
-				warp_http_error(&ctx,
-				    warp_http_status_for(&err), msg);
-			}
-			return (warp_http_end(&ctx));
+	if (warp_endpoint_create_bulk(ctx.db, ref, pat, start, count, &spec,
+	    ctx.actor, NULL, &bad, &err) == -1) {
+		if (err.kind == WARP_ESYSTEM) {
+			warp_http_fail(&ctx, &err);
+		} else {
+			(void)snprintf(msg, sizeof(msg), "endpoint %ld of %ld: "
+			    "%s (nothing was created)", bad, count, err.msg);
+			warp_http_error(&ctx, warp_http_status_for(&err), msg);
 		}
-	}
-	if (warp_db_commit(ctx.db, &err) == -1) {
-		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
 	warp_http_changed(&ctx, "network", ctx.id);
@@ -435,7 +413,7 @@ warp_page_endpoint_qr(struct http_request *req)
 	return (warp_http_end(&ctx));
 }
 
-/* POST /endpoints/N/{enable,disable,delete,expiry} */
+/* POST /endpoints/N/{enable,disable,delete,rotate,expiry} */
 int
 warp_page_endpoint_action(struct http_request *req)
 {
@@ -462,6 +440,11 @@ warp_page_endpoint_action(struct http_request *req)
 		(void)snprintf(loc, sizeof(loc), "/networks/%lld",
 		    (long long)e.network_id);
 		done = "deleted";
+	} else if (!strcmp(act, "rotate")) {
+		/* New keypair and PSK: a new config version. */
+		rc = warp_endpoint_rotate_keys(ctx.db, ref, NULL, ctx.actor,
+		    &err);
+		done = "rotated";
 	} else if (!strcmp(act, "expiry")) {
 		rc = warp_endpoint_set_expiry(ctx.db, ref,
 		    warp_web_expiry(warp_form_str(&ctx, "expires"), exp,
@@ -477,7 +460,7 @@ warp_page_endpoint_action(struct http_request *req)
 	}
 	warp_http_changed(&ctx, "endpoint", e.id);
 	/* Back to where the button was (network list or endpoint page). */
-	if (warp_form_str(&ctx, "back") != NULL && !strcmp(done, "deleted"))
+	if (warp_form_str(&ctx, "back") != NULL)
 		(void)snprintf(loc, sizeof(loc), "/networks/%lld",
 		    (long long)e.network_id);
 	warp_http_flash_redirect(&ctx, loc, done);
