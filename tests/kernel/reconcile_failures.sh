@@ -19,8 +19,14 @@ kt_check_out "dry run prints the plan" 'create vrf vrf.*create wireguard wg.*cre
 warp_kernel_dump "$KT_TMP/after-dry.txt"
 kt_check "dry run changed nothing in the kernel" cmp "$KT_TMP/before-dry.txt" "$KT_TMP/after-dry.txt"
 
-# No VRF in this kernel: unload it and forbid loading it again.
-if rmmod vrf 2>/dev/null || ! lsmod | grep -q '^vrf '; then
+# No VRF in this kernel: unload it and forbid loading it again.  Namespaces
+# of earlier tests go away asynchronously: give their VRFs time to.
+i=0
+while lsmod | grep -q '^vrf ' && ! rmmod vrf 2>/dev/null && [ $i -lt 60 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+if ! lsmod | grep -q '^vrf '; then
 	echo "install vrf /bin/false" > /etc/modprobe.d/warp-kt-novrf.conf
 	kt_on_exit "rm -f /etc/modprobe.d/warp-kt-novrf.conf; modprobe vrf"
 	warp_apply
