@@ -19,6 +19,8 @@ kt_check_out "... and not in the main table" '^$' sh -c 'ip route show table mai
 kt_check "ping from inside the VRF reaches the far host" \
 	ping -n -q -c 1 -W 3 -I vrf-kt 198.51.100.2
 kt_check "ping outside the VRF does not (main table has no route)" kt_no_ping - 198.51.100.2
+kt_check "ip vrf exec runs a command in the VRF" \
+	ip vrf exec vrf-kt ping -n -q -c 1 -W 3 198.51.100.2
 
 # GRE TAP: underlay lookup through the VRF (dev vrf-kt)
 kt_check "create a GRE TAP with its underlay in the VRF" kt_link_add gt-kt type gretap \
