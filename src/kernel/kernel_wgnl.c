@@ -26,10 +26,12 @@
 #include "warp_kernel_int.h"
 
 /*
- * Size of one SET message.  The kernel accepts any size up to the
- * socket's send buffer; larger messages mean fewer round trips.
+ * Size of one SET message.  The kernel takes any size up to the socket's
+ * send buffer, but all peers sit in one WGDEVICE_A_PEERS attribute whose
+ * length is 16 bits: just under 64 KiB is as large as a message can be
+ * (about 500 peers with one allowed IP each).
  */
-#define WARP_WGNL_MSGSZ		(32 * 1024)
+#define WARP_WGNL_MSGSZ		(64 * 1024 - 512)
 #define WARP_WGNL_RCVSZ		(WARP_NL_DUMPSZ)
 
 struct warp_wgnl {
@@ -120,7 +122,7 @@ warp_wgnl_open(struct warp_wgnl **wp, struct warp_err *err)
 {
 	struct warp_wgnl	*w;
 	struct nlmsghdr		*nlh;
-	int			 e;
+	int			 e, one = 1;
 
 	w = warp_xcalloc(1, sizeof(*w));
 	w->buf = warp_xcalloc(1, WARP_WGNL_MSGSZ);
@@ -131,6 +133,8 @@ warp_wgnl_open(struct warp_wgnl **wp, struct warp_err *err)
 		goto fail;
 	}
 	w->portid = mnl_socket_get_portid(w->nl);
+	/* Errors need not echo a 64 KiB request back at us. */
+	(void)mnl_socket_setsockopt(w->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	w->seq = (uint32_t)time(NULL);
 
 	nlh = warp_wgnl_msg(w, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);

@@ -39,13 +39,25 @@ else
 	    "$(cat "$KT_ARTIFACTS/diff-1-3.txt")"
 fi
 
+# Suspending takes a network out of the kernel, resuming puts it back.
+grep -v 'l3mdev' "$KT_ARTIFACTS/0-empty.txt" > "$KT_TMP/0.txt"
+warpctl suspend-network keep > /dev/null 2>&1 || kt_notok "suspend-network keep"
+warp_check_apply "apply after suspending the last network"
+warp_kernel_dump "$KT_TMP/suspended.txt"
+grep -v 'l3mdev' "$KT_TMP/suspended.txt" > "$KT_TMP/s.txt"
+kt_check "suspended: nothing of it left in the kernel" diff -u "$KT_TMP/0.txt" "$KT_TMP/s.txt"
+warpctl resume-network keep > /dev/null 2>&1 || kt_notok "resume-network keep"
+warp_check_apply "apply after resuming it"
+warp_kernel_dump "$KT_TMP/resumed.txt"
+kt_check "resumed: the kernel state is the same as when it was first applied" \
+    diff -u "$KT_ARTIFACTS/1-one-network.txt" "$KT_TMP/resumed.txt"
+
 warpctl delete-network keep > /dev/null 2>&1 || kt_notok "delete-network keep"
 warp_check_apply "apply after deleting the last network"
 warp_kernel_dump "$KT_ARTIFACTS/4-none.txt"
 # The vrf driver installs its l3mdev rules when the first VRF of a
 # namespace is created and never removes them (they are its, not ours).
 grep -v 'l3mdev' "$KT_ARTIFACTS/4-none.txt" > "$KT_TMP/4.txt"
-grep -v 'l3mdev' "$KT_ARTIFACTS/0-empty.txt" > "$KT_TMP/0.txt"
 if diff -u "$KT_TMP/0.txt" "$KT_TMP/4.txt" > "$KT_ARTIFACTS/diff-0-4.txt"; then
 	kt_ok "no network left: state as before any network (the kernel's own l3mdev rule aside), no nftables table"
 else

@@ -1,4 +1,4 @@
-# Failures stay where they are: a kernel without VRF fails each network
+# Failures stay where they are: a kernel without WireGuard fails each network
 # with a message naming the missing feature (warpctl does not crash, the
 # firewall still goes in); a network whose interface name is taken by a
 # foreign link fails alone while the other one works; a dry run changes
@@ -19,29 +19,32 @@ kt_check_out "dry run prints the plan" 'create vrf vrf.*create wireguard wg.*cre
 warp_kernel_dump "$KT_TMP/after-dry.txt"
 kt_check "dry run changed nothing in the kernel" cmp "$KT_TMP/before-dry.txt" "$KT_TMP/after-dry.txt"
 
-# No VRF in this kernel: unload it and forbid loading it again.  Namespaces
-# of earlier tests go away asynchronously: give their VRFs time to.
+# No WireGuard in this kernel: unload it and forbid loading it again.
+# (The vrf module has no exit function and cannot be unloaded; on a
+# kernel without it the message is "the kernel lacks VRF support".)
+# Namespaces of earlier tests go away asynchronously: give them time.
 i=0
-while lsmod | grep -q '^vrf ' && ! rmmod vrf 2>/dev/null && [ $i -lt 60 ]; do
+while lsmod | grep -q '^wireguard ' && ! rmmod wireguard 2>/dev/null && [ $i -lt 60 ]; do
 	sleep 0.5
 	i=$((i + 1))
 done
-if ! lsmod | grep -q '^vrf '; then
-	echo "install vrf /bin/false" > /etc/modprobe.d/warp-kt-novrf.conf
-	kt_on_exit "rm -f /etc/modprobe.d/warp-kt-novrf.conf; modprobe vrf"
+if ! lsmod | grep -q '^wireguard '; then
+	echo "install wireguard /bin/false" > /etc/modprobe.d/warp-kt-nowg.conf
+	kt_on_exit "rm -f /etc/modprobe.d/warp-kt-nowg.conf; modprobe wireguard"
 	warp_apply
 	rc=$?
-	kt_check "without VRF, apply fails (exit 2, not a crash: $rc)" [ "$rc" -eq 2 ]
+	kt_check "without WireGuard, apply fails (exit 2, not a crash: $rc)" [ "$rc" -eq 2 ]
 	kt_check_out "the error names the missing kernel feature" \
-	    'the kernel lacks VRF support' cat "$KT_TMP/apply.out"
+	    'the kernel lacks WireGuard' cat "$KT_TMP/apply.out"
 	kt_check_out "status records it per network" \
-	    '"name":"one".*"apply_status":"failed","apply_error":"create vrf: the kernel lacks VRF' \
+	    '"name":"one".*"apply_status":"failed","apply_error":"create wireguard link: the kernel lacks WireGuard' \
 	    warpctl status --json
 	kt_check "the firewall was still applied" kt_in kt-gw nft list table inet warp
-	rm -f /etc/modprobe.d/warp-kt-novrf.conf
-	modprobe vrf
+	rm -f /etc/modprobe.d/warp-kt-nowg.conf
+	modprobe wireguard
+	warp_check_apply "with WireGuard back, apply succeeds"
 else
-	kt_skip "without VRF, apply fails per network" "vrf module in use, cannot unload"
+	kt_skip "without WireGuard, apply fails per network" "wireguard module in use, cannot unload"
 fi
 
 # A foreign link holding network one's VRF name.

@@ -33,7 +33,8 @@ kt_check_out "ip netns lists both" 'kt-gw1.*kt-gw2|kt-gw2.*kt-gw1' sh -c 'ip net
 for g in 1 2; do
 	kt_check_out "kt-gw$g has its VRF, WireGuard device and site route" \
 	    "wg.*vrf.*192\.168\.$g\.0/24" sh -c "ip -n kt-gw$g -o link show type wireguard | tr '\n' ' ';
-	    ip -n kt-gw$g -o link show type vrf | tr '\n' ' '; ip -n kt-gw$g route show table all proto 233"
+	    ip -n kt-gw$g -o link show type vrf | tr '\n' ' ';
+	    ip -n kt-gw$g route show table all proto 233 | tr '\n' ' '"
 	kt_check "kt-gw$g has the firewall" ip netns exec "kt-gw$g" nft list table inet warp
 	kt_check_out "kt-gw$g's loopback is up" 'UP' ip -n "kt-gw$g" link show lo
 done
