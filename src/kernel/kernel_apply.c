@@ -287,7 +287,6 @@ warp_kstatus_store(struct warp_kctx *ctx, struct warp_network *all,
 	char			 msg[512];
 	const char		*status;
 	size_t			 i, j;
-	int			 rc = -1;
 
 	if (warp_db_begin(ctx->db, err) == -1)
 		return (-1);
@@ -348,9 +347,8 @@ sqlerr:
 out:
 	if (st != NULL)
 		sqlite3_finalize(st);
-	if (rc == -1)
-		warp_db_rollback(ctx->db);
-	return (rc);
+	warp_db_rollback(ctx->db);
+	return (-1);
 }
 
 /* One apply at a time: the web's parent and warpctl may both try. */

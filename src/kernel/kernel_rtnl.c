@@ -108,8 +108,8 @@ static int
 warp_nl_fail(struct warp_kctx *ctx, struct warp_knet *kn, int e,
     const char *what, const char *feature)
 {
-	if (feature != NULL && (e == -NLE_OPNOTSUPP || e == -NLE_NODEV ||
-	    e == -NLE_AF_NOSUPPORT))
+	/* An unknown link kind is EOPNOTSUPP from rtnetlink. */
+	if (feature != NULL && (e == -NLE_OPNOTSUPP || e == -NLE_AF_NOSUPPORT))
 		warp_knet_fail(ctx, kn, "%s: the kernel lacks %s", what, feature);
 	else
 		warp_knet_fail(ctx, kn, "%s: %s", what, nl_geterror(e));
