@@ -8,6 +8,12 @@ document.addEventListener("DOMContentLoaded", function () {
 				ev.preventDefault();
 		});
 	});
+	document.querySelectorAll("button[data-confirm]").forEach(function (b) {
+		b.addEventListener("click", function (ev) {
+			if (!window.confirm(b.getAttribute("data-confirm")))
+				ev.preventDefault();
+		});
+	});
 	document.querySelectorAll("a[data-back]").forEach(function (a) {
 		a.addEventListener("click", function (ev) {
 			if (window.history.length > 1) {

@@ -560,9 +560,12 @@ http_auth(struct warp_ctx *ctx)
 	}
 	if (!http_cookie(ctx->req, SESSION_COOKIE, token, sizeof(token)))
 		return (0);
-	if (warp_session_lookup(ctx->db, token, ctx->now, &ctx->sess,
-	    &err) == -1)
-		return (err.kind == WARP_ESYSTEM ? -1 : 0);
+	if (!warp_cache_session_get(token, ctx->now, &ctx->sess)) {
+		if (warp_session_lookup(ctx->db, token, ctx->now, &ctx->sess,
+		    &err) == -1)
+			return (err.kind == WARP_ESYSTEM ? -1 : 0);
+		warp_cache_session_put(token, &ctx->sess);
+	}
 	ctx->user = ctx->sess.user;
 	ctx->authed = 1;
 	return (0);
@@ -604,6 +607,7 @@ warp_http_begin(struct warp_ctx *ctx, struct http_request *req, int flags)
 	if ((ctx->db = warp_web_dbh()) == NULL)
 		return (warp_http_error(ctx, 503, "the database is not "
 		    "available"));
+	warp_cache_sync(ctx->db);
 
 	warp_err_clear(&err);
 	if (req->query_string != NULL && warp_form_parse(&ctx->qs,
@@ -648,6 +652,19 @@ warp_http_begin(struct warp_ctx *ctx, struct http_request *req, int flags)
 	if ((flags & WARP_A_WRITE) && ctx->user.role == WARP_ROLE_VIEWER)
 		return (warp_http_error(ctx, 403, "viewers cannot change "
 		    "anything"));
+	if ((flags & WARP_A_CACHE) && ctx->method == WARP_M_GET &&
+	    !ctx->via_token) {
+		const char	*body;
+		size_t		 len;
+
+		ctx->cacheable = 1;
+		body = warp_cache_page_get(req, ctx->sess.id, ctx->now, &len);
+		if (body != NULL) {
+			warp_http_respond(req, 200, "text/html; charset=utf-8",
+			    body, len);
+			return (-1);
+		}
+	}
 	return (0);
 }
 
@@ -790,6 +807,9 @@ warp_http_page(struct warp_ctx *ctx, int status, const char *name,
 		kore_log(LOG_ERR, "warpd: rendering %s: %s", name, err.msg);
 		return (warp_http_error(ctx, 500, "internal error"));
 	}
+	if (ctx->cacheable && status == 200)
+		warp_cache_page_put(ctx->req, ctx->sess.id, ctx->now, out.data,
+		    out.len);
 	warp_http_respond(ctx->req, status, "text/html; charset=utf-8",
 	    out.data, out.len);
 	warp_buf_free(&out);

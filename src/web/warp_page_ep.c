@@ -312,7 +312,7 @@ warp_page_endpoint(struct http_request *req)
 {
 	struct warp_ctx	ctx;
 
-	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1)
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
 		return (warp_http_end(&ctx));
 	(void)endpoint_show(&ctx, 0);
 	return (warp_http_end(&ctx));

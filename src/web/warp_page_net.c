@@ -12,7 +12,7 @@
 #include "warp_auth.h"
 #include "warp_web.h"
 
-#define EP_PAGE		100
+#define EP_PAGE		50
 #define ONLINE_SECS	180
 
 int	warp_page_dashboard(struct http_request *);
@@ -150,7 +150,7 @@ warp_page_dashboard(struct http_request *req)
 	int64_t			 rx, tx, pending, failed, max;
 	int			 i;
 
-	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1)
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
 
@@ -338,7 +338,8 @@ warp_page_networks(struct http_request *req)
 	int64_t				 id;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
-	    (req->method == HTTP_METHOD_POST ? WARP_A_WRITE : 0)) == -1)
+	    WARP_A_CACHE | (req->method == HTTP_METHOD_POST ?
+	    WARP_A_WRITE : 0)) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
 
@@ -531,7 +532,7 @@ warp_page_network(struct http_request *req)
 	char			 buf[32];
 	int64_t			 total, pages, page;
 
-	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1 ||
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1 ||
 	    load_network(&ctx, &n) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
