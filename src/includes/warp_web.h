@@ -67,6 +67,7 @@ size_t		 warp_form_all(const struct warp_form *, const char *,
 #define WARP_A_API	0x0800	/* JSON errors, token auth allowed */
 #define WARP_A_NOCSRF	0x1000	/* POST that checks its own token */
 #define WARP_A_PWCHANGE	0x2000	/* allowed while a password change is due */
+#define WARP_A_CACHE	0x4000	/* GET page without side effects: cacheable */
 
 struct warp_ctx {
 	struct http_request	*req;
@@ -80,6 +81,7 @@ struct warp_ctx {
 	char			 actor[64];	/* "web:<user>" */
 	char			 addr[64];
 	int			 secure;	/* behind TLS */
+	int			 cacheable;
 	struct warp_form	 form;		/* POST body */
 	struct warp_form	 qs;		/* query string */
 	int64_t			 now;
@@ -122,6 +124,17 @@ void		 warp_apply_state(struct warp_db *, const char *, int64_t,
 
 int		 warp_web_network_spec(struct warp_ctx *,
 		    struct warp_network_spec *, char **);
+
+/* warp_cache.c */
+void		 warp_cache_sync(struct warp_db *);
+int		 warp_cache_session_get(const char *, int64_t,
+		    struct warp_session *);
+void		 warp_cache_session_put(const char *,
+		    const struct warp_session *);
+const char	*warp_cache_page_get(struct http_request *, int64_t, int64_t,
+		    size_t *);
+void		 warp_cache_page_put(struct http_request *, int64_t, int64_t,
+		    const char *, size_t);
 
 /* warp_tpl.c */
 struct warp_tpl;
