@@ -231,6 +231,8 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 	}
 	warp_buf_append(&b, "", 1);
 	warp_tpl_set(ctx->tpl, "lans", b.len > 1 ? b.data : "-");
+	warp_tpl_set(ctx->tpl, "lans_input", b.data);
+	warp_tpl_set_int(ctx->tpl, "site", e.kind != WARP_EP_MOBILE);
 	warp_buf_free(&b);
 	if (e.expires_at) {
 		warp_time_format(e.expires_at, buf, sizeof(buf));
@@ -413,7 +415,7 @@ warp_page_endpoint_qr(struct http_request *req)
 	return (warp_http_end(&ctx));
 }
 
-/* POST /endpoints/N/{enable,disable,delete,rotate,expiry} */
+/* POST /endpoints/N/{enable,disable,delete,rotate,lans,expiry} */
 int
 warp_page_endpoint_action(struct http_request *req)
 {
@@ -445,6 +447,28 @@ warp_page_endpoint_action(struct http_request *req)
 		rc = warp_endpoint_rotate_keys(ctx.db, ref, NULL, ctx.actor,
 		    &err);
 		done = "rotated";
+	} else if (!strcmp(act, "lans")) {
+		const char	*list[WARP_MAX_LANS];
+		char		*lans, *p, *save;
+		size_t		 nl;
+
+		nl = 0;
+		lans = warp_xstrdup(warp_form_get(&ctx.form, "lans") ?
+		    warp_form_get(&ctx.form, "lans") : "");
+		for (p = strtok_r(lans, " ,\r\n\t", &save); p != NULL;
+		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
+			if (nl == WARP_MAX_LANS) {
+				free(lans);
+				warp_http_error(&ctx, 400, "too many LAN "
+				    "subnets");
+				return (warp_http_end(&ctx));
+			}
+			list[nl++] = p;
+		}
+		rc = warp_endpoint_set_lans(ctx.db, ref, list, nl,
+		    "LAN subnets changed", ctx.actor, &err);
+		free(lans);
+		done = "saved";
 	} else if (!strcmp(act, "expiry")) {
 		rc = warp_endpoint_set_expiry(ctx.db, ref,
 		    warp_web_expiry(warp_form_str(&ctx, "expires"), exp,

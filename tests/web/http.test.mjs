@@ -214,6 +214,42 @@ async function main() {
 	r = await admin.get("/networks");
 	ok(!r.text.includes("<script>alert"), "and on the network list");
 
+	r = await admin.get("/audit?user=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+	    + "&object=%22%3E%3Cimg%20src%3Dx%3E");
+	ok(r.status === 200 && !r.text.includes("<script>alert") &&
+	    !r.text.includes("<img src=x>") &&
+	    r.text.includes("&lt;script&gt;alert(1)"),
+	    "filter values echoed on the audit page are escaped");
+	csrf = await pageCsrf(admin);
+	r = await admin.post(`/endpoints/${epId}/lans`, { form: { csrf,
+	    lans: "192.168.50.0/24 192.168.51.0/24" } });
+	const lanCount = +sql(`SELECT count(*) FROM endpoint_lans WHERE
+	    endpoint_id = ${epId}`);
+	before = snapshot();
+	const r5 = await admin.post(`/endpoints/${epId}/lans`, { form: { csrf,
+	    lans: "192.168.52.0/33" } });
+	ok(r.status === 303 && lanCount === 2 && r5.status === 400 &&
+	    snapshot() === before, "LAN subnets of a site are edited in the "
+	    + "browser; a bad CIDR is refused with nothing changed");
+
+	// A one-time password (warpctl) must be changed before anything else.
+	const otp = (/one-time password for \S+: (\S+)/.exec(warpctl(["user",
+	    "add", "newbie", "--role", "operator"])) || [])[1];
+	secrets.push(otp);
+	const nb = new Client();
+	r = await login(nb, "newbie", otp);
+	const r6 = await nb.get("/networks");
+	const nbcsrf = csrfOf((await nb.get("/account/password")).text);
+	const r7 = await nb.post("/account/password", { form: { csrf: nbcsrf,
+	    current: otp, password: "newbie-own-pass-1",
+	    password2: "newbie-own-pass-1" } });
+	const r8 = await nb.get("/networks");
+	ok(r.headers.get("location") === "/account/password" &&
+	    r6.headers.get("location") === "/account/password" &&
+	    r7.status === 303 && r8.status === 200, "a one-time password "
+	    + "leads to the password page until a new one is chosen");
+	secrets.push("newbie-own-pass-1");
+
 	// 6. Bad input: a readable 4xx, nothing changed (DESIGN §2 cases).
 	csrf = await pageCsrf(admin);
 	const cases = [
