@@ -23,7 +23,28 @@ function headersOk(r) {
 	    !!r.headers.get("referrer-policy");
 }
 
+function workers() {
+	const parent = +process.env.WARPD_PID;
+	return readFileSync(`/proc/${parent}/task/${parent}/children`, "utf8")
+	    .trim().split(/\s+/).map(Number).filter(Boolean).sort();
+}
+
+/* Deterministic junk: a small xorshift generator. */
+let seed = 0x2545f491;
+function rnd(n) {
+	seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5;
+	seed >>>= 0;
+	return seed % n;
+}
+function junk(len) {
+	const alpha = "%&=+;<>\"'{}[]\\/ \n\r\t\u00e9\u2603abcXYZ019-_.:?#$";
+	let out = "";
+	for (let i = 0; i < len; i++) out += alpha[rnd(alpha.length)];
+	return out;
+}
+
 async function main() {
+	const startWorkers = workers();
 	// Users: one of each role, made with warpctl as an admin would.
 	warpctl(["user", "add", ADMIN, "--role", "admin", "--password-stdin"],
 	    ADMIN_PW + "\n");
@@ -507,7 +528,47 @@ async function main() {
 	ok(+sql("SELECT count(*) FROM apply_status WHERE status='pending'") > 0,
 	    "changes from the web are recorded as pending applies");
 
-	// 12. No secret in the log.
+	// 12. Junk at every route: never a 5xx, never a dead worker.
+	csrf = await pageCsrf(admin);
+	bad = [];
+	let sent = 0;
+	for (const rt of all) {
+		for (let i = 0; i < 6; i++) {
+			const kind = rnd(4);
+			let p;
+			const q = "?" + encodeURIComponent(junk(rnd(40))) + "=" +
+			    junk(rnd(40)).replace(/[#\s]/g, "");
+			try {
+				if (kind === 0)
+					p = await admin.get(rt.path + q);
+				else if (kind === 1)
+					p = await admin.post(rt.path, { body: `csrf=${csrf}&`
+					    + junk(rnd(300)), headers: { "content-type":
+					    "application/x-www-form-urlencoded" } });
+				else if (kind === 2)
+					p = await admin.post(rt.path, { body: "{\"csrf\":"
+					    + junk(rnd(200)), headers: { "content-type":
+					    "application/json", "x-csrf-token": csrf } });
+				else
+					p = await admin.post(rt.path, { form: { csrf,
+					    name: junk(rnd(50)), type: junk(8),
+					    version: junk(5), count: junk(4),
+					    pattern: junk(20), lans: junk(30),
+					    expires: junk(19), a: junk(3), b: junk(3) } });
+				sent++;
+				if (p.status >= 500)
+					bad.push(`${rt.path}: ${p.status}`);
+			} catch (e) {
+				bad.push(`${rt.path}: ${e.message}`);
+			}
+		}
+	}
+	ok(bad.length === 0 && JSON.stringify(workers()) ===
+	    JSON.stringify(startWorkers), `${sent} junk requests over every `
+	    + "route: no 5xx, and the same worker processes as at the start "
+	    + "(none crashed)", bad.slice(0, 5).join("; "));
+
+	// 13. No secret in the log.
 	const log = readFileSync(process.env.WARPD_LOG, "utf8");
 	const leaked = secrets.filter((s) => s && log.includes(s));
 	ok(leaked.length === 0 && log.length > 0, `no password, session `
