@@ -45,6 +45,8 @@ static int	cmd_diff(struct warpctl *, int, char **);
 static int	cmd_rollback(struct warpctl *, int, char **);
 static int	cmd_config(struct warpctl *, int, char **);
 static int	cmd_audit(struct warpctl *, int, char **);
+static int	cmd_backup(struct warpctl *, int, char **);
+static int	cmd_restore(struct warpctl *, int, char **);
 
 const struct warpctl_command warpctl_core_commands[] = {
 	{ "init", cmd_init,
@@ -97,6 +99,8 @@ const struct warpctl_command warpctl_core_commands[] = {
 	{ "rollback", cmd_rollback, "rollback EP VERSION" },
 	{ "config", cmd_config, "config show [--json] | config set KEY VALUE" },
 	{ "audit", cmd_audit, "audit [--limit N]" },
+	{ "backup", cmd_backup, "backup FILE   (writes FILE and FILE.key)" },
+	{ "restore", cmd_restore, "restore FILE [--key KEYFILE] [--force]" },
 	{ NULL, NULL, NULL }
 };
 
@@ -1456,6 +1460,85 @@ cmd_audit(struct warpctl *ctl, int argc, char **argv)
 		    sqlite3_column_text(st, 4));
 	}
 	sqlite3_finalize(st);
+	return (0);
+}
+
+/* ------------------------------------------------------ backup/restore */
+
+static int
+cmd_backup(struct warpctl *ctl, int argc, char **argv)
+{
+	struct warp_err	err;
+
+	warp_err_clear(&err);
+	if (argc != 2 || argv[1][0] == '-')
+		return (warpctl_usage_of("backup"));
+	if (warpctl_db(ctl, &err) == NULL ||
+	    warp_db_backup(ctl->db, argv[1], &err) == -1 ||
+	    warp_audit(ctl->db, ctl->actor, "server.backup", "server", argv[1],
+	    &err) == -1)
+		return (warpctl_fail(&err));
+	printf("wrote %s and its master key %s.key; keep the key apart from "
+	    "the database copy\n", argv[1], argv[1]);
+	return (0);
+}
+
+static int
+cmd_restore(struct warpctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct warpctl_args	 a = { .npos = 0 };
+	struct warp_err		 err;
+	struct warp_db		*db = NULL;
+	const char		*key = NULL;
+	sqlite3_stmt		*st;
+	int			 ch, force = 0, nets = 0;
+
+	warp_err_clear(&err);
+	for (;;) {
+		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
+			return (EXIT_INPUT);
+		if (ch == -1)
+			break;
+		if (ch == 'k')
+			key = optarg;
+		else
+			force = 1;
+	}
+	if (a.npos != 1)
+		return (warpctl_usage_of("restore"));
+	if (access(a.pos[0], R_OK) != 0) {
+		fprintf(stderr, "warpctl: cannot read the backup %s: %s\n",
+		    a.pos[0], strerror(errno));
+		return (EXIT_INPUT);
+	}
+	if (warp_db_open(&db, ctl->db_path, WARP_DB_CREATE, &err) == -1)
+		return (warpctl_fail(&err));
+	if (warp_db_prepare(db, &st, "SELECT count(*) FROM networks",
+	    &err) == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			nets = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (nets > 0 && !force) {
+		warp_db_close(db);
+		fprintf(stderr, "warpctl: %s holds %d networks; restoring "
+		    "replaces them all: add --force\n", ctl->db_path, nets);
+		return (EXIT_INPUT);
+	}
+	if (warp_db_restore(db, a.pos[0], key, &err) == -1 ||
+	    warp_audit(db, ctl->actor, "server.restore", "server", a.pos[0],
+	    &err) == -1) {
+		warp_db_close(db);
+		return (warpctl_fail(&err));
+	}
+	warp_db_close(db);
+	printf("restored %s from %s; run `warpctl apply` to bring the kernel "
+	    "in line\n", ctl->db_path, a.pos[0]);
 	return (0);
 }
 

@@ -122,6 +122,9 @@ int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
 int	warp_db_user_version(sqlite3 *, int *);
 int	warp_migrate(sqlite3 *, const struct warp_migration *, size_t,
 	    struct warp_err *);
+int	warp_db_backup(struct warp_db *, const char *, struct warp_err *);
+int	warp_db_restore(struct warp_db *, const char *, const char *,
+	    struct warp_err *);
 
 /* Encryption at rest with the master key (XChaCha20-Poly1305). */
 int	warp_seal(struct warp_db *, const char *, const void *, size_t,
