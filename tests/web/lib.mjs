@@ -41,7 +41,10 @@ export class Client {
 		}
 		const res = await fetch(BASE + path, { method, headers: h,
 		    body: data, redirect: "manual" });
-		const sc = res.headers.getSetCookie ? res.headers.getSetCookie() : [];
+		/* Node 18 before getSetCookie(): split the joined header. */
+		const sc = res.headers.getSetCookie ? res.headers.getSetCookie() :
+		    (res.headers.get("set-cookie") || "").split(/, (?=[A-Za-z_]+=)/)
+		    .filter(Boolean);
 		for (const c of sc) {
 			const [kv] = c.split(";");
 			const i = kv.indexOf("=");
