@@ -117,7 +117,12 @@ warp_render_ctx_load(struct warp_db *db, int64_t network_id,
 	if (rc->sc.public_host[0] == '\0')
 		return (warp_err_input(err, "the server's public host is not "
 		    "set; run `warpctl config set public-host HOST`"));
-	if ((rc->n.type == WARP_NET_L3VPN || rc->n.type == WARP_NET_L2_MESH) &&
+	/* L3VPN configs need the sites with LANs, L2 mesh every site. */
+	if (rc->n.type == WARP_NET_L3VPN &&
+	    warp_endpoint_list_with_lans(db, network_id, &rc->all, &rc->nall,
+	    err) == -1)
+		return (-1);
+	if (rc->n.type == WARP_NET_L2_MESH &&
 	    warp_endpoint_list(db, network_id, &rc->all, &rc->nall, err) == -1)
 		return (-1);
 	return (0);
@@ -461,7 +466,7 @@ warp_config_refresh_network(struct warp_db *db, int64_t network_id,
 		return (-1);
 	if (warp_render_ctx_load(db, network_id, &rc, err) == -1)
 		goto fail;
-	if (rc.all != NULL) {
+	if (rc.n.type == WARP_NET_L2_MESH) {
 		v = rc.all;
 		n = rc.nall;
 	} else if (warp_endpoint_list(db, network_id, &v, &n, err) == -1)
@@ -568,8 +573,24 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 	    warp_endpoint_get_id(db, e.id, &e, err) == -1)
 		goto fail;
 	if (e.config_version == before) {
-		warp_err_input(err, "the current config already equals version "
-		    "%d", version);
+		char	*then = NULL, *now = NULL;
+		int	 same;
+
+		same = warp_config_version_text(db, e.id, version, &then,
+		    err) == 0 && warp_config_version_text(db, e.id, 0, &now,
+		    err) == 0 && strcmp(then, now) == 0;
+		warp_config_free(then);
+		warp_config_free(now);
+		if (same)
+			warp_err_input(err, "version %d is already the current "
+			    "config", version);
+		else
+			warp_err_input(err, "version %d's keys and LAN subnets "
+			    "are already current; the rest of the difference "
+			    "comes from network or server settings (DNS, MTU, "
+			    "port, host...), which a rollback of one endpoint "
+			    "does not change: edit the network instead",
+			    version);
 		goto fail;
 	}
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);

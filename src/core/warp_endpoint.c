@@ -208,26 +208,29 @@ warp_endpoint_get(struct warp_db *db, const char *ref, struct warp_endpoint *e,
 	return (warp_endpoint_get_id(db, id, e, err));
 }
 
-/* Endpoints of one network (network_id > 0) or of all. */
-int
-warp_endpoint_list(struct warp_db *db, int64_t network_id,
-    struct warp_endpoint **out, size_t *count, struct warp_err *err)
+/* Endpoints of one network (network_id > 0) or of all; optionally only
+ * those with LAN subnets (what an L3VPN config is rendered from). */
+static int
+warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
+    int lans_only, struct warp_endpoint **out, size_t *count,
+    struct warp_err *err)
 {
 	sqlite3_stmt		*st;
 	struct warp_endpoint	*v = NULL, *nv;
 	size_t			 n = 0, cap = 0, i;
+	char			 sql[1024];
 	int			 rc;
 
 	*out = NULL;
 	*count = 0;
-	if (warp_db_prepare(db, &st, network_id > 0 ?
-	    "SELECT " EP_COLUMNS " FROM endpoints e JOIN networks n ON "
-	    "n.id = e.network_id WHERE e.network_id = ? ORDER BY e.id" :
-	    "SELECT " EP_COLUMNS " FROM endpoints e JOIN networks n ON "
-	    "n.id = e.network_id ORDER BY e.id", err) == -1)
+	(void)snprintf(sql, sizeof(sql), "SELECT " EP_COLUMNS " FROM "
+	    "endpoints e JOIN networks n ON n.id = e.network_id WHERE "
+	    "(?1 = 0 OR e.network_id = ?1)%s ORDER BY e.id", lans_only ?
+	    " AND EXISTS (SELECT 1 FROM endpoint_lans l WHERE "
+	    "l.endpoint_id = e.id)" : "");
+	if (warp_db_prepare(db, &st, sql, err) == -1)
 		return (-1);
-	if (network_id > 0)
-		sqlite3_bind_int64(st, 1, network_id);
+	sqlite3_bind_int64(st, 1, network_id > 0 ? network_id : 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -252,6 +255,20 @@ warp_endpoint_list(struct warp_db *db, int64_t network_id,
 	*out = v;
 	*count = n;
 	return (0);
+}
+
+int
+warp_endpoint_list(struct warp_db *db, int64_t network_id,
+    struct warp_endpoint **out, size_t *count, struct warp_err *err)
+{
+	return (warp_endpoint_list_query(db, network_id, 0, out, count, err));
+}
+
+int
+warp_endpoint_list_with_lans(struct warp_db *db, int64_t network_id,
+    struct warp_endpoint **out, size_t *count, struct warp_err *err)
+{
+	return (warp_endpoint_list_query(db, network_id, 1, out, count, err));
 }
 
 void
@@ -668,7 +685,8 @@ warp_endpoint_create_bulk(struct warp_db *db, const char *netref,
 		if (ids != NULL)
 			ids[i] = id;
 	}
-	if (n.type == WARP_NET_L2_MESH || n.type == WARP_NET_L3VPN) {
+	if (n.type == WARP_NET_L2_MESH ||
+	    (n.type == WARP_NET_L3VPN && tmpl->nlans > 0)) {
 		(void)snprintf(reason, sizeof(reason), "%ld sites added", count);
 		if (warp_config_refresh_network(db, n.id, reason, actor,
 		    err) == -1)

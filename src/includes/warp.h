@@ -305,6 +305,8 @@ int	warp_endpoint_get_id(struct warp_db *, int64_t,
 	    struct warp_endpoint *, struct warp_err *);
 int	warp_endpoint_list(struct warp_db *, int64_t,
 	    struct warp_endpoint **, size_t *, struct warp_err *);
+int	warp_endpoint_list_with_lans(struct warp_db *, int64_t,
+	    struct warp_endpoint **, size_t *, struct warp_err *);
 void	warp_endpoint_list_free(struct warp_endpoint *);
 int	warp_endpoint_set_enabled(struct warp_db *, const char *, int,
 	    const char *, struct warp_err *);

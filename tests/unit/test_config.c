@@ -289,6 +289,17 @@ test_versions(void)
 	    "rollback to a missing version is refused");
 	testdb_fingerprint(db, after);
 	CHECK(strcmp(before, after) == 0, "refused rollbacks changed nothing");
+	{
+		struct warp_network_edit	ed;
+
+		warp_network_edit_init(&ed);
+		ed.mtu = 1400;
+		CHECK(warp_network_update(db, "privacy", &ed, "test", &err) == 0 &&
+		    warp_config_rollback(db, "privacy/phone", 4, "test", &newv,
+		    &err) == -1 && strstr(err.msg, "edit the network") != NULL,
+		    "rollback across a network edit explains that network "
+		    "settings are not rolled back: %s", err.msg);
+	}
 	CHECK(sqlite3_exec(db->sql, "UPDATE endpoint_configs SET reason = 'x'",
 	    NULL, NULL, NULL) != SQLITE_OK, "stored versions are immutable");
 	warp_config_free(v1);
