@@ -39,7 +39,8 @@ static int	warp_nl_link_ours(struct warp_knet *, struct rtnl_link *);
 static int	warp_nl_vrf(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_wg(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_refetch(struct warp_kctx *, const char *, int *);
-static int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *);
+static int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *,
+		    int);
 static int	warp_nl_addr_eq(struct nl_addr *, int, const void *, int);
 static int	warp_nl_route_key(const struct warp_kroute *, struct rtnl_route *);
 static int	warp_nl_route_val(struct warp_kctx *, struct warp_knet *,
@@ -240,10 +241,11 @@ warp_nl_refetch(struct warp_kctx *ctx, const char *name, int *ifindex)
 
 /*
  * The kernel ignores IFLA_IFALIAS when it creates a link: mark a new link
- * as ours with a second message.
+ * as ours with a second message, which also brings it up if asked.
  */
 static int
-warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name)
+warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name,
+    int up)
 {
 	struct rtnl_link	*l = NULL, *chg;
 	int			 e;
@@ -252,6 +254,8 @@ warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name)
 		return (e);
 	chg = rtnl_link_alloc();
 	rtnl_link_set_ifalias(chg, kn->alias);
+	if (up)
+		rtnl_link_set_flags(chg, IFF_UP);
 	ctx->cnt->rtnl++;
 	e = rtnl_link_change(ctx->rtnl, l, chg, 0);
 	rtnl_link_put(chg);
@@ -311,7 +315,7 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 			warp_nl_fail(ctx, kn, e, "create vrf", WARP_FEATURE_VRF);
 			goto out;
 		}
-		if ((e = warp_nl_mark(ctx, kn, name)) < 0 ||
+		if ((e = warp_nl_mark(ctx, kn, name, 0)) < 0 ||
 		    (e = warp_nl_refetch(ctx, name, &kn->vrf_ifindex)) < 0) {
 			warp_nl_fail(ctx, kn, e, "mark vrf as warp's", NULL);
 			goto out;
@@ -382,9 +386,13 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 		rtnl_link_set_name(n, name);
 		rtnl_link_set_ifalias(n, kn->alias);
 		rtnl_link_set_mtu(n, kn->net.mtu);
+		/*
+		 * Enslaved while still down: enslaving a running device makes
+		 * the VRF cycle it ("Failed to cycle device" on a fresh wg).
+		 * It comes up with the alias, in the next message.
+		 */
 		if (kn->vrf_ifindex > 0)
 			rtnl_link_set_master(n, kn->vrf_ifindex);
-		rtnl_link_set_flags(n, IFF_UP);
 		ctx->cnt->rtnl++;
 		if (ctx->dry_run) {
 			ctx->cnt->rtnl++;	/* and its alias */
@@ -398,7 +406,7 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 			    WARP_FEATURE_WG);
 			goto out;
 		}
-		if ((e = warp_nl_mark(ctx, kn, name)) < 0 ||
+		if ((e = warp_nl_mark(ctx, kn, name, 1)) < 0 ||
 		    (e = warp_nl_refetch(ctx, name, &kn->wg_ifindex)) < 0) {
 			warp_nl_fail(ctx, kn, e, "mark wireguard link as warp's",
 			    NULL);

@@ -16,6 +16,8 @@ for ep in hub/a hub/b mesh/a mesh/b; do
 	    kt_bail "create-endpoint $ep"
 done
 warp_check_apply "apply creates two secure-internet networks" || kt_finish
+kt_check_fails "enslaving the new WireGuard devices did not make the VRF cycle them" \
+    sh -c 'dmesg | grep "Failed to cycle device"'
 
 warp_host kt-ha hub/a
 warp_host kt-hb hub/b
