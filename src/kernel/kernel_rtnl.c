@@ -387,9 +387,9 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 		rtnl_link_set_ifalias(n, kn->alias);
 		rtnl_link_set_mtu(n, kn->net.mtu);
 		/*
-		 * Enslaved while still down: enslaving a running device makes
-		 * the VRF cycle it ("Failed to cycle device" on a fresh wg).
-		 * It comes up with the alias, in the next message.
+		 * Enslaved while still down: the VRF cycles a running device
+		 * it enslaves (down and up again).  It comes up with the
+		 * alias, in the next message.
 		 */
 		if (kn->vrf_ifindex > 0)
 			rtnl_link_set_master(n, kn->vrf_ifindex);
