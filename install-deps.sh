@@ -14,6 +14,12 @@ want="$RUNTIME"
 
 missing=""
 for p in $want; do
+	# A node/npm that is already there (e.g. from another repository)
+	# serves; Debian's npm package would conflict with it.
+	case $p in
+	nodejs) command -v node > /dev/null && continue ;;
+	npm) command -v npm > /dev/null && continue ;;
+	esac
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done
