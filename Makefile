@@ -94,8 +94,18 @@ $(BUILD)/warpd: $(BUILD)/libwarp.a $(WEB_SRC) $(HEADERS) conf/warpd.conf conf/bu
 
 # warpd's workers run as the unprivileged user "warp" (chrooted into the
 # db directory); as non-root there is nobody to switch to: -r -n.
+# A first `make run` initialises the dev database with the gateway in its
+# own network namespace ($(WARP_NETNS_DEV)), so trying the appliance never
+# changes the host's own networking; `init` prints the admin password.
+WARP_NETNS_DEV	?= warp-dev
 run: all
 	@mkdir -p $(dir $(WARP_DB_DEV))
+	@if [ ! -e $(WARP_DB_DEV) ]; then \
+	    $(BUILD)/warpctl --db $(WARP_DB_DEV) init 2>/dev/null || \
+	    $(BUILD)/warpctl --db $(WARP_DB_DEV) init --public-host 127.0.0.1 \
+	    || exit 1; \
+	    $(BUILD)/warpctl --db $(WARP_DB_DEV) config set netns \
+	    $(WARP_NETNS_DEV) || exit 1; fi
 	@if [ "$$(id -u)" = 0 ] && ! id warp >/dev/null 2>&1; then \
 	    useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin warp; fi

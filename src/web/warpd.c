@@ -86,6 +86,9 @@ static uint8_t		 master_key[32];
 static int		 have_master_key = 0;
 static int		 no_apply = 0;
 
+#define WARPD_TICK_MS	60000	/* periodic reconcile and stats refresh */
+static void		 warpd_tick(void *, u_int64_t);
+
 void
 kore_parent_configure(int argc, char **argv)
 {
@@ -174,6 +177,22 @@ kore_worker_configure(void)
 	}
 	/* The worker's copy lives in its db handle only. */
 	sodium_memzero(master_key, sizeof(master_key));
+
+	/*
+	 * Expiry and traffic counters change without anyone editing: the
+	 * first worker asks the parent for a reconcile (which also refreshes
+	 * the handshake and rx/tx figures) once a minute.
+	 */
+	if (worker != NULL && worker->id == 1)
+		kore_timer_add(warpd_tick, WARPD_TICK_MS, NULL, 0);
+}
+
+static void
+warpd_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	warp_web_request_apply();
 }
 
 struct warp_db *
@@ -357,6 +376,15 @@ warpd_apply(void)
 	else
 		kore_log(LOG_NOTICE, "warpd: applied");
 	warp_buf_free(&plan);
+	{
+		struct warp_kernel_status	st;
+
+		/* Latest handshake, rx/tx for the pages (stored in the db). */
+		warp_err_clear(&err);
+		memset(&st, 0, sizeof(st));
+		(void)warp_kernel_status(db, NULL, &st, &err);
+		warp_kernel_status_free(&st);
+	}
 	warp_db_close(db);
 #else
 	(void)no_apply;
