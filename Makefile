@@ -132,4 +132,8 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
+# Keep intermediate objects (and keep make from printing their removal
+# after the test summary line).
+.SECONDARY:
+
 .PHONY: tests-build all run deps test test-unit test-cli test-kernel bench clean
