@@ -21,6 +21,7 @@ struct warp_wgnl;
 struct warp_kctx;
 struct warp_knet;
 struct warp_fw_build;
+struct mnl_socket;
 
 /* An IPv4 or IPv6 prefix (IPv6 is only ever the unreachable default). */
 struct warp_kprefix {
@@ -54,11 +55,11 @@ struct warp_kpeer {
 	char			error[160];
 };
 
-/* What a network type needs; L2 types (part 2) add bridge/port hooks. */
+/* What a network type needs in the kernel beyond the common part. */
 struct warp_ktype {
 	enum warp_net_type	type;
 	int			peer_lans;	/* peers carry their LANs */
-	int			layer2;		/* not realised yet */
+	int			layer2;		/* bridge + ports (kernel_l2.c) */
 	int	(*routes)(struct warp_kctx *, struct warp_knet *);
 	void	(*fw_from)(struct warp_kctx *, struct warp_knet *);
 	void	(*fw_to)(struct warp_kctx *, struct warp_knet *);
@@ -111,6 +112,10 @@ struct warp_kctx {
 
 	struct warp_wgnl		*wgnl;
 
+	/* rtnetlink through libmnl: bridge VLANs, FDB (kernel_l2.c) */
+	struct mnl_socket		*l2nl;
+	uint32_t			 l2seq;
+
 	/* firewall rule builder state (kernel_fw.c) */
 	struct warp_fw_build		*fw;
 
@@ -142,6 +147,17 @@ int	warp_nl_addrs(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_routes(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_rules(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_lo_up(struct warp_kctx *);
+int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int);
+
+/*
+ * Layer-2 networks (kernel_l2.c): the VLAN-aware bridge br<vcid>, its
+ * GRE TAP (l2-p2p, one per active endpoint) or VXLAN (l2-mesh) ports,
+ * the ports' VLANs and the VXLAN replication entries.
+ */
+#define WARP_VXLAN_PORT		4789
+int	warp_l2_apply(struct warp_kctx *, struct warp_knet *);
+int	warp_l2_link_wanted(const struct warp_knet *, const char *);
+void	warp_l2_close(struct warp_kctx *);
 
 /* WireGuard generic netlink (kernel_wgnl.c). */
 struct warp_wgpeer {
@@ -200,6 +216,7 @@ void	warp_fw_rule(struct warp_kctx *, const char *);
 void	warp_fw_r_ifname(struct warp_kctx *, int, int, const char *);
 void	warp_fw_r_ip(struct warp_kctx *, int, int, const struct warp_cidr *);
 void	warp_fw_r_ct_established(struct warp_kctx *);
+void	warp_fw_r_udp_dport(struct warp_kctx *, uint16_t);
 void	warp_fw_r_verdict(struct warp_kctx *, int, const char *);
 void	warp_fw_r_masquerade(struct warp_kctx *);
 void	warp_fw_chain_name(const struct warp_knet *, const char *, char *,

@@ -9,7 +9,8 @@
  *   4. one nftables batch for the whole inet warp table, so that a new
  *      network is filtered before its first peer exists;
  *   5. per network: VRF, WireGuard link, address, key/port/peers, routes,
- *      return rule; a failure stops that network only;
+ *      return rule, and for layer-2 types the bridge and its ports; a
+ *      failure stops that network only;
  *   6. record applied/failed per network, endpoint and the firewall.
  */
 #include <sys/file.h>
@@ -238,6 +239,7 @@ warp_kctx_free(struct warp_kctx *ctx)
 	warp_fw_free(ctx);
 	warp_wgnl_close(ctx->wgnl);
 	ctx->wgnl = NULL;
+	warp_l2_close(ctx);
 	warp_nl_close(ctx);
 }
 
@@ -309,11 +311,9 @@ warp_kstatus_store(struct warp_kctx *ctx, struct warp_network *all,
 			goto sqlerr;
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
-		status = kn->failed || ctx->fw_failed ? "failed" :
-		    kn->kt->layer2 ? "pending" : "applied";
+		status = kn->failed || ctx->fw_failed ? "failed" : "applied";
 		(void)snprintf(msg, sizeof(msg), "%s", kn->failed ? kn->error :
-		    ctx->fw_failed ? ctx->fw_error : kn->kt->layer2 ?
-		    "layer-2 bridge and ports are not realised yet" : "");
+		    ctx->fw_failed ? ctx->fw_error : "");
 		if (warp_kstatus_put(ctx->db, st, "network", kn->net.id,
 		    status, msg) == -1)
 			goto sqlerr;
@@ -467,6 +467,8 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 		(void)warp_wg_reconcile(&ctx, kn);
 		(void)warp_nl_routes(&ctx, kn);
 		(void)warp_nl_rules(&ctx, kn);
+		if (kn->kt->layer2 && !kn->failed)
+			(void)warp_l2_apply(&ctx, kn);
 	}
 
 	for (i = 0; i < ctx.nnets; i++) {

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
@@ -276,6 +277,29 @@ warp_fw_r_ip(struct warp_kctx *ctx, int which, int neg,
 		nftnl_rule_add_expr(fr->r, e);
 	}
 	warp_fw_expr_cmp(fr->r, neg ? NFT_CMP_NEQ : NFT_CMP_EQ, &net, 4);
+}
+
+/* meta l4proto udp udp dport PORT (VXLAN between a network's sites). */
+void
+warp_fw_r_udp_dport(struct warp_kctx *ctx, uint16_t port)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	struct nftnl_expr	*e;
+	uint8_t			 proto = IPPROTO_UDP;
+	uint16_t		 nport = htons(port);
+
+	warp_fw_expr_meta(fr->r, NFT_META_L4PROTO);
+	warp_fw_expr_cmp(fr->r, NFT_CMP_EQ, &proto, sizeof(proto));
+	if ((e = nftnl_expr_alloc("payload")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+	    NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(fr->r, e);
+	warp_fw_expr_cmp(fr->r, NFT_CMP_EQ, &nport, sizeof(nport));
+	warp_fw_comment(fr, "udp dport %u", (unsigned)port);
 }
 
 void

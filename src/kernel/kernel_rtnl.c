@@ -39,8 +39,6 @@ static int	warp_nl_link_ours(struct warp_knet *, struct rtnl_link *);
 static int	warp_nl_vrf(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_wg(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_refetch(struct warp_kctx *, const char *, int *);
-static int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *,
-		    int);
 static int	warp_nl_addr_eq(struct nl_addr *, int, const void *, int);
 static int	warp_nl_route_key(const struct warp_kroute *, struct rtnl_route *);
 static int	warp_nl_route_val(struct warp_kctx *, struct warp_knet *,
@@ -243,7 +241,7 @@ warp_nl_refetch(struct warp_kctx *ctx, const char *name, int *ifindex)
  * The kernel ignores IFLA_IFALIAS when it creates a link: mark a new link
  * as ours with a second message, which also brings it up if asked.
  */
-static int
+int
 warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name,
     int up)
 {
@@ -881,7 +879,9 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 				if (strcmp(rtnl_link_get_name(l),
 				    ctx->nets[i].net.if_wg) == 0 ||
 				    strcmp(rtnl_link_get_name(l),
-				    ctx->nets[i].net.if_vrf) == 0)
+				    ctx->nets[i].net.if_vrf) == 0 ||
+				    warp_l2_link_wanted(&ctx->nets[i],
+				    rtnl_link_get_name(l)))
 					wanted = 1;
 			}
 			if (wanted)

@@ -6,8 +6,10 @@
  *
  * Every table ends with an unreachable default at the highest metric, or
  * lookups would fall through to the main table: a leak between networks.
- * Layer-2 types (part 2) get their bridge and ports here later; for now
- * they have the layer-3 part and their forwarding is closed.
+ * Layer-2 types also get a bridge and its ports (kernel_l2.c).  Their
+ * frames are bridged, never forwarded at layer 3, and their tunnels end
+ * at the gateway's own address (the input chain), so l2-p2p forwards
+ * nothing; l2-mesh forwards only VXLAN between its own sites.
  */
 #include <sys/socket.h>
 
@@ -31,6 +33,7 @@ static void	warp_kt_si_to(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_rg_from(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_replies_to(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_l3_from(struct warp_kctx *, struct warp_knet *);
+static void	warp_kt_l2mesh_from(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_drop(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_drop_to(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_drop_dst(struct warp_kctx *, const char *,
@@ -46,7 +49,7 @@ static const struct warp_ktype warp_ktypes[] = {
 	{ WARP_NET_L2_P2P, 0, 1, warp_kt_routes_base,
 	    warp_kt_drop, warp_kt_drop_to },
 	{ WARP_NET_L2_MESH, 0, 1, warp_kt_routes_base,
-	    warp_kt_drop, warp_kt_drop_to },
+	    warp_kt_l2mesh_from, warp_kt_drop_to },
 };
 
 const struct warp_ktype *
@@ -279,6 +282,27 @@ warp_kt_l3_from(struct warp_kctx *ctx, struct warp_knet *kn)
 	warp_fw_chain_name(kn, "from", from, sizeof(from));
 	warp_fw_rule(ctx, from);
 	warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_wg);
+	warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
+	warp_fw_rule(ctx, from);
+	warp_fw_r_verdict(ctx, NF_DROP, NULL);
+}
+
+/*
+ * L2 mesh: the sites replicate to each other directly (DESIGN §6), so
+ * the VRF routes VXLAN from one site's overlay address to another's;
+ * nothing else passes.
+ */
+static void
+warp_kt_l2mesh_from(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	char	from[32];
+
+	warp_fw_chain_name(kn, "from", from, sizeof(from));
+	warp_fw_rule(ctx, from);
+	warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_wg);
+	warp_fw_r_ip(ctx, WARP_FW_SRC, 0, &kn->net.subnet);
+	warp_fw_r_ip(ctx, WARP_FW_DST, 0, &kn->net.subnet);
+	warp_fw_r_udp_dport(ctx, WARP_VXLAN_PORT);
 	warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
 	warp_fw_rule(ctx, from);
 	warp_fw_r_verdict(ctx, NF_DROP, NULL);

@@ -26,6 +26,14 @@
 #                               its own config)
 # warp_kernel_dump FILE         links, addresses, routes (all tables), rules,
 #                               nftables of kt-gw, normalised for comparison
+# warp_l2_site NS               after warp_host NS EP (a layer-2 network):
+#                               run the config's PostUp lines in NS (the
+#                               ip/bridge commands a site runs) and put a LAN
+#                               host NS-lan on the site's bridge (veth NS
+#                               lan0 <-> NS-lan eth0, lan0 carrying the VLANs
+#                               the config names)
+# warp_vlan_host NS VID ADDR/LEN
+#                               an 802.1Q interface eth0.VID on NS's eth0
 
 WARP_DB=$KT_TMP/warp.db
 WARP_HOSTNUM=10
@@ -160,4 +168,27 @@ warp_check_apply() {	# DESC
 warp_counter() {	# NAME: packets of a named counter on the internet host
 	kt_in kt-inet nft list counter inet seen "$1" |
 	    sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
+warp_l2_site() {	# NS
+	w_ns=$1
+	w_f=$KT_TMP/$w_ns/wg0.conf
+	sed -n 's/^PostUp[[:space:]]*=[[:space:]]*//p' "$w_f" > "$KT_TMP/$w_ns/postup"
+	while read -r w_cmd; do
+		kt_in "$w_ns" sh -c "$w_cmd" < /dev/null > "$KT_TMP/$w_ns/postup.out" 2>&1 ||
+		    { kt_notok "PostUp in $w_ns: $w_cmd" "$(cat "$KT_TMP/$w_ns/postup.out")"; return 1; }
+	done < "$KT_TMP/$w_ns/postup"
+	w_br=$(sed -n 's/^PostUp.* master \(br[0-9]*\).*/\1/p' "$w_f" | head -n 1)
+	kt_netns "$w_ns-lan"
+	kt_veth "$w_ns" lan0 "$w_ns-lan" eth0
+	kt_in "$w_ns" ip link set lan0 master "$w_br" up || return 1
+	w_vid=$(sed -n 's/^# Attach.* vid \([0-9-]*\)$/\1/p' "$w_f")
+	if [ -n "$w_vid" ]; then
+		kt_in "$w_ns" bridge vlan add dev lan0 vid "$w_vid" || return 1
+	fi
+}
+
+warp_vlan_host() {	# NS VID ADDR/LEN
+	kt_in "$1" ip link add link eth0 name "eth0.$2" type vlan id "$2" &&
+	    kt_addr "$1" "eth0.$2" "$3"
 }

@@ -1,0 +1,79 @@
+# L2 mesh: three sites run their exported configs (wg, then the PostUp
+# ip/bridge lines: VXLAN replicating to every other site and the gateway,
+# on a VLAN-aware bridge); hosts on the three site LANs share a subnet on
+# the network's VLAN and reach each other pairwise (the gateway routes
+# VXLAN between the sites inside the network's VRF); another VLAN does not
+# pass; a second apply sends nothing; a disabled site loses its peer, its
+# replication entry and its connectivity; deleting the network leaves the
+# kernel as before.
+. "$TOP/tests/kernel/lib.sh"
+. "$TOP/tests/kernel/lib_warp.sh"
+kt_require_vm
+D=$KT_TMP/dumps
+mkdir -p "$D"
+kt_on_exit "cp -r '$D' '$KT_ARTIFACTS/' 2>/dev/null"
+
+warp_gw_init
+warp_kernel_dump "$D/0-before.txt"
+warpctl create-network floor --type l2-mesh --vni 5000 --vlan 300 --expected-users 6 \
+    > /dev/null || kt_bail "create-network floor"
+for s in A B C; do
+	warpctl create-endpoint floor site$s --type cpe > /dev/null ||
+	    kt_bail "create-endpoint floor/site$s"
+done
+warp_check_apply "apply creates the l2-mesh network" || kt_finish
+cp "$KT_TMP/apply.out" "$D/apply-1.txt"
+vcid=$(warpctl show-network floor --json | sed -n 's/.*"vcid": *\([0-9]*\).*/\1/p')
+kt_check_out "the gateway's bridge br$vcid filters VLANs" 'vlan_filtering 1' \
+    ip -n kt-gw -d link show "br$vcid"
+kt_check_out "its port vx$vcid is VXLAN 5000, no learning, underlay in the VRF" \
+    'vxlan id 5000 local [0-9.]+ dev vrf[0-9]+ .*nolearning' ip -n kt-gw -d link show "vx$vcid"
+kt_check_out "one replication entry per site" '^3$' \
+    sh -c "bridge -n kt-gw fdb show dev vx$vcid | grep -c '^00:00:00:00:00:00 dst'"
+kt_check_out "the port carries VLAN 300 only" "^vx$vcid 300 \$" \
+    sh -c "bridge -n kt-gw -compressvlans vlan show dev vx$vcid | awk '/^vx/ { printf \"%s %s \", \$1, \$2 }'"
+
+n=1
+for s in a b c; do
+	warp_host kt-s$s floor/site$(echo $s | tr a-z A-Z)
+	warp_l2_site kt-s$s || kt_finish
+	warp_vlan_host kt-s$s-lan 300 10.30.0.$n/24
+	warp_vlan_host kt-s$s-lan 301 10.31.0.$n/24
+	kt_in kt-s$s bridge vlan add dev lan0 vid 301
+	n=$((n + 1))
+done
+kt_check "A reaches B (VLAN 300, bridged over VXLAN)" kt_ping kt-sa-lan 10.30.0.2 20
+kt_check "B reaches C" kt_ping kt-sb-lan 10.30.0.3 10
+kt_check "A reaches C" kt_ping kt-sa-lan 10.30.0.3 10
+kt_check "C reaches A" kt_ping kt-sc-lan 10.30.0.1 5
+kt_check "1300-byte frames pass A -> C (DF set)" \
+    kt_in kt-sa-lan ping -n -q -c 2 -W 2 -M do -s 1272 10.30.0.3
+kt_check "VLAN 301 (not the network's) does not pass A -> B" kt_no_ping kt-sa-lan 10.31.0.2
+
+warp_apply
+kt_check "second apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
+
+warpctl disable-endpoint floor/siteC > /dev/null || kt_notok "disable-endpoint floor/siteC"
+warp_check_apply "apply after disabling site C"
+cp "$KT_TMP/apply.out" "$D/apply-disable.txt"
+kt_check_out "disabling a site removes its replication entry and its peer" \
+    'rtnetlink 1, wireguard 1 \(1 peers\)' cat "$KT_TMP/apply.out"
+kt_check_out "two replication entries left" '^2$' \
+    sh -c "bridge -n kt-gw fdb show dev vx$vcid | grep -c '^00:00:00:00:00:00 dst'"
+kt_check "the disabled site C loses connectivity (A -> C)" kt_no_ping kt-sa-lan 10.30.0.3
+kt_check "... and B -> C" kt_no_ping kt-sb-lan 10.30.0.3
+kt_check "A still reaches B" kt_ping kt-sa-lan 10.30.0.2 5
+warp_apply
+kt_check "second apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
+
+warpctl delete-network floor > /dev/null 2>&1 || kt_notok "delete-network floor"
+warp_check_apply "apply after deleting the network"
+warp_kernel_dump "$D/2-deleted.txt"
+grep -v l3mdev "$D/0-before.txt" > "$KT_TMP/0.txt"
+grep -v l3mdev "$D/2-deleted.txt" > "$KT_TMP/2.txt"
+if diff -u "$KT_TMP/0.txt" "$KT_TMP/2.txt" > "$D/diff.txt"; then
+	kt_ok "deleted: links, addresses, routes, rules and nftables as before (the kernel's l3mdev rule aside)"
+else
+	kt_notok "deleted: kernel state as before" "$(cat "$D/diff.txt")"
+fi
+kt_finish
