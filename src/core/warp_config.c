@@ -83,6 +83,13 @@ warp_config_l2_setup(struct warp_buf *b, const struct warp_network *n,
 		warp_buf_appendf(b, "PostUp = bridge vlan add dev %s%08u vid "
 		    "%s\n", n->type == WARP_NET_L2_P2P ? "gt" : "vx", n->vcid,
 		    vlans);
+		/*
+		 * Only the listed VLANs: untagged frames (VLAN 1) must not
+		 * pass either.  In a mesh, site-to-site frames never cross
+		 * the gateway's bridge, so the sites have to enforce this.
+		 */
+		warp_buf_appendf(b, "PostUp = bridge vlan del dev %s%08u vid "
+		    "1\n", n->type == WARP_NET_L2_P2P ? "gt" : "vx", n->vcid);
 	}
 	warp_buf_appendf(b, "PostUp = ip link set br%08u up\n", n->vcid);
 	warp_buf_appendf(b, "PostDown = ip link del br%08u\n", n->vcid);
@@ -90,7 +97,8 @@ warp_config_l2_setup(struct warp_buf *b, const struct warp_network *n,
 	    n->type == WARP_NET_L2_P2P ? "gt" : "vx", n->vcid);
 	warp_buf_appendf(b, "# Attach the site's LAN port to the bridge: "
 	    "ip link set <lan-port> master br%08u%s%s\n", n->vcid,
-	    n->vlan_min > 0 ? " && bridge vlan add dev <lan-port> vid " : "",
+	    n->vlan_min > 0 ? " && bridge vlan del dev <lan-port> vid 1 && "
+	    "bridge vlan add dev <lan-port> vid " : "",
 	    n->vlan_min > 0 ? vlans : "");
 }
 

@@ -40,6 +40,7 @@ for s in a b c; do
 	warp_vlan_host kt-s$s-lan 300 10.30.0.$n/24
 	warp_vlan_host kt-s$s-lan 301 10.31.0.$n/24
 	kt_in kt-s$s bridge vlan add dev lan0 vid 301
+	kt_addr kt-s$s-lan eth0 10.1.0.$n/24
 	n=$((n + 1))
 done
 kt_check "A reaches B (VLAN 300, bridged over VXLAN)" kt_ping kt-sa-lan 10.30.0.2 20
@@ -49,6 +50,10 @@ kt_check "C reaches A" kt_ping kt-sc-lan 10.30.0.1 5
 kt_check "1300-byte frames pass A -> C (DF set)" \
     kt_in kt-sa-lan ping -n -q -c 2 -W 2 -M do -s 1272 10.30.0.3
 kt_check "VLAN 301 (not the network's) does not pass A -> B" kt_no_ping kt-sa-lan 10.31.0.2
+# Site to site, frames never cross the gateway's bridge: the sites' own
+# VXLAN ports (from the exported config) must refuse untagged frames.
+kt_check "untagged frames do not pass A -> B (the mesh carries VLAN 300 only)" \
+    kt_no_ping kt-sa-lan 10.1.0.2
 
 warp_apply
 kt_check "second apply sends 0 write messages" [ "$WARP_SENT" = 0 ]

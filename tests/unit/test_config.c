@@ -189,6 +189,10 @@ test_render(void)
 	    "vx%08u vid 10-20", n.vcid);
 	CHECK(has_line(c, line) && has_line(c, "AllowedIPs = 10.112.0.0/28"),
 	    "l2-mesh: VLANs on the port, overlay subnet allowed");
+	(void)snprintf(line, sizeof(line), "PostUp = bridge vlan del dev "
+	    "vx%08u vid 1", n.vcid);
+	CHECK(has_line(c, line), "l2-mesh: untagged frames (VLAN 1) do not "
+	    "pass a VLAN-only mesh port");
 	CHECK(version_of(m1) == 3 && version_of(m2) == 2 && version_of(m3) == 1,
 	    "l2-mesh: each new site re-versioned the earlier ones");
 	warp_config_free(c);
