@@ -362,6 +362,45 @@ warp_db_prepare(struct warp_db *db, sqlite3_stmt **st, const char *sql,
 	return (0);
 }
 
+/*
+ * Replace the CIDR list of one owner: `table` has columns (owner_col,
+ * cidr).  The names are constants of the core, never input.
+ */
+int
+warp_db_replace_cidrs(struct warp_db *db, const char *table,
+    const char *owner_col, int64_t owner, const struct warp_cidr *v, size_t n,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	char		 sql[160], buf[WARP_CIDR_STRLEN];
+	size_t		 i;
+	int		 rc;
+
+	(void)snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table,
+	    owner_col);
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, owner);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "replacing subnets"));
+	(void)snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, cidr) VALUES "
+	    "(?, ?)", table, owner_col);
+	for (i = 0; i < n; i++) {
+		if (warp_db_prepare(db, &st, sql, err) == -1)
+			return (-1);
+		warp_cidr_format(&v[i], buf, sizeof(buf));
+		sqlite3_bind_int64(st, 1, owner);
+		sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return (warp_db_sqlerr(db, err, "storing a subnet"));
+	}
+	return (0);
+}
+
 int
 warp_audit(struct warp_db *db, const char *actor, const char *action,
     const char *object_type, const char *object, struct warp_err *err)

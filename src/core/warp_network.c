@@ -474,33 +474,8 @@ static int
 warp_network_store_resources(struct warp_db *db, int64_t id,
     const struct warp_cidr *v, size_t n, struct warp_err *err)
 {
-	sqlite3_stmt	*st;
-	size_t		 i;
-	char		 buf[WARP_CIDR_STRLEN];
-	int		 rc;
-
-	if (warp_db_prepare(db, &st, "DELETE FROM network_resources WHERE "
-	    "network_id = ?", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return (warp_db_sqlerr(db, err, "replacing resource subnets"));
-	for (i = 0; i < n; i++) {
-		if (warp_db_prepare(db, &st, "INSERT INTO network_resources "
-		    "(network_id, cidr) VALUES (?, ?)", err) == -1)
-			return (-1);
-		warp_cidr_format(&v[i], buf, sizeof(buf));
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return (warp_db_sqlerr(db, err, "storing a resource "
-			    "subnet"));
-	}
-	return (0);
+	return (warp_db_replace_cidrs(db, "network_resources", "network_id", id,
+	    v, n, err));
 }
 
 int
