@@ -1,5 +1,7 @@
 # warpd (the Kore app) starts, creates its database on first start at the
 # path warpctl uses (WARP_DB), and answers its health route on 127.0.0.1:8080.
+. "$(dirname "$0")/../lib/private-net.sh"
+private_net "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 WARPD=${WARPD:-$TOP/build/warpd}
 
