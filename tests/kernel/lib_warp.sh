@@ -38,8 +38,8 @@
 WARP_DB=$KT_TMP/warp.db
 WARP_HOSTNUM=10
 
-warpctl() {
-	"$TOP/build/warpctl" --db "$WARP_DB" --netns kt-gw "$@"
+warpctl() {	# WARP_CLOCK: a command to run it under, e.g. "faketime -f +1h"
+	${WARP_CLOCK:-} "$TOP/build/warpctl" --db "$WARP_DB" --netns kt-gw "$@"
 }
 
 warp_apply() {
