@@ -74,6 +74,59 @@ int	warp_login_failed(struct warp_db *, const char *, const char *,
 int	warp_login_succeeded(struct warp_db *, const char *, const char *,
 	    struct warp_err *);
 
+/*
+ * Limits checked before any password hash (src/core/warp_login.c): per
+ * address across user names (IPv6 by /64), per account and address, and a
+ * per-account exponential back-off whatever the address.  An address with
+ * no failure on the account is held until the back-off ends (WAIT), never
+ * refused, so nobody can lock an account's owner out.
+ */
+#define WARP_LOGIN_ADDR_MAX	20	/* failures per address, any user */
+#define WARP_LOGIN_BACKOFF_FROM	5	/* account failures before back-off */
+#define WARP_LOGIN_BACKOFF_MAX	30	/* seconds (under nginx's 60 s) */
+#define WARP_LOGIN_ADDRKEY_MAX	64
+
+enum warp_login_action {
+	WARP_LOGIN_GO = 0,	/* check the password now */
+	WARP_LOGIN_WAIT,	/* clean address: check it at `until` */
+	WARP_LOGIN_REFUSE	/* 429, Retry-After: retry */
+};
+
+struct warp_login_verdict {
+	enum warp_login_action	 action;
+	int64_t			 until;		/* WAIT: back-off ends */
+	int			 retry;		/* REFUSE: seconds */
+	int			 dirty;		/* this address failed here */
+	int64_t			 failures;	/* the account's, in window */
+	const char		*why;		/* REFUSE: for the person */
+};
+
+void	warp_login_addr_key(const char *, char *, size_t);
+int	warp_login_backoff(int64_t);
+int	warp_login_policy(struct warp_db *, const char *, const char *,
+	    int64_t, struct warp_login_verdict *, struct warp_err *);
+
+/* Single-use pre-login form tokens: nonce, issue time, keyed MAC. */
+#define WARP_PRELOGIN_KEYLEN	32
+#define WARP_PRELOGIN_NONCELEN	16
+#define WARP_PRELOGIN_STRLEN	64
+#define WARP_PRELOGIN_TTL	600	/* seconds */
+
+void	warp_prelogin_mint(const uint8_t [WARP_PRELOGIN_KEYLEN], int64_t,
+	    char [WARP_PRELOGIN_STRLEN]);
+int	warp_prelogin_verify(const uint8_t [WARP_PRELOGIN_KEYLEN],
+	    const char *, int64_t, uint8_t [WARP_PRELOGIN_NONCELEN],
+	    int64_t *);
+int	warp_login_nonce_use(struct warp_db *, const uint8_t *, size_t,
+	    int64_t, int64_t, struct warp_err *);
+
+/* User input quoted and escaped for a log line. */
+void	warp_str_quote(const char *, size_t, char *, size_t);
+
+#define WARP_PWHASH_STRLEN	128	/* >= crypto_pwhash_STRBYTES */
+int	warp_user_get_hash(struct warp_db *, const char *, struct warp_user *,
+	    char [WARP_PWHASH_STRLEN], int *, struct warp_err *);
+
 /* Browser sessions. */
 struct warp_session {
 	int64_t			id;

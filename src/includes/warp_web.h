@@ -14,6 +14,8 @@
 #ifndef WARP_WEB_H
 #define WARP_WEB_H
 
+#include <netinet/in.h>
+
 #include <stdint.h>
 
 #include "warp.h"
@@ -33,6 +35,11 @@ struct warp_msg_apply {
 /* The worker's database handle (opened in kore_worker_configure). */
 extern struct warp_db	*warp_web_db;
 extern int		 warp_web_trust_proxy;
+/* The proxy whose X-Real-IP / X-Forwarded-Proto are believed (-P ADDR). */
+extern int		 warp_web_proxy_family;		/* AF_INET(6) */
+extern struct in_addr	 warp_web_proxy4;
+extern struct in6_addr	 warp_web_proxy6;
+int			 warp_web_set_proxy(const char *);
 
 /* warpd.c */
 struct warp_db	*warp_web_dbh(void);
@@ -80,6 +87,7 @@ struct warp_ctx {
 	struct warp_user	 user;
 	char			 actor[64];	/* "web:<user>" */
 	char			 addr[64];
+	char			 addrkey[WARP_LOGIN_ADDRKEY_MAX];	/* IPv6: /64 */
 	int			 secure;	/* behind TLS */
 	int			 cacheable;
 	struct warp_form	 form;		/* POST body */
@@ -135,6 +143,18 @@ const char	*warp_cache_page_get(struct http_request *, int64_t, int64_t,
 		    size_t *);
 void		 warp_cache_page_put(struct http_request *, int64_t, int64_t,
 		    const char *, size_t);
+
+/* warp_gate.c: sign-in limits shared by the workers. */
+#define WARP_GATE_HASHES	2	/* argon2id checks in flight, all workers */
+void		 warp_gate_init(void);
+void		 warp_gate_worker(uint16_t);
+uint64_t	 warp_gate_now_ms(void);
+const uint8_t	*warp_gate_prelogin_key(void);
+int		 warp_gate_hash_acquire(void);
+void		 warp_gate_hash_release(uint64_t);
+uint32_t	 warp_gate_hash_ms(void);
+int		 warp_gate_claim(const char *, uint64_t, uint64_t);
+void		 warp_gate_unclaim(const char *);
 
 /* warp_tpl.c */
 struct warp_tpl;

@@ -433,7 +433,34 @@ http_read_body(struct warp_ctx *ctx)
 	return (rc);
 }
 
-/* The client's address; behind nginx (-P) from X-Real-IP. */
+/*
+ * The client's address.  X-Real-IP and X-Forwarded-Proto are believed only
+ * when the TCP peer is the configured proxy (-P ADDR / WARP_TRUST_PROXY):
+ * anyone else who sends them is talking to us directly.
+ */
+static int
+http_peer_is_proxy(const struct connection *c)
+{
+	const uint8_t	*v6;
+
+	if (!warp_web_trust_proxy)
+		return (0);
+	if (c->family == AF_INET) {
+		if (warp_web_proxy_family == AF_INET)
+			return (c->addr.ipv4.sin_addr.s_addr ==
+			    warp_web_proxy4.s_addr);
+		return (0);
+	}
+	if (c->family != AF_INET6)
+		return (0);
+	v6 = c->addr.ipv6.sin6_addr.s6_addr;
+	if (warp_web_proxy_family == AF_INET6)
+		return (!memcmp(v6, warp_web_proxy6.s6_addr, 16));
+	/* An IPv4 proxy seen on a dual-stack socket. */
+	return (IN6_IS_ADDR_V4MAPPED(&c->addr.ipv6.sin6_addr) &&
+	    !memcmp(v6 + 12, &warp_web_proxy4.s_addr, 4));
+}
+
 static void
 http_peer(struct warp_ctx *ctx)
 {
@@ -441,32 +468,28 @@ http_peer(struct warp_ctx *ctx)
 	const char		*hdr;
 	struct in6_addr		 a6;
 	struct in_addr		 a4;
-	int			 loopback;
 
 	c = ctx->req->owner;
-	loopback = 0;
 	ctx->addr[0] = '\0';
 	if (c->family == AF_INET) {
 		(void)inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, ctx->addr,
 		    sizeof(ctx->addr));
-		loopback = (ntohl(c->addr.ipv4.sin_addr.s_addr) >> 24) == 127;
 	} else if (c->family == AF_INET6) {
 		(void)inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, ctx->addr,
 		    sizeof(ctx->addr));
-		loopback = IN6_IS_ADDR_LOOPBACK(&c->addr.ipv6.sin6_addr);
 	} else {
 		(void)snprintf(ctx->addr, sizeof(ctx->addr), "local");
-		loopback = 1;
 	}
-	if (!warp_web_trust_proxy || !loopback)
-		return;
-	if (http_request_header(ctx->req, "x-real-ip", &hdr) &&
-	    (inet_pton(AF_INET, hdr, &a4) == 1 ||
-	    inet_pton(AF_INET6, hdr, &a6) == 1))
-		(void)snprintf(ctx->addr, sizeof(ctx->addr), "%s", hdr);
-	if (http_request_header(ctx->req, "x-forwarded-proto", &hdr) &&
-	    !strcmp(hdr, "https"))
-		ctx->secure = 1;
+	if (http_peer_is_proxy(c)) {
+		if (http_request_header(ctx->req, "x-real-ip", &hdr) &&
+		    (inet_pton(AF_INET, hdr, &a4) == 1 ||
+		    inet_pton(AF_INET6, hdr, &a6) == 1))
+			(void)snprintf(ctx->addr, sizeof(ctx->addr), "%s", hdr);
+		if (http_request_header(ctx->req, "x-forwarded-proto", &hdr) &&
+		    !strcmp(hdr, "https"))
+			ctx->secure = 1;
+	}
+	warp_login_addr_key(ctx->addr, ctx->addrkey, sizeof(ctx->addrkey));
 }
 
 static void

@@ -8,13 +8,17 @@
  * database directory and under seccomp; they inherit the master key in
  * memory and never read the key file, which stays 0600 root.
  *
- *   warpd [-D dbpath] [-u runas-user] [-P] [kore options: -f -n -q -r -v -h]
+ *   warpd [-D dbpath] [-u runas-user] [-P proxy-addr] [kore options: -f -n -q -r -v -h]
  *
- * -P (or WARP_TRUST_PROXY=1): behind nginx on loopback; take the client
- * address from X-Real-IP and TLS from X-Forwarded-Proto.
+ * -P ADDR (or WARP_TRUST_PROXY=ADDR; 1 means 127.0.0.1): behind nginx at
+ * ADDR; take the client address from X-Real-IP and TLS from
+ * X-Forwarded-Proto, but only on connections whose peer is ADDR.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -72,10 +76,20 @@ KORE_SECCOMP_FILTER("warpd",
 	KORE_SYSCALL_ALLOW(madvise),
 	KORE_SYSCALL_ALLOW(unlink),
 	KORE_SYSCALL_ALLOW(getrandom),
+	/* Sign-in checks run in Kore task threads: glibc tries clone3 first
+	 * (and falls back on ENOSYS) and registers rseq per thread. */
+	KORE_SYSCALL_DENY(clone3, ENOSYS),
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(futex),
+	KORE_SYSCALL_ALLOW(rseq),
 );
 
 struct warp_db		*warp_web_db = NULL;
 int			 warp_web_trust_proxy = 0;
+int			 warp_web_proxy_family = 0;
+struct in_addr		 warp_web_proxy4;
+struct in6_addr		 warp_web_proxy6;
+static const char	*opt_proxy = NULL;
 
 static char		 db_abspath[PATH_MAX];	/* as the parent sees it */
 static char		 db_dir[PATH_MAX];
@@ -110,9 +124,20 @@ kore_parent_configure(int argc, char **argv)
 	if (getenv("WARP_NO_APPLY") != NULL &&
 	    !strcmp(getenv("WARP_NO_APPLY"), "1"))
 		no_apply = 1;
-	if (getenv("WARP_TRUST_PROXY") != NULL &&
-	    !strcmp(getenv("WARP_TRUST_PROXY"), "1"))
-		warp_web_trust_proxy = 1;
+	if (opt_proxy == NULL && getenv("WARP_TRUST_PROXY") != NULL &&
+	    *getenv("WARP_TRUST_PROXY") != '\0' &&
+	    strcmp(getenv("WARP_TRUST_PROXY"), "0") != 0)
+		opt_proxy = getenv("WARP_TRUST_PROXY");
+	if (opt_proxy != NULL && warp_web_set_proxy(opt_proxy) == -1)
+		fatal("warpd: -P / WARP_TRUST_PROXY wants the proxy's address "
+		    "(e.g. 127.0.0.1 or ::1; 1 means 127.0.0.1), not '%s'",
+		    opt_proxy);
+	if (warp_web_trust_proxy)
+		kore_log(LOG_NOTICE, "warpd: X-Real-IP and X-Forwarded-Proto "
+		    "believed from %s only", strcmp(opt_proxy, "1") ?
+		    opt_proxy : "127.0.0.1");
+	/* Sign-in limits shared by the workers (and the form token key). */
+	warp_gate_init();
 
 	/* Parse every template once, here: workers inherit them. */
 	warp_err_clear(&err);
@@ -177,6 +202,7 @@ kore_worker_configure(void)
 	}
 	/* The worker's copy lives in its db handle only. */
 	sodium_memzero(master_key, sizeof(master_key));
+	warp_gate_worker(worker != NULL ? worker->id : 0);
 
 	/*
 	 * Expiry and traffic counters change without anyone editing: the
@@ -205,6 +231,27 @@ const char *
 warp_web_db_path(void)
 {
 	return (db_worker_path);
+}
+
+/* "1" (the old switch) is 127.0.0.1; otherwise one IPv4 or IPv6 address. */
+int
+warp_web_set_proxy(const char *s)
+{
+	if (!strcmp(s, "1"))
+		s = "127.0.0.1";
+	if (inet_pton(AF_INET, s, &warp_web_proxy4) == 1) {
+		warp_web_proxy_family = AF_INET;
+	} else if (inet_pton(AF_INET6, s, &warp_web_proxy6) == 1) {
+		warp_web_proxy_family = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED(&warp_web_proxy6)) {
+			memcpy(&warp_web_proxy4.s_addr,
+			    &warp_web_proxy6.s6_addr[12], 4);
+			warp_web_proxy_family = AF_INET;
+		}
+	} else
+		return (-1);
+	warp_web_trust_proxy = 1;
+	return (0);
 }
 
 /* Worker side: ask the parent to reconcile the kernel now. */
@@ -240,9 +287,13 @@ warpd_args(int argc, char **argv, int *kargc, char ***kargv)
 			continue;
 		}
 		if (i > 0 && !strcmp(argv[i], "-P")) {
-			/* Behind nginx: trust X-Real-IP/X-Forwarded-Proto
-			 * from loopback peers. */
-			warp_web_trust_proxy = 1;
+			/* Behind nginx: -P ADDR believes X-Real-IP and
+			 * X-Forwarded-Proto from that peer only; a bare -P
+			 * (old form) means 127.0.0.1. */
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				opt_proxy = argv[++i];
+			else
+				opt_proxy = "1";
 			continue;
 		}
 		if (i > 0 && !strcmp(argv[i], "-u")) {
