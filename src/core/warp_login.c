@@ -177,12 +177,15 @@ warp_login_nonce_use(struct warp_db *db, const uint8_t *nonce, size_t len,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "DELETE FROM login_nonces WHERE "
-	    "expires < ?", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, now);
-	(void)sqlite3_step(st);
-	sqlite3_finalize(st);
+	/* Sweep now and then: one write per sign-in form, not two. */
+	if (randombytes_uniform(32) == 0) {
+		if (warp_db_prepare(db, &st, "DELETE FROM login_nonces WHERE "
+		    "expires < ?", err) == -1)
+			return (-1);
+		sqlite3_bind_int64(st, 1, now);
+		(void)sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
 	if (warp_db_prepare(db, &st, "INSERT INTO login_nonces (nonce, "
 	    "expires) VALUES (?, ?)", err) == -1)
 		return (-1);
