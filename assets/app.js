@@ -25,7 +25,9 @@ document.addEventListener("DOMContentLoaded", function () {
 	/* Live refresh of the dashboard numbers every 30 s. */
 	if (document.getElementById("ep-online")) {
 		window.setInterval(function () {
-			fetch("/api/v1/status", { credentials: "same-origin" })
+			/* Not a user action: the idle timeout keeps running. */
+			fetch("/api/v1/status", { credentials: "same-origin",
+			    headers: { "X-Warp-Background": "1" } })
 			    .then(function (r) { return r.ok ? r.json() : null; })
 			    .then(function (s) {
 				if (!s) return;

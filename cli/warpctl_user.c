@@ -6,7 +6,7 @@
  *   warpctl user role NAME ROLE
  *   warpctl user del NAME
  *   warpctl user list [--json]
- *   warpctl token create NAME --user USER
+ *   warpctl token create NAME --user USER [--expires TIME] [--read-only]
  *   warpctl token list [--json]
  *   warpctl token revoke ID
  *
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -32,7 +33,8 @@ const struct warpctl_command warpctl_user_commands[] = {
 	{ "user", cmd_user, "user add NAME [--role ROLE] [--password-stdin] | "
 	    "passwd NAME [--password-stdin] | role NAME ROLE | del NAME | "
 	    "list [--json]" },
-	{ "token", cmd_token, "token create NAME --user USER | list [--json] "
+	{ "token", cmd_token, "token create NAME --user USER [--expires "
+	    "YYYY-MM-DDTHH:MM:SSZ] [--read-only] | list [--json] "
 	    "| revoke ID" },
 	{ NULL, NULL, NULL }
 };
@@ -181,7 +183,9 @@ cmd_token(struct warpctl *ctl, int argc, char **argv)
 	struct warp_err		 err;
 	struct warp_db		*db;
 	struct warp_token	*toks;
-	const char		*user, *sub;
+	const char		*user, *sub, *exp;
+	int64_t			 expires;
+	char			 until[32];
 	char			 token[WARP_TOKEN_STRLEN], *end;
 	char			 created[32], used[32];
 	long long		 id;
@@ -200,7 +204,16 @@ cmd_token(struct warpctl *ctl, int argc, char **argv)
 		if (argc < 3 || argv[2][0] == '-' || user == NULL)
 			return (warpctl_usage("token",
 			    warpctl_user_commands[1].usage));
-		if (warp_token_create(db, user, argv[2], ctl->actor, token,
+		expires = 0;
+		if ((exp = opt_value(argc, argv, "--expires")) != NULL &&
+		    warp_time_parse(exp, &expires, &err) == -1)
+			return (warpctl_fail(&err));
+		if (exp != NULL && expires <= (int64_t)time(NULL)) {
+			warp_err_input(&err, "--expires must be in the future");
+			return (warpctl_fail(&err));
+		}
+		if (warp_token_create_opts(db, user, argv[2], expires,
+		    has_flag(argc, argv, "--read-only"), ctl->actor, token,
 		    NULL, &err) == -1)
 			return (warpctl_fail(&err));
 		/* Shown once; only its hash is stored. */
@@ -222,16 +235,25 @@ cmd_token(struct warpctl *ctl, int argc, char **argv)
 				    sizeof(used));
 			else
 				(void)snprintf(used, sizeof(used), "never");
+			if (toks[i].expires_at)
+				warp_time_format(toks[i].expires_at, until,
+				    sizeof(until));
+			else
+				(void)snprintf(until, sizeof(until), "never");
 			if (json) {
 				printf("%s{\"id\":%lld,\"name\":\"%s\","
 				    "\"user\":\"%s\",\"created\":\"%s\","
-				    "\"last_used\":\"%s\"}", i ? "," : "",
+				    "\"last_used\":\"%s\",\"expires\":\"%s\","
+				    "\"scope\":\"%s\"}", i ? "," : "",
 				    (long long)toks[i].id, toks[i].name,
-				    toks[i].username, created, used);
+				    toks[i].username, created, used, until,
+				    toks[i].read_only ? "read" : "write");
 			} else {
-				printf("%-6lld %-24s %-16s %s  last used %s\n",
-				    (long long)toks[i].id, toks[i].name,
-				    toks[i].username, created, used);
+				printf("%-6lld %-24s %-16s %s  last used %s  "
+				    "expires %s  %s\n", (long long)toks[i].id,
+				    toks[i].name, toks[i].username, created,
+				    used, until, toks[i].read_only ?
+				    "read-only" : "read-write");
 			}
 		}
 		if (json)

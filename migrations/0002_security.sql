@@ -10,3 +10,9 @@ CREATE TABLE login_nonces (
 	expires			INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX login_nonces_expires ON login_nonces(expires);
+
+-- API tokens: an optional expiry (NULL: never) and a scope; a read-only
+-- token may only GET.
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write'
+    CHECK (scope IN ('read', 'write'));

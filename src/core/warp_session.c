@@ -16,6 +16,8 @@
 #define HASH_LEN	32
 
 static void	token_hash(const char *, uint8_t [HASH_LEN]);
+static int	session_lookup(struct warp_db *, const char *, int64_t, int,
+		    struct warp_session *, struct warp_err *);
 
 void
 warp_random_token(char *out, size_t outlen, size_t nbytes)
@@ -104,6 +106,21 @@ int
 warp_session_lookup(struct warp_db *db, const char *token, int64_t now,
     struct warp_session *s, struct warp_err *err)
 {
+	return (session_lookup(db, token, now, 1, s, err));
+}
+
+int
+warp_session_lookup_passive(struct warp_db *db, const char *token,
+    int64_t now, struct warp_session *s, struct warp_err *err)
+{
+	return (session_lookup(db, token, now, 0, s, err));
+}
+
+/* `active`: a person did something, so the idle clock starts again. */
+static int
+session_lookup(struct warp_db *db, const char *token, int64_t now,
+    int active, struct warp_session *s, struct warp_err *err)
+{
 	uint8_t		 h[HASH_LEN];
 	sqlite3_stmt	*st;
 	const char	*csrf;
@@ -149,7 +166,7 @@ warp_session_lookup(struct warp_db *db, const char *token, int64_t now,
 	if (warp_user_get_id(db, user_id, &s->user, err) == -1)
 		return (-1);
 	/* Writing last_seen on every request costs; a minute is precise. */
-	if (now - s->last_seen >= 60) {
+	if (active && now - s->last_seen >= 60) {
 		if (warp_db_prepare(db, &st, "UPDATE sessions SET last_seen = ? "
 		    "WHERE id = ?", err) == -1)
 			return (-1);
@@ -209,6 +226,15 @@ warp_token_create(struct warp_db *db, const char *username, const char *name,
     const char *actor, char token[WARP_TOKEN_STRLEN], int64_t *id,
     struct warp_err *err)
 {
+	return (warp_token_create_opts(db, username, name, 0, 0, actor, token,
+	    id, err));
+}
+
+int
+warp_token_create_opts(struct warp_db *db, const char *username,
+    const char *name, int64_t expires, int read_only, const char *actor,
+    char token[WARP_TOKEN_STRLEN], int64_t *id, struct warp_err *err)
+{
 	struct warp_user	 u;
 	uint8_t			 h[HASH_LEN];
 	char			 rnd[48];
@@ -217,6 +243,9 @@ warp_token_create(struct warp_db *db, const char *username, const char *name,
 
 	if (warp_name_validate("token", name, err) == -1)
 		return (-1);
+	if (expires < 0)
+		return (warp_err_input(err, "a token's expiry must be a time in "
+		    "the future"));
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
 	if (warp_user_get(db, username, &u, err) == -1)
@@ -226,11 +255,18 @@ warp_token_create(struct warp_db *db, const char *username, const char *name,
 	sodium_memzero(rnd, sizeof(rnd));
 	token_hash(token, h);
 	if (warp_db_prepare(db, &st, "INSERT INTO api_tokens (user_id, name, "
-	    "token_hash) VALUES (?, ?, ?)", err) == -1)
+	    "token_hash, expires_at, scope) VALUES (?, ?, ?, ?, ?)",
+	    err) == -1)
 		goto fail;
 	sqlite3_bind_int64(st, 1, u.id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(st, 3, h, sizeof(h), SQLITE_TRANSIENT);
+	if (expires > 0)
+		sqlite3_bind_int64(st, 4, expires);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, read_only ? "read" : "write", -1,
+	    SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -261,8 +297,9 @@ warp_token_list(struct warp_db *db, struct warp_token **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	if (warp_db_prepare(db, &st, "SELECT t.id, t.name, u.username, "
-	    "t.created_at, coalesce(t.last_used, 0) FROM api_tokens t JOIN "
-	    "users u ON u.id = t.user_id ORDER BY t.id", err) == -1)
+	    "t.created_at, coalesce(t.last_used, 0), coalesce(t.expires_at, 0), "
+	    "t.scope = 'read' FROM api_tokens t JOIN users u ON "
+	    "u.id = t.user_id ORDER BY t.id", err) == -1)
 		return (-1);
 	cap = 8;
 	len = 0;
@@ -283,6 +320,8 @@ warp_token_list(struct warp_db *db, struct warp_token **out, size_t *n,
 		    s ? s : "");
 		v[len].created_at = sqlite3_column_int64(st, 3);
 		v[len].last_used = sqlite3_column_int64(st, 4);
+		v[len].expires_at = sqlite3_column_int64(st, 5);
+		v[len].read_only = sqlite3_column_int(st, 6);
 		len++;
 	}
 	sqlite3_finalize(st);
@@ -339,18 +378,29 @@ int
 warp_token_lookup(struct warp_db *db, const char *token, int64_t now,
     struct warp_user *u, struct warp_err *err)
 {
+	int	ro;
+
+	return (warp_token_lookup_scope(db, token, now, u, &ro, err));
+}
+
+int
+warp_token_lookup_scope(struct warp_db *db, const char *token, int64_t now,
+    struct warp_user *u, int *read_only, struct warp_err *err)
+{
 	uint8_t		 h[HASH_LEN];
 	sqlite3_stmt	*st;
-	int64_t		 id, user_id, last;
+	int64_t		 id, user_id, last, expires;
 	int		 rc;
+
+	*read_only = 1;
 
 	if (token == NULL || strncmp(token, TOKEN_PREFIX,
 	    strlen(TOKEN_PREFIX)) != 0 || strlen(token) >= WARP_TOKEN_STRLEN)
 		return (warp_err_set(err, WARP_ENOTFOUND, "unknown token"));
 	token_hash(token, h);
 	if (warp_db_prepare(db, &st, "SELECT id, user_id, "
-	    "coalesce(last_used, 0) FROM api_tokens WHERE token_hash = ?",
-	    err) == -1)
+	    "coalesce(last_used, 0), coalesce(expires_at, 0), scope <> 'write' "
+	    "FROM api_tokens WHERE token_hash = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -364,7 +414,11 @@ warp_token_lookup(struct warp_db *db, const char *token, int64_t now,
 	id = sqlite3_column_int64(st, 0);
 	user_id = sqlite3_column_int64(st, 1);
 	last = sqlite3_column_int64(st, 2);
+	expires = sqlite3_column_int64(st, 3);
+	*read_only = sqlite3_column_int(st, 4);
 	sqlite3_finalize(st);
+	if (expires > 0 && now >= expires)
+		return (warp_err_set(err, WARP_ENOTFOUND, "token expired"));
 	if (warp_user_get_id(db, user_id, u, err) == -1)
 		return (-1);
 	if (now - last >= 60 && warp_db_prepare(db, &st, "UPDATE api_tokens "
@@ -374,5 +428,24 @@ warp_token_lookup(struct warp_db *db, const char *token, int64_t now,
 		(void)sqlite3_step(st);
 		sqlite3_finalize(st);
 	}
+	return (0);
+}
+
+/* Every API token of a user (a new password; user deletion cascades). */
+int
+warp_token_revoke_user(struct warp_db *db, int64_t user_id,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "DELETE FROM api_tokens WHERE "
+	    "user_id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, user_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "revoking tokens"));
 	return (0);
 }

@@ -196,6 +196,38 @@ fail:
 	return (-1);
 }
 
+/*
+ * The first admin (warpd's /setup): only while no user exists, decided
+ * inside the write transaction that creates it, so concurrent first-run
+ * requests make exactly one.  WARP_ECONFLICT once a user exists.
+ */
+int
+warp_user_create_first(struct warp_db *db, const char *name, const char *pw,
+    const char *actor, int64_t *id, struct warp_err *err)
+{
+	long	n;
+
+	if (warp_username_validate(name, err) == -1 ||
+	    warp_password_validate(pw, err) == -1)
+		return (-1);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_user_count(db, &n, err) == -1)
+		goto fail;
+	if (n > 0) {
+		warp_err_set(err, WARP_ECONFLICT, "setup is done already: "
+		    "sign in");
+		goto fail;
+	}
+	if (warp_user_create(db, name, pw, WARP_ROLE_ADMIN, 0, actor, id,
+	    err) == -1)
+		goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
 int
 warp_user_get(struct warp_db *db, const char *name, struct warp_user *u,
     struct warp_err *err)
@@ -304,7 +336,8 @@ admins_left(struct warp_db *db, const char *except, long *n,
 
 /*
  * A new password ends every session of that user (the caller makes a new
- * one for the browser that changed it).
+ * one for the browser that changed it) and revokes the user's API tokens:
+ * whoever had the old password may have made one.
  */
 int
 warp_user_set_password(struct warp_db *db, const char *name, const char *pw,
@@ -337,6 +370,7 @@ warp_user_set_password(struct warp_db *db, const char *name, const char *pw,
 		goto fail;
 	}
 	if (warp_session_destroy_user(db, u.id, 0, err) == -1 ||
+	    warp_token_revoke_user(db, u.id, err) == -1 ||
 	    warp_audit(db, actor, "user.password", "user", name, err) == -1)
 		goto fail;
 	sodium_memzero(hash, sizeof(hash));

@@ -48,6 +48,8 @@ int	warp_password_validate(const char *, struct warp_err *);
 int	warp_user_count(struct warp_db *, long *, struct warp_err *);
 int	warp_user_create(struct warp_db *, const char *, const char *,
 	    enum warp_role, int, const char *, int64_t *, struct warp_err *);
+int	warp_user_create_first(struct warp_db *, const char *, const char *,
+	    const char *, int64_t *, struct warp_err *);
 int	warp_user_get(struct warp_db *, const char *, struct warp_user *,
 	    struct warp_err *);
 int	warp_user_get_id(struct warp_db *, int64_t, struct warp_user *,
@@ -154,11 +156,24 @@ struct warp_token {
 	char		username[WARP_USER_MAX + 1];
 	int64_t		created_at;
 	int64_t		last_used;	/* 0: never */
+	int64_t		expires_at;	/* 0: never */
+	int		read_only;	/* scope "read": GET only */
 };
 
 int	warp_token_create(struct warp_db *, const char *, const char *,
 	    const char *, char [WARP_TOKEN_STRLEN], int64_t *,
 	    struct warp_err *);
+/* With an expiry (0: never) and a scope (read_only: GET only). */
+int	warp_token_create_opts(struct warp_db *, const char *, const char *,
+	    int64_t, int, const char *, char [WARP_TOKEN_STRLEN], int64_t *,
+	    struct warp_err *);
+/* As warp_token_lookup, and says whether the token is read-only. */
+int	warp_token_lookup_scope(struct warp_db *, const char *, int64_t,
+	    struct warp_user *, int *, struct warp_err *);
+int	warp_token_revoke_user(struct warp_db *, int64_t, struct warp_err *);
+/* A background request (the dashboard's refresh): no idle-clock reset. */
+int	warp_session_lookup_passive(struct warp_db *, const char *, int64_t,
+	    struct warp_session *, struct warp_err *);
 int	warp_token_list(struct warp_db *, struct warp_token **, size_t *,
 	    struct warp_err *);
 void	warp_token_list_free(struct warp_token *);

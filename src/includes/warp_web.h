@@ -83,6 +83,7 @@ struct warp_ctx {
 	int			 method;	/* WARP_M_* */
 	int			 authed;
 	int			 via_token;
+	int			 token_ro;	/* read-only API token */
 	struct warp_session	 sess;		/* when signed in by cookie */
 	struct warp_user	 user;
 	char			 actor[64];	/* "web:<user>" */

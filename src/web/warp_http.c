@@ -574,8 +574,8 @@ http_auth(struct warp_ctx *ctx)
 	if ((ctx->flags & WARP_A_API) &&
 	    http_request_header(ctx->req, "authorization", &hdr) &&
 	    !strncmp(hdr, "Bearer ", 7)) {
-		if (warp_token_lookup(ctx->db, hdr + 7, ctx->now, &ctx->user,
-		    &err) == -1)
+		if (warp_token_lookup_scope(ctx->db, hdr + 7, ctx->now,
+		    &ctx->user, &ctx->token_ro, &err) == -1)
 			return (err.kind == WARP_ESYSTEM ? -1 : 0);
 		ctx->via_token = 1;
 		ctx->authed = 1;
@@ -583,7 +583,15 @@ http_auth(struct warp_ctx *ctx)
 	}
 	if (!http_cookie(ctx->req, SESSION_COOKIE, token, sizeof(token)))
 		return (0);
-	if (!warp_cache_session_get(token, ctx->now, &ctx->sess)) {
+	/*
+	 * The page's own refresh says so (X-Warp-Background): it must not
+	 * keep an unattended session alive, so it never resets the idle clock.
+	 */
+	if (http_request_header(ctx->req, "x-warp-background", &hdr)) {
+		if (warp_session_lookup_passive(ctx->db, token, ctx->now,
+		    &ctx->sess, &err) == -1)
+			return (err.kind == WARP_ESYSTEM ? -1 : 0);
+	} else if (!warp_cache_session_get(token, ctx->now, &ctx->sess)) {
 		if (warp_session_lookup(ctx->db, token, ctx->now, &ctx->sess,
 		    &err) == -1)
 			return (err.kind == WARP_ESYSTEM ? -1 : 0);
@@ -670,6 +678,9 @@ warp_http_begin(struct warp_ctx *ctx, struct http_request *req, int flags)
 			return (warp_http_error(ctx, 403, "invalid or missing "
 			    "CSRF token: reload the page and try again"));
 	}
+	if (ctx->via_token && ctx->token_ro && ctx->method != WARP_M_GET)
+		return (warp_http_error(ctx, 403, "this API token is "
+		    "read-only"));
 	if ((flags & WARP_A_ADMIN) && ctx->user.role != WARP_ROLE_ADMIN)
 		return (warp_http_error(ctx, 403, "only an admin may do this"));
 	if ((flags & WARP_A_WRITE) && ctx->user.role == WARP_ROLE_VIEWER)

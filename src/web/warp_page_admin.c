@@ -21,6 +21,8 @@ int	warp_page_users(struct http_request *);
 int	warp_page_user_delete(struct http_request *);
 int	warp_page_tokens(struct http_request *);
 int	warp_page_token_revoke(struct http_request *);
+
+static int	warp_page_token_opts(struct warp_ctx *, int64_t *, int *);
 int	warp_http_asset(struct http_request *);
 
 static const struct {
@@ -239,6 +241,14 @@ users_vars(struct warp_ctx *ctx)
 			warp_fmt_ago(buf, sizeof(buf), toks[i].last_used,
 			    ctx->now);
 			warp_tpl_set(row, "used", buf);
+			if (toks[i].expires_at > 0)
+				warp_time_format(toks[i].expires_at, buf,
+				    sizeof(buf));
+			else
+				(void)snprintf(buf, sizeof(buf), "never");
+			warp_tpl_set(row, "expires", buf);
+			warp_tpl_set(row, "scope", toks[i].read_only ?
+			    "read-only" : "read-write");
 		}
 		warp_token_list_free(toks);
 	}
@@ -296,6 +306,31 @@ warp_page_user_delete(struct http_request *req)
 	return (warp_http_end(&ctx));
 }
 
+/*
+ * The token form's options: `days` (empty: never expires) and `scope`
+ * (read or write).  -1: answered.
+ */
+static int
+warp_page_token_opts(struct warp_ctx *ctx, int64_t *expires, int *ro)
+{
+	const char	*scope;
+	long		 days;
+
+	*expires = 0;
+	*ro = 0;
+	if (warp_form_int(ctx, "days", 1, 3650, &days) == -1)
+		return (-1);
+	if (days > 0)
+		*expires = ctx->now + (int64_t)days * 86400;
+	scope = warp_form_str(ctx, "scope");
+	if (scope != NULL && strcmp(scope, "read") && strcmp(scope, "write")) {
+		warp_http_error(ctx, 400, "scope must be read or write");
+		return (-1);
+	}
+	*ro = scope != NULL && !strcmp(scope, "read");
+	return (0);
+}
+
 /* POST /tokens: create; the token is shown once on the users page. */
 int
 warp_page_tokens(struct http_request *req)
@@ -303,13 +338,17 @@ warp_page_tokens(struct http_request *req)
 	struct warp_ctx	ctx;
 	struct warp_err	err;
 	char		token[WARP_TOKEN_STRLEN];
+	int64_t		expires;
+	int		ro;
 
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_ADMIN) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
-	if (warp_token_create(ctx.db, warp_form_get(&ctx.form, "username"),
-	    warp_form_get(&ctx.form, "name"), ctx.actor, token, NULL,
-	    &err) == -1) {
+	if (warp_page_token_opts(&ctx, &expires, &ro) == -1)
+		return (warp_http_end(&ctx));
+	if (warp_token_create_opts(ctx.db, warp_form_get(&ctx.form,
+	    "username"), warp_form_get(&ctx.form, "name"), expires, ro,
+	    ctx.actor, token, NULL, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}

@@ -532,8 +532,9 @@ warp_page_setup(struct http_request *req)
 		warp_http_error(&ctx, 400, "the two passwords differ");
 		return (warp_http_end(&ctx));
 	}
-	if (warp_user_create(ctx.db, name, pw, WARP_ROLE_ADMIN, 0,
-	    "web:setup", &id, &err) == -1) {
+	/* Counted again inside the transaction: one admin, whatever races. */
+	if (warp_user_create_first(ctx.db, name, pw, "web:setup", &id,
+	    &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
