@@ -55,6 +55,14 @@ $(BUILD)/fuzz/obj/%.o: src/%.c $(HEADERS)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
+# Web-side parsers: the template engine, with the templates kodev compiled
+# in (so after warpd is built).
+FUZZ_WEB_CFLAGS	= $(FUZZ_CFLAGS) -I/usr/share/kore/include \
+		  -I$(BUILD)/kodev/warpd/.objs
+$(BUILD)/fuzz/fuzz_tpl: tests/fuzz/fuzz_tpl.c src/web/warp_tpl.c $(FUZZ_OBJ) $(BUILD)/warpd
+	clang $(FUZZ_WEB_CFLAGS) -fsanitize=fuzzer -o $@ $< src/web/warp_tpl.c \
+	    $(BUILD)/kodev/warpd/.objs/*_html.c $(FUZZ_OBJ) $(LIBS)
+
 tests-build: all $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/gen/warp_migrations_data.c: $(MIGRATIONS) migrations/embed.sh

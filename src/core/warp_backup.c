@@ -122,6 +122,68 @@ out:
 }
 
 /*
+ * The backup's schema must be exactly what this program's own migrations
+ * make at that version: no trigger, view, table or index of the file's
+ * own is ever taken over into the live database (a worker, or whoever
+ * handed over the file, could have added one for root to run).
+ */
+static int
+backup_schema_check(sqlite3 *src, int version, const char *path,
+    struct warp_err *err)
+{
+	static const char	q[] = "SELECT type, name, coalesce(sql, '') "
+				    "FROM sqlite_schema WHERE name NOT LIKE "
+				    "'sqlite_%' ORDER BY type, name";
+	sqlite3		*ref = NULL;
+	sqlite3_stmt	*a = NULL, *b = NULL;
+	int		 ra, rb, rc = -1;
+
+	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK ||
+	    warp_migrate(ref, warp_migrations, (size_t)version, err) == -1) {
+		if (err->msg[0] == '\0')
+			warp_err_system(err, "cannot build the reference schema");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(src, q, -1, &a, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, q, -1, &b, NULL) != SQLITE_OK) {
+		warp_err_input(err, "backup %s is damaged", path);
+		goto out;
+	}
+	for (;;) {
+		ra = sqlite3_step(a);
+		rb = sqlite3_step(b);
+		if (ra == SQLITE_DONE && rb == SQLITE_DONE)
+			break;
+		if (ra != SQLITE_ROW || rb != SQLITE_ROW ||
+		    strcmp((const char *)sqlite3_column_text(a, 0),
+		    (const char *)sqlite3_column_text(b, 0)) ||
+		    strcmp((const char *)sqlite3_column_text(a, 1),
+		    (const char *)sqlite3_column_text(b, 1)) ||
+		    strcmp((const char *)sqlite3_column_text(a, 2),
+		    (const char *)sqlite3_column_text(b, 2))) {
+			warp_err_input(err, "backup %s has a schema of its own "
+			    "(%s '%s' is not what WARP gateway makes at "
+			    "version %d); refusing to restore it", path,
+			    ra == SQLITE_ROW ? (const char *)
+			    sqlite3_column_text(a, 0) : "object",
+			    ra == SQLITE_ROW ? (const char *)
+			    sqlite3_column_text(a, 1) : (rb == SQLITE_ROW ?
+			    (const char *)sqlite3_column_text(b, 1) : "?"),
+			    version);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	if (ref != NULL)
+		sqlite3_close(ref);
+	return (rc);
+}
+
+/*
  * Replace the live state with the backup at <path> (key <keypath>, default
  * <path>.key).  The backup is checked first: a WARP database, not newer
  * than this program, whose sealed keys open with the given master key.
@@ -142,11 +204,12 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	kp = keypath != NULL ? warp_xstrdup(keypath) : warp_db_key_path(path);
 	if (warp_backup_read_key(kp, key, err) == -1)
 		goto out;
-	if (sqlite3_open_v2(path, &src.sql, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &src.sql, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		warp_err_input(err, "cannot open the backup %s", path);
 		goto out;
 	}
+	warp_db_harden(src.sql);
 	if (sqlite3_prepare_v2(src.sql, "PRAGMA application_id", -1, &st,
 	    NULL) != SQLITE_OK) {
 		warp_err_input(err, "%s is not a database", path);
@@ -166,6 +229,8 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 		    warp_migrations_count);
 		goto out;
 	}
+	if (backup_schema_check(src.sql, version, path, err) == -1)
+		goto out;
 	/* The key must open what it is meant to open. */
 	memcpy(src.master_key, key, sizeof(key));
 	src.has_master_key = 1;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,13 @@ warp_db_load_key(struct warp_db *db, int create, int fresh,
 		warp_err_system(err, "master key %s is not a regular file", path);
 		goto out;
 	}
+	/* Planted by someone else (a worker can write the directory)? */
+	if (st.st_uid != geteuid()) {
+		warp_err_system(err, "master key %s is owned by uid %u, not by "
+		    "us (uid %u); refusing it", path, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		goto out;
+	}
 	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
 		warp_err_system(err, "master key %s is accessible to others "
 		    "(mode %o); chmod 600 it", path, st.st_mode & 0777);
@@ -199,6 +207,44 @@ out:
 		close(fd);
 	free(path);
 	return (rc);
+}
+
+/*
+ * Every connection: SQLite's defensive mode (no writable_schema, no
+ * writes to shadow tables) and no functions with side effects called from
+ * the schema (triggers, views, defaults) of a file someone else can write.
+ */
+void
+warp_db_harden(sqlite3 *sql)
+{
+	(void)sqlite3_db_config(sql, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	(void)sqlite3_db_config(sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	(void)sqlite3_exec(sql, "PRAGMA trusted_schema = OFF", NULL, NULL,
+	    NULL);
+}
+
+/*
+ * The database and its side files live in a directory the web workers
+ * may write: a symlink there must never make root open (and sqlite
+ * truncate or chown) something else.
+ */
+static int
+warp_db_nofollow(const char *path, struct warp_err *err)
+{
+	const char	*suffix[] = { "", "-wal", "-shm", "-journal", NULL };
+	char		 side[PATH_MAX];
+	struct stat	 st;
+	int		 i;
+
+	for (i = 0; suffix[i] != NULL; i++) {
+		(void)snprintf(side, sizeof(side), "%s%s", path, suffix[i]);
+		if (lstat(side, &st) == -1)
+			continue;
+		if (!S_ISREG(st.st_mode))
+			return (warp_err_system(err, "%s is not a regular file "
+			    "(a symlink?); refusing to open the database", side));
+	}
+	return (0);
 }
 
 int
@@ -220,9 +266,13 @@ warp_db_open(struct warp_db **out, const char *path, int flags,
 	if (fresh && warp_mkdir_parent(path, err) == -1)
 		return (-1);
 
+	if (warp_db_nofollow(path, err) == -1)
+		return (-1);
+
 	db = warp_xcalloc(1, sizeof(*db));
 	db->path = warp_xstrdup(path);
-	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+	oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+	    SQLITE_OPEN_NOFOLLOW;
 	if (flags & WARP_DB_CREATE)
 		oflags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db->sql, oflags, NULL) != SQLITE_OK) {
@@ -230,6 +280,7 @@ warp_db_open(struct warp_db **out, const char *path, int flags,
 		    db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
 		goto fail;
 	}
+	warp_db_harden(db->sql);
 	if (fresh)
 		(void)chmod(path, 0640);
 	sqlite3_busy_timeout(db->sql, 5000);

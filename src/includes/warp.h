@@ -119,6 +119,7 @@ int	warp_db_exec(struct warp_db *, const char *, struct warp_err *);
 int	warp_db_prepare(struct warp_db *, sqlite3_stmt **, const char *,
 	    struct warp_err *);
 int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
+void	warp_db_harden(sqlite3 *);
 int	warp_db_user_version(sqlite3 *, int *);
 int	warp_db_replace_cidrs(struct warp_db *, const char *, const char *,
 	    int64_t, const struct warp_cidr *, size_t, struct warp_err *);

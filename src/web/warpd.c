@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -362,24 +363,43 @@ warpd_db_prepare(void)
 	warp_db_close(db);
 }
 
+/*
+ * Group and mode of the db, -wal and -shm for the workers: on a file we
+ * opened without following symlinks (the directory is theirs to write,
+ * so a name there may point anywhere), changed through that descriptor.
+ */
 static void
 warpd_db_perms(const char *path, gid_t gid, mode_t mode)
 {
 	char		 side[PATH_MAX];
 	const char	*suffix[] = { "", "-wal", "-shm", NULL };
 	struct stat	 st;
-	int		 i;
+	int		 i, fd, oflags;
 
 	for (i = 0; suffix[i] != NULL; i++) {
 		(void)snprintf(side, sizeof(side), "%s%s", path, suffix[i]);
-		if (stat(side, &st) == -1)
+		oflags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+		    O_NOCTTY;
+		if ((fd = open(side, oflags)) == -1) {
+			if (errno != ENOENT)
+				kore_log(LOG_WARNING, "warpd: not touching %s: "
+				    "%s", side, strerror(errno));
 			continue;
-		if (st.st_gid != gid && chown(side, (uid_t)-1, gid) == -1)
+		}
+		if (fstat(fd, &st) == -1 || (i > 0 && !S_ISREG(st.st_mode)) ||
+		    (i == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+			kore_log(LOG_WARNING, "warpd: not touching %s: not a "
+			    "regular file", side);
+			close(fd);
+			continue;
+		}
+		if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) == -1)
 			kore_log(LOG_WARNING, "warpd: chown %s: %s", side,
 			    strerror(errno));
-		if ((st.st_mode & 07777) != mode && chmod(side, mode) == -1)
+		if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1)
 			kore_log(LOG_WARNING, "warpd: chmod %s: %s", side,
 			    strerror(errno));
+		close(fd);
 	}
 }
 
@@ -417,9 +437,17 @@ warpd_apply(void)
 		return;
 	}
 	warp_err_clear(&err);
-	if (warp_db_open(&db, db_abspath, 0, &err) == -1) {
+	/*
+	 * The key file sits in the workers' directory: root never reads it
+	 * again after start, it uses the key it loaded then.
+	 */
+	if (warp_db_open(&db, db_abspath, WARP_DB_NOKEY, &err) == -1) {
 		kore_log(LOG_ERR, "warpd: apply: %s", err.msg);
 		return;
+	}
+	if (have_master_key) {
+		memcpy(db->master_key, master_key, sizeof(db->master_key));
+		db->has_master_key = 1;
 	}
 	warp_buf_init(&plan);
 	if (warp_kernel_apply(db, NULL, 0, &plan, &err) == -1)

@@ -109,23 +109,32 @@ async function main() {
 	    + "idle (must stay under 10x)");
 	ok(during && during.status === 303, "a correct sign-in from another "
 	    + "address works during the flood", during && `${during.status}`);
-	ok((total[429] || 0) > 0 && (total[403] || 0) > 0,
-	    `limits answered before any hash: ${total[429] || 0} x 429 (per `
-	    + `address, IPv6 by /64), ${total[403] || 0} x 403 (replayed form `
-	    + "token)");
+	ok((total[403] || 0) > 0, `a replayed sign-in form is refused before `
+	    + `any work (${total[403] || 0} x 403)`);
+	// How far the flood got depends on the machine's load; go on from
+	// each flooding address until it is stopped, counting (not timing).
+	const drive = async (ipOf) => {
+		let n = 0, last = 0;
+		while (n++ < 40 && last !== 429)
+			last = (await login(new Client(), `drive${n}`, "guess-123456",
+			    { "x-real-ip": ipOf(n) })).status;
+		return last;
+	};
+	const l1 = await drive(() => "203.0.113.5");
+	const l6 = await drive((n) => `2001:db8:bad:1:ffff::${n.toString(16)}`);
 	const v6 = +sql("SELECT count(*) FROM login_attempts WHERE remote_addr "
 	    + "= '2001:db8:bad:1::/64'");
 	const v6hosts = +sql("SELECT count(*) FROM login_attempts WHERE "
 	    + "remote_addr LIKE '2001:db8:bad:1:%' AND remote_addr NOT LIKE '%/64'");
 	// Two flooders share each address: up to 2 checks may be in flight
 	// when the 20th failure lands.
-	ok(v6 >= 20 && v6 <= 22 && v6hosts === 0, `random hosts of one IPv6 /64 `
-	    + `count as one address (${v6} failures recorded, limit 20 + 2 in `
-	    + "flight)");
+	ok(l6 === 429 && v6 >= 20 && v6 <= 22 && v6hosts === 0, `random hosts `
+	    + `of one IPv6 /64 count as one address: stopped (429) after ${v6} `
+	    + "failures (limit 20, + 2 in flight)");
 	const one = +sql("SELECT count(*) FROM login_attempts WHERE remote_addr "
 	    + "= '203.0.113.5'");
-	ok(one >= 20 && one <= 22, `one address trying many user names is `
-	    + `stopped after 20 failures (${one}, 2 clients in flight)`);
+	ok(l1 === 429 && one >= 20 && one <= 22, `one address trying many user `
+	    + `names is stopped (429) after ${one} failures (limit 20)`);
 
 	// 2. Per-account back-off whatever the address.
 	const at = (ip) => ({ "x-real-ip": ip });

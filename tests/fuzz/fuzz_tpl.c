@@ -1,0 +1,133 @@
+/*
+ * libFuzzer harness for the template engine with hostile values: a
+ * template warpd has (the first byte picks which) is rendered with every
+ * variable it names set to the input (plus a row in every list).  Escaping by default means the
+ * input can add no markup: the output holds exactly as many '<', '>',
+ * '"' and '\'' as the same render with a harmless value.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "assets.h"
+#include "warp.h"
+#include "warp_web.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The compiled-in assets carry Kore's serving stubs; never called here. */
+void
+http_serveable(struct http_request *req, const void *d, size_t len,
+    const char *etag, const char *type)
+{
+	(void)req; (void)d; (void)len; (void)etag; (void)type;
+	abort();
+}
+
+static const struct {
+	const char	*name;
+	const u_int8_t	*data;
+	const u_int32_t	*len;
+} files[] = {
+#define F(n)	{ #n, asset_##n##_html, &asset_len_##n##_html }
+	F(header), F(footer), F(login), F(setup), F(error), F(dashboard),
+	F(password), F(networks), F(network_new), F(network), F(network_edit),
+	F(endpoint_new), F(endpoint), F(diff), F(settings), F(audit), F(users),
+	{ NULL, NULL, NULL }
+};
+
+/* Set every {{name}}, {{#name}} and {{^name}} of a template to v. */
+static void
+fill(struct warp_tpl *t, const char *src, size_t len, const char *v)
+{
+	struct warp_tpl	*row;
+	const char	*p, *end;
+	char		 key[64];
+	size_t		 n;
+
+	end = src + len;
+	for (p = src; p + 2 < end; p++) {
+		if (p[0] != '{' || p[1] != '{')
+			continue;
+		p += 2;
+		if (p < end && (*p == '#' || *p == '^' || *p == '/'))
+			p++;
+		for (n = 0; p + n < end && n < sizeof(key) - 1 &&
+		    (p[n] == '_' || (p[n] >= 'a' && p[n] <= 'z') ||
+		    (p[n] >= '0' && p[n] <= '9')); n++)
+			key[n] = p[n];
+		key[n] = '\0';
+		if (n == 0)
+			continue;
+		warp_tpl_set(t, key, v);
+		row = warp_tpl_push(t, key);
+		warp_tpl_set(row, key, v);
+	}
+}
+
+static void
+count(const struct warp_buf *b, size_t c[4])
+{
+	size_t	i;
+
+	memset(c, 0, 4 * sizeof(size_t));
+	for (i = 0; i < b->len; i++) {
+		switch (b->data[i]) {
+		case '<': c[0]++; break;
+		case '>': c[1]++; break;
+		case '"': c[2]++; break;
+		case '\'': c[3]++; break;
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct warp_tpl	*a, *b;
+	struct warp_buf	 oa, ob;
+	struct warp_err	 err;
+	size_t		 ca[4], cb[4];
+	char		*v;
+	int		 i, n, ra, rb;
+
+	if (size == 0)
+		return (0);
+	for (n = 0; files[n].name != NULL; n++)
+		;
+	i = data[0] % n;
+	data++;
+	size--;
+	/* A value is non-empty (sections stay the same). */
+	v = malloc(size + 2);
+	v[0] = 'x';
+	memcpy(v + 1, data, size);
+	v[size + 1] = '\0';
+	{
+		a = warp_tpl_new();
+		b = warp_tpl_new();
+		fill(a, (const char *)files[i].data, *files[i].len, "x");
+		fill(b, (const char *)files[i].data, *files[i].len, v);
+		warp_buf_init(&oa);
+		warp_buf_init(&ob);
+		ra = warp_tpl_render(files[i].name, a, &oa, &err);
+		rb = warp_tpl_render(files[i].name, b, &ob, &err);
+		if (ra != rb)
+			abort();
+		if (ra == 0) {
+			count(&oa, ca);
+			count(&ob, cb);
+			if (memcmp(ca, cb, sizeof(ca)) != 0)
+				abort();	/* the value added markup */
+		}
+		warp_buf_free(&oa);
+		warp_buf_free(&ob);
+		warp_tpl_free(a);
+		warp_tpl_free(b);
+	}
+	free(v);
+	return (0);
+}
