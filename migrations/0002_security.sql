@@ -16,3 +16,19 @@ CREATE INDEX login_nonces_expires ON login_nonces(expires);
 ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write'
     CHECK (scope IN ('read', 'write'));
+
+-- Key rotation retires the old keys: older versions keep their text with
+-- the keys masked and lose their private and preshared keys.  That is the
+-- one change a version may undergo.
+ALTER TABLE endpoint_configs ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER endpoint_configs_immutable;
+CREATE TRIGGER endpoint_configs_immutable BEFORE UPDATE ON endpoint_configs
+WHEN NOT (OLD.retired = 0 AND NEW.retired = 1 AND NEW.id = OLD.id AND
+    NEW.endpoint_id = OLD.endpoint_id AND NEW.version = OLD.version AND
+    NEW.public_key = OLD.public_key AND NEW.lans = OLD.lans AND
+    NEW.reason = OLD.reason AND NEW.actor = OLD.actor AND
+    NEW.created_at = OLD.created_at AND NEW.private_key IS NULL AND
+    length(NEW.preshared_key) = 0)
+BEGIN
+	SELECT RAISE(ABORT, 'config versions are immutable (they can only be retired)');
+END;

@@ -516,15 +516,15 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 	const char		*list[WARP_MAX_LANS];
 	char			 reason[128], obj[80];
 	size_t			 nl = 0;
-	int			 rc, before;
+	int			 rc, before, retired;
 
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
 	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
 	    warp_network_get_id(db, e.network_id, &n, err) == -1)
 		goto fail;
-	if (warp_db_prepare(db, &st, "SELECT lans FROM endpoint_configs WHERE "
-	    "endpoint_id = ? AND version = ?", err) == -1)
+	if (warp_db_prepare(db, &st, "SELECT lans, retired FROM "
+	    "endpoint_configs WHERE endpoint_id = ? AND version = ?", err) == -1)
 		goto fail;
 	sqlite3_bind_int64(st, 1, e.id);
 	sqlite3_bind_int(st, 2, version);
@@ -535,8 +535,15 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 		goto fail;
 	}
 	lans = warp_xstrdup((const char *)sqlite3_column_text(st, 0));
+	retired = sqlite3_column_int(st, 1);
 	sqlite3_finalize(st);
 	st = NULL;
+	/*
+	 * A retired version's keys are gone on purpose (rotated, perhaps
+	 * compromised): keep the current keys, restore only the LANs.
+	 */
+	if (retired)
+		goto lans;
 
 	/* Keys: the old public key must not have been taken since. */
 	if (warp_db_prepare(db, &st, "SELECT 1 FROM endpoints WHERE id != ?1 "
@@ -568,11 +575,13 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 		warp_db_sqlerr(db, err, "restoring keys");
 		goto fail;
 	}
+lans:
 	for (p = strtok_r(lans, ",", &save); p != NULL && nl < WARP_MAX_LANS;
 	    p = strtok_r(NULL, ",", &save))
 		list[nl++] = p;
-	(void)snprintf(reason, sizeof(reason), "rollback to version %d",
-	    version);
+	(void)snprintf(reason, sizeof(reason), "rollback to version %d%s",
+	    version, retired ? " (its keys were retired by a rotation: the "
+	    "current keys are kept)" : "");
 	before = e.config_version;
 	if (warp_endpoint_set_lans(db, ref, list, nl, reason,
 	    actor, err) == -1 ||
@@ -589,7 +598,12 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 		    err) == 0 && strcmp(then, now) == 0;
 		warp_config_free(then);
 		warp_config_free(now);
-		if (same)
+		if (retired)
+			warp_err_input(err, "version %d's keys were retired by a "
+			    "rotation and are never restored; with the current "
+			    "keys and its LAN subnets it renders as the current "
+			    "config: nothing to roll back", version);
+		else if (same)
 			warp_err_input(err, "version %d is already the current "
 			    "config", version);
 		else

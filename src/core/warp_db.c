@@ -219,8 +219,9 @@ warp_db_harden(sqlite3 *sql)
 {
 	(void)sqlite3_db_config(sql, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	(void)sqlite3_db_config(sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	(void)sqlite3_exec(sql, "PRAGMA trusted_schema = OFF", NULL, NULL,
-	    NULL);
+	/* Deleted or overwritten secrets (retired keys) are zeroed on disk. */
+	(void)sqlite3_exec(sql, "PRAGMA trusted_schema = OFF; "
+	    "PRAGMA secure_delete = ON", NULL, NULL, NULL);
 }
 
 /*

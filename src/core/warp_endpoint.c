@@ -818,8 +818,9 @@ warp_endpoint_rotate_keys(struct warp_db *db, const char *ref,
 		warp_db_sqlerr(db, err, "storing new keys");
 		goto fail;
 	}
+	/* The old keys are retired: no version keeps them. */
 	if (warp_config_refresh_endpoint(db, e.id, "keys rotated", actor, NULL,
-	    err) == -1)
+	    err) == -1 || warp_config_retire_keys(db, e.id, err) == -1)
 		goto fail;
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
 	if (warp_audit(db, actor, "endpoint.rotate-keys", "endpoint", obj,

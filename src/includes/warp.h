@@ -352,6 +352,8 @@ int	warp_config_rollback(struct warp_db *, const char *, int, const char *,
 char	*warp_config_diff(const char *, const char *, const char *,
 	    const char *);
 char	*warp_config_mask_secrets(const char *);
+/* Retire keys of versions made with another public key (rotation). */
+int	warp_config_retire_keys(struct warp_db *, int64_t, struct warp_err *);
 char	*warp_config_filename(const struct warp_endpoint *);
 void	warp_config_free(char *);
 

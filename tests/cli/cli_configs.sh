@@ -69,14 +69,18 @@ w rotate-keys home/phone
 check "rotate-keys makes version 3 with a new key" \
     test "$(w show-endpoint home/phone --json | json 'j["config_version"]')" = 3 -a \
     "$(w show-endpoint home/phone --json | json 'j["public_key"]')" != "$reported"
-newv=$(w rollback home/phone 2)
-check "rollback to version 2 prints the new version 4" test "$newv" = 4
+# Rotation retires the old keys (issue 12; before, a rollback to version 2
+# restored them): version 2 keeps its text with the keys masked and a
+# rollback to it never brings the retired key back.
 w show-config home/phone --version 2 > "$SCRATCH/v2"
-w show-config home/phone > "$SCRATCH/v4"
-check "version 4 equals version 2 (old key restored)" cmp -s "$SCRATCH/v2" "$SCRATCH/v4"
-check "the restored key is the original public key" \
-    test "$(w show-endpoint home/phone --json | json 'j["public_key"]')" = "$reported"
-expect_refused "rollback to the current version is refused" 1 "already" rollback home/phone 4
+check "after a rotation version 2 shows its keys masked" \
+    sh -c "grep -q '^PrivateKey = (hidden, fingerprint' '$SCRATCH/v2' && ! grep -q \"$priv\" '$SCRATCH/v2'"
+check "and the diff of versions 2 and 3 still works" \
+    sh -c "'$WARPCTL' --db '$DB' diff home/phone 2 3 | grep -q '^+PrivateKey = (hidden'"
+expect_refused "a rollback to version 2 never restores its retired key (and says so)" 1 "retired" rollback home/phone 2
+check "the public key stays the rotated one" \
+    test "$(w show-endpoint home/phone --json | json 'j["public_key"]')" != "$reported"
+expect_refused "rollback to the current version is refused" 1 "already" rollback home/phone 3
 expect_refused "rollback to a missing version is refused" 1 "no config version 9" rollback home/phone 9
 expect_refused "diff with a bad version number" 1 "V2 must be" diff home/phone 1 x
 w config set public-host vpn2.example.org

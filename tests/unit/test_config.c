@@ -266,26 +266,46 @@ test_versions(void)
 	now = current(id);
 	CHECK(strcmp(now, v1) != 0, "version 3 differs from version 1");
 	warp_config_free(now);
-	/* Roll back to version 1: keys and DNS as then?  Keys yes (endpoint
-	 * state); DNS is the network's and stays 8.8.8.8. */
-	CHECK(warp_config_rollback(db, "privacy/phone", 2, "test", &newv,
-	    &err) == 0 && newv == 4, "rollback to version 2 created version 4");
+	/*
+	 * Rotation retires the old keys (issue 12; before, a rollback to
+	 * version 2 restored them): versions 1 and 2 keep their text with
+	 * the keys masked, lose their sealed keys, and a rollback to them
+	 * never brings a retired key back.
+	 */
 	{
-		char *v2 = NULL;
+		char		*v2 = NULL, *d2;
+		sqlite3_stmt	*st;
+		int		 wiped = 0;
 
-		warp_config_version_text(db, id, 2, &v2, &err);
+		CHECK(warp_config_version_text(db, id, 2, &v2, &err) == 0 &&
+		    strstr(v2, "PrivateKey = (hidden, fingerprint") != NULL &&
+		    strstr(v2, "PresharedKey = (hidden, fingerprint") != NULL,
+		    "after a rotation version 2 keeps its text, keys masked");
+		if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM "
+		    "endpoint_configs WHERE endpoint_id = ? AND version < 3 AND "
+		    "private_key IS NULL AND length(preshared_key) = 0 AND "
+		    "retired = 1", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				wiped = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		CHECK(wiped == 2, "the old private and preshared keys are wiped "
+		    "from versions 1 and 2 (%d)", wiped);
 		now = current(id);
-		CHECK(v2 != NULL && strcmp(now, v2) == 0, "version 4 equals "
-		    "version 2 exactly (old keys restored)");
-		warp_config_free(v2);
+		d2 = warp_config_diff(v2, now, "v2", "v3");
+		CHECK(d2 != NULL && strstr(d2, "+PrivateKey = (hidden") != NULL,
+		    "the diff of a retired version and the current one works");
+		free(d2);
 		warp_config_free(now);
+		warp_config_free(v2);
 	}
-	warp_config_history(db, id, &v, &n, &err);
-	CHECK(n == 4 && strcmp(v[3].reason, "rollback to version 2") == 0,
-	    "the rollback is recorded with its reason");
-	free(v);
 	testdb_fingerprint(db, before);
-	CHECK(warp_config_rollback(db, "privacy/phone", 4, "test", &newv,
+	CHECK(warp_config_rollback(db, "privacy/phone", 2, "test", &newv,
+	    &err) == -1 && strstr(err.msg, "retired") != NULL,
+	    "a rollback to version 2 never restores its retired key: it "
+	    "re-renders with the current keys and says so: %s", err.msg);
+	CHECK(warp_config_rollback(db, "privacy/phone", 3, "test", &newv,
 	    &err) == -1 && strstr(err.msg, "already") != NULL,
 	    "rollback to the current version is refused");
 	CHECK(warp_config_rollback(db, "privacy/phone", 99, "test", &newv,
@@ -299,7 +319,7 @@ test_versions(void)
 		warp_network_edit_init(&ed);
 		ed.mtu = 1400;
 		CHECK(warp_network_update(db, "privacy", &ed, "test", &err) == 0 &&
-		    warp_config_rollback(db, "privacy/phone", 4, "test", &newv,
+		    warp_config_rollback(db, "privacy/phone", 3, "test", &newv,
 		    &err) == -1 && strstr(err.msg, "edit the network") != NULL,
 		    "rollback across a network edit explains that network "
 		    "settings are not rolled back: %s", err.msg);
