@@ -59,7 +59,8 @@ const struct warpctl_command warpctl_core_commands[] = {
 	    "        [--resource-subnet CIDR]... [--vlan ID | --vlan-range A-B] "
 	    "[--vni N]\n"
 	    "        [--dns IP[,IP]] [--description TEXT] [--mtu N] "
-	    "[--keepalive S] [--listen-port P]" },
+	    "[--keepalive S] [--listen-port P]\n"
+	    "        [--default-down RATE] [--default-up RATE]" },
 	{ "list-networks", cmd_list_networks, "list-networks [--json]" },
 	{ "show-network", cmd_show_network, "show-network NET [--json]" },
 	{ "edit-network", cmd_edit_network,
@@ -67,7 +68,8 @@ const struct warpctl_command warpctl_core_commands[] = {
 	    "        [--mtu N] [--keepalive S] [--peer-communication on|off] "
 	    "[--listen-port P]\n"
 	    "        [--resource-subnet CIDR]... [--vlan ID | --vlan-range A-B "
-	    "| --no-vlan]" },
+	    "| --no-vlan]\n"
+	    "        [--default-down RATE] [--default-up RATE]" },
 	{ "suspend-network", cmd_network_state, "suspend-network NET" },
 	{ "resume-network", cmd_network_state, "resume-network NET" },
 	{ "delete-network", cmd_delete_network, "delete-network NET" },
@@ -105,7 +107,8 @@ const struct warpctl_command warpctl_core_commands[] = {
 };
 
 static const struct warpctl_command *warpctl_tables[] = {
-	warpctl_core_commands, warpctl_user_commands, warpctl_kernel_commands
+	warpctl_core_commands, warpctl_user_commands, warpctl_kernel_commands,
+	warpctl_traffic_commands
 };
 
 static const char	*warpctl_cmdname;
@@ -494,6 +497,7 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "keepalive", required_argument, NULL, 'k' },
 		{ "listen-port", required_argument, NULL, 'l' },
+		WARPCTL_TRAFFIC_NET_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct warpctl_args		a = { .npos = 0 };
@@ -502,6 +506,7 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 	int64_t				id;
 	long				v;
 	int				ch, rc, have_type = 0;
+	const char			*rate[2] = { NULL, NULL };
 
 	warp_err_clear(&err);
 	warp_network_spec_init(&s);
@@ -538,6 +543,10 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		case 'n':
 			s.vni = optarg;
 			break;
+		case WARPCTL_OPT_DEFAULT_DOWN:
+		case WARPCTL_OPT_DEFAULT_UP:
+			rate[ch - WARPCTL_OPT_DEFAULT_DOWN] = optarg;
+			break;
 		default:
 			if (warpctl_net_option(ch, &s.mtu, &s.keepalive,
 			    &s.listen_port, &s.dns, &s.description, &s.vlan,
@@ -551,9 +560,17 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_bad("%s", "--type is required (secure-internet, "
 		    "resource-gateway, l3vpn, l2-p2p or l2-mesh)"));
 	s.name = a.pos[0];
-	if (warpctl_db(ctl, &err) == NULL ||
-	    warp_network_create(ctl->db, &s, &id, &err) == -1)
+	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1)
 		return (warpctl_fail(&err));
+	if (warpctl_db(ctl, &err) == NULL ||
+	    warp_db_begin(ctl->db, &err) == -1)
+		return (warpctl_fail(&err));
+	if (warp_network_create(ctl->db, &s, &id, &err) == -1 ||
+	    warp_traffic_set_defaults(ctl->db, id, rate[0], rate[1],
+	    ctl->actor, &err) == -1 || warp_db_commit(ctl->db, &err) == -1) {
+		warp_db_rollback(ctl->db);
+		return (warpctl_fail(&err));
+	}
 	printf("%lld\n", (long long)id);
 	return (0);
 }
@@ -648,12 +665,15 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 		{ "vlan", required_argument, NULL, 'v' },
 		{ "vlan-range", required_argument, NULL, 'V' },
 		{ "no-vlan", no_argument, NULL, 'N' },
+		WARPCTL_TRAFFIC_NET_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct warpctl_args		a = { .npos = 0 };
 	struct warp_network_edit	e;
+	struct warp_network		n;
 	struct warp_err			err;
-	int				ch, rc;
+	int				ch, rc, other = 0;
+	const char			*rate[2] = { NULL, NULL };
 
 	warp_err_clear(&err);
 	warp_network_edit_init(&e);
@@ -662,6 +682,12 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 			return (EXIT_INPUT);
 		if (ch == -1)
 			break;
+		if (ch == WARPCTL_OPT_DEFAULT_DOWN ||
+		    ch == WARPCTL_OPT_DEFAULT_UP) {
+			rate[ch - WARPCTL_OPT_DEFAULT_DOWN] = optarg;
+			continue;
+		}
+		other = 1;
 		switch (ch) {
 		case 'p':
 			if (strcmp(optarg, "on") == 0)
@@ -694,9 +720,19 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 	if (e.clear_vlan && (e.vlan != NULL || e.vlan_range != NULL))
 		return (warpctl_bad("%s", "--no-vlan cannot be combined with "
 		    "--vlan or --vlan-range"));
-	if (warpctl_db(ctl, &err) == NULL ||
-	    warp_network_update(ctl->db, a.pos[0], &e, ctl->actor, &err) == -1)
+	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1)
 		return (warpctl_fail(&err));
+	if (warpctl_db(ctl, &err) == NULL ||
+	    warp_network_get(ctl->db, a.pos[0], &n, &err) == -1 ||
+	    warp_db_begin(ctl->db, &err) == -1)
+		return (warpctl_fail(&err));
+	if ((other && warp_network_update(ctl->db, a.pos[0], &e, ctl->actor,
+	    &err) == -1) || warp_traffic_set_defaults(ctl->db, n.id, rate[0],
+	    rate[1], ctl->actor, &err) == -1 ||
+	    warp_db_commit(ctl->db, &err) == -1) {
+		warp_db_rollback(ctl->db);
+		return (warpctl_fail(&err));
+	}
 	return (0);
 }
 
@@ -1380,6 +1416,9 @@ cmd_config(struct warpctl *ctl, int argc, char **argv)
 	int				i, json;
 
 	warp_err_clear(&err);
+	if (argc == 4 && strcmp(argv[1], "set") == 0 &&
+	    strncmp(argv[2], "metrics", 7) == 0)
+		return (warpctl_metrics_config(ctl, argv[2], argv[3]));
 	if (argc == 4 && strcmp(argv[1], "set") == 0) {
 		if (warpctl_db(ctl, &err) == NULL ||
 		    warp_server_config_set(ctl->db, argv[2], argv[3],

@@ -17,7 +17,10 @@
 			"e.overlay_ip, e.public_key, e.private_key IS NOT NULL, " \
 			"e.enabled, coalesce(e.expires_at, 0), e.created_at, " \
 			"(SELECT coalesce(max(version), 0) FROM endpoint_configs " \
-			"WHERE endpoint_id = e.id)"
+			"WHERE endpoint_id = e.id), " \
+			"EXISTS (SELECT 1 FROM endpoint_traffic t WHERE " \
+			"t.endpoint_id = e.id AND t.quota_bytes > 0 AND " \
+			"t.used_bytes >= t.quota_bytes)"
 
 static int	warp_endpoint_row(sqlite3_stmt *, struct warp_endpoint *);
 static int	warp_endpoint_load_lans(struct warp_db *,
@@ -84,6 +87,8 @@ warp_endpoint_status(const struct warp_endpoint *e, int64_t now)
 		return ("disabled");
 	if (e->expires_at != 0 && e->expires_at <= now)
 		return ("expired");
+	if (e->quota_exceeded)
+		return ("quota-exceeded");
 	return ("active");
 }
 
@@ -112,6 +117,7 @@ warp_endpoint_row(sqlite3_stmt *st, struct warp_endpoint *e)
 	e->expires_at = sqlite3_column_int64(st, 9);
 	e->created_at = sqlite3_column_int64(st, 10);
 	e->config_version = sqlite3_column_int(st, 11);
+	e->quota_exceeded = sqlite3_column_int(st, 12);
 	return (0);
 }
 

@@ -281,6 +281,7 @@ struct warp_endpoint {
 	int64_t			expires_at;	/* 0: never */
 	int64_t			created_at;
 	int			config_version;	/* latest */
+	int			quota_exceeded;	/* warp_traffic.h */
 	struct warp_cidr	lans[WARP_MAX_LANS];
 	size_t			nlans;
 };

@@ -37,6 +37,7 @@ struct warp_kernel_counters {
 	uint64_t	nft;		/* nftables messages inside batches */
 	uint64_t	nft_batches;	/* atomic batches sent */
 	uint64_t	sysctl;		/* /proc/sys writes */
+	uint64_t	tc;		/* RTM_NEW/DEL qdisc, class, filter */
 	uint64_t	peers;		/* peers created, changed or removed */
 };
 

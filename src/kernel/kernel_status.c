@@ -19,6 +19,7 @@
 #include "warp.h"
 #include "warp_kernel.h"
 #include "warp_kernel_int.h"
+#include "warp_traffic.h"
 
 static void	warp_kst_apply_status(struct warp_db *, const char *, int64_t,
 		    char *, size_t, char *, size_t);
@@ -244,6 +245,7 @@ warp_kst_read(struct warp_db *db, const char *netns, int kernel,
 			warp_wgnl_dev_free(&dev);
 	}
 	warp_kst_store(db, st);
+	warp_traffic_sample(db);	/* quota counters, in the namespace */
 	ret = 0;
 out:
 	if (ret == -1)

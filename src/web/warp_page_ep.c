@@ -12,6 +12,7 @@
 #include "warp.h"
 #include "warp_auth.h"
 #include "warp_web.h"
+#include "warp_web_traffic.h"
 
 #define BULK_MAX	1000
 
@@ -305,6 +306,7 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 	(void)qa;
 	(void)qb;
 	free(vers);
+	warp_traffic_page_endpoint(ctx, e.id);
 	return (warp_http_page(ctx, 200, "endpoint", e.name));
 }
 

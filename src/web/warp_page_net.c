@@ -11,6 +11,8 @@
 #include "warp.h"
 #include "warp_auth.h"
 #include "warp_web.h"
+#include "warp_traffic.h"
+#include "warp_web_traffic.h"
 
 #define EP_PAGE		50
 #define ONLINE_SECS	180
@@ -574,6 +576,8 @@ warp_page_network(struct http_request *req)
 		memset(&e, 0, sizeof(e));
 		e.enabled = sqlite3_column_int(st, 4);
 		e.expires_at = sqlite3_column_int64(st, 5);
+		e.quota_exceeded = warp_traffic_exceeded(ctx.db,
+		    sqlite3_column_int64(st, 0));
 		warp_tpl_set_int(row, "id", sqlite3_column_int64(st, 0));
 		warp_tpl_set(row, "name",
 		    (const char *)sqlite3_column_text(st, 1));
@@ -593,6 +597,7 @@ warp_page_network(struct http_request *req)
 		warp_tpl_set_int(row, "version", sqlite3_column_int(st, 9));
 	}
 	sqlite3_finalize(st);
+	warp_traffic_page_network(&ctx, n.id);
 	warp_http_page(&ctx, 200, "network", n.name);
 	return (warp_http_end(&ctx));
 }

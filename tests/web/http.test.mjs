@@ -9,7 +9,8 @@ const ADMIN = "root1", ADMIN_PW = "admin-pass-123";
 const VIEWER = "vera", VIEWER_PW = "viewer-pass-123";
 const OPER = "otto", OPER_PW = "operator-pass-123";
 const PUBLIC = new Set(["warp_http_health", "warp_http_asset",
-    "warp_page_login", "warp_page_setup", "warp_http_notfound"]);
+    "warp_page_login", "warp_page_setup", "warp_http_notfound",
+    "warp_http_metrics"]);	/* its own token: tests/web/traffic.test.mjs */
 const ANY_SIGNED_IN = new Set(["warp_page_logout", "warp_page_password"]);
 const secrets = [ADMIN_PW, VIEWER_PW, OPER_PW];
 
