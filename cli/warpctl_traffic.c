@@ -4,7 +4,7 @@
  *   set-rate EP [--down RATE] [--up RATE]
  *   set-quota EP BYTES|none [--period day|week|month|none]
  *   reset-usage EP
- *   traffic EP|NET [--json]
+ *   traffic EP|NET [--since T] [--json]
  *
  * The network's default rates are create-network/edit-network
  * --default-down/--default-up (warpctl.c).  Changes take effect in the
@@ -27,7 +27,7 @@ static int	cmd_traffic(struct warpctl *, int, char **);
 #define USAGE_SET_QUOTA	"set-quota EP BYTES|none [--period " \
 			"day|week|month|none]   (BYTES: 500M, 10G)"
 #define USAGE_RESET	"reset-usage EP"
-#define USAGE_TRAFFIC	"traffic EP|NET [--json]"
+#define USAGE_TRAFFIC	"traffic EP|NET [--since 24h|7d|TIME] [--json]"
 
 const struct warpctl_command warpctl_traffic_commands[] = {
 	{ "set-rate", cmd_set_rate, USAGE_SET_RATE },
@@ -150,13 +150,63 @@ cmd_reset_usage(struct warpctl *ctl, int argc, char **argv)
 	return (0);
 }
 
+struct traffic_args {
+	int		 json;
+	const char	*since;
+};
+
 static int
-json_opt(int c, const char *v, void *arg)
+traffic_opt(int c, const char *v, void *arg)
 {
-	(void)v;
-	if (c != 'j')
+	struct traffic_args	*t = arg;
+
+	if (c == 'j')
+		t->json = 1;
+	else if (c == 's')
+		t->since = v;
+	else
 		return (-1);
-	*(int *)arg = 1;
+	return (0);
+}
+
+/* The history part of `traffic`: JSON member or text lines. */
+static int
+warpctl_history(struct warpctl *ctl, int64_t ep, int64_t net, int64_t since,
+    int json, struct warp_buf *b, struct warp_err *err)
+{
+	struct warp_history	h;
+	struct tm		tm;
+	time_t			tt;
+	char			when[32], rx[WARP_SIZE_STRLEN];
+	char			tx[WARP_SIZE_STRLEN];
+	size_t			i;
+
+	if (warp_history_get(ctl->db, ep, net, since, time(NULL), &h,
+	    err) == -1)
+		return (-1);
+	if (json) {
+		warp_buf_appendf(b, ",\"history\":{");
+		warp_history_json(&h, b);
+		warp_buf_appendf(b, "}");
+	} else {
+		warp_size_format(h.rx_total, rx, sizeof(rx));
+		warp_size_format(h.tx_total, tx, sizeof(tx));
+		warp_time_format(since, when, sizeof(when));
+		warp_buf_appendf(b, "history since %s, per %llds: rx %s, "
+		    "tx %s\n", when, (long long)h.bucket,
+		    h.rx_total ? rx : "0", h.tx_total ? tx : "0");
+		for (i = 0; i < h.n; i++) {
+			tt = (time_t)h.points[i].at;
+			if (gmtime_r(&tt, &tm) == NULL ||
+			    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm) == 0)
+				continue;
+			warp_buf_appendf(b, "  %s  rx %12llu  tx %12llu\n",
+			    when, (unsigned long long)h.points[i].rx_bytes,
+			    (unsigned long long)h.points[i].tx_bytes);
+		}
+	}
+	warp_history_free(&h);
 	return (0);
 }
 
@@ -187,8 +237,10 @@ cmd_traffic(struct warpctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct traffic_args	 ta = { 0, NULL };
 	struct warp_err		 err;
 	struct warp_endpoint	 e, *eps = NULL;
 	struct warp_network	 n;
@@ -198,12 +250,17 @@ cmd_traffic(struct warpctl *ctl, int argc, char **argv)
 	char			*pos[1], down[WARP_RATE_STRLEN];
 	char			 up[WARP_RATE_STRLEN], name[80];
 	size_t			 neps = 0, i;
-	int			 npos, json = 0;
+	int64_t			 since;
+	int			 npos, json;
 
 	warp_err_clear(&err);
-	if (warpctl_traffic_opts(argc, argv, opts, pos, 1, &npos, json_opt,
-	    &json) == -1 || npos != 1)
+	if (warpctl_traffic_opts(argc, argv, opts, pos, 1, &npos, traffic_opt,
+	    &ta) == -1 || npos != 1)
 		return (warpctl_usage("traffic", USAGE_TRAFFIC));
+	json = ta.json;
+	if (warp_since_parse(ta.since ? ta.since : "24h", time(NULL), &since,
+	    &err) == -1)
+		return (warpctl_fail(&err));
 	if (warpctl_db(ctl, &err) == NULL)
 		return (warpctl_fail(&err));
 	warp_buf_init(&b);
@@ -221,11 +278,17 @@ cmd_traffic(struct warpctl *ctl, int argc, char **argv)
 			warp_buf_appendf(&b, ",\"status\":\"%s\",",
 			    warp_endpoint_status(&e, time(NULL)));
 			warp_traffic_json(&t, &b);
+			if (warpctl_history(ctl, e.id, 0, since, 1, &b,
+			    &err) == -1)
+				goto fail;
 			warp_buf_appendf(&b, "}\n");
 		} else {
 			(void)snprintf(name, sizeof(name), "%s/%s",
 			    e.network_name, e.name);
 			warpctl_traffic_text(name, &t);
+			if (warpctl_history(ctl, e.id, 0, since, 0, &b,
+			    &err) == -1)
+				goto fail;
 		}
 		goto print;
 	}
@@ -265,13 +328,20 @@ cmd_traffic(struct warpctl *ctl, int argc, char **argv)
 		}
 	}
 	if (json)
-		warp_buf_appendf(&b, "]}\n");
+		warp_buf_appendf(&b, "]");
 	warp_endpoint_list_free(eps);
+	if (warpctl_history(ctl, 0, n.id, since, json, &b, &err) == -1)
+		goto fail;
+	if (json)
+		warp_buf_appendf(&b, "}\n");
 print:
 	if (b.len > 0)
 		fwrite(b.data, 1, b.len, stdout);
 	warp_buf_free(&b);
 	return (0);
+fail:
+	warp_buf_free(&b);
+	return (warpctl_fail(&err));
 }
 
 /*

@@ -107,6 +107,42 @@ int	warp_traffic_store_usage(struct warp_db *,
 /* JSON members (no braces) of one endpoint's limits and usage. */
 void	warp_traffic_json(const struct warp_traffic *, struct warp_buf *);
 
+/* Traffic history (src/core/warp_history.c). */
+struct warp_counter_sample {
+	int64_t		endpoint_id;
+	int64_t		network_id;
+	uint64_t	rx_bytes;	/* the kernel's peer counters */
+	uint64_t	tx_bytes;
+};
+
+struct warp_history_point {
+	int64_t		at;		/* bucket start, UTC */
+	uint64_t	rx_bytes;
+	uint64_t	tx_bytes;
+};
+
+struct warp_history {
+	int64_t				 bucket;	/* seconds */
+	int64_t				 since;
+	int64_t				 until;
+	uint64_t			 rx_total;
+	uint64_t			 tx_total;
+	struct warp_history_point	*points;
+	size_t				 n;
+};
+
+int	warp_history_record(struct warp_db *,
+	    const struct warp_counter_sample *, size_t, int64_t,
+	    struct warp_err *);
+int	warp_history_prune(struct warp_db *, int64_t, struct warp_err *);
+int64_t	warp_history_bucket(int64_t, int64_t);
+int	warp_since_parse(const char *, int64_t, int64_t *, struct warp_err *);
+int	warp_history_get(struct warp_db *, int64_t, int64_t, int64_t, int64_t,
+	    struct warp_history *, struct warp_err *);
+void	warp_history_free(struct warp_history *);
+void	warp_history_json(const struct warp_history *, struct warp_buf *);
+char	*warp_history_svg(const struct warp_history *);
+
 /* Prometheus metrics (src/core/warp_metrics.c). */
 int	warp_metrics_config_set(struct warp_db *, const char *, const char *,
 	    char *, size_t, struct warp_err *);
@@ -125,5 +161,8 @@ int	warp_tc_apply(struct warp_kctx *);
 int	warp_quota_apply(struct warp_kctx *, const struct warp_traffic *,
 	    size_t);
 void	warp_traffic_sample(struct warp_db *);
+struct warp_kernel_status;
+void	warp_traffic_sample_status(struct warp_db *,
+	    const struct warp_kernel_status *);
 
 #endif

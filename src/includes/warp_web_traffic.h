@@ -11,5 +11,6 @@ struct warp_ctx;
 
 void	warp_traffic_page_endpoint(struct warp_ctx *, int64_t);
 void	warp_traffic_page_network(struct warp_ctx *, int64_t);
+void	warp_traffic_page_chart(struct warp_ctx *, int64_t, int64_t);
 
 #endif

@@ -173,7 +173,7 @@ warp_metrics_render(struct warp_db *db, struct warp_buf *b,
 		    NULL && t->quota_bytes > 0)
 			warp_metrics_ep(b, "warp_endpoint_quota_used_bytes",
 			    &st.peers[i], NULL, t->used_bytes);
-	warp_metrics_head(b, "warp_endpoint_rate_limit_bits_per_second",
+	warp_metrics_head(b, "warp_endpoint_rate_limit_bytes_per_second",
 	    "gauge", "The endpoint's rate limit by direction (limited only).");
 	for (i = 0; i < st.npeers; i++) {
 		if ((t = warp_traffic_find(tr, ntr,
@@ -181,12 +181,13 @@ warp_metrics_render(struct warp_db *db, struct warp_buf *b,
 			continue;
 		if (t->down_bps > 0)
 			warp_metrics_ep(b,
-			    "warp_endpoint_rate_limit_bits_per_second",
-			    &st.peers[i], ",direction=\"down\"", t->down_bps);
+			    "warp_endpoint_rate_limit_bytes_per_second",
+			    &st.peers[i], ",direction=\"down\"",
+			    t->down_bps / 8);
 		if (t->up_bps > 0)
 			warp_metrics_ep(b,
-			    "warp_endpoint_rate_limit_bits_per_second",
-			    &st.peers[i], ",direction=\"up\"", t->up_bps);
+			    "warp_endpoint_rate_limit_bytes_per_second",
+			    &st.peers[i], ",direction=\"up\"", t->up_bps / 8);
 	}
 
 	warp_metrics_head(b, "warp_networks", "gauge", "Networks defined.");

@@ -387,6 +387,33 @@ warp_traffic_sample(struct warp_db *db)
 	warp_qt_free(&qs);
 }
 
+/*
+ * At a status read (in the gateway's namespace): the quota counters, and
+ * the peers' rx/tx into the traffic history.
+ */
+void
+warp_traffic_sample_status(struct warp_db *db,
+    const struct warp_kernel_status *st)
+{
+	struct warp_counter_sample	*s;
+	struct warp_err			 err;
+	size_t				 i, n = 0;
+
+	warp_traffic_sample(db);
+	s = warp_xcalloc(st->npeers + 1, sizeof(*s));
+	for (i = 0; i < st->npeers; i++) {
+		if (!st->peers[i].present)
+			continue;
+		s[n].endpoint_id = st->peers[i].endpoint_id;
+		s[n].network_id = st->peers[i].network_id;
+		s[n].rx_bytes = st->peers[i].rx_bytes;
+		s[n].tx_bytes = st->peers[i].tx_bytes;
+		n++;
+	}
+	(void)warp_history_record(db, s, n, time(NULL), &err);
+	free(s);
+}
+
 /* --------------------------------------------------------------- apply */
 
 struct warp_qbatch {

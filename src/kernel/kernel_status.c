@@ -245,7 +245,7 @@ warp_kst_read(struct warp_db *db, const char *netns, int kernel,
 			warp_wgnl_dev_free(&dev);
 	}
 	warp_kst_store(db, st);
-	warp_traffic_sample(db);	/* quota counters, in the namespace */
+	warp_traffic_sample_status(db, st);	/* quotas, history */
 	ret = 0;
 out:
 	if (ret == -1)

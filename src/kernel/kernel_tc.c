@@ -14,7 +14,10 @@
  * flower filter per prefix of the endpoint (overlay /32 and, for l3vpn,
  * its LANs; handle <host> << 8 | index) that sends the prefix to its
  * class.  Unlimited endpoints match no filter and HTB passes them
- * directly, unshaped.
+ * directly, unshaped.  A class queues in HTB's own pfifo (the device's
+ * txqueuelen, 1000 packets): tried, an fq_codel per class (its 5 ms
+ * target is less than one frame's time at 2 Mbit/s) cut TCP to half the
+ * rate on a busy machine; a deep FIFO lets TCP keep the class busy.
  *
  * Why tc and not nftables: nftables can only police (drop above a rate),
  * and a TCP flow policed at a few Mbit/s loses bursts of segments and
@@ -70,7 +73,6 @@ struct warp_tcclass {
 	uint64_t	rate;		/* bytes/s */
 	uint64_t	ceil;
 	int		keep;
-	int		leaf;		/* has its fq_codel leaf */
 };
 
 struct warp_tcfilter {
@@ -88,8 +90,6 @@ struct warp_tcdev {
 	uint32_t		 root_handle;
 	int			 has_ingress;
 	int			 mirred_ifindex;	/* 0: no redirect */
-	uint32_t		*leaves;	/* classes with an fq_codel */
-	size_t			 nleaves, capleaves;
 	struct warp_tcclass	*classes;
 	size_t			 nclasses, capclasses;
 	struct warp_tcfilter	*filters;
@@ -324,16 +324,6 @@ warp_tc_qdisc_cb(const struct nlmsghdr *nlh, void *data)
 	} else if (t->tcm_parent == TC_H_INGRESS &&
 	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "ingress") == 0)
 		d->has_ingress = 1;
-	else if (TC_H_MAJ(t->tcm_parent) == WARP_TC_ROOT &&
-	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "fq_codel") == 0) {
-		if (d->nleaves == d->capleaves) {
-			d->capleaves = d->capleaves ? d->capleaves * 2 : 16;
-			if ((d->leaves = reallocarray(d->leaves, d->capleaves,
-			    sizeof(*d->leaves))) == NULL)
-				warp_fatal("reallocarray");
-		}
-		d->leaves[d->nleaves++] = TC_H_MIN(t->tcm_parent);
-	}
 	return (MNL_CB_OK);
 }
 
@@ -506,20 +496,11 @@ warp_tcdev_free(struct warp_tcdev *d)
 {
 	free(d->classes);
 	free(d->filters);
-	free(d->leaves);
 	d->classes = NULL;
 	d->filters = NULL;
-	d->leaves = NULL;
-	d->nclasses = d->nfilters = d->nleaves = 0;
+	d->nclasses = d->nfilters = 0;
 }
 
-static int
-warp_tc_u32_cmp(const void *a, const void *b)
-{
-	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x < y ? -1 : x > y);
-}
 
 /* ------------------------------------------------------------- desired */
 
@@ -663,35 +644,6 @@ warp_tc_put_class(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
 	warp_tcq_end(q, nlh);
 }
 
-/*
- * The class's own queue: fq_codel keeps its delay short, so TCP settles
- * at the class's rate instead of filling a long FIFO and losing bursts.
- * Handle 0: the kernel picks one and replaces HTB's default pfifo.
- */
-static void
-warp_tc_put_leaf(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
-    int ifindex, uint32_t minor)
-{
-	struct nlmsghdr	*nlh;
-	struct tcmsg	*t;
-	struct nlattr	*opt;
-
-	nlh = warp_tcq_msg(q, kn, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE,
-	    "create qdisc fq_codel parent 1:%x on %s", minor, dev);
-	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = ifindex;
-	t->tcm_parent = WARP_TC_ROOT | minor;
-	t->tcm_handle = 0;
-	mnl_attr_put_strz(nlh, TCA_KIND, "fq_codel");
-	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-	mnl_attr_put_u32(nlh, TCA_FQ_CODEL_LIMIT, 1000);
-	mnl_attr_put_u32(nlh, TCA_FQ_CODEL_FLOWS, 64);
-	mnl_attr_put_u32(nlh, TCA_FQ_CODEL_MEMORY_LIMIT, 4 << 20);
-	mnl_attr_nest_end(nlh, opt);
-	warp_tcq_end(q, nlh);
-}
-
 static void
 warp_tc_put_filter(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
     int ifindex, const struct warp_tcfilter *f, int del, int change)
@@ -813,7 +765,7 @@ warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
 	}
 	if (!root) {
 		warp_tc_put_qdisc(q, kn, dev, ifindex, 0, 0);
-		have->nclasses = have->nfilters = have->nleaves = 0;
+		have->nclasses = have->nfilters = 0;
 	}
 	qsort(have->classes, have->nclasses, sizeof(*have->classes),
 	    warp_tc_class_cmp);
@@ -827,8 +779,6 @@ warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
 			hf->keep = 1 + (hf->addr == f->addr &&
 			    hf->mask == f->mask && hf->classid == f->classid);
 	}
-	qsort(have->leaves, have->nleaves, sizeof(*have->leaves),
-	    warp_tc_u32_cmp);
 	for (i = 0; i < want->nclasses; i++) {
 		c = &want->classes[i];
 		hc = bsearch(c, have->classes, have->nclasses,
@@ -836,9 +786,6 @@ warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
 		if (hc != NULL)
 			hc->keep = 1 + (hc->rate == c->rate &&
 			    hc->ceil == c->ceil);
-		c->leaf = hc != NULL && bsearch(&c->minor, have->leaves,
-		    have->nleaves, sizeof(*have->leaves),
-		    warp_tc_u32_cmp) != NULL;
 	}
 	for (i = 0; i < have->nfilters; i++)
 		if (!have->filters[i].keep)
@@ -855,8 +802,6 @@ warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
 		if (hc == NULL || hc->keep != 2)
 			warp_tc_put_class(q, kn, dev, ifindex, c, 0,
 			    hc != NULL);
-		if (!c->leaf)
-			warp_tc_put_leaf(q, kn, dev, ifindex, c->minor);
 	}
 	for (i = 0; i < want->nfilters; i++) {
 		f = &want->filters[i];

@@ -264,6 +264,7 @@ warp_page_dashboard(struct http_request *req)
 		}
 		sqlite3_finalize(st);
 	}
+	warp_traffic_page_chart(&ctx, 0, 0);
 	warp_http_page(&ctx, 200, "dashboard", "Dashboard");
 	return (warp_http_end(&ctx));
 }

@@ -33,6 +33,29 @@ int	warp_http_metrics(struct http_request *);
 
 static const char *periods[] = { "none", "day", "week", "month" };
 
+/* The last day's chart of an endpoint, a network or everything (0, 0). */
+void
+warp_traffic_page_chart(struct warp_ctx *ctx, int64_t endpoint_id,
+    int64_t network_id)
+{
+	struct warp_history	 h;
+	struct warp_err		 err;
+	char			*svg;
+
+	warp_err_clear(&err);
+	if (warp_history_get(ctx->db, endpoint_id, network_id,
+	    ctx->now - 86400, ctx->now, &h, &err) == -1)
+		return;
+	/* Made here from numbers only: trusted markup. */
+	if ((svg = warp_history_svg(&h)) != NULL) {
+		warp_tpl_html(ctx->tpl, "chart_svg", svg);
+		free(svg);
+	}
+	warp_tpl_set(ctx->tpl, "chart_step", h.bucket == 60 ? "minute" :
+	    h.bucket == 3600 ? "hour" : "day");
+	warp_history_free(&h);
+}
+
 /* The endpoint page's "Traffic" part (templates/traffic_endpoint.html). */
 void
 warp_traffic_page_endpoint(struct warp_ctx *ctx, int64_t id)
@@ -69,6 +92,7 @@ warp_traffic_page_endpoint(struct warp_ctx *ctx, int64_t id)
 		    sizeof(buf));
 		warp_tpl_set(ctx->tpl, "tr_next", buf);
 	}
+	warp_traffic_page_chart(ctx, id, 0);
 	for (i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
 		row = warp_tpl_push(ctx->tpl, "tr_periods");
 		warp_tpl_set(row, "p", periods[i]);
@@ -92,6 +116,7 @@ warp_traffic_page_network(struct warp_ctx *ctx, int64_t id)
 	warp_tpl_set(ctx->tpl, "tr_default_down", buf);
 	warp_rate_format(up, buf, sizeof(buf));
 	warp_tpl_set(ctx->tpl, "tr_default_up", buf);
+	warp_traffic_page_chart(ctx, 0, id);
 }
 
 /*

@@ -1,5 +1,6 @@
 /*
- * libFuzzer harness for the traffic parsers (rates, sizes, periods): no
+ * libFuzzer harness for the traffic parsers (rates, sizes, periods,
+ * --since): no
  * crash, every accepted value within its documented range, and every
  * accepted value formats back to text that parses to the same value.
  */
@@ -20,6 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum warp_period	p;
 	uint64_t		v, v2;
 	int			inh;
+	int64_t			t;
 	char			*s, buf[64];
 
 	s = malloc(size + 1);
@@ -48,6 +50,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strcmp(warp_period_name(p), s) != 0)
 		abort();
 	(void)warp_period_next(WARP_PERIOD_MONTH, (int64_t)size * 86400 * 31);
+	if (warp_since_parse(s, 2000000000, &t, &err) == 0 &&
+	    (t > 2000000000 || (t < 2000000000 - 400LL * 86400 &&
+	    strchr(s, 'T') == NULL)))
+		abort();
 	free(s);
 	return (0);
 }

@@ -71,14 +71,20 @@ start_warpd() {
 }
 start_warpd 1 || kt_notok "warpd starts" "$(cat "$KT_TMP/warpd.1.log")"
 kt_on_exit "kill \$(cat '$KT_TMP/warpd.pid') 2>/dev/null"
-kt_check "warpd applies on request (202)" sh -c "curl -sf -o /dev/null -w '%{http_code}' -X POST \
-    -H 'Authorization: Bearer $tok' http://127.0.0.1:8080/api/v1/apply | grep -q 202"
-kt_wait 30 grep -q 'warpd: applied' "$KT_TMP/warpd.1.log"
+apply_req() {
+	curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" \
+	    -H 'content-type: application/json' -d '{}' http://127.0.0.1:8080/api/v1/apply
+}
+code=$(apply_req)
+kt_check "warpd applies on request (202, got $code)" [ "$code" = 202 ]
+kt_check "warpd's root side applied (and sampled the quota)" \
+    kt_wait 30 grep -q 'warpd: applied' "$KT_TMP/warpd.1.log"
 kill "$(cat "$KT_TMP/warpd.pid")"
 kt_wait 20 sh -c "! kill -0 $(cat "$KT_TMP/warpd.pid") 2>/dev/null"
 start_warpd 2 || kt_notok "warpd starts again" "$(cat "$KT_TMP/warpd.2.log")"
-curl -sf -o /dev/null -X POST -H "Authorization: Bearer $tok" http://127.0.0.1:8080/api/v1/apply
-kt_wait 30 grep -q 'warpd: applied' "$KT_TMP/warpd.2.log"
+apply_req > /dev/null
+kt_check "the restarted warpd applied again" \
+    kt_wait 30 grep -q 'warpd: applied' "$KT_TMP/warpd.2.log"
 u1=$(used si/q)
 kt_check "after warpd was killed and started and applied, the usage is still $u0 ($u1)" [ "$u1" = "$u0" ]
 kt_check "and si/q is still stopped" kt_no_ping kt-q 198.51.100.2

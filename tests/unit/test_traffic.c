@@ -1,8 +1,8 @@
 /*
  * Traffic control in the model: rate and size parsing, period turns (month
  * ends, leap days, UTC whatever TZ says), rates inherited from the
- * network, quotas, usage that never goes backwards, audit rows, and bad
- * input that changes nothing.
+ * network, quotas, usage that never goes backwards, audit rows, bad input
+ * that changes nothing; the history's roll-up, retention and chart.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -302,6 +302,111 @@ test_db(void)
 	testdb_close(db);
 }
 
+static void
+test_history(void)
+{
+	struct warp_db			*db = testdb_open();
+	struct warp_network_spec	 ns;
+	struct warp_endpoint_spec	 es;
+	struct warp_counter_sample	 c;
+	struct warp_history		 h;
+	struct warp_err			 err;
+	int64_t				 net, a, t0, since;
+	char				*svg;
+	int				 ok;
+
+	warp_network_spec_init(&ns);
+	ns.name = "hist";
+	ns.type = WARP_NET_SECURE_INTERNET;
+	warp_endpoint_spec_init(&es);
+	es.kind = WARP_EP_MOBILE;
+	es.name = "a";
+	CHECK(warp_network_create(db, &ns, &net, &err) == 0 &&
+	    warp_endpoint_create(db, "hist", &es, "t", &a, &err) == 0,
+	    "history: a network and an endpoint");
+	t0 = utc(2024, 2, 29, 23, 0, 0);	/* an hour before a month end */
+	c.endpoint_id = a;
+	c.network_id = net;
+	c.rx_bytes = 1000000;
+	c.tx_bytes = 500;
+	CHECK(warp_history_record(db, &c, 1, t0, &err) == 0 &&
+	    warp_history_get(db, a, 0, t0 - 3600, t0, &h, &err) == 0 &&
+	    h.n == 0, "history: the first reading is a baseline, not traffic");
+	warp_history_free(&h);
+	/* 60 minutes of 1000 rx / 10 tx a minute. */
+	ok = 1;
+	for (int i = 1; i <= 60; i++) {
+		c.rx_bytes += 1000;
+		c.tx_bytes += 10;
+		ok &= warp_history_record(db, &c, 1, t0 + i * 60, &err) == 0;
+	}
+	CHECK(ok, "history: an hour of samples recorded");
+	CHECK(warp_history_get(db, a, 0, t0, t0 + 3600, &h, &err) == 0 &&
+	    h.bucket == 60 && h.n == 60 && h.rx_total == 60000 &&
+	    h.tx_total == 600 && h.points[0].rx_bytes == 1000,
+	    "history: minute points for the last hour (%zu points)", h.n);
+	warp_history_free(&h);
+	CHECK(warp_history_get(db, 0, net, t0 + 3600 - 2 * 86400, t0 + 3600,
+	    &h, &err) == 0 && h.bucket == 3600 && h.n == 2 &&
+	    h.points[0].at == t0 && h.points[0].rx_bytes == 59000 &&
+	    h.points[1].at == utc(2024, 3, 1, 0, 0, 0) &&
+	    h.points[1].rx_bytes == 1000 && h.rx_total == 60000,
+	    "history: rolled up into hours, split at the month's turn (UTC)");
+	warp_history_free(&h);
+	CHECK(warp_history_get(db, 0, 0, t0 + 3600 - 60 * 86400, t0 + 3600,
+	    &h, &err) == 0 && h.bucket == 86400 && h.n == 2 &&
+	    h.points[0].at == utc(2024, 2, 29, 0, 0, 0) &&
+	    h.points[0].tx_bytes == 590 && h.points[1].tx_bytes == 10,
+	    "history: and into days (the leap day and March 1)");
+	warp_history_free(&h);
+	/* A counter that went backwards was reset: all of it is new. */
+	c.rx_bytes = 300;
+	c.tx_bytes = 0;
+	CHECK(warp_history_record(db, &c, 1, t0 + 3660, &err) == 0 &&
+	    warp_history_get(db, a, 0, t0 + 3660, t0 + 3660, &h, &err) == 0 &&
+	    h.n == 1 && h.rx_total == 300, "history: a counter reset counts "
+	    "the new value, loses nothing");
+	warp_history_free(&h);
+	/* Retention: a day of minutes, 31 days of hours. */
+	CHECK(warp_history_prune(db, t0 + 2 * 86400, &err) == 0 &&
+	    warp_history_get(db, a, 0, t0 - 60, t0 + 2 * 86400 - 86400 + 1,
+	    &h, &err) == 0, "history: prune after two days");
+	warp_history_free(&h);
+	CHECK(warp_history_get(db, a, 0, t0, t0 + 86400, &h, &err) == 0 &&
+	    h.bucket == 60 && h.n == 0 && warp_history_prune(db, t0 +
+	    2 * 86400, &err) == 0, "history: minute points older than a day "
+	    "are gone");
+	warp_history_free(&h);
+	CHECK(warp_history_get(db, a, 0, t0, t0 + 30 * 86400, &h, &err) == 0 &&
+	    h.bucket == 3600 && h.rx_total == 60300, "history: the hours are "
+	    "kept");
+	svg = warp_history_svg(&h);
+	CHECK(svg != NULL && strncmp(svg, "<svg ", 5) == 0 &&
+	    strstr(svg, "</svg>") != NULL && strstr(svg, "<polyline") != NULL &&
+	    strstr(svg, "style=") == NULL && strstr(svg, "<script") == NULL &&
+	    strstr(svg, " on") == NULL, "history: the SVG chart has lines, "
+	    "no style attribute, no script");
+	free(svg);
+	warp_history_free(&h);
+	CHECK(warp_history_prune(db, t0 + 40 * 86400, &err) == 0 &&
+	    warp_history_get(db, a, 0, t0, t0 + 40 * 86400, &h, &err) == 0 &&
+	    h.bucket == 86400 && h.rx_total == 60300, "history: after 40 days "
+	    "only the days are left, with every byte");
+	warp_history_free(&h);
+	CHECK(warp_since_parse("24h", 100000, &since, &err) == 0 &&
+	    since == 100000 - 86400 && warp_since_parse("7d", 1000000, &since,
+	    &err) == 0 && since == 1000000 - 7 * 86400 &&
+	    warp_since_parse("2024-02-29T00:00:00Z", t0, &since, &err) == 0 &&
+	    since == utc(2024, 2, 29, 0, 0, 0), "since: 24h, 7d, a time");
+	CHECK(warp_since_parse("0h", t0, &since, &err) == -1 &&
+	    warp_since_parse("401d", t0, &since, &err) == -1 &&
+	    warp_since_parse("5y", t0, &since, &err) == -1 &&
+	    warp_since_parse("2099-01-01T00:00:00Z", t0, &since, &err) == -1 &&
+	    warp_since_parse("", t0, &since, &err) == -1, "since: bad input "
+	    "refused");
+	testdb_close(db);
+}
+
 int
 main(void)
 {
@@ -309,5 +414,6 @@ main(void)
 	test_size();
 	test_periods();
 	test_db();
+	test_history();
 	return (check_done());
 }

@@ -138,7 +138,7 @@ async function main() {
 	    "/metrics with the token: 200, text exposition format", `${r.status}`);
 	const body = r.text || "";
 	ok(/^warp_endpoint_quota_limit_bytes\{network="tnet",endpoint="phone"\} 5242880$/m.test(body) &&
-	    /^warp_endpoint_rate_limit_bits_per_second\{network="tnet",endpoint="phone",direction="down"\} 3000000$/m.test(body) &&
+	    /^warp_endpoint_rate_limit_bytes_per_second\{network="tnet",endpoint="phone",direction="down"\} 375000$/m.test(body) &&
 	    /^warp_endpoint_online\{network="tnet",endpoint="phone"\} 0$/m.test(body) &&
 	    /^warp_network_apply_status\{network="tnet",status="pending"\} 1$/m.test(body) &&
 	    /^warp_networks \d+$/m.test(body) && /^process_cpu_seconds_total /m.test(body),
