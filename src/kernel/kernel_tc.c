@@ -96,8 +96,20 @@ struct warp_tcdev {
 	size_t			 nfilters, capfilters;
 };
 
+/* Root and ingress qdiscs of the namespace, dumped once per apply. */
+struct warp_tcroot {
+	int		ifindex;
+	char		kind[IFNAMSIZ];
+	uint32_t	handle;
+	int		root;		/* else on the ingress/clsact slot */
+	int		ingress;	/* kind "ingress" there */
+};
+
 /* A stream of ACKed requests, sent WARP_TC_MAXQ at a time. */
 struct warp_tcq {
+	struct warp_tcroot	*roots;
+	size_t			 nroots, caproots;
+	int			 roots_read;
 	struct warp_kctx	*ctx;
 	struct mnl_socket	*nl;
 	char			*buf;
@@ -164,8 +176,10 @@ warp_tcq_close(struct warp_tcq *q)
 	if (q->nl != NULL)
 		mnl_socket_close(q->nl);
 	free(q->buf);
+	free(q->roots);
 	q->nl = NULL;
 	q->buf = NULL;
+	q->roots = NULL;
 }
 
 /*
@@ -305,25 +319,34 @@ warp_tc_attr_cb(const struct nlattr *a, void *data)
 	return (MNL_CB_OK);
 }
 
+/* Only roots and ingress qdiscs are kept (not the classes' leaves). */
 static int
 warp_tc_qdisc_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct warp_tcdev	*d = data;
+	struct warp_tcq		*q = data;
 	const struct nlattr	*tb[65] = { NULL };
 	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	struct warp_tcroot	*r;
 
-	if (t->tcm_ifindex != d->ifindex)
+	if (t->tcm_parent != TC_H_ROOT && t->tcm_parent != TC_H_INGRESS)
 		return (MNL_CB_OK);
 	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
 	if (tb[TCA_KIND] == NULL)
 		return (MNL_CB_OK);
-	if (t->tcm_parent == TC_H_ROOT) {
-		warp_kcopy(d->root_kind, sizeof(d->root_kind),
-		    mnl_attr_get_str(tb[TCA_KIND]));
-		d->root_handle = t->tcm_handle;
-	} else if (t->tcm_parent == TC_H_INGRESS &&
-	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "ingress") == 0)
-		d->has_ingress = 1;
+	if (q->nroots == q->caproots) {
+		q->caproots = q->caproots ? q->caproots * 2 : 64;
+		if ((q->roots = reallocarray(q->roots, q->caproots,
+		    sizeof(*q->roots))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	r = &q->roots[q->nroots++];
+	memset(r, 0, sizeof(*r));
+	r->ifindex = t->tcm_ifindex;
+	r->root = t->tcm_parent == TC_H_ROOT;
+	r->ingress = t->tcm_parent == TC_H_INGRESS &&
+	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "ingress") == 0;
+	warp_kcopy(r->kind, sizeof(r->kind), mnl_attr_get_str(tb[TCA_KIND]));
+	r->handle = t->tcm_handle;
 	return (MNL_CB_OK);
 }
 
@@ -451,15 +474,29 @@ warp_tc_read(struct warp_tcq *q, int ifindex, struct warp_tcdev *d)
 
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
-	memset(buf, 0, sizeof(buf));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETQDISC;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
-	t->tcm_family = AF_UNSPEC;
-	t->tcm_ifindex = ifindex;
-	if ((e = warp_tc_dump(q, nlh, warp_tc_qdisc_cb, d)) < 0)
-		return (e);
+	if (!q->roots_read) {
+		/* One dump for all devices, not one per network. */
+		memset(buf, 0, sizeof(buf));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETQDISC;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+		t->tcm_family = AF_UNSPEC;
+		if ((e = warp_tc_dump(q, nlh, warp_tc_qdisc_cb, q)) < 0)
+			return (e);
+		q->roots_read = 1;
+	}
+	for (i = 0; i < q->nroots; i++) {
+		if (q->roots[i].ifindex != ifindex)
+			continue;
+		if (q->roots[i].ingress)
+			d->has_ingress = 1;
+		else if (q->roots[i].root) {
+			warp_kcopy(d->root_kind, sizeof(d->root_kind),
+			    q->roots[i].kind);
+			d->root_handle = q->roots[i].handle;
+		}
+	}
 	if (strcmp(d->root_kind, "htb") == 0 && d->root_handle == WARP_TC_ROOT) {
 		memset(buf, 0, sizeof(buf));
 		nlh = mnl_nlmsg_put_header(buf);
