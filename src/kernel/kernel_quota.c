@@ -737,7 +737,7 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 			if (!kn->peers[j].active ||
 			    (t = warp_traffic_find(tr, ntr,
 			    kn->peers[j].endpoint_id)) == NULL ||
-			    t->quota_bytes == 0)
+			    t->quota_bytes == 0 || t->quota_bytes > WARP_SIZE_MAX)
 				continue;
 			warp_qt_objname(want[nwant].name, sizeof(want[nwant].name),
 			    t->endpoint_id, t->quota_gen);

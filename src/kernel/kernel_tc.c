@@ -566,6 +566,14 @@ warp_tc_desired(struct warp_knet *kn, const struct warp_traffic *tr,
 		host = t->overlay_ip & ~warp_cidr_mask(kn->net.subnet.len);
 		if (bps == 0 || host == 0 || host > 0xfffe)
 			continue;
+		/* The root side checks again what it reads from the db. */
+		if (bps < WARP_RATE_MIN || bps > WARP_RATE_MAX) {
+			kp->failed = 1;
+			(void)snprintf(kp->error, sizeof(kp->error), "rate "
+			    "limit %llu bit/s in the database is out of range",
+			    (unsigned long long)bps);
+			continue;
+		}
 		c = &d->classes[d->nclasses++];
 		c->minor = host;
 		c->rate = c->ceil = bps / 8;
