@@ -60,7 +60,12 @@
 #define WARP_QT_CHAIN		"fwd"
 #define WARP_QT_PRIO		10
 #define WARP_QT_SET_ID		0x5154	/* "QT" */
-#define WARP_QT_ELEMS_PER_MSG	256
+/*
+ * A batch message may run past its page by at most the batch's overrun
+ * size (MNL_SOCKET_BUFFER_SIZE, 4 KiB): 48 elements of at most ~72 bytes
+ * (key, object name of up to WARP_QT_NAMELEN) stay well inside it.
+ */
+#define WARP_QT_ELEMS_PER_MSG	48
 #define WARP_QT_NAMELEN		40
 
 struct warp_qobj {
