@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static int	warp_backup_copy(sqlite3 *, sqlite3 *, struct warp_err *);
 static int	warp_backup_write_key(const char *, const uint8_t *,

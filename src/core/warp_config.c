@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static int	warp_config_unseal_text(struct warp_db *, const void *, int,
 		    char **, struct warp_err *);
@@ -151,32 +152,19 @@ warp_config_render_in(struct warp_db *db, const struct warp_render_ctx *rc,
 	const struct warp_endpoint	*e = ep;
 	struct warp_buf			 b, allowed;
 	struct warp_cidr		 c;
-	sqlite3_stmt			*st = NULL;
 	uint8_t				*priv = NULL, psk[WARP_KEY_LEN];
-	size_t				 priv_len = 0, i, j;
+	uint8_t				 privk[WARP_KEY_LEN];
+	size_t				 i, j;
 	char				 ip[WARP_IP_STRLEN], key[WARP_KEY_B64_LEN + 1];
 	int				 rv = -1;
 
 	warp_buf_init(&b);
 	warp_buf_init(&allowed);
 	if (e->has_private_key) {
-		if (warp_db_prepare(db, &st, "SELECT private_key FROM endpoints "
-		    "WHERE id = ?", err) == -1)
+		if (warp_db_sealed_key(db, "endpoints", e->id, "private_key",
+		    privk, err) == -1)
 			goto out;
-		sqlite3_bind_int64(st, 1, e->id);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			warp_db_sqlerr(db, err, "reading a key");
-			goto out;
-		}
-		if (warp_unseal(db, "endpoints.private_key",
-		    sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), &priv, &priv_len,
-		    err) == -1)
-			goto out;
-		if (priv_len != WARP_KEY_LEN) {
-			warp_err_system(err, "an endpoint key is damaged");
-			goto out;
-		}
+		priv = privk;
 	}
 	if (warp_endpoint_psk(db, e->id, psk, err) == -1)
 		goto out;
@@ -248,9 +236,7 @@ warp_config_render_in(struct warp_db *db, const struct warp_render_ctx *rc,
 	*out = warp_buf_release(&b);
 	rv = 0;
 out:
-	if (st != NULL)
-		sqlite3_finalize(st);
-	warp_secret_free(priv, priv_len + 1);
+	sodium_memzero(privk, sizeof(privk));
 	sodium_memzero(psk, sizeof(psk));
 	warp_buf_free(&allowed);
 	if (b.data != NULL)
@@ -602,7 +588,8 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 		goto fail;
 	}
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, "endpoint.rollback", "endpoint", obj,
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, "endpoint.rollback", "endpoint", obj,
 	    err) == -1)
 		goto fail;
 	if (newversion != NULL)

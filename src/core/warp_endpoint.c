@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 #define EP_COLUMNS	"e.id, e.network_id, n.name, e.name, e.kind, " \
 			"e.overlay_ip, e.public_key, e.private_key IS NOT NULL, " \
@@ -119,24 +120,8 @@ static int
 warp_endpoint_load_lans(struct warp_db *db, struct warp_endpoint *e,
     struct warp_err *err)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 ignore;
-	int		 rc;
-
-	e->nlans = 0;
-	if (warp_db_prepare(db, &st, "SELECT cidr FROM endpoint_lans WHERE "
-	    "endpoint_id = ? ORDER BY rowid", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, e->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && e->nlans < WARP_MAX_LANS) {
-		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
-		    &e->lans[e->nlans], &ignore) == 0)
-			e->nlans++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return (warp_db_sqlerr(db, err, "reading LAN subnets"));
-	return (0);
+	return (warp_db_load_cidrs(db, "endpoint_lans", "endpoint_id", e->id,
+	    e->lans, WARP_MAX_LANS, &e->nlans, err));
 }
 
 int
@@ -388,9 +373,10 @@ warp_endpoint_alloc_ip(struct warp_db *db, const struct warp_network *n,
 		}
 	}
 	free(used);
-	return (warp_err_set(err, WARP_ECONFLICT, "network '%s' is full: its "
-	    "/%d holds %u endpoints besides the gateway; create a network with "
-	    "more --expected-users", n->name, n->subnet.len, size - 3));
+	warp_err_set(err, WARP_ECONFLICT, "network '%s' is full: its /%d "
+	    "holds %u endpoints besides the gateway", n->name, n->subnet.len,
+	    size - 3);
+	return (warp_err_field(err, WARP_F_EXPECTED_USERS));
 }
 
 static int
@@ -503,9 +489,11 @@ warp_endpoint_create_one(struct warp_db *db, const char *netref,
 		return (-1);
 	if ((int)s->kind < 0 || s->kind > WARP_EP_GATEWAY)
 		return (warp_err_input(err, "unknown endpoint type"));
-	if (s->nlans > 0 && s->kind == WARP_EP_MOBILE)
-		return (warp_err_input(err, "mobile endpoints cannot carry LAN "
-		    "subnets; use --type cpe or gateway"));
+	if (s->nlans > 0 && s->kind == WARP_EP_MOBILE) {
+		warp_err_input(err, "mobile endpoints cannot carry LAN "
+		    "subnets: only cpe and gateway endpoints do");
+		return (warp_err_field(err, WARP_F_TYPE));
+	}
 	if (s->expires != NULL) {
 		if (warp_time_parse(s->expires, &expires, err) == -1)
 			return (-1);
@@ -592,7 +580,10 @@ warp_endpoint_create_one(struct warp_db *db, const char *netref,
 			goto fail;
 	}
 	(void)snprintf(obj, sizeof(obj), "%s/%s", n.name, s->name);
-	if (warp_audit(db, actor, "endpoint.create", "endpoint", obj,
+	/* A bulk add marks its network once instead. */
+	if ((refresh_others && warp_db_mark_pending(db, "endpoint", e.id,
+	    err) == -1) ||
+	    warp_audit(db, actor, "endpoint.create", "endpoint", obj,
 	    err) == -1)
 		goto fail;
 	free(priv);
@@ -668,6 +659,8 @@ warp_endpoint_create_bulk(struct warp_db *db, const char *netref,
 		    err) == -1)
 			goto fail;
 	}
+	if (warp_db_mark_pending(db, "network", n.id, err) == -1)
+		goto fail;
 	return (warp_db_commit(db, err));
 fail:
 	warp_db_rollback(db);
@@ -707,7 +700,8 @@ warp_endpoint_set_enabled(struct warp_db *db, const char *ref, int enabled,
 	    err) == -1)
 		goto fail;
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, enabled ? "endpoint.enable" :
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, enabled ? "endpoint.enable" :
 	    "endpoint.disable", "endpoint", obj, err) == -1)
 		goto fail;
 	return (warp_db_commit(db, err));
@@ -736,7 +730,8 @@ warp_endpoint_set_expiry(struct warp_db *db, const char *ref,
 	    err) == -1)
 		goto fail;
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, "endpoint.expiry", "endpoint", obj,
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, "endpoint.expiry", "endpoint", obj,
 	    err) == -1)
 		goto fail;
 	return (warp_db_commit(db, err));
@@ -774,7 +769,8 @@ warp_endpoint_set_lans(struct warp_db *db, const char *ref,
 	if (warp_config_refresh_network(db, n.id, reason, actor, err) == -1)
 		goto fail;
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, "endpoint.lans", "endpoint", obj, err) == -1)
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, "endpoint.lans", "endpoint", obj, err) == -1)
 		goto fail;
 	return (warp_db_commit(db, err));
 fail:
@@ -822,7 +818,8 @@ warp_endpoint_rotate_keys(struct warp_db *db, const char *ref,
 	    err) == -1)
 		goto fail;
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, "endpoint.rotate-keys", "endpoint", obj,
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, "endpoint.rotate-keys", "endpoint", obj,
 	    err) == -1)
 		goto fail;
 	free(priv);
@@ -860,7 +857,9 @@ warp_endpoint_delete(struct warp_db *db, const char *ref, const char *actor,
 			goto fail;
 	}
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, "endpoint.delete", "endpoint", obj,
+	/* As before the reconciler has run: it drops rows of gone objects. */
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, "endpoint.delete", "endpoint", obj,
 	    err) == -1)
 		goto fail;
 	return (warp_db_commit(db, err));
@@ -873,31 +872,85 @@ int
 warp_endpoint_psk(struct warp_db *db, int64_t id, uint8_t psk[WARP_KEY_LEN],
     struct warp_err *err)
 {
+	return (warp_db_sealed_key(db, "endpoints", id, "preshared_key", psk,
+	    err));
+}
+
+/*
+ * One page of a network's endpoints with their last observed numbers, in
+ * one indexed query (a network may hold 10,000 endpoints).  LAN subnets
+ * are not loaded.  Free *out and *stats with free().
+ */
+int
+warp_endpoint_page(struct warp_db *db, int64_t network_id, int64_t offset,
+    int limit, struct warp_endpoint **out, struct warp_endpoint_stats **stats,
+    size_t *count, struct warp_err *err)
+{
 	sqlite3_stmt	*st;
-	uint8_t		*plain = NULL;
-	size_t		 len = 0;
+	size_t		 n = 0;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "SELECT preshared_key FROM endpoints "
-	    "WHERE id = ?", err) == -1)
+	*out = warp_xcalloc((size_t)limit + 1, sizeof(**out));
+	*stats = warp_xcalloc((size_t)limit + 1, sizeof(**stats));
+	*count = 0;
+	if (warp_db_prepare(db, &st, "SELECT " EP_COLUMNS ", "
+	    "coalesce(s.last_handshake, 0), coalesce(s.rx_bytes, 0), "
+	    "coalesce(s.tx_bytes, 0) FROM endpoints e JOIN networks n ON "
+	    "n.id = e.network_id LEFT JOIN endpoint_stats s ON "
+	    "s.endpoint_id = e.id WHERE e.network_id = ? ORDER BY e.id "
+	    "LIMIT ? OFFSET ?", err) == -1)
+		goto fail;
+	sqlite3_bind_int64(st, 1, network_id);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)limit) {
+		if (warp_endpoint_row(st, &(*out)[n]) == -1)
+			continue;
+		(*stats)[n].last_handshake = sqlite3_column_int64(st, 12);
+		(*stats)[n].rx_bytes = sqlite3_column_int64(st, 13);
+		(*stats)[n].tx_bytes = sqlite3_column_int64(st, 14);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		warp_db_sqlerr(db, err, "listing endpoints");
+		goto fail;
+	}
+	*count = n;
+	return (0);
+fail:
+	free(*out);
+	free(*stats);
+	*out = NULL;
+	*stats = NULL;
+	return (-1);
+}
+
+/* The last numbers the reconciler stored for one endpoint (zeros: none). */
+int
+warp_endpoint_stats_get(struct warp_db *db, int64_t id,
+    struct warp_endpoint_stats *s, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	const char	*r;
+	int		 rc;
+
+	memset(s, 0, sizeof(*s));
+	if (warp_db_prepare(db, &st, "SELECT last_handshake, rx_bytes, "
+	    "tx_bytes, remote_endpoint FROM endpoint_stats WHERE "
+	    "endpoint_id = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return (warp_err_set(err, WARP_ENOTFOUND, "no endpoint with id "
-		    "%lld", (long long)id));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->present = 1;
+		s->last_handshake = sqlite3_column_int64(st, 0);
+		s->rx_bytes = sqlite3_column_int64(st, 1);
+		s->tx_bytes = sqlite3_column_int64(st, 2);
+		if ((r = (const char *)sqlite3_column_text(st, 3)) != NULL)
+			(void)snprintf(s->remote, sizeof(s->remote), "%s", r);
 	}
-	rc = warp_unseal(db, "endpoints.preshared_key",
-	    sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-	    &plain, &len, err);
 	sqlite3_finalize(st);
-	if (rc == -1)
-		return (-1);
-	if (len != WARP_KEY_LEN) {
-		warp_secret_free(plain, len + 1);
-		return (warp_err_system(err, "a preshared key is damaged"));
-	}
-	memcpy(psk, plain, WARP_KEY_LEN);
-	warp_secret_free(plain, len + 1);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading endpoint numbers"));
 	return (0);
 }

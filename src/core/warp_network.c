@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 #define NET_COLUMNS	"id, vcid, name, type, description, subnet, " \
 			"expected_users, listen_port, public_key, dns, mtu, " \
@@ -149,25 +150,8 @@ static int
 warp_network_load_resources(struct warp_db *db, struct warp_network *n,
     struct warp_err *err)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 ignore;
-	int		 rc;
-
-	n->nresources = 0;
-	if (warp_db_prepare(db, &st, "SELECT cidr FROM network_resources "
-	    "WHERE network_id = ? ORDER BY rowid", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, n->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    n->nresources < WARP_MAX_RESOURCES) {
-		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
-		    &n->resources[n->nresources], &ignore) == 0)
-			n->nresources++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return (warp_db_sqlerr(db, err, "reading resource subnets"));
-	return (0);
+	return (warp_db_load_cidrs(db, "network_resources", "network_id",
+	    n->id, n->resources, WARP_MAX_RESOURCES, &n->nresources, err));
 }
 
 int
@@ -377,9 +361,9 @@ warp_network_alloc_subnet(struct warp_db *db, const struct warp_cidr *box,
 	}
 	free(used);
 	warp_cidr_format(box, buf, sizeof(buf));
-	return (warp_err_set(err, WARP_ECONFLICT, "no free /%d left in the "
-	    "subnet container %s; give --subnet or widen the container",
-	    prefix, buf));
+	warp_err_set(err, WARP_ECONFLICT, "no free /%d left in the subnet "
+	    "container %s", prefix, buf);
+	return (warp_err_field(err, WARP_F_SUBNET));
 }
 
 static int
@@ -509,9 +493,11 @@ warp_network_create(struct warp_db *db, const struct warp_network_spec *s,
 	if (s->nresources > 0 && n.type != WARP_NET_RESOURCE_GATEWAY)
 		return (warp_err_input(err, "resource subnets apply to "
 		    "resource-gateway networks only"));
-	if (s->nresources == 0 && n.type == WARP_NET_RESOURCE_GATEWAY)
-		return (warp_err_input(err, "a resource-gateway network needs "
-		    "at least one --resource-subnet CIDR"));
+	if (s->nresources == 0 && n.type == WARP_NET_RESOURCE_GATEWAY) {
+		warp_err_input(err, "a resource-gateway network needs at least "
+		    "one resource subnet");
+		return (warp_err_field(err, WARP_F_RESOURCES));
+	}
 	if ((s->vlan != NULL || s->vlan_range != NULL) &&
 	    n.type != WARP_NET_L2_P2P && n.type != WARP_NET_L2_MESH)
 		return (warp_err_input(err, "VLANs apply to l2-p2p and l2-mesh "
@@ -706,7 +692,8 @@ warp_network_create(struct warp_db *db, const struct warp_network_spec *s,
 	if (warp_network_store_resources(db, n.id, res, s->nresources,
 	    err) == -1)
 		goto fail;
-	if (warp_audit(db, s->actor, "network.create", "network", n.name,
+	if (warp_db_mark_pending(db, "network", n.id, err) == -1 ||
+	    warp_audit(db, s->actor, "network.create", "network", n.name,
 	    err) == -1)
 		goto fail;
 	free(sealed);
@@ -725,32 +712,8 @@ int
 warp_network_private_key(struct warp_db *db, int64_t id,
     uint8_t key[WARP_KEY_LEN], struct warp_err *err)
 {
-	sqlite3_stmt	*st;
-	uint8_t		*plain = NULL;
-	size_t		 len = 0;
-	int		 rc;
-
-	if (warp_db_prepare(db, &st, "SELECT private_key FROM networks "
-	    "WHERE id = ?", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
-		    "%lld", (long long)id));
-	}
-	rc = warp_unseal(db, "networks.private_key", sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), &plain, &len, err);
-	sqlite3_finalize(st);
-	if (rc == -1)
-		return (-1);
-	if (len != WARP_KEY_LEN) {
-		warp_secret_free(plain, len + 1);
-		return (warp_err_system(err, "a network key is damaged"));
-	}
-	memcpy(key, plain, WARP_KEY_LEN);
-	warp_secret_free(plain, len + 1);
-	return (0);
+	return (warp_db_sealed_key(db, "networks", id, "private_key", key,
+	    err));
 }
 
 static int
@@ -786,6 +749,7 @@ warp_network_delete(struct warp_db *db, const char *ref, const char *actor,
 	    "object_type = 'network' AND object_id = ?1", n.id, err) == -1 ||
 	    warp_network_exec_id(db, "DELETE FROM networks WHERE id = ?1",
 	    n.id, err) == -1 ||
+	    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
 	    warp_audit(db, actor, "network.delete", "network", n.name,
 	    err) == -1) {
 		warp_db_rollback(db);
@@ -807,6 +771,7 @@ warp_network_set_enabled(struct warp_db *db, const char *ref, int enabled,
 	    "updated_at = unixepoch() WHERE id = ?1" : "UPDATE networks SET "
 	    "enabled = 0, updated_at = unixepoch() WHERE id = ?1", n.id,
 	    err) == -1 ||
+	    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
 	    warp_audit(db, actor, enabled ? "network.resume" :
 	    "network.suspend", "network", n.name, err) == -1) {
 		warp_db_rollback(db);
@@ -960,6 +925,7 @@ warp_network_update(struct warp_db *db, const char *ref,
 		    what.data);
 		if (warp_config_refresh_network(db, n.id, reason, actor,
 		    err) == -1 ||
+		    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
 		    warp_audit(db, actor, "network.update", "network", n.name,
 		    err) == -1)
 			goto fail;
@@ -970,4 +936,40 @@ fail:
 	warp_buf_free(&what);
 	warp_db_rollback(db);
 	return (-1);
+}
+
+int
+warp_network_count(struct warp_db *db, long *n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*n = 0;
+	if (warp_db_prepare(db, &st, "SELECT count(*) FROM networks",
+	    err) == -1)
+		return (-1);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "counting networks"));
+	return (0);
+}
+
+/* How many endpoints a network has (0 when it cannot be read). */
+long
+warp_network_count_endpoints(struct warp_db *db, int64_t id)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+	long		 n = 0;
+
+	if (warp_db_prepare(db, &st, "SELECT count(*) FROM endpoints WHERE "
+	    "network_id = ?", &err) == -1)
+		return (0);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
 }

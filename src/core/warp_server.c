@@ -16,6 +16,7 @@
 #include <netlink/route/route.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static const char *warp_net_type_names[WARP_NET_NTYPES] = {
 	"secure-internet", "resource-gateway", "l3vpn", "l2-p2p", "l2-mesh"
@@ -273,6 +274,8 @@ warp_server_config_set(struct warp_db *db, const char *key, const char *value,
 		warp_network_list_free(nets);
 		nets = NULL;
 	}
+	if (warp_db_mark_pending(db, "server", 1, err) == -1)
+		goto fail;
 	return (warp_db_commit(db, err));
 fail:
 	warp_network_list_free(nets);
@@ -325,7 +328,8 @@ warp_detect_public_address(char *host, size_t hostlen, char *uplink,
 	}
 	if (best == NULL) {
 		warp_err_input(err, "no IPv4 default route to find the public "
-		    "address from; give it with --public-host");
+		    "address from");
+		warp_err_field(err, WARP_F_PUBLIC_HOST);
 		goto out;
 	}
 	nh = rtnl_route_nexthop_n(best, 0);
@@ -355,7 +359,8 @@ warp_detect_public_address(char *host, size_t hostlen, char *uplink,
 		goto out;
 	}
 	warp_err_input(err, "the default route's device %s has no IPv4 "
-	    "address; give the public address with --public-host", ifname);
+	    "address", ifname);
+	warp_err_field(err, WARP_F_PUBLIC_HOST);
 out:
 	if (addrs != NULL)
 		nl_cache_free(addrs);

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_auth.h"
 
 #define TOKEN_PREFIX	"warp_"

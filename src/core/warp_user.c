@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_auth.h"
 
 static const char	*role_names[] = { "viewer", "operator", "admin" };

@@ -17,6 +17,7 @@ warp_err_set(struct warp_err *err, int kind, const char *fmt, ...)
 	if (err == NULL)
 		return (-1);
 	err->kind = kind;
+	err->field[0] = '\0';
 	va_start(ap, fmt);
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -28,6 +29,16 @@ warp_err_clear(struct warp_err *err)
 {
 	err->kind = WARP_OK;
 	err->msg[0] = '\0';
+	err->field[0] = '\0';
+}
+
+/* Name the input at fault (after warp_err_set); returns -1 like it. */
+int
+warp_err_field(struct warp_err *err, const char *field)
+{
+	if (err != NULL)
+		(void)snprintf(err->field, sizeof(err->field), "%s", field);
+	return (-1);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_kernel.h"
 
 /* Receive buffer for dumps (libmnl's MNL_SOCKET_DUMP_SIZE, newer). */

@@ -104,7 +104,7 @@ void	warp_http_respond(struct http_request *, int, const char *,
 	    const void *, size_t);
 void	warp_http_set_session_cookie(struct warp_ctx *, const char *, int);
 int	warp_http_status_for(const struct warp_err *);
-void	warp_http_changed(struct warp_ctx *, const char *, int64_t);
+void	warp_http_changed(struct warp_ctx *);
 
 const char	*warp_form_str(struct warp_ctx *, const char *);
 int		 warp_form_int(struct warp_ctx *, const char *, long, long,

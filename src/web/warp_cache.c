@@ -2,9 +2,9 @@
  * warpd: a worker's memory of recent answers, so that reading the same
  * page again does not cost the same queries again.
  *
- * Everything here is dropped as soon as the database changes: a commit by
- * any other connection (the other worker, warpctl, the parent) moves
- * PRAGMA data_version, one by this worker moves sqlite3_total_changes64().
+ * Everything here is dropped as soon as the database changes: the core's
+ * warp_db_epoch() moves on a commit by any other connection (the other
+ * worker, warpctl, the parent) and on one by this worker.
  * Logging out, a password change or a revoked session is a database
  * change, so a cached session never outlives its row.  Pages are also
  * keyed by the session and by a 10-second clock bucket (relative times
@@ -45,7 +45,6 @@ struct page_slot {
 static struct sess_slot	 sessions[SESS_SLOTS];
 static struct page_slot	 pages[PAGE_SLOTS];
 static size_t		 sess_next, page_next;
-static sqlite3_stmt	*dv_stmt;
 static int64_t		 last_dv = -1, last_changes = -1;
 
 static void	cache_flush(void);
@@ -67,19 +66,9 @@ cache_flush(void)
 void
 warp_cache_sync(struct warp_db *db)
 {
-	struct warp_err	err;
 	int64_t		dv, ch;
 
-	if (dv_stmt == NULL && warp_db_prepare(db, &dv_stmt,
-	    "PRAGMA data_version", &err) == -1) {
-		cache_flush();
-		return;
-	}
-	dv = -1;
-	if (sqlite3_step(dv_stmt) == SQLITE_ROW)
-		dv = sqlite3_column_int64(dv_stmt, 0);
-	sqlite3_reset(dv_stmt);
-	ch = sqlite3_total_changes64(db->sql);
+	warp_db_epoch(db, &dv, &ch);
 	if (dv == -1 || dv != last_dv || ch != last_changes)
 		cache_flush();
 	last_dv = dv;

@@ -92,7 +92,7 @@ warp_http_health(struct http_request *req)
 	int		 n, version;
 
 	db = warp_web_dbh();
-	if (db == NULL || warp_db_user_version(db->sql, &version) == -1) {
+	if (db == NULL || warp_db_schema_version(db, &version) == -1) {
 		n = snprintf(body, sizeof(body),
 		    "{\"status\":\"error\",\"db\":\"unavailable\"}\n");
 		warp_http_respond(req, 503, "application/json", body, n);
@@ -693,10 +693,26 @@ warp_http_status_for(const struct warp_err *err)
 	}
 }
 
+/* The web's hint for an input the core named (struct warp_err field). */
+static const struct {
+	const char	*field;
+	const char	*hint;
+} http_hints[] = {
+	{ WARP_F_EXPECTED_USERS, "create a network with a larger "
+				"\"Expected users\"" },
+	{ WARP_F_SUBNET,	"enter a Subnet, or widen the subnet container "
+				"in Settings" },
+	{ WARP_F_RESOURCES,	"enter them under \"Resource subnets\"" },
+	{ WARP_F_TYPE,		"choose the kind cpe or gateway" },
+	{ WARP_F_PUBLIC_HOST,	"enter the public host in Settings" },
+	{ NULL, NULL }
+};
+
 int
 warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
 {
-	int	status;
+	char	msg[sizeof(err->msg) + 128];
+	int	status, i;
 
 	status = warp_http_status_for(err);
 	if (status == 500) {
@@ -707,6 +723,12 @@ warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
 		return (warp_http_error(ctx, 500, "internal error; see the "
 		    "warpd log"));
 	}
+	for (i = 0; err->field[0] != '\0' && http_hints[i].field != NULL; i++)
+		if (strcmp(http_hints[i].field, err->field) == 0) {
+			(void)snprintf(msg, sizeof(msg), "%s; %s", err->msg,
+			    http_hints[i].hint);
+			return (warp_http_error(ctx, status, msg));
+		}
 	return (warp_http_error(ctx, status, err->msg));
 }
 
@@ -825,26 +847,13 @@ warp_http_json(struct warp_ctx *ctx, int status, struct warp_buf *body)
 }
 
 /*
- * Something in the desired state changed: mark it pending and ask the
- * privileged parent to reconcile.
+ * Something in the desired state changed: the core has marked it pending
+ * in the same transaction; ask the privileged parent to reconcile.
  */
 void
-warp_http_changed(struct warp_ctx *ctx, const char *type, int64_t id)
+warp_http_changed(struct warp_ctx *ctx)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-
-	warp_err_clear(&err);
-	if (type != NULL && warp_db_prepare(ctx->db, &st, "INSERT INTO "
-	    "apply_status (object_type, object_id, status, error, updated_at) "
-	    "VALUES (?, ?, 'pending', '', unixepoch()) ON CONFLICT "
-	    "(object_type, object_id) DO UPDATE SET status = 'pending', "
-	    "error = '', updated_at = unixepoch()", &err) == 0) {
-		sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	(void)ctx;
 	warp_web_request_apply();
 }
 

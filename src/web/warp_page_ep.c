@@ -127,7 +127,7 @@ warp_page_endpoint_create(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	free(lans);
-	warp_http_changed(&ctx, "endpoint", id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/endpoints/%lld", (long long)id);
 	warp_http_flash_redirect(&ctx, loc, "created");
 	return (warp_http_end(&ctx));
@@ -144,7 +144,7 @@ warp_page_endpoint_bulk(struct http_request *req)
 	struct warp_endpoint_spec	 spec;
 	struct warp_err			 err;
 	const char			*pat;
-	char				 ref[32], loc[64], msg[600];
+	char				 ref[32], loc[64];
 	long				 count, start, bad;
 
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1)
@@ -175,18 +175,13 @@ warp_page_endpoint_bulk(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	(void)snprintf(ref, sizeof(ref), "%lld", (long long)ctx.id);
+	/* The core's message already says which one and that none was made. */
 	if (warp_endpoint_create_bulk(ctx.db, ref, pat, start, count, &spec,
 	    ctx.actor, NULL, &bad, &err) == -1) {
-		if (err.kind == WARP_ESYSTEM) {
-			warp_http_fail(&ctx, &err);
-		} else {
-			(void)snprintf(msg, sizeof(msg), "endpoint %ld of %ld: "
-			    "%s (nothing was created)", bad, count, err.msg);
-			warp_http_error(&ctx, warp_http_status_for(&err), msg);
-		}
+		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "network", ctx.id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/networks/%lld", (long long)ctx.id);
 	warp_http_flash_redirect(&ctx, loc, "bulk");
 	return (warp_http_end(&ctx));
@@ -200,7 +195,7 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 	struct warp_tpl			*row;
 	struct warp_err			 err;
 	struct warp_buf			 b;
-	sqlite3_stmt			*st;
+	struct warp_endpoint_stats	 es;
 	const char			*qa, *qb;
 	char				*text, *shown, *svg, *fname;
 	char				 buf[48], ip[WARP_IP_STRLEN];
@@ -243,25 +238,13 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 		warp_tpl_set(ctx->tpl, "expires_input", buf);
 	} else
 		warp_tpl_set(ctx->tpl, "expires", "never");
-	if (warp_db_prepare(ctx->db, &st, "SELECT last_handshake, rx_bytes, "
-	    "tx_bytes FROM endpoint_stats WHERE endpoint_id = ?", &err) == 0) {
-		sqlite3_bind_int64(st, 1, e.id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			warp_fmt_ago(buf, sizeof(buf),
-			    sqlite3_column_int64(st, 0), ctx->now);
-			warp_tpl_set(ctx->tpl, "handshake", buf);
-			warp_fmt_bytes(buf, sizeof(buf),
-			    sqlite3_column_int64(st, 1));
-			warp_tpl_set(ctx->tpl, "rx", buf);
-			warp_fmt_bytes(buf, sizeof(buf),
-			    sqlite3_column_int64(st, 2));
-			warp_tpl_set(ctx->tpl, "tx", buf);
-		} else {
-			warp_tpl_set(ctx->tpl, "handshake", "never");
-			warp_tpl_set(ctx->tpl, "rx", "0 B");
-			warp_tpl_set(ctx->tpl, "tx", "0 B");
-		}
-		sqlite3_finalize(st);
+	if (warp_endpoint_stats_get(ctx->db, e.id, &es, &err) == 0) {
+		warp_fmt_ago(buf, sizeof(buf), es.last_handshake, ctx->now);
+		warp_tpl_set(ctx->tpl, "handshake", buf);
+		warp_fmt_bytes(buf, sizeof(buf), es.rx_bytes);
+		warp_tpl_set(ctx->tpl, "rx", buf);
+		warp_fmt_bytes(buf, sizeof(buf), es.tx_bytes);
+		warp_tpl_set(ctx->tpl, "tx", buf);
 	}
 
 	if (warp_config_current(ctx->db, e.id, &text, &version, &err) == -1)
@@ -482,7 +465,7 @@ warp_page_endpoint_action(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "endpoint", e.id);
+	warp_http_changed(&ctx);
 	/* Back to where the button was (network list or endpoint page). */
 	if (warp_form_str(&ctx, "back") != NULL)
 		(void)snprintf(loc, sizeof(loc), "/networks/%lld",
@@ -575,7 +558,7 @@ warp_page_endpoint_rollback(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "endpoint", e.id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/endpoints/%lld", (long long)e.id);
 	warp_http_flash_redirect(&ctx, loc, "rolledback");
 	return (warp_http_end(&ctx));

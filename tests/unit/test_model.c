@@ -232,7 +232,7 @@ test_refusals(void)
 		s.name = "rrg";
 		s.type = WARP_NET_RESOURCE_GATEWAY;
 		REFUSE(warp_network_create(db, &s, NULL, err),
-		    "at least one --resource-subnet",
+		    "at least one resource subnet",
 		    "resource-gateway without resources refused");
 		s.resources[0] = "not-a-cidr";
 		s.nresources = 1;

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"	/* tests of the core may look inside */
 
 static char	testdb_dir[256];
 

@@ -420,7 +420,8 @@ async function main() {
 	    body: JSON.stringify({ name: "apinet", type: "resource-gateway",
 	    resources: ["10.50.0.0/16", "10.60.0.0/16"] }) });
 	let j = await r.json();
-	ok(r.status === 201 && j.name === "apinet" && j.resources.length === 2,
+	ok(r.status === 201 && j.name === "apinet" &&
+	    j.resource_subnets.length === 2,
 	    "API token creates a network (201, JSON)", JSON.stringify(j));
 	r = await fetch(BASE + `/api/v1/networks/${j.id}/endpoints`, {
 	    method: "POST", headers: { ...bearer,
