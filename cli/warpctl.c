@@ -271,19 +271,22 @@ warpctl_net_option(int ch, int *mtu, int *keepalive, int *port,
 	*rc = 0;
 	switch (ch) {
 	case 'm':
-		if (warpctl_int("--mtu", optarg, 1280, 9000, &v) == -1)
+		if (warpctl_int("--mtu", optarg, WARP_MTU_MIN, WARP_MTU_MAX,
+		    &v) == -1)
 			*rc = -1;
 		else
 			*mtu = (int)v;
 		return (0);
 	case 'k':
-		if (warpctl_int("--keepalive", optarg, 0, 65535, &v) == -1)
+		if (warpctl_int("--keepalive", optarg, 0,
+		    WARP_KEEPALIVE_MAX, &v) == -1)
 			*rc = -1;
 		else
 			*keepalive = (int)v;
 		return (0);
 	case 'l':
-		if (warpctl_int("--listen-port", optarg, 1, 65535, &v) == -1)
+		if (warpctl_int("--listen-port", optarg, 1,
+		    WARP_PORT_MAX, &v) == -1)
 			*rc = -1;
 		else
 			*port = (int)v;
@@ -480,7 +483,8 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 			have_type = 1;
 			break;
 		case 'e':
-			if (warpctl_int("--expected-users", optarg, 1, 65534,
+			if (warpctl_int("--expected-users", optarg, 1,
+			    WARP_USERS_MAX,
 			    &v) == -1)
 				return (EXIT_INPUT);
 			s.expected_users = v;
@@ -1074,35 +1078,6 @@ cmd_show_config(struct warpctl *ctl, int argc, char **argv)
 	return (0);
 }
 
-/* Write a file with mode 0600 through a temporary name. */
-static int
-warpctl_write_file(const char *path, const void *data, size_t len,
-    struct warp_err *err)
-{
-	char	*tmp;
-	int	 fd;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) == -1)
-		warp_fatal("out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		warp_err_system(err, "cannot write %s: %s", path,
-		    strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1 ||
-	    close(fd) == -1 || rename(tmp, path) == -1) {
-		warp_err_system(err, "cannot write %s: %s", path,
-		    strerror(errno));
-		(void)unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
-}
-
 static int
 cmd_export_config(struct warpctl *ctl, int argc, char **argv)
 {
@@ -1124,7 +1099,7 @@ cmd_export_config(struct warpctl *ctl, int argc, char **argv)
 		    "--filename FILE [--version N]"));
 	if (warpctl_config_text(ctl, a.pos[0], version, &e, &text, &err) == -1)
 		return (warpctl_fail(&err));
-	rc = warpctl_write_file(path, text, strlen(text), &err);
+	rc = warp_file_write_private(path, text, strlen(text), &err);
 	warp_config_free(text);
 	if (rc == -1)
 		return (warpctl_fail(&err));
@@ -1166,11 +1141,11 @@ cmd_qr(struct warpctl *ctl, int argc, char **argv)
 	if (png != NULL) {
 		rc = warp_qr_png(text, &bin, &len, &err);
 		if (rc == 0)
-			rc = warpctl_write_file(png, bin, len, &err);
+			rc = warp_file_write_private(png, bin, len, &err);
 	} else if (svg != NULL) {
 		rc = warp_qr_svg(text, &out, &err);
 		if (rc == 0)
-			rc = warpctl_write_file(svg, out, strlen(out), &err);
+			rc = warp_file_write_private(svg, out, strlen(out), &err);
 	} else {
 		rc = warp_qr_terminal(text, &out, &err);
 		if (rc == 0)

@@ -53,13 +53,13 @@ warp_config_l2_setup(struct warp_buf *b, const struct warp_network *n,
 		warp_buf_appendf(b, "PostUp = ip link add gt%08u type gretap "
 		    "local %s remote %s ttl 64\n", n->vcid, me, gw);
 		warp_buf_appendf(b, "PostUp = ip link set gt%08u mtu %d\n",
-		    n->vcid, n->mtu - 38);
+		    n->vcid, n->mtu - WARP_GRE_OVERHEAD);
 	} else {
 		warp_buf_appendf(b, "PostUp = ip link add vx%08u type vxlan id "
-		    "%u local %s dstport 4789 nolearning\n", n->vcid, n->vni,
-		    me);
+		    "%u local %s dstport %d nolearning\n", n->vcid, n->vni,
+		    me, WARP_VXLAN_PORT);
 		warp_buf_appendf(b, "PostUp = ip link set vx%08u mtu %d\n",
-		    n->vcid, n->mtu - 50);
+		    n->vcid, n->mtu - WARP_VXLAN_OVERHEAD);
 		warp_buf_appendf(b, "PostUp = bridge fdb append "
 		    "00:00:00:00:00:00 dev vx%08u dst %s\n", n->vcid, gw);
 		for (i = 0; i < nall; i++) {

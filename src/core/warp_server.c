@@ -214,17 +214,20 @@ warp_server_config_set(struct warp_db *db, const char *key, const char *value,
 		    "default_dns = ?", buf, 0, 0, err) == -1)
 			goto fail;
 	} else if (strcmp(key, "default-mtu") == 0) {
-		if (warp_parse_small_int(value, 1280, 9000, &a) == -1) {
-			warp_err_input(err, "MTU must be from 1280 to 9000");
+		if (warp_parse_small_int(value, WARP_MTU_MIN, WARP_MTU_MAX,
+		    &a) == -1) {
+			warp_err_input(err, "MTU must be from %d to %d",
+			    WARP_MTU_MIN, WARP_MTU_MAX);
 			goto fail;
 		}
 		if (warp_server_update(db, "UPDATE server_config SET "
 		    "default_mtu = ?1", NULL, a, 0, err) == -1)
 			goto fail;
 	} else if (strcmp(key, "default-keepalive") == 0) {
-		if (warp_parse_small_int(value, 0, 65535, &a) == -1) {
-			warp_err_input(err, "keepalive must be 0 (off) to 65535 "
-			    "seconds");
+		if (warp_parse_small_int(value, 0, WARP_KEEPALIVE_MAX,
+		    &a) == -1) {
+			warp_err_input(err, "keepalive must be 0 (off) to %d "
+			    "seconds", WARP_KEEPALIVE_MAX);
 			goto fail;
 		}
 		if (warp_server_update(db, "UPDATE server_config SET "

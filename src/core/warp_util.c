@@ -2,10 +2,12 @@
  * Errors, growable buffers and allocation helpers shared by the core.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "warp.h"
 
@@ -181,4 +183,38 @@ warp_buf_free(struct warp_buf *b)
 {
 	free(b->data);
 	warp_buf_init(b);
+}
+
+/*
+ * Write a file only its owner may read (configs with keys, master keys):
+ * mode 0600 from the start, through a temporary name, synced, then
+ * renamed over `path`.
+ */
+int
+warp_file_write_private(const char *path, const void *data, size_t len,
+    struct warp_err *err)
+{
+	char	*tmp;
+	int	 fd, ok, rc = -1;
+
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) == -1)
+		warp_fatal("out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		warp_err_system(err, "cannot write %s: %s", path,
+		    strerror(errno));
+	} else {
+		ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+		if (close(fd) == -1)
+			ok = 0;
+		if (ok && rename(tmp, path) == 0)
+			rc = 0;
+		else {
+			warp_err_system(err, "cannot write %s: %s", path,
+			    strerror(errno));
+			(void)unlink(tmp);
+		}
+	}
+	free(tmp);
+	return (rc);
 }

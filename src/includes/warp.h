@@ -28,6 +28,23 @@
 #define WARP_DNS_MAX		128
 #define WARP_HOST_MAX		256
 
+/*
+ * Limits that the core, both edges (CLI flags, web form checks and the
+ * forms' min/max attributes) and the kernel must agree on: defined here
+ * once.
+ */
+#define WARP_MTU_MIN		1280	/* WireGuard over IPv6 needs 1280 */
+#define WARP_MTU_MAX		9000
+#define WARP_KEEPALIVE_MAX	65535
+#define WARP_PORT_MAX		65535
+#define WARP_USERS_MAX		65534	/* a /16 overlay subnet */
+#define WARP_VLAN_MAX		4094	/* VLAN ids 1..4094 */
+#define WARP_VNI_MAX		16777215	/* VXLAN ids 1..2^24-1 */
+#define WARP_VXLAN_PORT		4789	/* IANA VXLAN port, both sides */
+/* Tunnel overheads over the WireGuard MTU, gateway and site alike. */
+#define WARP_GRE_OVERHEAD	38	/* outer IPv4 + GRE + Ethernet */
+#define WARP_VXLAN_OVERHEAD	50	/* outer IPv4 + UDP + VXLAN + Ethernet */
+
 /* Errors. */
 enum warp_errkind {
 	WARP_OK = 0,
@@ -479,6 +496,8 @@ void	warp_buf_json_string(struct warp_buf *, const char *);
 char	*warp_buf_release(struct warp_buf *);
 void	warp_buf_free(struct warp_buf *);
 
+int	 warp_file_write_private(const char *, const void *, size_t,
+	    struct warp_err *);
 void	*warp_xcalloc(size_t, size_t);
 char	*warp_xstrdup(const char *);
 void	 warp_fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -35,6 +35,7 @@ static int	http_auth(struct warp_ctx *);
 static void	http_path_ids(struct warp_ctx *);
 static int	http_json_form(struct warp_ctx *, const char *, size_t);
 static void	http_common_vars(struct warp_ctx *);
+static void	http_limit_vars(struct warp_ctx *);
 
 static const struct {
 	const char	*code;
@@ -732,6 +733,30 @@ warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
 	return (warp_http_error(ctx, status, err->msg));
 }
 
+/* The limits of warp.h, for the forms' min and max attributes. */
+static void
+http_limit_vars(struct warp_ctx *ctx)
+{
+	static const struct {
+		const char	*name;
+		long long	 value;
+	} lim[] = {
+		{ "lim_mtu_min", WARP_MTU_MIN },
+		{ "lim_mtu_max", WARP_MTU_MAX },
+		{ "lim_keepalive_max", WARP_KEEPALIVE_MAX },
+		{ "lim_port_max", WARP_PORT_MAX },
+		{ "lim_users_max", WARP_USERS_MAX },
+		{ "lim_vlan_max", WARP_VLAN_MAX },
+		{ "lim_vni_max", WARP_VNI_MAX },
+		{ "lim_name_max", WARP_NAME_MAX },
+		{ "lim_desc_max", WARP_DESC_MAX },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
+		warp_tpl_set_int(ctx->tpl, lim[i].name, lim[i].value);
+}
+
 /* Who is signed in, for the page header. */
 static void
 http_common_vars(struct warp_ctx *ctx)
@@ -816,6 +841,7 @@ warp_http_page(struct warp_ctx *ctx, int status, const char *name,
 
 	warp_tpl_set(ctx->tpl, "title", title);
 	http_common_vars(ctx);
+	http_limit_vars(ctx);
 	if ((done = warp_form_get(&ctx->qs, "done")) != NULL) {
 		for (i = 0; flashes[i].code != NULL; i++)
 			if (!strcmp(flashes[i].code, done))

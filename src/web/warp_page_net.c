@@ -217,11 +217,13 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
 	    &spec->type, &err) == -1)
 		return (warp_http_fail(ctx, &err));
 	spec->description = warp_form_get(&ctx->form, "description");
-	if (warp_form_int(ctx, "expected_users", 2, 65534,
+	if (warp_form_int(ctx, "expected_users", 2, WARP_USERS_MAX,
 	    &spec->expected_users) == -1 ||
-	    warp_form_intv(ctx, "mtu", 576, 9000, &spec->mtu, 0) == -1 ||
-	    warp_form_intv(ctx, "keepalive", 0, 65535, &spec->keepalive,
-	    -1) == -1 || warp_form_intv(ctx, "listen_port", 1, 65535,
+	    warp_form_intv(ctx, "mtu", WARP_MTU_MIN, WARP_MTU_MAX, &spec->mtu,
+	    0) == -1 ||
+	    warp_form_intv(ctx, "keepalive", 0, WARP_KEEPALIVE_MAX,
+	    &spec->keepalive, -1) == -1 ||
+	    warp_form_intv(ctx, "listen_port", 1, WARP_PORT_MAX,
 	    &spec->listen_port, 0) == -1)
 		return (-1);
 	spec->subnet = warp_form_str(ctx, "subnet");
@@ -540,9 +542,11 @@ warp_page_network_edit(struct http_request *req)
 	warp_network_edit_init(&ed);
 	ed.description = warp_form_get(&ctx.form, "description");
 	ed.dns = warp_form_str(&ctx, "dns");
-	if (warp_form_intv(&ctx, "mtu", 576, 9000, &ed.mtu, -1) == -1 ||
-	    warp_form_intv(&ctx, "keepalive", 0, 65535, &ed.keepalive,
-	    -1) == -1 || warp_form_intv(&ctx, "listen_port", 1, 65535,
+	if (warp_form_intv(&ctx, "mtu", WARP_MTU_MIN, WARP_MTU_MAX, &ed.mtu,
+	    -1) == -1 ||
+	    warp_form_intv(&ctx, "keepalive", 0, WARP_KEEPALIVE_MAX,
+	    &ed.keepalive, -1) == -1 ||
+	    warp_form_intv(&ctx, "listen_port", 1, WARP_PORT_MAX,
 	    &ed.listen_port, -1) == -1)
 		return (warp_http_end(&ctx));
 	if (warp_form_get(&ctx.form, "peer_communication_present") != NULL) {
