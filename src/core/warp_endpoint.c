@@ -37,6 +37,15 @@ static int	warp_endpoint_key_unique(struct warp_db *, const char *,
 		    int64_t, struct warp_err *);
 static int	warp_endpoint_affects_others(const struct warp_network *,
 		    const struct warp_endpoint *);
+static int	warp_endpoint_check_spec(const struct warp_endpoint_spec *,
+		    int64_t *, struct warp_err *);
+static int	warp_endpoint_check_room(struct warp_db *,
+		    const struct warp_network *, const char *,
+		    struct warp_err *);
+static int	warp_endpoint_insert(struct warp_db *,
+		    const struct warp_network *,
+		    const struct warp_endpoint_spec *, int64_t,
+		    struct warp_endpoint *, struct warp_err *);
 static int	warp_endpoint_create_one(struct warp_db *, const char *,
 		    const struct warp_endpoint_spec *, const char *, int,
 		    int64_t *, struct warp_err *);
@@ -464,27 +473,12 @@ warp_endpoint_create(struct warp_db *db, const char *netref,
 	return (warp_endpoint_create_one(db, netref, s, actor, 1, idp, err));
 }
 
-/*
- * One endpoint.  refresh_others: re-render the other endpoints of the
- * network whose configs depend on this one (bulk creation does that once,
- * at the end, instead of once per endpoint).
- */
+/* Create, step 1 (no database): the spec's own fields. */
 static int
-warp_endpoint_create_one(struct warp_db *db, const char *netref,
-    const struct warp_endpoint_spec *s, const char *actor, int refresh_others,
-    int64_t *idp, struct warp_err *err)
+warp_endpoint_check_spec(const struct warp_endpoint_spec *s,
+    int64_t *expires, struct warp_err *err)
 {
-	struct warp_network	 n;
-	struct warp_endpoint	 e;
-	struct warp_cidr	 lans[WARP_MAX_LANS];
-	sqlite3_stmt		*st = NULL;
-	uint8_t			*priv = NULL, *psk = NULL;
-	size_t			 priv_len, psk_len;
-	int64_t			 expires = 0;
-	char			 ip[WARP_IP_STRLEN], pub[WARP_KEY_B64_LEN + 1];
-	char			 reason[128], obj[80];
-	int			 rc, count;
-
+	*expires = 0;
 	if (warp_name_validate("endpoint", s->name, err) == -1)
 		return (-1);
 	if ((int)s->kind < 0 || s->kind > WARP_EP_GATEWAY)
@@ -495,56 +489,66 @@ warp_endpoint_create_one(struct warp_db *db, const char *netref,
 		return (warp_err_field(err, WARP_F_TYPE));
 	}
 	if (s->expires != NULL) {
-		if (warp_time_parse(s->expires, &expires, err) == -1)
+		if (warp_time_parse(s->expires, expires, err) == -1)
 			return (-1);
-		if (expires <= (int64_t)time(NULL))
+		if (*expires <= (int64_t)time(NULL))
 			return (warp_err_input(err, "expiry %s is in the past",
 			    s->expires));
 	}
+	return (0);
+}
 
-	if (warp_db_begin(db, err) == -1)
-		return (-1);
-	if (warp_network_get(db, netref, &n, err) == -1)
-		goto fail;
-	if (warp_endpoint_check_lans(db, &n, 0, s->lans, s->nlans, lans,
-	    err) == -1)
-		goto fail;
+/* Create, step 2: the name is free and the network has room for a site. */
+static int
+warp_endpoint_check_room(struct warp_db *db, const struct warp_network *n,
+    const char *name, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc, count, clash;
+
 	if (warp_db_prepare(db, &st, "SELECT count(*), sum(name = ?) FROM "
 	    "endpoints WHERE network_id = ?", err) == -1)
-		goto fail;
-	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, n.id);
+		return (-1);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, n->id);
 	rc = sqlite3_step(st);
 	count = sqlite3_column_int(st, 0);
-	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1) > 0) {
-		sqlite3_finalize(st);
-		warp_err_set(err, WARP_ECONFLICT, "network '%s' already has an "
-		    "endpoint named '%s'", n.name, s->name);
-		goto fail;
-	}
+	clash = rc == SQLITE_ROW && sqlite3_column_int(st, 1) > 0;
 	sqlite3_finalize(st);
-	st = NULL;
-	if (n.type == WARP_NET_L2_P2P && count >= 2) {
-		warp_err_set(err, WARP_ECONFLICT, "l2-p2p network '%s' joins "
-		    "exactly 2 sites and has both; use an l2-mesh network for "
-		    "more", n.name);
-		goto fail;
-	}
-	memset(&e, 0, sizeof(e));
-	if (warp_endpoint_alloc_ip(db, &n, &e.overlay_ip, err) == -1)
-		goto fail;
-	if (warp_endpoint_new_keys(db, s->public_key, pub, &priv, &priv_len,
-	    &psk, &psk_len, err) == -1)
-		goto fail;
-	if (warp_endpoint_key_unique(db, pub, 0, err) == -1)
-		goto fail;
+	if (clash)
+		return (warp_err_set(err, WARP_ECONFLICT, "network '%s' already "
+		    "has an endpoint named '%s'", n->name, name));
+	if (n->type == WARP_NET_L2_P2P && count >= 2)
+		return (warp_err_set(err, WARP_ECONFLICT, "l2-p2p network '%s' "
+		    "joins exactly 2 sites and has both; use an l2-mesh network "
+		    "for more", n->name));
+	return (0);
+}
 
-	warp_ip_format(e.overlay_ip, ip, sizeof(ip));
+/* Create, step 3: address, keys and the row itself (e gets the id). */
+static int
+warp_endpoint_insert(struct warp_db *db, const struct warp_network *n,
+    const struct warp_endpoint_spec *s, int64_t expires,
+    struct warp_endpoint *e, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	uint8_t		*priv = NULL, *psk = NULL;
+	size_t		 priv_len, psk_len;
+	char		 ip[WARP_IP_STRLEN], pub[WARP_KEY_B64_LEN + 1];
+	int		 rc = -1;
+
+	if (warp_endpoint_alloc_ip(db, n, &e->overlay_ip, err) == -1 ||
+	    warp_endpoint_new_keys(db, s->public_key, pub, &priv, &priv_len,
+	    &psk, &psk_len, err) == -1)
+		return (-1);
+	if (warp_endpoint_key_unique(db, pub, 0, err) == -1)
+		goto out;
+	warp_ip_format(e->overlay_ip, ip, sizeof(ip));
 	if (warp_db_prepare(db, &st, "INSERT INTO endpoints (network_id, name, "
 	    "kind, overlay_ip, public_key, private_key, preshared_key, "
 	    "expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err) == -1)
-		goto fail;
-	sqlite3_bind_int64(st, 1, n.id);
+		goto out;
+	sqlite3_bind_int64(st, 1, n->id);
 	sqlite3_bind_text(st, 2, s->name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, warp_ep_kind_name(s->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ip, -1, SQLITE_TRANSIENT);
@@ -558,18 +562,49 @@ warp_endpoint_create_one(struct warp_db *db, const char *netref,
 		sqlite3_bind_int64(st, 8, expires);
 	else
 		sqlite3_bind_null(st, 8);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE) {
+	if (sqlite3_step(st) != SQLITE_DONE)
 		warp_db_sqlerr(db, err, "storing the endpoint");
-		goto fail;
+	else {
+		e->id = sqlite3_last_insert_rowid(db->sql);
+		rc = 0;
 	}
-	e.id = sqlite3_last_insert_rowid(db->sql);
-	e.nlans = s->nlans;
-	if (warp_endpoint_store_lans(db, e.id, lans, s->nlans, err) == -1)
+	sqlite3_finalize(st);
+out:
+	free(priv);
+	free(psk);
+	return (rc);
+}
+
+/*
+ * One endpoint.  refresh_others: re-render the other endpoints of the
+ * network whose configs depend on this one (bulk creation does that once,
+ * at the end, instead of once per endpoint).
+ */
+static int
+warp_endpoint_create_one(struct warp_db *db, const char *netref,
+    const struct warp_endpoint_spec *s, const char *actor, int refresh_others,
+    int64_t *idp, struct warp_err *err)
+{
+	struct warp_network	 n;
+	struct warp_endpoint	 e;
+	struct warp_cidr	 lans[WARP_MAX_LANS];
+	int64_t			 expires;
+	char			 reason[128], obj[80];
+
+	if (warp_endpoint_check_spec(s, &expires, err) == -1)
+		return (-1);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	memset(&e, 0, sizeof(e));
+	if (warp_network_get(db, netref, &n, err) == -1 ||
+	    warp_endpoint_check_lans(db, &n, 0, s->lans, s->nlans, lans,
+	    err) == -1 ||
+	    warp_endpoint_check_room(db, &n, s->name, err) == -1 ||
+	    warp_endpoint_insert(db, &n, s, expires, &e, err) == -1)
 		goto fail;
-	if (warp_config_refresh_endpoint(db, e.id, "created", actor, NULL,
+	e.nlans = s->nlans;
+	if (warp_endpoint_store_lans(db, e.id, lans, s->nlans, err) == -1 ||
+	    warp_config_refresh_endpoint(db, e.id, "created", actor, NULL,
 	    err) == -1)
 		goto fail;
 	if (refresh_others && warp_endpoint_affects_others(&n, &e)) {
@@ -586,16 +621,12 @@ warp_endpoint_create_one(struct warp_db *db, const char *netref,
 	    warp_audit(db, actor, "endpoint.create", "endpoint", obj,
 	    err) == -1)
 		goto fail;
-	free(priv);
-	free(psk);
 	if (warp_db_commit(db, err) == -1)
 		return (-1);
 	if (idp != NULL)
 		*idp = e.id;
 	return (0);
 fail:
-	free(priv);
-	free(psk);
 	warp_db_rollback(db);
 	return (-1);
 }
