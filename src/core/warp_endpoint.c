@@ -50,29 +50,27 @@ static int	warp_endpoint_create_one(struct warp_db *, const char *,
 		    const struct warp_endpoint_spec *, const char *, int,
 		    int64_t *, struct warp_err *);
 
-static const char *warp_ep_kind_names[] = { "mobile", "cpe", "gateway" };
+static const char *warp_ep_kind_names[WARP_EP_NKINDS] = {
+	"mobile", "cpe", "gateway"
+};
 
 const char *
 warp_ep_kind_name(enum warp_ep_kind k)
 {
-	if ((int)k < 0 || k > WARP_EP_GATEWAY)
-		return ("unknown");
-	return (warp_ep_kind_names[k]);
+	return (warp_enum_name(warp_ep_kind_names, WARP_EP_NKINDS, (int)k,
+	    "unknown"));
 }
 
 int
 warp_ep_kind_parse(const char *s, enum warp_ep_kind *k, struct warp_err *err)
 {
-	int	i;
+	int	v;
 
-	for (i = 0; s != NULL && i <= WARP_EP_GATEWAY; i++) {
-		if (strcmp(s, warp_ep_kind_names[i]) == 0) {
-			*k = (enum warp_ep_kind)i;
-			return (0);
-		}
-	}
-	return (warp_err_input(err, "endpoint type '%s' is not one of mobile, "
-	    "cpe, gateway", s ? s : ""));
+	if (warp_enum_parse("endpoint type", warp_ep_kind_names,
+	    WARP_EP_NKINDS, s, &v, err) == -1)
+		return (-1);
+	*k = (enum warp_ep_kind)v;
+	return (0);
 }
 
 void

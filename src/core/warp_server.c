@@ -25,25 +25,20 @@ static const char *warp_net_type_names[WARP_NET_NTYPES] = {
 const char *
 warp_net_type_name(enum warp_net_type t)
 {
-	if ((int)t < 0 || t >= WARP_NET_NTYPES)
-		return ("unknown");
-	return (warp_net_type_names[t]);
+	return (warp_enum_name(warp_net_type_names, WARP_NET_NTYPES, (int)t,
+	    "unknown"));
 }
 
 int
 warp_net_type_parse(const char *s, enum warp_net_type *t, struct warp_err *err)
 {
-	int	i;
+	int	v;
 
-	for (i = 0; s != NULL && i < WARP_NET_NTYPES; i++) {
-		if (strcmp(s, warp_net_type_names[i]) == 0) {
-			*t = (enum warp_net_type)i;
-			return (0);
-		}
-	}
-	return (warp_err_input(err, "network type '%s' is not one of "
-	    "secure-internet, resource-gateway, l3vpn, l2-p2p, l2-mesh",
-	    s ? s : ""));
+	if (warp_enum_parse("network type", warp_net_type_names,
+	    WARP_NET_NTYPES, s, &v, err) == -1)
+		return (-1);
+	*t = (enum warp_net_type)v;
+	return (0);
 }
 
 int

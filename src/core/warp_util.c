@@ -218,3 +218,34 @@ warp_file_write_private(const char *path, const void *data, size_t len,
 	free(tmp);
 	return (rc);
 }
+
+const char *
+warp_enum_name(const char * const *names, int n, int v, const char *dflt)
+{
+	if (v < 0 || v >= n)
+		return (dflt);
+	return (names[v]);
+}
+
+/* The value whose name is s; the refusal lists every name. */
+int
+warp_enum_parse(const char *what, const char * const *names, int n,
+    const char *s, int *v, struct warp_err *err)
+{
+	struct warp_buf	known;
+	int		i;
+
+	for (i = 0; s != NULL && i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*v = i;
+			return (0);
+		}
+	}
+	warp_buf_init(&known);
+	for (i = 0; i < n; i++)
+		warp_buf_appendf(&known, "%s%s", i ? ", " : "", names[i]);
+	warp_err_input(err, "%s '%s' is not one of %s", what, s ? s : "",
+	    known.data);
+	warp_buf_free(&known);
+	return (-1);
+}

@@ -279,7 +279,8 @@ void	warp_network_ifnames(struct warp_network *);
 enum warp_ep_kind {
 	WARP_EP_MOBILE = 0,
 	WARP_EP_CPE,
-	WARP_EP_GATEWAY
+	WARP_EP_GATEWAY,
+	WARP_EP_NKINDS
 };
 
 const char	*warp_ep_kind_name(enum warp_ep_kind);
@@ -498,6 +499,10 @@ void	warp_buf_free(struct warp_buf *);
 
 int	 warp_file_write_private(const char *, const void *, size_t,
 	    struct warp_err *);
+/* Name tables of the enums (network types, endpoint types, roles). */
+const char *warp_enum_name(const char * const *, int, int, const char *);
+int	 warp_enum_parse(const char *, const char * const *, int, const char *,
+	    int *, struct warp_err *);
 void	*warp_xcalloc(size_t, size_t);
 char	*warp_xstrdup(const char *);
 void	 warp_fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -186,7 +186,7 @@ warp_api_endpoints(struct http_request *req)
 	struct warp_buf			 b;
 	struct warp_err			 err;
 	const char			*kind;
-	char				 ref[32], exp[40];
+	char				 ref[32], exp[40], *lans;
 	size_t				 cnt;
 	int64_t				 id;
 
@@ -212,17 +212,18 @@ warp_api_endpoints(struct http_request *req)
 		if (warp_web_expiry(warp_form_str(&ctx, "expires"), exp,
 		    sizeof(exp)))
 			spec.expires = exp;
-		spec.nlans = warp_form_all(&ctx.form, "lan_subnets", spec.lans,
-		    WARP_MAX_LANS);
-		if (spec.nlans == 0)
-			spec.nlans = warp_form_all(&ctx.form, "lans", spec.lans,
-			    WARP_MAX_LANS);
+		if (warp_form_cidrs(&ctx, warp_form_get(&ctx.form, "lans") ?
+		    "lans" : "lan_subnets", "LAN subnets", spec.lans,
+		    WARP_MAX_LANS, &spec.nlans, &lans) == -1)
+			return (warp_http_end(&ctx));
 		if (warp_endpoint_create(ctx.db, ref, &spec, ctx.actor, &id,
 		    &err) == -1 ||
 		    warp_endpoint_get_id(ctx.db, id, &e, &err) == -1) {
+			free(lans);
 			warp_http_fail(&ctx, &err);
 			return (warp_http_end(&ctx));
 		}
+		free(lans);
 		warp_http_changed(&ctx);
 		warp_json_endpoint(&b, &e, ctx.now);
 		reply(&ctx, 201, &b);

@@ -29,7 +29,7 @@
 
 struct sess_slot {
 	int			used;
-	uint8_t			hash[32];
+	uint8_t			hash[WARP_TOKEN_HASH_LEN];
 	struct warp_session	sess;
 };
 
@@ -75,13 +75,6 @@ warp_cache_sync(struct warp_db *db)
 	last_changes = ch;
 }
 
-static void
-token_hash(const char *token, uint8_t out[32])
-{
-	crypto_generichash(out, 32, (const uint8_t *)token, strlen(token),
-	    NULL, 0);
-}
-
 /*
  * A session the core vouched for in this database epoch, as long as the
  * core would not have to touch it (last_seen is refreshed each minute).
@@ -89,10 +82,10 @@ token_hash(const char *token, uint8_t out[32])
 int
 warp_cache_session_get(const char *token, int64_t now, struct warp_session *s)
 {
-	uint8_t	h[32];
+	uint8_t	h[WARP_TOKEN_HASH_LEN];
 	size_t	i;
 
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	for (i = 0; i < SESS_SLOTS; i++) {
 		if (!sessions[i].used ||
 		    sodium_memcmp(sessions[i].hash, h, sizeof(h)) != 0)
@@ -112,7 +105,7 @@ warp_cache_session_put(const char *token, const struct warp_session *s)
 	struct sess_slot	*slot;
 
 	slot = &sessions[sess_next++ % SESS_SLOTS];
-	token_hash(token, slot->hash);
+	warp_token_hash(token, slot->hash);
 	slot->sess = *s;
 	slot->used = 1;
 }

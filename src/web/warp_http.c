@@ -20,7 +20,6 @@
 #include "warp_auth.h"
 #include "warp_web.h"
 
-#define SESSION_COOKIE	"warp_session"
 #define BODY_MAX	(1024 * 1024)
 
 int	warp_http_health(struct http_request *);
@@ -501,42 +500,39 @@ warp_http_set_session_cookie(struct warp_ctx *ctx, const char *token,
 	char	cookie[256];
 
 	if (clear) {
-		(void)snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; "
+		(void)snprintf(cookie, sizeof(cookie), WARP_SESSION_COOKIE "=; "
 		    "Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
 		    ctx->secure ? "; Secure" : "");
 	} else {
-		(void)snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; "
+		(void)snprintf(cookie, sizeof(cookie), WARP_SESSION_COOKIE "=%s; "
 		    "Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,
 		    WARP_SESSION_ABSOLUTE, ctx->secure ? "; Secure" : "");
 	}
 	http_response_header(ctx->req, "set-cookie", cookie);
 }
 
-/* Cookie header parsing: take our cookie only, by exact name. */
-static int
-http_cookie(struct http_request *req, const char *name, char *out,
+/*
+ * One of our cookies, by exact name (cookie names are case-sensitive;
+ * Kore's http_request_cookie() is not): Kore parses the header.  0 when
+ * absent, empty or longer than outlen allows.
+ */
+int
+warp_http_cookie(struct http_request *req, const char *name, char *out,
     size_t outlen)
 {
-	const char	*hdr, *p, *end;
-	size_t		 nlen, vlen;
+	struct http_cookie	*ck;
+	size_t			 vlen;
 
-	if (!http_request_header(req, "cookie", &hdr))
-		return (0);
-	nlen = strlen(name);
-	for (p = hdr; *p != '\0'; p = *end ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		if ((end = strchr(p, ';')) == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
-		    p[nlen] == '=') {
-			vlen = end - (p + nlen + 1);
-			if (vlen == 0 || vlen >= outlen)
-				return (0);
-			memcpy(out, p + nlen + 1, vlen);
-			out[vlen] = '\0';
-			return (1);
-		}
+	if (TAILQ_EMPTY(&req->req_cookies))
+		http_populate_cookies(req);
+	TAILQ_FOREACH(ck, &req->req_cookies, list) {
+		if (strcmp(ck->name, name) != 0)
+			continue;
+		vlen = strlen(ck->value);
+		if (vlen == 0 || vlen >= outlen)
+			return (0);
+		memcpy(out, ck->value, vlen + 1);
+		return (1);
 	}
 	return (0);
 }
@@ -559,7 +555,8 @@ http_auth(struct warp_ctx *ctx)
 		ctx->authed = 1;
 		return (0);
 	}
-	if (!http_cookie(ctx->req, SESSION_COOKIE, token, sizeof(token)))
+	if (!warp_http_cookie(ctx->req, WARP_SESSION_COOKIE, token,
+	    sizeof(token)))
 		return (0);
 	if (!warp_cache_session_get(token, ctx->now, &ctx->sess)) {
 		if (warp_session_lookup(ctx->db, token, ctx->now, &ctx->sess,
@@ -881,6 +878,48 @@ warp_http_changed(struct warp_ctx *ctx)
 {
 	(void)ctx;
 	warp_web_request_apply();
+}
+
+/*
+ * CIDRs from a form: one field with them separated by blanks, commas or
+ * newlines (a textarea), or the key repeated (a JSON array).  Up to max
+ * go into list, pointing into the form or into *buf (free it after the
+ * core call).  -1: answered (too many).
+ */
+int
+warp_form_cidrs(struct warp_ctx *ctx, const char *key, const char *what,
+    const char **list, size_t max, size_t *n, char **buf)
+{
+	const char	*v[WARP_FORM_MAX];
+	char		*p, *save, msg[96];
+	size_t		 nv, i;
+
+	*n = 0;
+	*buf = NULL;
+	nv = warp_form_all(&ctx->form, key, v, WARP_FORM_MAX);
+	if (nv > max)
+		goto toomany;
+	if (nv > 1) {
+		for (i = 0; i < nv; i++)
+			list[(*n)++] = v[i];
+		return (0);
+	}
+	if (nv == 0)
+		return (0);
+	*buf = warp_xstrdup(v[0]);
+	for (p = strtok_r(*buf, " ,\r\n\t", &save); p != NULL;
+	    p = strtok_r(NULL, " ,\r\n\t", &save)) {
+		if (*n == max)
+			goto toomany;
+		list[(*n)++] = p;
+	}
+	return (0);
+toomany:
+	free(*buf);
+	*buf = NULL;
+	(void)snprintf(msg, sizeof(msg), "too many %s (at most %zu)", what,
+	    max);
+	return (warp_http_error(ctx, 400, msg));
 }
 
 /* A form field, NULL when absent or empty. */

@@ -87,9 +87,8 @@ warp_page_endpoint_create(struct http_request *req)
 	struct warp_ctx			 ctx;
 	struct warp_endpoint_spec	 spec;
 	struct warp_err			 err;
-	const char			*v;
 	char				 ref[32], loc[64], exp[40];
-	char				*lans, *p, *save;
+	char				*lans;
 	int64_t				 id;
 
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1)
@@ -105,20 +104,9 @@ warp_page_endpoint_create(struct http_request *req)
 	spec.public_key = warp_form_str(&ctx, "public_key");
 	if (warp_web_expiry(warp_form_str(&ctx, "expires"), exp, sizeof(exp)))
 		spec.expires = exp;
-	lans = NULL;
-	if ((v = warp_form_get(&ctx.form, "lans")) != NULL) {
-		lans = warp_xstrdup(v);
-		for (p = strtok_r(lans, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (spec.nlans == WARP_MAX_LANS) {
-				free(lans);
-				warp_http_error(&ctx, 400, "too many LAN "
-				    "subnets");
-				return (warp_http_end(&ctx));
-			}
-			spec.lans[spec.nlans++] = p;
-		}
-	}
+	if (warp_form_cidrs(&ctx, "lans", "LAN subnets", spec.lans,
+	    WARP_MAX_LANS, &spec.nlans, &lans) == -1)
+		return (warp_http_end(&ctx));
 	(void)snprintf(ref, sizeof(ref), "%lld", (long long)ctx.id);
 	if (warp_endpoint_create(ctx.db, ref, &spec, ctx.actor, &id,
 	    &err) == -1) {
@@ -432,22 +420,12 @@ warp_page_endpoint_action(struct http_request *req)
 		done = "rotated";
 	} else if (!strcmp(act, "lans")) {
 		const char	*list[WARP_MAX_LANS];
-		char		*lans, *p, *save;
+		char		*lans;
 		size_t		 nl;
 
-		nl = 0;
-		lans = warp_xstrdup(warp_form_get(&ctx.form, "lans") ?
-		    warp_form_get(&ctx.form, "lans") : "");
-		for (p = strtok_r(lans, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (nl == WARP_MAX_LANS) {
-				free(lans);
-				warp_http_error(&ctx, 400, "too many LAN "
-				    "subnets");
-				return (warp_http_end(&ctx));
-			}
-			list[nl++] = p;
-		}
+		if (warp_form_cidrs(&ctx, "lans", "LAN subnets", list,
+		    WARP_MAX_LANS, &nl, &lans) == -1)
+			return (warp_http_end(&ctx));
 		rc = warp_endpoint_set_lans(ctx.db, ref, list, nl,
 		    "LAN subnets changed", ctx.actor, &err);
 		free(lans);

@@ -204,9 +204,7 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
     char **res)
 {
 	struct warp_err	 err;
-	const char	*v, *list[WARP_MAX_RESOURCES];
-	char		*p, *save;
-	size_t		 i, n;
+	const char	*v, *key;
 
 	*res = NULL;
 	warp_err_clear(&err);
@@ -234,27 +232,11 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
 	v = warp_form_get(&ctx->form, "peer_communication");
 	spec->peer_communication = v != NULL && (!strcmp(v, "1") ||
 	    !strcmp(v, "on"));
-	/* One field with CIDRs separated by blanks, or repeated fields. */
-	n = warp_form_all(&ctx->form, "resources", list, WARP_MAX_RESOURCES);
-	if (n == 0)	/* the API also takes the name of the JSON contract */
-		n = warp_form_all(&ctx->form, "resource_subnets", list,
-		    WARP_MAX_RESOURCES);
-	if (n > 1) {
-		for (i = 0; i < n; i++)
-			spec->resources[spec->nresources++] = list[i];
-		return (0);
-	}
-	if (n == 1) {
-		*res = warp_xstrdup(list[0]);
-		for (p = strtok_r(*res, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (spec->nresources == WARP_MAX_RESOURCES)
-				return (warp_http_error(ctx, 400, "too many "
-				    "resource subnets (at most 64)"));
-			spec->resources[spec->nresources++] = p;
-		}
-	}
-	return (0);
+	/* The form's name, or the JSON contract's (the API). */
+	key = warp_form_get(&ctx->form, "resources") != NULL ? "resources" :
+	    "resource_subnets";
+	return (warp_form_cidrs(ctx, key, "resource subnets", spec->resources,
+	    WARP_MAX_RESOURCES, &spec->nresources, res));
 }
 
 /* GET /networks, POST /networks (create). */
@@ -528,7 +510,7 @@ warp_page_network_edit(struct http_request *req)
 	struct warp_network_edit	 ed;
 	struct warp_err			 err;
 	const char			*v;
-	char				 ref[32], loc[64], *res, *p, *save;
+	char				 ref[32], loc[64], *res;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
 	    WARP_A_WRITE) == -1 || load_network(&ctx, &n) == -1)
@@ -555,19 +537,12 @@ warp_page_network_edit(struct http_request *req)
 	}
 	res = NULL;
 	if (n.type == WARP_NET_RESOURCE_GATEWAY &&
-	    (v = warp_form_get(&ctx.form, "resources")) != NULL) {
-		res = warp_xstrdup(v);
+	    warp_form_get(&ctx.form, "resources") != NULL) {
 		ed.set_resources = 1;
-		for (p = strtok_r(res, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (ed.nresources == WARP_MAX_RESOURCES) {
-				free(res);
-				warp_http_error(&ctx, 400, "too many resource "
-				    "subnets");
-				return (warp_http_end(&ctx));
-			}
-			ed.resources[ed.nresources++] = p;
-		}
+		if (warp_form_cidrs(&ctx, "resources", "resource subnets",
+		    ed.resources, WARP_MAX_RESOURCES, &ed.nresources,
+		    &res) == -1)
+			return (warp_http_end(&ctx));
 	}
 	if (n.type == WARP_NET_L2_P2P || n.type == WARP_NET_L2_MESH) {
 		ed.vlan = warp_form_str(&ctx, "vlan");
