@@ -1,6 +1,8 @@
 /*
  * Database access: opening (WAL, foreign keys), the numbered schema steps
- * of migrations/, the master key file, transactions and the audit log.
+ * of migrations/, the master key file, transactions and the audit log,
+ * and the small SQL helpers the other core files share (warp_db_int.h):
+ * owner CIDR lists, sealed keys, marking a change pending.
  *
  * Schema steps follow freebsd/pkg: each runs in BEGIN IMMEDIATE ... PRAGMA
  * user_version = N; COMMIT, so a failing step leaves the previous version,
