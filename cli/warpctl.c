@@ -115,7 +115,8 @@ static const struct {
 	const char	*field;
 	const char	*hint;
 } warpctl_hints[] = {
-	{ WARP_F_EXPECTED_USERS, "create a network with more --expected-users" },
+	{ WARP_F_EXPECTED_USERS, "create a network with more "
+				"--expected-users" },
 	{ WARP_F_SUBNET,	"give --subnet or widen the container "
 				"(warpctl config set container.TYPE CIDR)" },
 	{ WARP_F_RESOURCES,	"give it with --resource-subnet CIDR" },
@@ -123,6 +124,12 @@ static const struct {
 	{ WARP_F_PUBLIC_HOST,	"give it with --public-host" },
 	{ WARP_F_DB,		"run `warpctl init` first (or set --db / "
 				"WARP_DB)" },
+	{ WARP_F_SETTING_HOST,	"run `warpctl config set public-host HOST`" },
+	{ WARP_F_PORT_POOL,	"widen it with `warpctl config set port-pool "
+				"LOW-HIGH`" },
+	{ WARP_F_VERSION,	"see `warpctl history`" },
+	{ WARP_F_NETWORK,	"see `warpctl list-networks`" },
+	{ WARP_F_ENDPOINT,	"see `warpctl list-endpoints`" },
 	{ NULL, NULL }
 };
 
@@ -137,7 +144,8 @@ warpctl_fail(const struct warp_err *err)
 		if (strcmp(warpctl_hints[i].field, err->field) == 0)
 			hint = warpctl_hints[i].hint;
 	fprintf(stderr, "warpctl: %s%s%s\n", err->msg[0] ? err->msg :
-	    "unknown error", hint != NULL ? "; " : "", hint != NULL ? hint : "");
+	    "unknown error", hint != NULL ? "; " : "",
+	    hint != NULL ? hint : "");
 	return (err->kind == WARP_ESYSTEM ? EXIT_SYSTEM : EXIT_INPUT);
 }
 
@@ -588,7 +596,8 @@ cmd_show_network(struct warpctl *ctl, int argc, char **argv)
 		warp_json_network(&b, ctl->db, &n);
 		warpctl_print_json(&b);
 	} else
-		warpctl_network_text(&n, warp_network_count_endpoints(ctl->db, n.id));
+		warpctl_network_text(&n,
+		    warp_network_count_endpoints(ctl->db, n.id));
 	return (0);
 }
 
@@ -1145,7 +1154,8 @@ cmd_qr(struct warpctl *ctl, int argc, char **argv)
 	} else if (svg != NULL) {
 		rc = warp_qr_svg(text, &out, &err);
 		if (rc == 0)
-			rc = warp_file_write_private(svg, out, strlen(out), &err);
+			rc = warp_file_write_private(svg, out, strlen(out),
+			    &err);
 	} else {
 		rc = warp_qr_terminal(text, &out, &err);
 		if (rc == 0)

@@ -106,7 +106,7 @@ cmd_status(struct warpctl *ctl, int argc, char **argv)
 	}
 	if ((db = warpctl_db(ctl, &err)) == NULL)
 		return (warpctl_fail(&err));
-	rc = stored ? warp_kernel_status_stored(db, &st, &err) :
+	rc = stored ? warp_status_stored(db, &st, &err) :
 	    warp_kernel_status(db, ctl->netns, &st, &err);
 	if (rc == -1)
 		return (warpctl_fail(&err));

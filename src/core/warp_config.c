@@ -123,9 +123,10 @@ warp_render_ctx_load(struct warp_db *db, int64_t network_id,
 	if (warp_network_get_id(db, network_id, &rc->n, err) == -1 ||
 	    warp_server_config_get(db, &rc->sc, err) == -1)
 		return (-1);
-	if (rc->sc.public_host[0] == '\0')
-		return (warp_err_input(err, "the server's public host is not "
-		    "set; run `warpctl config set public-host HOST`"));
+	if (rc->sc.public_host[0] == '\0') {
+		warp_err_input(err, "the server's public host is not set");
+		return (warp_err_field(err, WARP_F_SETTING_HOST));
+	}
 	/* L3VPN configs need the sites with LANs, L2 mesh every site. */
 	if (rc->n.type == WARP_NET_L3VPN &&
 	    warp_endpoint_list_with_lans(db, network_id, &rc->all, &rc->nall,
@@ -516,8 +517,8 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 	sqlite3_bind_int(st, 2, version);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		warp_err_set(err, WARP_ENOTFOUND, "endpoint %s/%s has no config "
-		    "version %d (see `warpctl history`)", e.network_name, e.name,
-		    version);
+		    "version %d", e.network_name, e.name, version);
+		warp_err_field(err, WARP_F_VERSION);
 		goto fail;
 	}
 	lans = warp_xstrdup((const char *)sqlite3_column_text(st, 0));

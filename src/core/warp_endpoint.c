@@ -145,10 +145,11 @@ warp_endpoint_get_id(struct warp_db *db, int64_t id, struct warp_endpoint *e,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			return (warp_err_set(err, WARP_ENOTFOUND, "no endpoint "
-			    "with id %lld (see `warpctl list-endpoints`)",
-			    (long long)id));
+		if (rc == SQLITE_DONE) {
+			warp_err_set(err, WARP_ENOTFOUND, "no endpoint with id "
+			    "%lld", (long long)id);
+			return (warp_err_field(err, WARP_F_ENDPOINT));
+		}
 		return (warp_db_sqlerr(db, err, "reading an endpoint"));
 	}
 	rc = warp_endpoint_row(st, e);

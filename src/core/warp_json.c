@@ -29,6 +29,8 @@ static void	jtime(struct warp_jobj *, const char *, int64_t);
 static void	jcidrs(struct warp_jobj *, const char *,
 		    const struct warp_cidr *, size_t);
 static void	japply(struct warp_jobj *, const char *, const char *);
+static void	warp_json_peer_status(struct warp_buf *,
+		    const struct warp_kernel_peer_status *);
 
 static void
 jopen(struct warp_jobj *o, struct warp_buf *b)
@@ -250,7 +252,8 @@ warp_json_versions(struct warp_buf *b, const struct warp_config_version *v,
 }
 
 void
-warp_json_server_config(struct warp_buf *b, const struct warp_server_config *sc)
+warp_json_server_config(struct warp_buf *b,
+    const struct warp_server_config *sc)
 {
 	struct warp_jobj	o, c;
 	char			buf[WARP_CIDR_STRLEN];
@@ -276,7 +279,8 @@ warp_json_server_config(struct warp_buf *b, const struct warp_server_config *sc)
 }
 
 static void
-warp_json_peer_status(struct warp_buf *b, const struct warp_kernel_peer_status *ps)
+warp_json_peer_status(struct warp_buf *b,
+    const struct warp_kernel_peer_status *ps)
 {
 	struct warp_jobj	o;
 

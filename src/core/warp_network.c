@@ -222,8 +222,8 @@ warp_network_get(struct warp_db *db, const char *ref, struct warp_network *n,
 			return (0);
 		if (err->kind != WARP_ENOTFOUND)
 			return (-1);
-		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
-		    "%s (see `warpctl list-networks`)", ref));
+		warp_err_set(err, WARP_ENOTFOUND, "no network with id %s", ref);
+		return (warp_err_field(err, WARP_F_NETWORK));
 	}
 	if (warp_db_prepare(db, &st, "SELECT id FROM networks WHERE name = ?",
 	    err) == -1)
@@ -232,9 +232,11 @@ warp_network_get(struct warp_db *db, const char *ref, struct warp_network *n,
 	rc = sqlite3_step(st);
 	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return (warp_err_set(err, WARP_ENOTFOUND, "no network named "
-		    "'%.64s' (see `warpctl list-networks`)", ref));
+	if (rc == SQLITE_DONE) {
+		warp_err_set(err, WARP_ENOTFOUND, "no network named '%.64s'",
+		    ref);
+		return (warp_err_field(err, WARP_F_NETWORK));
+	}
 	if (rc != SQLITE_ROW)
 		return (warp_db_sqlerr(db, err, "looking up a network"));
 	return (warp_network_get_id(db, id, n, err));
@@ -406,11 +408,12 @@ warp_network_alloc_port(struct warp_db *db, const struct warp_server_config *sc,
 			return (0);
 		}
 	}
-	return (warp_err_set(err, WARP_ECONFLICT, "the listen port pool "
-	    "%d-%d is exhausted (%d networks); widen it, e.g. `warpctl config "
-	    "set port-pool %d-%d`", sc->port_min, sc->port_max,
-	    sc->port_max - sc->port_min + 1, sc->port_min,
-	    sc->port_max + 100 > 65535 ? 65535 : sc->port_max + 100));
+	warp_err_set(err, WARP_ECONFLICT, "the listen port pool %d-%d is "
+	    "exhausted (%d networks); a wider pool such as %d-%d has room",
+	    sc->port_min, sc->port_max, sc->port_max - sc->port_min + 1,
+	    sc->port_min, sc->port_max + 100 > WARP_PORT_MAX ? WARP_PORT_MAX :
+	    sc->port_max + 100);
+	return (warp_err_field(err, WARP_F_PORT_POOL));
 }
 
 /* VLAN claims of layer-2 networks may not overlap. */
@@ -541,7 +544,8 @@ static const struct {
 	    "peer communication applies to secure-internet networks only" },
 	[WARP_NO_RESOURCES] =	{ WARP_T(WARP_NET_RESOURCE_GATEWAY),
 	    "resource subnets apply to resource-gateway networks only" },
-	[WARP_NO_VLANS] =	{ WARP_T(WARP_NET_L2_P2P) | WARP_T(WARP_NET_L2_MESH),
+	[WARP_NO_VLANS] =	{ WARP_T(WARP_NET_L2_P2P) |
+				  WARP_T(WARP_NET_L2_MESH),
 	    "VLANs apply to l2-p2p and l2-mesh networks only" },
 	[WARP_NO_VNI] =		{ WARP_T(WARP_NET_L2_MESH),
 	    "a VNI applies to l2-mesh networks only" },

@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "warp.h"
 #include "warp_db_int.h"
+#include "warp_kernel.h"	/* struct warp_kernel_status: types only */
 
 static int	warp_stats_int(struct warp_db *, const char *, int64_t,
 		    int64_t *, struct warp_err *);
+static void	warp_stats_apply_copy(struct warp_db *, const char *, int64_t,
+		    char *, size_t, char *, size_t);
 
 /* One number from a query with at most one integer parameter. */
 static int
@@ -257,5 +261,92 @@ warp_audit_list(struct warp_db *db, const struct warp_audit_filter *f,
 	}
 	sqlite3_finalize(st);
 	*count = n;
+	return (0);
+}
+
+static void
+warp_stats_apply_copy(struct warp_db *db, const char *type, int64_t id,
+    char *status, size_t slen, char *error, size_t elen)
+{
+	struct warp_apply_status	a;
+
+	warp_apply_status_get(db, type, id, &a);
+	(void)snprintf(status, slen, "%s", a.status);
+	/* The kernel status keeps a shorter message: cut, not overflowed. */
+	(void)snprintf(error, elen, "%.*s", (int)elen - 1, a.error);
+}
+
+/*
+ * The status document from the database alone: every network and
+ * endpoint with its stored apply status and the numbers the reconciler
+ * stored last (kernel_read 0).  What the unprivileged workers show, and
+ * `warpctl status --stored`.  Free with warp_kernel_status_free().
+ */
+int
+warp_status_stored(struct warp_db *db, struct warp_kernel_status *st,
+    struct warp_err *err)
+{
+	struct warp_server_config	 cfg;
+	struct warp_network		*nets = NULL;
+	struct warp_endpoint		*eps = NULL;
+	struct warp_kernel_net_status	*ns;
+	struct warp_kernel_peer_status	*ps;
+	struct warp_endpoint_stats	 es;
+	size_t				 nnets, neps, i;
+	int64_t				 now = time(NULL);
+
+	memset(st, 0, sizeof(*st));
+	if (warp_server_config_get(db, &cfg, err) == -1)
+		return (-1);
+	(void)snprintf(st->netns, sizeof(st->netns), "%s", cfg.netns);
+	if (warp_network_list(db, &nets, &nnets, err) == -1)
+		return (-1);
+	if (warp_endpoint_list(db, 0, &eps, &neps, err) == -1) {
+		warp_network_list_free(nets);
+		return (-1);
+	}
+	st->nets = warp_xcalloc(nnets + 1, sizeof(*st->nets));
+	st->peers = warp_xcalloc(neps + 1, sizeof(*st->peers));
+	st->nnets = nnets;
+	st->npeers = neps;
+	for (i = 0; i < nnets; i++) {
+		ns = &st->nets[i];
+		ns->id = nets[i].id;
+		(void)snprintf(ns->name, sizeof(ns->name), "%s", nets[i].name);
+		(void)snprintf(ns->type, sizeof(ns->type), "%s",
+		    warp_net_type_name(nets[i].type));
+		(void)snprintf(ns->if_wg, sizeof(ns->if_wg), "%s",
+		    nets[i].if_wg);
+		(void)snprintf(ns->if_vrf, sizeof(ns->if_vrf), "%s",
+		    nets[i].if_vrf);
+		ns->enabled = nets[i].enabled;
+		warp_stats_apply_copy(db, "network", ns->id, ns->apply_status,
+		    sizeof(ns->apply_status), ns->apply_error,
+		    sizeof(ns->apply_error));
+	}
+	for (i = 0; i < neps; i++) {
+		ps = &st->peers[i];
+		ps->endpoint_id = eps[i].id;
+		ps->network_id = eps[i].network_id;
+		(void)snprintf(ps->network, sizeof(ps->network), "%s",
+		    eps[i].network_name);
+		(void)snprintf(ps->name, sizeof(ps->name), "%s", eps[i].name);
+		(void)snprintf(ps->public_key, sizeof(ps->public_key), "%s",
+		    eps[i].public_key);
+		ps->active = warp_endpoint_is_active(&eps[i], now);
+		warp_stats_apply_copy(db, "endpoint", ps->endpoint_id,
+		    ps->apply_status, sizeof(ps->apply_status),
+		    ps->apply_error, sizeof(ps->apply_error));
+		if (warp_endpoint_stats_get(db, ps->endpoint_id, &es,
+		    err) == 0) {
+			ps->last_handshake = es.last_handshake;
+			ps->rx_bytes = (uint64_t)es.rx_bytes;
+			ps->tx_bytes = (uint64_t)es.tx_bytes;
+			(void)snprintf(ps->remote, sizeof(ps->remote), "%s",
+			    es.remote);
+		}
+	}
+	warp_network_list_free(nets);
+	warp_endpoint_list_free(eps);
 	return (0);
 }

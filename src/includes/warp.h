@@ -71,6 +71,11 @@ struct warp_err {
 #define WARP_F_TYPE		"type"
 #define WARP_F_PUBLIC_HOST	"public_host"
 #define WARP_F_DB		"db"
+#define WARP_F_SETTING_HOST	"setting.public_host"
+#define WARP_F_PORT_POOL	"setting.port_pool"
+#define WARP_F_VERSION		"version"
+#define WARP_F_NETWORK		"network"
+#define WARP_F_ENDPOINT		"endpoint"
 
 int	warp_err_set(struct warp_err *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -481,6 +486,9 @@ void	warp_json_server_config(struct warp_buf *,
 void	warp_json_status(struct warp_buf *, const struct warp_kernel_status *,
 	    const struct warp_stats *);
 void	warp_json_status_counts(struct warp_buf *, const struct warp_stats *);
+/* The status document from the database alone (no kernel read). */
+int	warp_status_stored(struct warp_db *, struct warp_kernel_status *,
+	    struct warp_err *);
 
 /* Small growable string buffer. */
 struct warp_buf {

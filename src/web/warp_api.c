@@ -62,7 +62,7 @@ warp_api_status(struct http_request *req)
 	if ((v = warp_form_get(&ctx.qs, "counts")) != NULL &&
 	    strcmp(v, "1") == 0)
 		memset(&st, 0, sizeof(st));
-	else if (warp_kernel_status_stored(ctx.db, &st, &err) == -1) {
+	else if (warp_status_stored(ctx.db, &st, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}

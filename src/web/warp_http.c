@@ -703,6 +703,9 @@ static const struct {
 	{ WARP_F_RESOURCES,	"enter them under \"Resource subnets\"" },
 	{ WARP_F_TYPE,		"choose the kind cpe or gateway" },
 	{ WARP_F_PUBLIC_HOST,	"enter the public host in Settings" },
+	{ WARP_F_SETTING_HOST,	"enter the public host in Settings" },
+	{ WARP_F_PORT_POOL,	"widen the listen port pool in Settings" },
+	{ WARP_F_VERSION,	"the endpoint's History lists its versions" },
 	{ NULL, NULL }
 };
 

@@ -252,7 +252,11 @@ test_refusals(void)
 	CHECK(i < 20 && strstr(e.msg, "exhausted") != NULL,
 	    "the pool runs out after 10 networks (%d more made)", i);
 	REFUSE(spec_create("onemore", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
-	    err), "port-pool", "port pool exhausted: refused with the fix");
+	    err), "a wider pool such as", "port pool exhausted: refused with "
+	    "the fix");
+	CHECK(spec_create("onemore", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
+	    &e) == -1 && strcmp(e.field, WARP_F_PORT_POOL) == 0,
+	    "and names the setting, so each edge can say how to widen it");
 	CHECK(warp_server_config_set(db, "port-pool", "51820-51899", &e) == 0 &&
 	    spec_create("onemore", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
 	    &e) == 0, "widening the pool lets an 11th network in (no cap at "
