@@ -1333,7 +1333,7 @@ cmd_audit(struct warpctl *ctl, int argc, char **argv)
 		printf("%s  %-16s %-22s %s %s\n", t, v[i].actor, v[i].action,
 		    v[i].object_type, v[i].object);
 	}
-	free(v);
+	warp_audit_list_free(v);
 	return (0);
 }
 

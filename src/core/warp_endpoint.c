@@ -909,7 +909,7 @@ warp_endpoint_psk(struct warp_db *db, int64_t id, uint8_t psk[WARP_KEY_LEN],
 /*
  * One page of a network's endpoints with their last observed numbers, in
  * one indexed query (a network may hold 10,000 endpoints).  LAN subnets
- * are not loaded.  Free *out and *stats with free().
+ * are not loaded.  Free with warp_endpoint_page_free().
  */
 int
 warp_endpoint_page(struct warp_db *db, int64_t network_id, int64_t offset,
@@ -983,4 +983,11 @@ warp_endpoint_stats_get(struct warp_db *db, int64_t id,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "reading endpoint numbers"));
 	return (0);
+}
+
+void
+warp_endpoint_page_free(struct warp_endpoint *v, struct warp_endpoint_stats *st)
+{
+	free(v);
+	free(st);
 }

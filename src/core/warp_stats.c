@@ -133,7 +133,7 @@ warp_apply_status_get(struct warp_db *db, const char *type, int64_t id,
 	sqlite3_finalize(st);
 }
 
-/* The most recent objects that are pending or failed (free with free()). */
+/* The most recent objects that are pending or failed. */
 int
 warp_apply_status_problems(struct warp_db *db, int limit,
     struct warp_apply_status **out, size_t *count, struct warp_err *err)
@@ -215,7 +215,8 @@ warp_stats_traffic(struct warp_db *db, int limit,
 /*
  * The audit log, newest first: entries with id < f->before (0: any),
  * at in [since, until] (0: open), by an actor ("web:NAME" matches NAME)
- * and about an object (substring), at most f->limit.  Free with free().
+ * and about an object (substring), at most f->limit.  Free with
+ * warp_audit_list_free().
  */
 int
 warp_audit_list(struct warp_db *db, const struct warp_audit_filter *f,
@@ -349,4 +350,22 @@ warp_status_stored(struct warp_db *db, struct warp_kernel_status *st,
 	warp_network_list_free(nets);
 	warp_endpoint_list_free(eps);
 	return (0);
+}
+
+void
+warp_audit_list_free(struct warp_audit_entry *v)
+{
+	free(v);
+}
+
+void
+warp_apply_status_list_free(struct warp_apply_status *v)
+{
+	free(v);
+}
+
+void
+warp_stats_traffic_free(struct warp_net_traffic *v)
+{
+	free(v);
 }

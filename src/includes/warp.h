@@ -361,6 +361,8 @@ struct warp_endpoint_stats {
 int	warp_endpoint_page(struct warp_db *, int64_t, int64_t, int,
 	    struct warp_endpoint **, struct warp_endpoint_stats **, size_t *,
 	    struct warp_err *);
+void	warp_endpoint_page_free(struct warp_endpoint *,
+	    struct warp_endpoint_stats *);
 int	warp_endpoint_stats_get(struct warp_db *, int64_t,
 	    struct warp_endpoint_stats *, struct warp_err *);
 const char *warp_endpoint_status(const struct warp_endpoint *, int64_t);
@@ -423,6 +425,7 @@ struct warp_audit_entry {
 
 int	warp_audit_list(struct warp_db *, const struct warp_audit_filter *,
 	    struct warp_audit_entry **, size_t *, struct warp_err *);
+void	warp_audit_list_free(struct warp_audit_entry *);
 
 /* Observed state: counts, traffic and apply status (warp_stats.c). */
 #define WARP_ONLINE_SECS	180	/* "online": a handshake this recent */
@@ -463,6 +466,8 @@ void	warp_apply_status_get(struct warp_db *, const char *, int64_t,
 	    struct warp_apply_status *);
 int	warp_apply_status_problems(struct warp_db *, int,
 	    struct warp_apply_status **, size_t *, struct warp_err *);
+void	warp_apply_status_list_free(struct warp_apply_status *);
+void	warp_stats_traffic_free(struct warp_net_traffic *);
 
 /*
  * JSON: one serialiser per object, shared by `warpctl --json` and /api/v1

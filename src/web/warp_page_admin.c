@@ -182,7 +182,7 @@ warp_page_audit(struct http_request *req)
 		warp_tpl_set(row, "object", v[i].object);
 		warp_tpl_set(row, "detail", v[i].detail);
 	}
-	free(v);
+	warp_audit_list_free(v);
 	n = (int)nv;
 	if (n == AUDIT_PAGE) {
 		/* Only numbers go into this URL; the filters are re-sent. */

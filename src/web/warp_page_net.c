@@ -161,7 +161,7 @@ warp_page_dashboard(struct http_request *req)
 			warp_time_format(probs[i].updated_at, at, sizeof(at));
 			warp_tpl_set(row, "at", at);
 		}
-		free(probs);
+		warp_apply_status_list_free(probs);
 	}
 
 	warp_tpl_list(ctx.tpl, "nets");
@@ -175,7 +175,7 @@ warp_page_dashboard(struct http_request *req)
 			warp_fmt_bytes(b3, sizeof(b3), tr[i].tx_bytes);
 			warp_tpl_setf(row, "bytes", "rx %s · tx %s", b2, b3);
 		}
-		free(tr);
+		warp_stats_traffic_free(tr);
 	}
 	memset(&af, 0, sizeof(af));
 	af.limit = 10;
@@ -189,7 +189,7 @@ warp_page_dashboard(struct http_request *req)
 			warp_tpl_setf(row, "object", "%s %s", au[i].object_type,
 			    au[i].object);
 		}
-		free(au);
+		warp_audit_list_free(au);
 	}
 	warp_http_page(&ctx, 200, "dashboard", "Dashboard");
 	return (warp_http_end(&ctx));
@@ -495,8 +495,7 @@ warp_page_network(struct http_request *req)
 		warp_tpl_set(row, "tx", buf);
 		warp_tpl_set_int(row, "version", eps[i].config_version);
 	}
-	free(eps);
-	free(st);
+	warp_endpoint_page_free(eps, st);
 	warp_http_page(&ctx, 200, "network", n.name);
 	return (warp_http_end(&ctx));
 }

@@ -88,13 +88,13 @@ test_audit(void)
 	    strcmp(v[0].action, "endpoint.disable") == 0 &&
 	    strcmp(v[1].action, "endpoint.create") == 0 && v[0].id > v[1].id,
 	    "the audit log lists the newest first, at most the limit");
-	free(v);
+	warp_audit_list_free(v);
 	f.limit = 50;
 	f.object = "loud";
 	CHECK(warp_audit_list(db, &f, &v, &n, &err) == 0 && n == 1 &&
 	    strcmp(v[0].action, "network.create") == 0,
 	    "and filters by object");
-	free(v);
+	warp_audit_list_free(v);
 }
 
 static void
