@@ -28,6 +28,8 @@ struct warp_db	*warpctl_db(struct warpctl *, struct warp_err *);
 /* Print an error the way every command does; returns the exit status. */
 int		 warpctl_fail(const struct warp_err *);
 int		 warpctl_usage(const char *, const char *);
+/* Print a JSON document and a newline; frees the buffer. */
+void		 warpctl_print_json(struct warp_buf *);
 
 /* Command tables contributed by other files (NULL-terminated). */
 extern const struct warpctl_command	warpctl_core_commands[];	/* warpctl.c */

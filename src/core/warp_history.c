@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_traffic.h"
 
 static const struct {

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_traffic.h"
 
 #define WARP_METRICS_TOKEN_MIN	16

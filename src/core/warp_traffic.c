@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_traffic.h"
 
 static int	warp_num_parse(const char *, size_t, uint64_t *, uint64_t *);
@@ -554,6 +555,8 @@ warp_traffic_set_rate(struct warp_db *db, const char *ref, const char *down,
 	if (warp_traffic_audit(db, actor, "endpoint.rate", "endpoint", obj,
 	    detail, err) == -1)
 		goto out;
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1)
+		goto out;
 	return (warp_db_commit(db, err));
 out:
 	warp_db_rollback(db);
@@ -615,6 +618,8 @@ warp_traffic_set_quota(struct warp_db *db, const char *ref, const char *bytes,
 	if (warp_traffic_audit(db, actor, "endpoint.quota", "endpoint", obj,
 	    detail, err) == -1)
 		goto out;
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1)
+		goto out;
 	return (warp_db_commit(db, err));
 out:
 	warp_db_rollback(db);
@@ -650,6 +655,8 @@ warp_traffic_reset_usage(struct warp_db *db, const char *ref,
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
 	if (warp_traffic_audit(db, actor, "endpoint.reset-usage", "endpoint",
 	    obj, "", err) == -1)
+		goto out;
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1)
 		goto out;
 	return (warp_db_commit(db, err));
 out:
@@ -698,6 +705,8 @@ warp_traffic_set_defaults(struct warp_db *db, int64_t network_id,
 	    down ? down : "unchanged", up ? up : "unchanged");
 	if (warp_traffic_audit(db, actor, "network.rate", "network", n.name,
 	    detail, err) == -1)
+		goto out;
+	if (warp_db_mark_pending(db, "network", n.id, err) == -1)
 		goto out;
 	return (warp_db_commit(db, err));
 out:

@@ -110,8 +110,6 @@ int	warp_kernel_status(struct warp_db *db, const char *netns,
 int	warp_kernel_status_stored(struct warp_db *db,
 	    struct warp_kernel_status *st, struct warp_err *err);
 void	warp_kernel_status_free(struct warp_kernel_status *);
-void	warp_kernel_status_json(const struct warp_kernel_status *,
-	    struct warp_buf *);
 
 /*
  * Privilege separation (DESIGN §4): the only message an unprivileged

@@ -159,7 +159,7 @@ traffic_endpoint_change(struct warp_ctx *ctx, struct warp_err *err)
 		warp_db_rollback(ctx->db);
 		return (-1);
 	}
-	warp_http_changed(ctx, "endpoint", ctx->id);
+	warp_http_changed(ctx);
 	return (0);
 }
 
@@ -176,7 +176,7 @@ traffic_network_change(struct warp_ctx *ctx, struct warp_err *err)
 	if (warp_traffic_set_defaults(ctx->db, ctx->id, down, up, ctx->actor,
 	    err) == -1)
 		return (-1);
-	warp_http_changed(ctx, "network", ctx->id);
+	warp_http_changed(ctx);
 	return (0);
 }
 
@@ -287,7 +287,7 @@ warp_api_endpoint_reset_usage(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "endpoint", ctx.id);
+	warp_http_changed(&ctx);
 	(void)traffic_endpoint_reply(&ctx, 200);
 	return (warp_http_end(&ctx));
 }
