@@ -26,17 +26,17 @@ document.addEventListener("DOMContentLoaded", function () {
 	if (document.getElementById("ep-online")) {
 		window.setInterval(function () {
 			/* Not a user action: the idle timeout keeps running. */
-			fetch("/api/v1/status", { credentials: "same-origin",
+			fetch("/api/v1/status?counts=1", { credentials: "same-origin",
 			    headers: { "X-Warp-Background": "1" } })
 			    .then(function (r) { return r.ok ? r.json() : null; })
 			    .then(function (s) {
-				if (!s) return;
-				["ep_online", "ep_disabled", "ep_expired"].forEach(
+				if (!s || !s.counts) return;
+				["online", "disabled", "expired"].forEach(
 				    function (k) {
 					var el = document.getElementById(
-					    k.replace("_", "-"));
-					if (el && s[k] !== undefined)
-						el.textContent = s[k];
+					    "ep-" + k);
+					if (el && s.counts[k] !== undefined)
+						el.textContent = s.counts[k];
 				});
 			    }).catch(function () {});
 		}, 30000);

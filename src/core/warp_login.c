@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_auth.h"
 
 #define PRE_NONCE	16

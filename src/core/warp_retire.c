@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 int
 warp_config_retire_keys(struct warp_db *db, int64_t endpoint_id,
