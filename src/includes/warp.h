@@ -378,6 +378,10 @@ void	warp_buf_json_string(struct warp_buf *, const char *);
 char	*warp_buf_release(struct warp_buf *);
 void	warp_buf_free(struct warp_buf *);
 
+/* Can this kernel realise networks (warp_capable.c). */
+int	warp_kernel_lacks(struct warp_db *, char *, size_t, struct warp_err *);
+int	warp_kernel_lacks_count(struct warp_db *, int64_t *, struct warp_err *);
+
 void	*warp_xcalloc(size_t, size_t);
 char	*warp_xstrdup(const char *);
 void	 warp_fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));

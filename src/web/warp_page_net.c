@@ -146,9 +146,9 @@ warp_page_dashboard(struct http_request *req)
 	struct warp_tpl		*row;
 	sqlite3_stmt		*st;
 	struct warp_err		 err;
-	char			 b1[32], b2[32], b3[32], at[32];
-	int64_t			 rx, tx, pending, failed, max;
-	int			 i;
+	char			 b1[32], b2[32], b3[32], at[32], lacks[256];
+	int64_t			 rx, tx, pending, failed, max, hidden;
+	int			 i, banner;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
 		return (warp_http_end(&ctx));
@@ -200,10 +200,20 @@ warp_page_dashboard(struct http_request *req)
 	warp_tpl_set_int(ctx.tpl, "failed", failed);
 	warp_tpl_set(ctx.tpl, "apply_state", failed ? "failed" :
 	    pending ? "pending" : "applied");
-	warp_tpl_set_int(ctx.tpl, "has_problems", pending + failed);
+	/* A kernel that cannot realise any network: one line, not a row
+	 * per object. */
+	banner = warp_kernel_lacks(ctx.db, lacks, sizeof(lacks), &err) == 1;
+	hidden = 0;
+	if (banner && warp_kernel_lacks_count(ctx.db, &hidden, &err) == 0) {
+		warp_tpl_set(ctx.tpl, "kernel_lacks", lacks);
+		warp_tpl_set_int(ctx.tpl, "kernel_hidden", hidden);
+	}
+	warp_tpl_set_int(ctx.tpl, "has_problems", pending + failed - hidden);
 	if (warp_db_prepare(ctx.db, &st, "SELECT object_type, object_id, "
 	    "status, error, updated_at FROM apply_status WHERE status <> "
-	    "'applied' ORDER BY updated_at DESC LIMIT 20", &err) == 0) {
+	    "'applied' AND (?1 = 0 OR instr(error, 'the kernel lacks ') = 0) "
+	    "ORDER BY updated_at DESC LIMIT 20", &err) == 0) {
+		sqlite3_bind_int(st, 1, banner);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			row = warp_tpl_push(ctx.tpl, "problems");
 			warp_tpl_setf(row, "object", "%s #%lld",
