@@ -82,7 +82,7 @@ installed() {
 	nft list table inet warp_host > /dev/null 2>&1 && echo "table inet warp_host"
 }
 changed_since() {	# marker: files under the places deploy.sh writes
-	find /etc /usr/local /var/lib -newer "$1" -not -path '/var/lib/systemd/*' \
+	find /etc /usr/local /var/lib/warp /var/lib/warp-deploy -newer "$1" \
 	    2>/dev/null | head -n 5
 }
 refusal() {	# what expected-text command...
@@ -125,6 +125,12 @@ EOU
 	systemctl daemon-reload
 	check "the test network is up (warp-test-net.service, enabled for the reboot)" \
 	    systemctl enable --now warp-test-net.service
+	# This machine's own tests (make run, tests/web) make the user warp:
+	# a fresh machine has none (the overlay changes; the host is left alone).
+	if id warp > /dev/null 2>&1; then
+		userdel warp 2>/dev/null
+		groupdel warp 2>/dev/null
+	fi
 	[ -z "$(installed)" ] || nok "the VM is not fresh: $(installed | tr '\n' ' ')"
 
 	# --- refusals: nothing changed
@@ -312,6 +318,31 @@ if [ "$PHASE" = 2 ]; then
 	check "after the reboot the new password signs in through nginx" \
 	    in_client python3 tests/deploy/client.py "$URL" "$CA" login "$NEWPW"
 
+	# --- upgrade in place: another build installed (a byte appended to
+	# the installed programs stands for an older release)
+	vcid=$(warpctl list-networks --json | sed -n 's/.*"vcid":\([0-9]*\).*/\1/p')
+	idx1=$(cat /sys/class/net/wg$vcid/ifindex 2>/dev/null)
+	printf 'x' >> /usr/local/sbin/warpd
+	printf 'x' >> /usr/local/bin/warpctl
+	sh ./deploy.sh > "$OUT/upgrade.out" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$OUT/upgrade.out"
+	b=$(ls /var/lib/warp/backups/warp-*.db 2>/dev/null | head -n 1)
+	kdump > "$OUT/kstate.upgrade"
+	if [ $rc -eq 0 ] && [ -n "$b" ] && [ -f "$b.key" ] &&
+	   cmp -s build/warpd /usr/local/sbin/warpd && cmp -s build/warpctl /usr/local/bin/warpctl &&
+	   [ "$(grep -n 'back up' "$OUT/upgrade.out" | cut -d: -f1)" -lt "$(grep -n 'install warpd' "$OUT/upgrade.out" | cut -d: -f1)" ] &&
+	   cmp -s "$KEEP/kstate.1" "$OUT/kstate.upgrade" &&
+	   [ "$idx1" = "$(cat /sys/class/net/wg$vcid/ifindex)" ]; then
+		ok "an upgrade over another build backs up first ($b), installs, restarts; the kernel state and wg$vcid (ifindex $idx1) stay"
+	else
+		nok "upgrade: exit $rc, backup '$b', wg ifindex $idx1 -> $(cat /sys/class/net/wg$vcid/ifindex 2>/dev/null)"
+		diff "$KEEP/kstate.1" "$OUT/kstate.upgrade" | head -n 10 | sed 's/^/#   /'
+	fi
+	check "the backup opens with warpctl and has the network" sh -c \
+	    "warpctl --db '$b' list-networks | grep -q office"
+	tunnel_passes "after the upgrade"
+
 	# --- uninstall keeps the data
 	sum=$(sha256sum /var/lib/warp/warp.db.key)
 	sh ./deploy.sh --uninstall > "$OUT/uninstall.out" 2>&1
@@ -339,6 +370,35 @@ if [ "$PHASE" = 2 ]; then
 	sh ./deploy.sh --uninstall > "$OUT/again.out" 2>&1
 	grep -q 'nothing to uninstall' "$OUT/again.out" && ok "a second --uninstall has nothing to do" ||
 		nok "a second --uninstall: $(cat "$OUT/again.out")"
+
+	# --- make run (the README's first command) on a kernel with VRF:
+	# the dev namespace's uplink, a network applied, a real client
+	in_client wg-quick down /run/wgc.conf > /dev/null 2>&1
+	D=/root/dev/warp.db
+	WARP_DB_DEV=$D make run > "$OUT/makerun.out" 2>&1 &
+	mk=$!
+	i=0
+	until curl -s -o /dev/null --max-time 2 http://127.0.0.1:8080/healthz; do
+		i=$((i + 1)); [ $i -lt 60 ] || break; sleep 1
+	done
+	warpctl --db $D create-network dev --type secure-internet > /dev/null &&
+	warpctl --db $D create-endpoint dev phone --type mobile > /dev/null &&
+	warpctl --db $D apply > "$OUT/makerun-apply.out" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && ip -n warp-dev -d link show | grep -q 'vrf table'; then
+		ok "make run: a Secure Internet network applies in the namespace warp-dev (uplink uplink0)"
+	else
+		nok "make run: warpctl apply exit $rc"
+		sed 's/^/#   /' "$OUT/makerun.out" "$OUT/makerun-apply.out" | tail -n 20
+	fi
+	warpctl --db $D export-config dev/phone --filename "$KEEP/laptop.conf" > /dev/null
+	check "make run: the client loads the exported config (Endpoint $(sed -n 's/^Endpoint = //p' "$KEEP/laptop.conf")) with wg-quick" tunnel_up
+	tunnel_passes "make run"
+	kill $(pgrep -P $mk) $mk 2>/dev/null
+	wait $mk 2>/dev/null
+	make -s run-clean > /dev/null 2>&1
+	check "make run-clean removes the dev uplink, namespace and NAT table" sh -c \
+	    '! ip link show warp-dev0 2>/dev/null && ! ip netns list | grep -q warp-dev && ! nft list table ip warp_dev 2>/dev/null'
 	exit $((fails > 0))
 fi
 echo "usage: in-vm.sh 1|2" >&2
