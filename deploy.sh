@@ -402,6 +402,8 @@ fi
 # 7. nginx
 case $host in *:*) url_host="[$host]" ;; *) url_host=$host ;; esac
 sed -e "s|@PUBLIC_HOST_URL@|$url_host|g" "$CONF/nginx-warp.conf.in" > "$WORK/nginx.conf"
+# A kernel booted without IPv6 cannot bind [::]: nginx would not start.
+[ -e /proc/net/if_inet6 ] || sed -i '/listen.*\[::\]/d' "$WORK/nginx.conf"
 put_file "$WORK/nginx.conf" "$NGINX_CONF" 0644 "configure nginx" && reload_nginx=1
 if [ -L "$NGINX_DEFAULT" ] || [ -f "$NGINX_DEFAULT" ]; then
 	# Debian's default site also claims port 80 as default_server.
@@ -426,8 +428,10 @@ if [ "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" != 1 ]; then
 fi
 put_file "$CONF/modules-warp.conf" "$MODULES_FILE" 0644 "load the kernel modules at boot"
 mods=$(sed -e 's/#.*//' "$CONF/modules-warp.conf" | tr -s ' \n' ' ')
+builtin=/lib/modules/$(uname -r)/modules.builtin
 for m in $mods; do
 	[ -d "/sys/module/$m" ] && continue
+	grep -q "/$m\.ko\$" "$builtin" 2>/dev/null && continue
 	step "load the kernel modules ($mods)"
 	# shellcheck disable=SC2086
 	[ $dry -eq 1 ] || modprobe -a $mods 2>/dev/null ||
