@@ -36,7 +36,8 @@ kdump() {
 	for l in $(ip -o link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p'); do
 		ip -d link show dev "$l" | grep -q 'alias warp:' || continue
 		ip -d -o link show dev "$l" | sed -e 's/^[0-9]*: //' \
-		    -e 's/ link-netnsid [0-9]*//'
+		    -e 's/ link-netnsid [0-9]*//' \
+		    -e 's|link/ether [0-9a-f:]* brd [0-9a-f:]*|link/ether (random)|'
 		ip -o addr show dev "$l" | sed -e 's/^[0-9]*: //' \
 		    -e 's/valid_lft.*//'
 	done
@@ -272,9 +273,9 @@ EOU
 	check "the kernel has vrf$vcid and wg$vcid with the endpoint's peer" sh -c \
 	    "ip -d link show vrf$vcid | grep -q 'vrf table' && ip -d link show wg$vcid | grep -q 'master vrf$vcid' && [ \$(wg show wg$vcid peers | wc -l) -eq 1 ]"
 	check "the exported config names the public host" grep -q "^Endpoint = $HOST:51820" "$KEEP/laptop.conf"
-	check "the client loads its exported config with the real wg-quick" tunnel_up
-	tunnel_passes "after the install"
-
+	# (before the tunnel: with it up, the client's traffic to the public
+	# address goes into the tunnel, where a network reaches only its own
+	# gateway address)
 	mark "spoofed headers"
 	# --- spoofed X-Real-IP: neither the throttle nor the log believes it
 	check "spoofed X-Real-IP: 5 failures then 429 (the throttle counts one address)" \
@@ -291,6 +292,9 @@ EOU
 		fi ;;
 	esac
 
+	check "the client loads its exported config with the real wg-quick" tunnel_up
+	tunnel_passes "after the install"
+
 	mark "restart"
 	# --- restart: the same kernel state, the tunnel still passes
 	kdump > "$KEEP/kstate.1"
@@ -306,7 +310,7 @@ EOU
 	fi
 	tunnel_passes "after systemctl restart"
 	check "warpd answers through nginx after the restart" \
-	    in_client curl -sfS -o /dev/null --cacert "$CA" --max-time 20 "${URL}healthz"
+	    curl -sfS -o /dev/null --cacert "$CA" --max-time 20 "${URL}healthz"
 	echo "$PW" > "$KEEP/phase1.done"
 	cp "$KEEP/phase1.done" "$OUT/phase1.done"
 	echo "# phase 1: $fails failure(s); powering off for the reboot"
@@ -325,18 +329,19 @@ if [ "$PHASE" = 2 ]; then
 		nok "the kernel state after the reboot differs"
 		diff "$KEEP/kstate.1" "$OUT/kstate.2" | head -n 20 | sed 's/^/#   /'
 	fi
-	check "after the reboot the client brings its tunnel up again" tunnel_up
-	tunnel_passes "after the reboot"
 	check "after the reboot the new password signs in through nginx" \
 	    in_client python3 tests/deploy/client.py "$URL" "$CA" login "$NEWPW"
+	check "after the reboot the client brings its tunnel up again" tunnel_up
+	tunnel_passes "after the reboot"
 
 	mark "upgrade"
 	# --- upgrade in place: another build installed (a byte appended to
 	# the installed programs stands for an older release)
 	vcid=$(warpctl list-networks --json | sed -n 's/.*"vcid":\([0-9]*\).*/\1/p')
 	idx1=$(cat /sys/class/net/wg$vcid/ifindex 2>/dev/null)
-	printf 'x' >> /usr/local/sbin/warpd
-	printf 'x' >> /usr/local/bin/warpctl
+	for f in /usr/local/sbin/warpd /usr/local/bin/warpctl; do
+		cp "$f" "$f.old" && printf 'x' >> "$f.old" && mv -f "$f.old" "$f"
+	done
 	sh ./deploy.sh > "$OUT/upgrade.out" 2>&1
 	rc=$?
 	sed 's/^/#   /' "$OUT/upgrade.out"
@@ -396,9 +401,10 @@ if [ "$PHASE" = 2 ]; then
 	until curl -s -o /dev/null --max-time 2 http://127.0.0.1:8080/healthz; do
 		i=$((i + 1)); [ $i -lt 60 ] || break; sleep 1
 	done
-	warpctl --db $D create-network dev --type secure-internet > /dev/null &&
-	warpctl --db $D create-endpoint dev phone --type mobile > /dev/null &&
-	warpctl --db $D apply > "$OUT/makerun-apply.out" 2>&1
+	W=$TOP/build/warpctl
+	$W --db $D create-network dev --type secure-internet > /dev/null &&
+	$W --db $D create-endpoint dev phone --type mobile > /dev/null &&
+	$W --db $D apply > "$OUT/makerun-apply.out" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ] && ip -n warp-dev -d link show | grep -q 'vrf table'; then
 		ok "make run: a Secure Internet network applies in the namespace warp-dev (uplink uplink0)"
@@ -406,7 +412,7 @@ if [ "$PHASE" = 2 ]; then
 		nok "make run: warpctl apply exit $rc"
 		sed 's/^/#   /' "$OUT/makerun.out" "$OUT/makerun-apply.out" | tail -n 20
 	fi
-	warpctl --db $D export-config dev/phone --filename "$KEEP/laptop.conf" > /dev/null
+	$W --db $D export-config dev/phone --filename "$KEEP/laptop.conf" > /dev/null
 	check "make run: the client loads the exported config (Endpoint $(sed -n 's/^Endpoint = //p' "$KEEP/laptop.conf")) with wg-quick" tunnel_up
 	tunnel_passes "make run"
 	kill $(pgrep -P $mk) $mk 2>/dev/null
