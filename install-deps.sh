@@ -14,7 +14,7 @@ libpng-dev sqlite3 ca-certificates"
 TEST="clang libclang-rt-14-dev chromium nodejs npm wrk wireguard-tools zbar-tools iproute2 nftables iputils-ping
 qemu-system-x86 busybox-static kmod cpio procps curl python3 faketime
 systemd systemd-sysv dbus e2fsprogs util-linux"
-DEPLOY="nginx openssl nftables"
+DEPLOY="nginx openssl nftables curl"
 
 want="$RUNTIME" list=
 for a in "$@"; do
