@@ -12,7 +12,7 @@ RUNTIME="make gcc libc6-dev pkg-config kore libsqlite3-dev libnl-3-dev
 libnl-route-3-dev libmnl-dev libnftnl-dev libqrencode-dev libsodium-dev
 libpng-dev sqlite3 ca-certificates"
 TEST="clang libclang-rt-14-dev chromium nodejs npm wrk wireguard-tools zbar-tools iproute2 nftables iputils-ping
-qemu-system-x86 busybox-static kmod cpio procps curl python3 faketime
+qemu-system-x86 busybox-static kmod cpio procps curl python3 faketime iperf3 prometheus
 systemd systemd-sysv dbus e2fsprogs util-linux"
 DEPLOY="nginx openssl nftables curl"
 

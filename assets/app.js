@@ -25,16 +25,17 @@ document.addEventListener("DOMContentLoaded", function () {
 	/* Live refresh of the dashboard numbers every 30 s. */
 	if (document.getElementById("ep-online")) {
 		window.setInterval(function () {
-			fetch("/api/v1/status", { credentials: "same-origin" })
+			fetch("/api/v1/status?counts=1",
+			    { credentials: "same-origin" })
 			    .then(function (r) { return r.ok ? r.json() : null; })
 			    .then(function (s) {
-				if (!s) return;
-				["ep_online", "ep_disabled", "ep_expired"].forEach(
+				if (!s || !s.counts) return;
+				["online", "disabled", "expired"].forEach(
 				    function (k) {
 					var el = document.getElementById(
-					    k.replace("_", "-"));
-					if (el && s[k] !== undefined)
-						el.textContent = s[k];
+					    "ep-" + k);
+					if (el && s.counts[k] !== undefined)
+						el.textContent = s.counts[k];
 				});
 			    }).catch(function () {});
 		}, 30000);

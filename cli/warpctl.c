@@ -59,7 +59,8 @@ const struct warpctl_command warpctl_core_commands[] = {
 	    "        [--resource-subnet CIDR]... [--vlan ID | --vlan-range A-B] "
 	    "[--vni N]\n"
 	    "        [--dns IP[,IP]] [--description TEXT] [--mtu N] "
-	    "[--keepalive S] [--listen-port P]" },
+	    "[--keepalive S] [--listen-port P]\n"
+	    "        [--default-down RATE] [--default-up RATE]" },
 	{ "list-networks", cmd_list_networks, "list-networks [--json]" },
 	{ "show-network", cmd_show_network, "show-network NET [--json]" },
 	{ "edit-network", cmd_edit_network,
@@ -67,7 +68,8 @@ const struct warpctl_command warpctl_core_commands[] = {
 	    "        [--mtu N] [--keepalive S] [--peer-communication on|off] "
 	    "[--listen-port P]\n"
 	    "        [--resource-subnet CIDR]... [--vlan ID | --vlan-range A-B "
-	    "| --no-vlan]" },
+	    "| --no-vlan]\n"
+	    "        [--default-down RATE] [--default-up RATE]" },
 	{ "suspend-network", cmd_network_state, "suspend-network NET" },
 	{ "resume-network", cmd_network_state, "resume-network NET" },
 	{ "delete-network", cmd_delete_network, "delete-network NET" },
@@ -105,16 +107,48 @@ const struct warpctl_command warpctl_core_commands[] = {
 };
 
 static const struct warpctl_command *warpctl_tables[] = {
-	warpctl_core_commands, warpctl_user_commands, warpctl_kernel_commands
+	warpctl_core_commands, warpctl_user_commands, warpctl_kernel_commands,
+	warpctl_traffic_commands
 };
 
 static const char	*warpctl_cmdname;
 
+/* The CLI's hint for an input the core named (struct warp_err field). */
+static const struct {
+	const char	*field;
+	const char	*hint;
+} warpctl_hints[] = {
+	{ WARP_F_EXPECTED_USERS, "create a network with more "
+				"--expected-users" },
+	{ WARP_F_SUBNET,	"give --subnet or widen the container "
+				"(warpctl config set container.TYPE CIDR)" },
+	{ WARP_F_RESOURCES,	"give it with --resource-subnet CIDR" },
+	{ WARP_F_TYPE,		"use --type cpe or gateway" },
+	{ WARP_F_PUBLIC_HOST,	"give it with --public-host" },
+	{ WARP_F_DB,		"run `warpctl init` first (or set --db / "
+				"WARP_DB)" },
+	{ WARP_F_SETTING_HOST,	"run `warpctl config set public-host HOST`" },
+	{ WARP_F_PORT_POOL,	"widen it with `warpctl config set port-pool "
+				"LOW-HIGH`" },
+	{ WARP_F_VERSION,	"see `warpctl history`" },
+	{ WARP_F_NETWORK,	"see `warpctl list-networks`" },
+	{ WARP_F_ENDPOINT,	"see `warpctl list-endpoints`" },
+	{ NULL, NULL }
+};
+
 int
 warpctl_fail(const struct warp_err *err)
 {
-	fprintf(stderr, "warpctl: %s\n", err->msg[0] ? err->msg :
-	    "unknown error");
+	const char	*hint = NULL;
+	int		 i;
+
+	for (i = 0; err->field[0] != '\0' && warpctl_hints[i].field != NULL;
+	    i++)
+		if (strcmp(warpctl_hints[i].field, err->field) == 0)
+			hint = warpctl_hints[i].hint;
+	fprintf(stderr, "warpctl: %s%s%s\n", err->msg[0] ? err->msg :
+	    "unknown error", hint != NULL ? "; " : "",
+	    hint != NULL ? hint : "");
 	return (err->kind == WARP_ESYSTEM ? EXIT_SYSTEM : EXIT_INPUT);
 }
 
@@ -248,19 +282,22 @@ warpctl_net_option(int ch, int *mtu, int *keepalive, int *port,
 	*rc = 0;
 	switch (ch) {
 	case 'm':
-		if (warpctl_int("--mtu", optarg, 1280, 9000, &v) == -1)
+		if (warpctl_int("--mtu", optarg, WARP_MTU_MIN, WARP_MTU_MAX,
+		    &v) == -1)
 			*rc = -1;
 		else
 			*mtu = (int)v;
 		return (0);
 	case 'k':
-		if (warpctl_int("--keepalive", optarg, 0, 65535, &v) == -1)
+		if (warpctl_int("--keepalive", optarg, 0,
+		    WARP_KEEPALIVE_MAX, &v) == -1)
 			*rc = -1;
 		else
 			*keepalive = (int)v;
 		return (0);
 	case 'l':
-		if (warpctl_int("--listen-port", optarg, 1, 65535, &v) == -1)
+		if (warpctl_int("--listen-port", optarg, 1,
+		    WARP_PORT_MAX, &v) == -1)
 			*rc = -1;
 		else
 			*port = (int)v;
@@ -281,7 +318,7 @@ warpctl_net_option(int ch, int *mtu, int *keepalive, int *port,
 	return (1);
 }
 
-static void
+void
 warpctl_print_json(struct warp_buf *b)
 {
 	fwrite(b->data ? b->data : "", 1, b->len, stdout);
@@ -379,50 +416,6 @@ fail:
 /* ------------------------------------------------------------ networks */
 
 static void
-warpctl_network_json(struct warp_buf *b, const struct warp_network *n,
-    long endpoints)
-{
-	char	buf[WARP_CIDR_STRLEN];
-	size_t	i;
-
-	warp_buf_appendf(b, "{\"id\":%lld,\"vcid\":%u,\"name\":",
-	    (long long)n->id, n->vcid);
-	warp_buf_json_string(b, n->name);
-	warp_buf_appendf(b, ",\"type\":\"%s\",\"description\":",
-	    warp_net_type_name(n->type));
-	warp_buf_json_string(b, n->description);
-	warp_cidr_format(&n->subnet, buf, sizeof(buf));
-	warp_buf_appendf(b, ",\"subnet\":\"%s\"", buf);
-	warp_ip_format(n->gateway_ip, buf, sizeof(buf));
-	warp_buf_appendf(b, ",\"gateway_ip\":\"%s\",\"expected_users\":%d,"
-	    "\"listen_port\":%d,\"public_key\":\"%s\",\"dns\":", buf,
-	    n->expected_users, n->listen_port, n->public_key);
-	warp_buf_json_string(b, n->dns);
-	warp_buf_appendf(b, ",\"mtu\":%d,\"keepalive\":%d,"
-	    "\"peer_communication\":%s,\"resource_subnets\":[", n->mtu,
-	    n->keepalive, n->peer_communication ? "true" : "false");
-	for (i = 0; i < n->nresources; i++) {
-		warp_cidr_format(&n->resources[i], buf, sizeof(buf));
-		warp_buf_appendf(b, "%s\"%s\"", i ? "," : "", buf);
-	}
-	warp_buf_appendf(b, "],\"vlan_min\":%d,\"vlan_max\":%d,", n->vlan_min,
-	    n->vlan_max);
-	if (n->vni != 0)
-		warp_buf_appendf(b, "\"vni\":%u,", n->vni);
-	else
-		warp_buf_appendf(b, "\"vni\":null,");
-	warp_buf_appendf(b, "\"table\":%d,\"enabled\":%s,\"endpoints\":%ld,"
-	    "\"interfaces\":{\"wireguard\":\"%s\",\"vrf\":\"%s\"",
-	    n->table_id, n->enabled ? "true" : "false", endpoints, n->if_wg,
-	    n->if_vrf);
-	if (n->type == WARP_NET_L2_P2P || n->type == WARP_NET_L2_MESH)
-		warp_buf_appendf(b, ",\"bridge\":\"%s\"", n->if_br);
-	if (n->type == WARP_NET_L2_MESH)
-		warp_buf_appendf(b, ",\"vxlan\":\"%s\"", n->if_vx);
-	warp_buf_appendf(b, "}}");
-}
-
-static void
 warpctl_network_text(const struct warp_network *n, long endpoints)
 {
 	char	buf[WARP_CIDR_STRLEN], gw[WARP_IP_STRLEN];
@@ -460,23 +453,6 @@ warpctl_network_text(const struct warp_network *n, long endpoints)
 	    endpoints);
 }
 
-static long
-warpctl_count_endpoints(struct warp_db *db, int64_t network_id)
-{
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-	long		 n = 0;
-
-	if (warp_db_prepare(db, &st, "SELECT count(*) FROM endpoints WHERE "
-	    "network_id = ?", &err) == -1)
-		return (0);
-	sqlite3_bind_int64(st, 1, network_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (n);
-}
-
 static int
 cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 {
@@ -494,6 +470,7 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "keepalive", required_argument, NULL, 'k' },
 		{ "listen-port", required_argument, NULL, 'l' },
+		WARPCTL_TRAFFIC_NET_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct warpctl_args		a = { .npos = 0 };
@@ -502,6 +479,7 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 	int64_t				id;
 	long				v;
 	int				ch, rc, have_type = 0;
+	const char			*rate[2] = { NULL, NULL };
 
 	warp_err_clear(&err);
 	warp_network_spec_init(&s);
@@ -518,7 +496,8 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 			have_type = 1;
 			break;
 		case 'e':
-			if (warpctl_int("--expected-users", optarg, 1, 65534,
+			if (warpctl_int("--expected-users", optarg, 1,
+			    WARP_USERS_MAX,
 			    &v) == -1)
 				return (EXIT_INPUT);
 			s.expected_users = v;
@@ -538,6 +517,10 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		case 'n':
 			s.vni = optarg;
 			break;
+		case WARPCTL_OPT_DEFAULT_DOWN:
+		case WARPCTL_OPT_DEFAULT_UP:
+			rate[ch - WARPCTL_OPT_DEFAULT_DOWN] = optarg;
+			break;
 		default:
 			if (warpctl_net_option(ch, &s.mtu, &s.keepalive,
 			    &s.listen_port, &s.dns, &s.description, &s.vlan,
@@ -551,9 +534,17 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_bad("%s", "--type is required (secure-internet, "
 		    "resource-gateway, l3vpn, l2-p2p or l2-mesh)"));
 	s.name = a.pos[0];
-	if (warpctl_db(ctl, &err) == NULL ||
-	    warp_network_create(ctl->db, &s, &id, &err) == -1)
+	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1)
 		return (warpctl_fail(&err));
+	if (warpctl_db(ctl, &err) == NULL ||
+	    warp_db_begin(ctl->db, &err) == -1)
+		return (warpctl_fail(&err));
+	if (warp_network_create(ctl->db, &s, &id, &err) == -1 ||
+	    warp_traffic_set_defaults(ctl->db, id, rate[0], rate[1],
+	    ctl->actor, &err) == -1 || warp_db_commit(ctl->db, &err) == -1) {
+		warp_db_rollback(ctl->db);
+		return (warpctl_fail(&err));
+	}
 	printf("%lld\n", (long long)id);
 	return (0);
 }
@@ -579,14 +570,7 @@ cmd_list_networks(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_fail(&err));
 	if (json) {
 		warp_buf_init(&b);
-		warp_buf_append(&b, "[", 1);
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				warp_buf_append(&b, ",", 1);
-			warpctl_network_json(&b, &v[i],
-			    warpctl_count_endpoints(ctl->db, v[i].id));
-		}
-		warp_buf_append(&b, "]", 1);
+		warp_json_network_list(&b, ctl->db, v, n);
 		warpctl_print_json(&b);
 	} else {
 		printf("%-5s %-8s %-20s %-16s %-18s %-6s %-9s %s\n", "ID",
@@ -598,7 +582,7 @@ cmd_list_networks(struct warpctl *ctl, int argc, char **argv)
 			    (long long)v[i].id, v[i].vcid, v[i].name,
 			    warp_net_type_name(v[i].type), sub,
 			    v[i].listen_port, v[i].enabled ? "enabled" :
-			    "suspended", warpctl_count_endpoints(ctl->db,
+			    "suspended", warp_network_count_endpoints(ctl->db,
 			    v[i].id));
 		}
 	}
@@ -626,11 +610,11 @@ cmd_show_network(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_fail(&err));
 	if (json) {
 		warp_buf_init(&b);
-		warpctl_network_json(&b, &n, warpctl_count_endpoints(ctl->db,
-		    n.id));
+		warp_json_network(&b, ctl->db, &n);
 		warpctl_print_json(&b);
 	} else
-		warpctl_network_text(&n, warpctl_count_endpoints(ctl->db, n.id));
+		warpctl_network_text(&n,
+		    warp_network_count_endpoints(ctl->db, n.id));
 	return (0);
 }
 
@@ -648,12 +632,15 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 		{ "vlan", required_argument, NULL, 'v' },
 		{ "vlan-range", required_argument, NULL, 'V' },
 		{ "no-vlan", no_argument, NULL, 'N' },
+		WARPCTL_TRAFFIC_NET_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct warpctl_args		a = { .npos = 0 };
 	struct warp_network_edit	e;
+	struct warp_network		n;
 	struct warp_err			err;
-	int				ch, rc;
+	int				ch, rc, other = 0;
+	const char			*rate[2] = { NULL, NULL };
 
 	warp_err_clear(&err);
 	warp_network_edit_init(&e);
@@ -662,6 +649,12 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 			return (EXIT_INPUT);
 		if (ch == -1)
 			break;
+		if (ch == WARPCTL_OPT_DEFAULT_DOWN ||
+		    ch == WARPCTL_OPT_DEFAULT_UP) {
+			rate[ch - WARPCTL_OPT_DEFAULT_DOWN] = optarg;
+			continue;
+		}
+		other = 1;
 		switch (ch) {
 		case 'p':
 			if (strcmp(optarg, "on") == 0)
@@ -694,9 +687,19 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 	if (e.clear_vlan && (e.vlan != NULL || e.vlan_range != NULL))
 		return (warpctl_bad("%s", "--no-vlan cannot be combined with "
 		    "--vlan or --vlan-range"));
-	if (warpctl_db(ctl, &err) == NULL ||
-	    warp_network_update(ctl->db, a.pos[0], &e, ctl->actor, &err) == -1)
+	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1)
 		return (warpctl_fail(&err));
+	if (warpctl_db(ctl, &err) == NULL ||
+	    warp_network_get(ctl->db, a.pos[0], &n, &err) == -1 ||
+	    warp_db_begin(ctl->db, &err) == -1)
+		return (warpctl_fail(&err));
+	if ((other && warp_network_update(ctl->db, a.pos[0], &e, ctl->actor,
+	    &err) == -1) || warp_traffic_set_defaults(ctl->db, n.id, rate[0],
+	    rate[1], ctl->actor, &err) == -1 ||
+	    warp_db_commit(ctl->db, &err) == -1) {
+		warp_db_rollback(ctl->db);
+		return (warpctl_fail(&err));
+	}
 	return (0);
 }
 
@@ -732,37 +735,6 @@ cmd_delete_network(struct warpctl *ctl, int argc, char **argv)
 }
 
 /* ----------------------------------------------------------- endpoints */
-
-static void
-warpctl_endpoint_json(struct warp_buf *b, const struct warp_endpoint *e,
-    int64_t now)
-{
-	char	buf[WARP_CIDR_STRLEN], t[32];
-	size_t	i;
-
-	warp_buf_appendf(b, "{\"id\":%lld,\"network_id\":%lld,\"network\":",
-	    (long long)e->id, (long long)e->network_id);
-	warp_buf_json_string(b, e->network_name);
-	warp_buf_appendf(b, ",\"name\":");
-	warp_buf_json_string(b, e->name);
-	warp_ip_format(e->overlay_ip, buf, sizeof(buf));
-	warp_buf_appendf(b, ",\"type\":\"%s\",\"overlay_ip\":\"%s\","
-	    "\"public_key\":\"%s\",\"private_key_held\":%s,\"lan_subnets\":[",
-	    warp_ep_kind_name(e->kind), buf, e->public_key,
-	    e->has_private_key ? "true" : "false");
-	for (i = 0; i < e->nlans; i++) {
-		warp_cidr_format(&e->lans[i], buf, sizeof(buf));
-		warp_buf_appendf(b, "%s\"%s\"", i ? "," : "", buf);
-	}
-	warp_buf_appendf(b, "],\"enabled\":%s,\"status\":\"%s\",",
-	    e->enabled ? "true" : "false", warp_endpoint_status(e, now));
-	if (e->expires_at != 0) {
-		warp_time_format(e->expires_at, t, sizeof(t));
-		warp_buf_appendf(b, "\"expires_at\":\"%s\",", t);
-	} else
-		warp_buf_appendf(b, "\"expires_at\":null,");
-	warp_buf_appendf(b, "\"config_version\":%d}", e->config_version);
-}
 
 static int
 warpctl_lan_option(struct warp_endpoint_spec *s, const char *arg)
@@ -923,13 +895,7 @@ cmd_list_endpoints(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_fail(&err));
 	if (json) {
 		warp_buf_init(&b);
-		warp_buf_append(&b, "[", 1);
-		for (i = 0; i < count; i++) {
-			if (i > 0)
-				warp_buf_append(&b, ",", 1);
-			warpctl_endpoint_json(&b, &v[i], now);
-		}
-		warp_buf_append(&b, "]", 1);
+		warp_json_endpoint_list(&b, v, count, now);
 		warpctl_print_json(&b);
 	} else {
 		printf("%-6s %-20s %-20s %-8s %-15s %-9s %-4s %s\n", "ID",
@@ -971,7 +937,7 @@ cmd_show_endpoint(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_fail(&err));
 	if (json) {
 		warp_buf_init(&b);
-		warpctl_endpoint_json(&b, &e, now);
+		warp_json_endpoint(&b, &e, now);
 		warpctl_print_json(&b);
 		return (0);
 	}
@@ -1157,35 +1123,6 @@ cmd_show_config(struct warpctl *ctl, int argc, char **argv)
 	return (0);
 }
 
-/* Write a file with mode 0600 through a temporary name. */
-static int
-warpctl_write_file(const char *path, const void *data, size_t len,
-    struct warp_err *err)
-{
-	char	*tmp;
-	int	 fd;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) == -1)
-		warp_fatal("out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		warp_err_system(err, "cannot write %s: %s", path,
-		    strerror(errno));
-		free(tmp);
-		return (-1);
-	}
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) == -1 ||
-	    close(fd) == -1 || rename(tmp, path) == -1) {
-		warp_err_system(err, "cannot write %s: %s", path,
-		    strerror(errno));
-		(void)unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
-}
-
 static int
 cmd_export_config(struct warpctl *ctl, int argc, char **argv)
 {
@@ -1207,7 +1144,7 @@ cmd_export_config(struct warpctl *ctl, int argc, char **argv)
 		    "--filename FILE [--version N]"));
 	if (warpctl_config_text(ctl, a.pos[0], version, &e, &text, &err) == -1)
 		return (warpctl_fail(&err));
-	rc = warpctl_write_file(path, text, strlen(text), &err);
+	rc = warp_file_write_private(path, text, strlen(text), &err);
 	warp_config_free(text);
 	if (rc == -1)
 		return (warpctl_fail(&err));
@@ -1249,11 +1186,12 @@ cmd_qr(struct warpctl *ctl, int argc, char **argv)
 	if (png != NULL) {
 		rc = warp_qr_png(text, &bin, &len, &err);
 		if (rc == 0)
-			rc = warpctl_write_file(png, bin, len, &err);
+			rc = warp_file_write_private(png, bin, len, &err);
 	} else if (svg != NULL) {
 		rc = warp_qr_svg(text, &out, &err);
 		if (rc == 0)
-			rc = warpctl_write_file(svg, out, strlen(out), &err);
+			rc = warp_file_write_private(svg, out, strlen(out),
+			    &err);
 	} else {
 		rc = warp_qr_terminal(text, &out, &err);
 		if (rc == 0)
@@ -1286,30 +1224,18 @@ cmd_history(struct warpctl *ctl, int argc, char **argv)
 	    warp_endpoint_get(ctl->db, a.pos[0], &e, &err) == -1 ||
 	    warp_config_history(ctl->db, e.id, &v, &n, &err) == -1)
 		return (warpctl_fail(&err));
-	warp_buf_init(&b);
-	if (json)
-		warp_buf_append(&b, "[", 1);
-	else
-		printf("%-7s %-20s %-20s %s\n", "VERSION", "CREATED", "BY",
-		    "REASON");
+	if (json) {
+		warp_buf_init(&b);
+		warp_json_versions(&b, v, n);
+		warpctl_print_json(&b);
+		free(v);
+		return (0);
+	}
+	printf("%-7s %-20s %-20s %s\n", "VERSION", "CREATED", "BY", "REASON");
 	for (i = 0; i < n; i++) {
 		warp_time_format(v[i].created_at, t, sizeof(t));
-		if (json) {
-			warp_buf_appendf(&b, "%s{\"version\":%d,\"created_at\":"
-			    "\"%s\",\"current\":%s,\"actor\":", i ? "," : "",
-			    v[i].version, t, i + 1 == n ? "true" : "false");
-			warp_buf_json_string(&b, v[i].actor);
-			warp_buf_appendf(&b, ",\"reason\":");
-			warp_buf_json_string(&b, v[i].reason);
-			warp_buf_append(&b, "}", 1);
-		} else
-			printf("%-7d %-20s %-20s %s%s\n", v[i].version, t,
-			    v[i].actor, v[i].reason, i + 1 == n ?
-			    " (current)" : "");
-	}
-	if (json) {
-		warp_buf_append(&b, "]", 1);
-		warpctl_print_json(&b);
+		printf("%-7d %-20s %-20s %s%s\n", v[i].version, t, v[i].actor,
+		    v[i].reason, i + 1 == n ? " (current)" : "");
 	}
 	free(v);
 	return (0);
@@ -1380,6 +1306,9 @@ cmd_config(struct warpctl *ctl, int argc, char **argv)
 	int				i, json;
 
 	warp_err_clear(&err);
+	if (argc == 4 && strcmp(argv[1], "set") == 0 &&
+	    strncmp(argv[2], "metrics", 7) == 0)
+		return (warpctl_metrics_config(ctl, argv[2], argv[3]));
 	if (argc == 4 && strcmp(argv[1], "set") == 0) {
 		if (warpctl_db(ctl, &err) == NULL ||
 		    warp_server_config_set(ctl->db, argv[2], argv[3],
@@ -1398,23 +1327,7 @@ cmd_config(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_fail(&err));
 	warp_buf_init(&b);
 	if (json) {
-		warp_buf_appendf(&b, "{\"public_host\":");
-		warp_buf_json_string(&b, sc.public_host);
-		warp_buf_appendf(&b, ",\"uplink\":");
-		warp_buf_json_string(&b, sc.uplink);
-		warp_buf_appendf(&b, ",\"netns\":");
-		warp_buf_json_string(&b, sc.netns);
-		warp_buf_appendf(&b, ",\"port_pool\":\"%d-%d\",\"default_dns\":",
-		    sc.port_min, sc.port_max);
-		warp_buf_json_string(&b, sc.default_dns);
-		warp_buf_appendf(&b, ",\"default_mtu\":%d,\"default_keepalive\":"
-		    "%d,\"containers\":{", sc.default_mtu, sc.default_keepalive);
-		for (i = 0; i < WARP_NET_NTYPES; i++) {
-			warp_cidr_format(&sc.containers[i], buf, sizeof(buf));
-			warp_buf_appendf(&b, "%s\"%s\":\"%s\"", i ? "," : "",
-			    warp_net_type_name((enum warp_net_type)i), buf);
-		}
-		warp_buf_appendf(&b, "}}");
+		warp_json_server_config(&b, &sc);
 		warpctl_print_json(&b);
 		return (0);
 	}
@@ -1436,10 +1349,12 @@ cmd_config(struct warpctl *ctl, int argc, char **argv)
 static int
 cmd_audit(struct warpctl *ctl, int argc, char **argv)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-	char		 t[32];
-	long		 limit = 50;
+	struct warp_audit_filter	 f;
+	struct warp_audit_entry		*v;
+	struct warp_err			 err;
+	char				 t[32];
+	size_t				 i, n;
+	long				 limit = 50;
 
 	warp_err_clear(&err);
 	if (argc == 3 && strcmp(argv[1], "--limit") == 0) {
@@ -1447,19 +1362,17 @@ cmd_audit(struct warpctl *ctl, int argc, char **argv)
 			return (EXIT_INPUT);
 	} else if (argc != 1)
 		return (warpctl_usage("audit", "audit [--limit N]"));
+	memset(&f, 0, sizeof(f));
+	f.limit = (int)limit;
 	if (warpctl_db(ctl, &err) == NULL ||
-	    warp_db_prepare(ctl->db, &st, "SELECT at, actor, action, "
-	    "object_type, object FROM audit_log ORDER BY id DESC LIMIT ?",
-	    &err) == -1)
+	    warp_audit_list(ctl->db, &f, &v, &n, &err) == -1)
 		return (warpctl_fail(&err));
-	sqlite3_bind_int64(st, 1, limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		warp_time_format(sqlite3_column_int64(st, 0), t, sizeof(t));
-		printf("%s  %-16s %-22s %s %s\n", t, sqlite3_column_text(st, 1),
-		    sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-		    sqlite3_column_text(st, 4));
+	for (i = 0; i < n; i++) {
+		warp_time_format(v[i].at, t, sizeof(t));
+		printf("%s  %-16s %-22s %s %s\n", t, v[i].actor, v[i].action,
+		    v[i].object_type, v[i].object);
 	}
-	sqlite3_finalize(st);
+	warp_audit_list_free(v);
 	return (0);
 }
 
@@ -1495,8 +1408,8 @@ cmd_restore(struct warpctl *ctl, int argc, char **argv)
 	struct warp_err		 err;
 	struct warp_db		*db = NULL;
 	const char		*key = NULL;
-	sqlite3_stmt		*st;
-	int			 ch, force = 0, nets = 0;
+	long			 nets = 0;
+	int			 ch, force = 0;
 
 	warp_err_clear(&err);
 	for (;;) {
@@ -1518,15 +1431,10 @@ cmd_restore(struct warpctl *ctl, int argc, char **argv)
 	}
 	if (warp_db_open(&db, ctl->db_path, WARP_DB_CREATE, &err) == -1)
 		return (warpctl_fail(&err));
-	if (warp_db_prepare(db, &st, "SELECT count(*) FROM networks",
-	    &err) == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			nets = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
+	(void)warp_network_count(db, &nets, &err);
 	if (nets > 0 && !force) {
 		warp_db_close(db);
-		fprintf(stderr, "warpctl: %s holds %d networks; restoring "
+		fprintf(stderr, "warpctl: %s holds %ld networks; restoring "
 		    "replaces them all: add --force\n", ctl->db_path, nets);
 		return (EXIT_INPUT);
 	}

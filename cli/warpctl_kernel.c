@@ -2,7 +2,9 @@
  * warpctl commands: kernel.
  *
  *   apply [--dry-run]	reconcile the kernel with the database, print the plan
- *   status [--json]	networks and endpoints: apply status and kernel view
+ *   status [--json] [--stored]	networks and endpoints: apply status and
+ *			the kernel's view (--stored: the numbers the
+ *			reconciler stored last, as /api/v1/status shows)
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +20,7 @@ static void	warpctl_bytes(uint64_t, char *, size_t);
 
 const struct warpctl_command warpctl_kernel_commands[] = {
 	{ "apply", cmd_apply, "apply [--dry-run]" },
-	{ "status", cmd_status, "status [--json]" },
+	{ "status", cmd_status, "status [--json] [--stored]" },
 	{ NULL, NULL, NULL }
 };
 
@@ -86,27 +88,36 @@ cmd_status(struct warpctl *ctl, int argc, char **argv)
 	struct warp_kernel_status	 st;
 	const struct warp_kernel_net_status *ns;
 	const struct warp_kernel_peer_status *ps;
+	struct warp_stats		 counts;
 	struct warp_buf			 b;
 	char				 hs[32], rx[32], tx[32];
 	int64_t				 now = time(NULL);
 	size_t				 i, j;
-	int				 json = 0;
+	int				 json = 0, stored = 0, rc;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--stored") == 0)
+			stored = 1;
 		else
-			return (warpctl_usage("status", "status [--json]"));
+			return (warpctl_usage("status", "status [--json] "
+			    "[--stored]"));
 	}
 	if ((db = warpctl_db(ctl, &err)) == NULL)
 		return (warpctl_fail(&err));
-	if (warp_kernel_status(db, ctl->netns, &st, &err) == -1)
+	rc = stored ? warp_status_stored(db, &st, &err) :
+	    warp_kernel_status(db, ctl->netns, &st, &err);
+	if (rc == -1)
 		return (warpctl_fail(&err));
 	if (json) {
+		if (warp_stats_get(db, now, &counts, &err) == -1) {
+			warp_kernel_status_free(&st);
+			return (warpctl_fail(&err));
+		}
 		warp_buf_init(&b);
-		warp_kernel_status_json(&st, &b);
-		fwrite(b.data, 1, b.len, stdout);
-		warp_buf_free(&b);
+		warp_json_status(&b, &st, &counts);
+		warpctl_print_json(&b);
 		warp_kernel_status_free(&st);
 		return (0);
 	}

@@ -4,6 +4,7 @@
 set -eu
 echo '/* Generated from the migrations directory by migrations/embed.sh. */'
 echo '#include "warp.h"'
+echo '#include "warp_db_int.h"'
 echo 'const struct warp_migration warp_migrations[] = {'
 n=0
 for f in "$@"; do

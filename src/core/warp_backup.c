@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static int	warp_backup_copy(sqlite3 *, sqlite3 *, struct warp_err *);
 static int	warp_backup_write_key(const char *, const uint8_t *,
@@ -49,21 +50,7 @@ static int
 warp_backup_write_key(const char *path, const uint8_t *key,
     struct warp_err *err)
 {
-	char	*tmp;
-	int	 fd, rc = -1;
-
-	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) == -1)
-		warp_fatal("out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, key, 32) != 32 || fsync(fd) == -1 ||
-	    close(fd) == -1 || rename(tmp, path) == -1) {
-		warp_err_system(err, "cannot write %s: %s", path,
-		    strerror(errno));
-		(void)unlink(tmp);
-	} else
-		rc = 0;
-	free(tmp);
-	return (rc);
+	return (warp_file_write_private(path, key, WARP_MASTER_KEY_LEN, err));
 }
 
 static int
@@ -75,11 +62,11 @@ warp_backup_read_key(const char *path, uint8_t *key, struct warp_err *err)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (warp_err_input(err, "cannot open the backup's key %s: "
 		    "%s", path, strerror(errno)));
-	n = read(fd, key, 32);
+	n = read(fd, key, WARP_MASTER_KEY_LEN);
 	close(fd);
-	if (n != 32)
-		return (warp_err_input(err, "%s is not a master key (32 bytes)",
-		    path));
+	if (n != WARP_MASTER_KEY_LEN)
+		return (warp_err_input(err, "%s is not a master key (%d bytes)",
+		    path, WARP_MASTER_KEY_LEN));
 	return (0);
 }
 
@@ -133,7 +120,7 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 {
 	struct warp_db	 src;
 	sqlite3_stmt	*st;
-	uint8_t		 key[32], *plain = NULL;
+	uint8_t		 key[WARP_MASTER_KEY_LEN], *plain = NULL;
 	size_t		 plen;
 	char		*kp = NULL, *livekey = NULL, *tmpkey = NULL;
 	int		 version = 0, appid = 0, rc = -1;

@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "warp.h"
-
-#define WARP_LACKS	"the kernel lacks "
+#include "warp_db_int.h"
 
 /*
  * 1 and the missing feature in buf when the last apply failed a network
@@ -27,14 +26,14 @@ warp_kernel_lacks(struct warp_db *db, char *buf, size_t len,
 		buf[0] = '\0';
 	if (warp_db_prepare(db, &st, "SELECT error FROM apply_status WHERE "
 	    "object_type = 'network' AND status = 'failed' AND "
-	    "instr(error, '" WARP_LACKS "') > 0 ORDER BY updated_at DESC "
+	    "instr(error, '" WARP_KERNEL_LACKS "') > 0 ORDER BY updated_at DESC "
 	    "LIMIT 1", err) == -1)
 		return (-1);
 	rc = 0;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (e = (const char *)sqlite3_column_text(st, 0)) != NULL &&
-	    (p = strstr(e, WARP_LACKS)) != NULL) {
-		(void)snprintf(buf, len, "%s", p + strlen(WARP_LACKS));
+	    (p = strstr(e, WARP_KERNEL_LACKS)) != NULL) {
+		(void)snprintf(buf, len, "%s", p + strlen(WARP_KERNEL_LACKS));
 		rc = 1;
 	}
 	sqlite3_finalize(st);
@@ -49,7 +48,7 @@ warp_kernel_lacks_count(struct warp_db *db, int64_t *n, struct warp_err *err)
 
 	*n = 0;
 	if (warp_db_prepare(db, &st, "SELECT count(*) FROM apply_status "
-	    "WHERE status = 'failed' AND instr(error, '" WARP_LACKS "') > 0",
+	    "WHERE status = 'failed' AND instr(error, '" WARP_KERNEL_LACKS "') > 0",
 	    err) == -1)
 		return (-1);
 	if (sqlite3_step(st) == SQLITE_ROW)

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static int	warp_config_unseal_text(struct warp_db *, const void *, int,
 		    char **, struct warp_err *);
@@ -52,13 +53,13 @@ warp_config_l2_setup(struct warp_buf *b, const struct warp_network *n,
 		warp_buf_appendf(b, "PostUp = ip link add gt%08u type gretap "
 		    "local %s remote %s ttl 64\n", n->vcid, me, gw);
 		warp_buf_appendf(b, "PostUp = ip link set gt%08u mtu %d\n",
-		    n->vcid, n->mtu - 38);
+		    n->vcid, n->mtu - WARP_GRE_OVERHEAD);
 	} else {
 		warp_buf_appendf(b, "PostUp = ip link add vx%08u type vxlan id "
-		    "%u local %s dstport 4789 nolearning\n", n->vcid, n->vni,
-		    me);
+		    "%u local %s dstport %d nolearning\n", n->vcid, n->vni,
+		    me, WARP_VXLAN_PORT);
 		warp_buf_appendf(b, "PostUp = ip link set vx%08u mtu %d\n",
-		    n->vcid, n->mtu - 50);
+		    n->vcid, n->mtu - WARP_VXLAN_OVERHEAD);
 		warp_buf_appendf(b, "PostUp = bridge fdb append "
 		    "00:00:00:00:00:00 dev vx%08u dst %s\n", n->vcid, gw);
 		for (i = 0; i < nall; i++) {
@@ -122,9 +123,10 @@ warp_render_ctx_load(struct warp_db *db, int64_t network_id,
 	if (warp_network_get_id(db, network_id, &rc->n, err) == -1 ||
 	    warp_server_config_get(db, &rc->sc, err) == -1)
 		return (-1);
-	if (rc->sc.public_host[0] == '\0')
-		return (warp_err_input(err, "the server's public host is not "
-		    "set; run `warpctl config set public-host HOST`"));
+	if (rc->sc.public_host[0] == '\0') {
+		warp_err_input(err, "the server's public host is not set");
+		return (warp_err_field(err, WARP_F_SETTING_HOST));
+	}
 	/* L3VPN configs need the sites with LANs, L2 mesh every site. */
 	if (rc->n.type == WARP_NET_L3VPN &&
 	    warp_endpoint_list_with_lans(db, network_id, &rc->all, &rc->nall,
@@ -151,32 +153,19 @@ warp_config_render_in(struct warp_db *db, const struct warp_render_ctx *rc,
 	const struct warp_endpoint	*e = ep;
 	struct warp_buf			 b, allowed;
 	struct warp_cidr		 c;
-	sqlite3_stmt			*st = NULL;
 	uint8_t				*priv = NULL, psk[WARP_KEY_LEN];
-	size_t				 priv_len = 0, i, j;
+	uint8_t				 privk[WARP_KEY_LEN];
+	size_t				 i, j;
 	char				 ip[WARP_IP_STRLEN], key[WARP_KEY_B64_LEN + 1];
 	int				 rv = -1;
 
 	warp_buf_init(&b);
 	warp_buf_init(&allowed);
 	if (e->has_private_key) {
-		if (warp_db_prepare(db, &st, "SELECT private_key FROM endpoints "
-		    "WHERE id = ?", err) == -1)
+		if (warp_db_sealed_key(db, "endpoints", e->id, "private_key",
+		    privk, err) == -1)
 			goto out;
-		sqlite3_bind_int64(st, 1, e->id);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			warp_db_sqlerr(db, err, "reading a key");
-			goto out;
-		}
-		if (warp_unseal(db, "endpoints.private_key",
-		    sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), &priv, &priv_len,
-		    err) == -1)
-			goto out;
-		if (priv_len != WARP_KEY_LEN) {
-			warp_err_system(err, "an endpoint key is damaged");
-			goto out;
-		}
+		priv = privk;
 	}
 	if (warp_endpoint_psk(db, e->id, psk, err) == -1)
 		goto out;
@@ -248,9 +237,7 @@ warp_config_render_in(struct warp_db *db, const struct warp_render_ctx *rc,
 	*out = warp_buf_release(&b);
 	rv = 0;
 out:
-	if (st != NULL)
-		sqlite3_finalize(st);
-	warp_secret_free(priv, priv_len + 1);
+	sodium_memzero(privk, sizeof(privk));
 	sodium_memzero(psk, sizeof(psk));
 	warp_buf_free(&allowed);
 	if (b.data != NULL)
@@ -530,8 +517,8 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 	sqlite3_bind_int(st, 2, version);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		warp_err_set(err, WARP_ENOTFOUND, "endpoint %s/%s has no config "
-		    "version %d (see `warpctl history`)", e.network_name, e.name,
-		    version);
+		    "version %d", e.network_name, e.name, version);
+		warp_err_field(err, WARP_F_VERSION);
 		goto fail;
 	}
 	lans = warp_xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -602,7 +589,8 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 		goto fail;
 	}
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
-	if (warp_audit(db, actor, "endpoint.rollback", "endpoint", obj,
+	if (warp_db_mark_pending(db, "endpoint", e.id, err) == -1 ||
+	    warp_audit(db, actor, "endpoint.rollback", "endpoint", obj,
 	    err) == -1)
 		goto fail;
 	if (newversion != NULL)

@@ -1,6 +1,8 @@
 /*
  * Database access: opening (WAL, foreign keys), the numbered schema steps
- * of migrations/, the master key file, transactions and the audit log.
+ * of migrations/, the master key file, transactions and the audit log,
+ * and the small SQL helpers the other core files share (warp_db_int.h):
+ * owner CIDR lists, sealed keys, marking a change pending.
  *
  * Schema steps follow freebsd/pkg: each runs in BEGIN IMMEDIATE ... PRAGMA
  * user_version = N; COMMIT, so a failing step leaves the previous version,
@@ -19,6 +21,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static int	warp_db_load_key(struct warp_db *, int, int, struct warp_err *);
 static int	warp_mkdir_parent(const char *, struct warp_err *);
@@ -214,9 +217,10 @@ warp_db_open(struct warp_db **out, const char *path, int flags,
 	if (path == NULL)
 		path = warp_db_default_path();
 	fresh = stat(path, &st) == -1;
-	if (fresh && !(flags & WARP_DB_CREATE))
-		return (warp_err_input(err, "database %s does not exist; run "
-		    "`warpctl init` first (or set --db / WARP_DB)", path));
+	if (fresh && !(flags & WARP_DB_CREATE)) {
+		warp_err_input(err, "database %s does not exist", path);
+		return (warp_err_field(err, WARP_F_DB));
+	}
 	if (fresh && warp_mkdir_parent(path, err) == -1)
 		return (-1);
 
@@ -272,6 +276,8 @@ warp_db_close(struct warp_db *db)
 {
 	if (db == NULL)
 		return;
+	if (db->dv_stmt != NULL)
+		sqlite3_finalize(db->dv_stmt);
 	if (db->sql != NULL)
 		sqlite3_close_v2(db->sql);
 	sodium_memzero(db->master_key, sizeof(db->master_key));
@@ -420,5 +426,161 @@ warp_audit(struct warp_db *db, const char *actor, const char *action,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "writing the audit log"));
+	return (0);
+}
+
+/* The schema version (PRAGMA user_version): -1 when the db does not answer. */
+int
+warp_db_schema_version(struct warp_db *db, int *version)
+{
+	if (db == NULL || db->sql == NULL)
+		return (-1);
+	return (warp_db_user_version(db->sql, version));
+}
+
+/*
+ * Two numbers that move whenever the database changes: PRAGMA
+ * data_version (another connection committed) and this connection's
+ * total changes.  -1 when unknown; a cache keyed on them is then dropped.
+ */
+void
+warp_db_epoch(struct warp_db *db, int64_t *dv, int64_t *changes)
+{
+	struct warp_err	err;
+
+	*dv = -1;
+	*changes = -1;
+	if (db->dv_stmt == NULL && warp_db_prepare(db, &db->dv_stmt,
+	    "PRAGMA data_version", &err) == -1)
+		return;
+	if (sqlite3_step(db->dv_stmt) == SQLITE_ROW)
+		*dv = sqlite3_column_int64(db->dv_stmt, 0);
+	sqlite3_reset(db->dv_stmt);
+	*changes = sqlite3_total_changes64(db->sql);
+}
+
+/* Copy the master key out (warpd hands it to its workers): 0 if none. */
+int
+warp_db_master_key(struct warp_db *db, uint8_t key[WARP_MASTER_KEY_LEN])
+{
+	if (!db->has_master_key)
+		return (0);
+	memcpy(key, db->master_key, WARP_MASTER_KEY_LEN);
+	return (1);
+}
+
+void
+warp_db_set_master_key(struct warp_db *db,
+    const uint8_t key[WARP_MASTER_KEY_LEN])
+{
+	memcpy(db->master_key, key, WARP_MASTER_KEY_LEN);
+	db->has_master_key = 1;
+}
+
+/*
+ * With tracking on, every change the core makes to a network, endpoint or
+ * the server settings also marks that object pending in the same
+ * transaction (warpd, whose dashboard shows what waits for the
+ * reconciler).  warpctl leaves it off: its user runs `warpctl apply`.
+ */
+void
+warp_db_track_pending(struct warp_db *db, int on)
+{
+	db->track_pending = on;
+}
+
+int
+warp_db_mark_pending(struct warp_db *db, const char *type, int64_t id,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (!db->track_pending)
+		return (0);
+	if (warp_db_prepare(db, &st, "INSERT INTO apply_status (object_type, "
+	    "object_id, status, error, updated_at) VALUES (?, ?, 'pending', "
+	    "'', unixepoch()) ON CONFLICT (object_type, object_id) DO UPDATE "
+	    "SET status = 'pending', error = '', updated_at = unixepoch()",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "marking a change pending"));
+	return (0);
+}
+
+/*
+ * Load the CIDR list of one owner (at most max; unparsable rows are
+ * skipped).  Table and column names are constants of the core.
+ */
+int
+warp_db_load_cidrs(struct warp_db *db, const char *table,
+    const char *owner_col, int64_t owner, struct warp_cidr *v, size_t max,
+    size_t *n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	char		 sql[160];
+	int		 rc;
+
+	*n = 0;
+	(void)snprintf(sql, sizeof(sql), "SELECT cidr FROM %s WHERE %s = ? "
+	    "ORDER BY rowid", table, owner_col);
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, owner);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
+		    &v[*n], &ignore) == 0)
+			(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	return (0);
+}
+
+/*
+ * One sealed 32-byte key of row `id` of `table` (the sealing context is
+ * "table.column", as it was sealed).
+ */
+int
+warp_db_sealed_key(struct warp_db *db, const char *table, int64_t id,
+    const char *column, uint8_t key[WARP_KEY_LEN], struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	uint8_t		*plain = NULL;
+	size_t		 len = 0;
+	char		 sql[160], ctx[96];
+	int		 rc;
+
+	(void)snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE id = ?",
+	    column, table);
+	(void)snprintf(ctx, sizeof(ctx), "%s.%s", table, column);
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		/* "networks" -> "network", "endpoints" -> "endpoint" */
+		return (warp_err_set(err, WARP_ENOTFOUND, "no %.*s with id "
+		    "%lld", (int)strlen(table) - 1, table, (long long)id));
+	}
+	rc = warp_unseal(db, ctx, sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), &plain, &len, err);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return (-1);
+	if (len != WARP_KEY_LEN) {
+		warp_secret_free(plain, len + 1);
+		return (warp_err_system(err, "a stored key (%s) is damaged",
+		    ctx));
+	}
+	memcpy(key, plain, WARP_KEY_LEN);
+	warp_secret_free(plain, len + 1);
 	return (0);
 }

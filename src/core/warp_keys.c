@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 #define SEAL_VERSION	0x01
 #define SEAL_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES

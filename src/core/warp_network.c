@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 #define NET_COLUMNS	"id, vcid, name, type, description, subnet, " \
 			"expected_users, listen_port, public_key, dns, mtu, " \
@@ -38,6 +39,31 @@ static int	warp_network_store_resources(struct warp_db *, int64_t,
 static int	warp_description_validate(const char *, struct warp_err *);
 static int	warp_int_exists(struct warp_db *, const char *, int64_t,
 		    int64_t, int *, struct warp_err *);
+static int	warp_network_check_spec(const struct warp_network_spec *,
+		    struct warp_network *, int *, long *, struct warp_err *);
+static int	warp_network_check_size(const struct warp_network_spec *,
+		    struct warp_network *, int *, long *, struct warp_err *);
+static int	warp_network_taken(struct warp_db *, const char *, int64_t,
+		    int64_t, const char *, struct warp_err *);
+static int	warp_network_name_taken(struct warp_db *, const char *,
+		    struct warp_err *);
+static int	warp_network_allocate(struct warp_db *,
+		    const struct warp_network_spec *,
+		    const struct warp_server_config *, int,
+		    struct warp_network *, struct warp_cidr *,
+		    struct warp_err *);
+static int	warp_network_insert(struct warp_db *, const char *,
+		    struct warp_network *, const struct warp_cidr *, size_t,
+		    struct warp_err *);
+static void	warp_network_changed(struct warp_buf *, const char *);
+static int	warp_network_edit_fields(const struct warp_network_edit *,
+		    struct warp_network *, struct warp_buf *,
+		    struct warp_err *);
+static int	warp_network_edit_shared(struct warp_db *,
+		    const struct warp_network_edit *, struct warp_network *,
+		    struct warp_buf *, struct warp_err *);
+static int	warp_network_store_edit(struct warp_db *,
+		    const struct warp_network *, struct warp_err *);
 
 void
 warp_network_spec_init(struct warp_network_spec *s)
@@ -149,25 +175,8 @@ static int
 warp_network_load_resources(struct warp_db *db, struct warp_network *n,
     struct warp_err *err)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 ignore;
-	int		 rc;
-
-	n->nresources = 0;
-	if (warp_db_prepare(db, &st, "SELECT cidr FROM network_resources "
-	    "WHERE network_id = ? ORDER BY rowid", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, n->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    n->nresources < WARP_MAX_RESOURCES) {
-		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 0),
-		    &n->resources[n->nresources], &ignore) == 0)
-			n->nresources++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return (warp_db_sqlerr(db, err, "reading resource subnets"));
-	return (0);
+	return (warp_db_load_cidrs(db, "network_resources", "network_id",
+	    n->id, n->resources, WARP_MAX_RESOURCES, &n->nresources, err));
 }
 
 int
@@ -213,8 +222,8 @@ warp_network_get(struct warp_db *db, const char *ref, struct warp_network *n,
 			return (0);
 		if (err->kind != WARP_ENOTFOUND)
 			return (-1);
-		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
-		    "%s (see `warpctl list-networks`)", ref));
+		warp_err_set(err, WARP_ENOTFOUND, "no network with id %s", ref);
+		return (warp_err_field(err, WARP_F_NETWORK));
 	}
 	if (warp_db_prepare(db, &st, "SELECT id FROM networks WHERE name = ?",
 	    err) == -1)
@@ -223,9 +232,11 @@ warp_network_get(struct warp_db *db, const char *ref, struct warp_network *n,
 	rc = sqlite3_step(st);
 	id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return (warp_err_set(err, WARP_ENOTFOUND, "no network named "
-		    "'%.64s' (see `warpctl list-networks`)", ref));
+	if (rc == SQLITE_DONE) {
+		warp_err_set(err, WARP_ENOTFOUND, "no network named '%.64s'",
+		    ref);
+		return (warp_err_field(err, WARP_F_NETWORK));
+	}
 	if (rc != SQLITE_ROW)
 		return (warp_db_sqlerr(db, err, "looking up a network"));
 	return (warp_network_get_id(db, id, n, err));
@@ -377,9 +388,9 @@ warp_network_alloc_subnet(struct warp_db *db, const struct warp_cidr *box,
 	}
 	free(used);
 	warp_cidr_format(box, buf, sizeof(buf));
-	return (warp_err_set(err, WARP_ECONFLICT, "no free /%d left in the "
-	    "subnet container %s; give --subnet or widen the container",
-	    prefix, buf));
+	warp_err_set(err, WARP_ECONFLICT, "no free /%d left in the subnet "
+	    "container %s", prefix, buf);
+	return (warp_err_field(err, WARP_F_SUBNET));
 }
 
 static int
@@ -397,11 +408,12 @@ warp_network_alloc_port(struct warp_db *db, const struct warp_server_config *sc,
 			return (0);
 		}
 	}
-	return (warp_err_set(err, WARP_ECONFLICT, "the listen port pool "
-	    "%d-%d is exhausted (%d networks); widen it, e.g. `warpctl config "
-	    "set port-pool %d-%d`", sc->port_min, sc->port_max,
-	    sc->port_max - sc->port_min + 1, sc->port_min,
-	    sc->port_max + 100 > 65535 ? 65535 : sc->port_max + 100));
+	warp_err_set(err, WARP_ECONFLICT, "the listen port pool %d-%d is "
+	    "exhausted (%d networks); a wider pool such as %d-%d has room",
+	    sc->port_min, sc->port_max, sc->port_max - sc->port_min + 1,
+	    sc->port_min, sc->port_max + 100 > WARP_PORT_MAX ? WARP_PORT_MAX :
+	    sc->port_max + 100);
+	return (warp_err_field(err, WARP_F_PORT_POOL));
 }
 
 /* VLAN claims of layer-2 networks may not overlap. */
@@ -478,6 +490,326 @@ warp_network_store_resources(struct warp_db *db, int64_t id,
 	    v, n, err));
 }
 
+/*
+ * Whole-number settings of a network, checked the same way on create and
+ * on edit: what a message and a config version's reason call it, and its
+ * range (the limits of warp.h).
+ */
+enum warp_net_int {
+	WARP_NI_MTU,
+	WARP_NI_KEEPALIVE,
+	WARP_NI_PORT
+};
+
+static const struct {
+	const char	*what;
+	int		 min;
+	int		 max;
+	const char	*unit;
+} warp_net_ints[] = {
+	[WARP_NI_MTU] =		{ "MTU", WARP_MTU_MIN, WARP_MTU_MAX, "" },
+	[WARP_NI_KEEPALIVE] =	{ "keepalive", 0, WARP_KEEPALIVE_MAX,
+				  " seconds (0: off)" },
+	[WARP_NI_PORT] =	{ "listen port", 1, WARP_PORT_MAX, "" },
+};
+
+static int
+warp_network_int_check(enum warp_net_int which, int v, struct warp_err *err)
+{
+	if (v >= warp_net_ints[which].min && v <= warp_net_ints[which].max)
+		return (0);
+	return (warp_err_input(err, "%s %d must be from %d to %d%s",
+	    warp_net_ints[which].what, v, warp_net_ints[which].min,
+	    warp_net_ints[which].max, warp_net_ints[which].unit));
+}
+
+/*
+ * Options that only some network types take: each is refused, with the
+ * same words on create and on edit, when given for another type.
+ */
+#define WARP_T(t)	(1u << (t))
+
+enum warp_net_opt {
+	WARP_NO_PEER,
+	WARP_NO_RESOURCES,
+	WARP_NO_VLANS,
+	WARP_NO_VNI
+};
+
+static const struct {
+	unsigned int	 types;
+	const char	*msg;
+} warp_net_opts[] = {
+	[WARP_NO_PEER] =	{ WARP_T(WARP_NET_SECURE_INTERNET),
+	    "peer communication applies to secure-internet networks only" },
+	[WARP_NO_RESOURCES] =	{ WARP_T(WARP_NET_RESOURCE_GATEWAY),
+	    "resource subnets apply to resource-gateway networks only" },
+	[WARP_NO_VLANS] =	{ WARP_T(WARP_NET_L2_P2P) |
+				  WARP_T(WARP_NET_L2_MESH),
+	    "VLANs apply to l2-p2p and l2-mesh networks only" },
+	[WARP_NO_VNI] =		{ WARP_T(WARP_NET_L2_MESH),
+	    "a VNI applies to l2-mesh networks only" },
+};
+
+static int
+warp_network_opt_check(enum warp_net_opt opt, enum warp_net_type t,
+    struct warp_err *err)
+{
+	if (warp_net_opts[opt].types & WARP_T(t))
+		return (0);
+	return (warp_err_input(err, "%s", warp_net_opts[opt].msg));
+}
+
+/*
+ * Create, step 1 (no database): the spec's own fields.  Fills n with what
+ * it says, and the prefix and user count with the overlay size it asks for.
+ */
+static int
+warp_network_check_spec(const struct warp_network_spec *s,
+    struct warp_network *n, int *prefix, long *users, struct warp_err *err)
+{
+	if (warp_name_validate("network", s->name, err) == -1 ||
+	    warp_description_validate(s->description, err) == -1)
+		return (-1);
+	if ((int)s->type < 0 || s->type >= WARP_NET_NTYPES)
+		return (warp_err_input(err, "unknown network type"));
+	n->type = s->type;
+	(void)snprintf(n->name, sizeof(n->name), "%s", s->name);
+
+	if ((s->peer_communication &&
+	    warp_network_opt_check(WARP_NO_PEER, n->type, err) == -1) ||
+	    (s->nresources > 0 &&
+	    warp_network_opt_check(WARP_NO_RESOURCES, n->type, err) == -1))
+		return (-1);
+	if (s->nresources == 0 && n->type == WARP_NET_RESOURCE_GATEWAY) {
+		warp_err_input(err, "a resource-gateway network needs at least "
+		    "one resource subnet");
+		return (warp_err_field(err, WARP_F_RESOURCES));
+	}
+	if (((s->vlan != NULL || s->vlan_range != NULL) &&
+	    warp_network_opt_check(WARP_NO_VLANS, n->type, err) == -1) ||
+	    (s->vni != NULL &&
+	    warp_network_opt_check(WARP_NO_VNI, n->type, err) == -1))
+		return (-1);
+	if (warp_vlan_parse(s->vlan, s->vlan_range, &n->vlan_min,
+	    &n->vlan_max, err) == -1)
+		return (-1);
+	if (s->vni != NULL && warp_vni_parse(s->vni, &n->vni, err) == -1)
+		return (-1);
+	/* 0 (mtu, port) and -1 (keepalive) ask for the default. */
+	if ((s->mtu != 0 &&
+	    warp_network_int_check(WARP_NI_MTU, s->mtu, err) == -1) ||
+	    (s->keepalive != -1 &&
+	    warp_network_int_check(WARP_NI_KEEPALIVE, s->keepalive,
+	    err) == -1) ||
+	    (s->listen_port != 0 &&
+	    warp_network_int_check(WARP_NI_PORT, s->listen_port, err) == -1))
+		return (-1);
+	if (s->dns != NULL &&
+	    warp_dns_parse(s->dns, n->dns, sizeof(n->dns), err) == -1)
+		return (-1);
+	return (warp_network_check_size(s, n, prefix, users, err));
+}
+
+/* Create, step 1b: the overlay subnet, given or sized from expected users. */
+static int
+warp_network_check_size(const struct warp_network_spec *s,
+    struct warp_network *n, int *prefix, long *users, struct warp_err *err)
+{
+	*users = s->expected_users;
+	if (n->type == WARP_NET_L2_P2P) {
+		if (*users > 2)
+			return (warp_err_input(err, "an l2-p2p network joins "
+			    "exactly 2 sites, not %ld", *users));
+		*users = 6;	/* gateway + 2 sites need a /29 */
+	} else if (*users == 0)
+		*users = 14;
+	if (warp_prefix_for_users(*users, prefix, err) == -1)
+		return (-1);
+	if (s->subnet == NULL)
+		return (0);
+	if (warp_cidr_parse(s->subnet, &n->subnet, err) == -1)
+		return (-1);
+	if (n->subnet.len < 16 || n->subnet.len > 30)
+		return (warp_err_input(err, "overlay subnet %s must be from /16 "
+		    "to /30", s->subnet));
+	if (n->type == WARP_NET_L2_P2P && n->subnet.len > 29)
+		return (warp_err_input(err, "an l2-p2p network needs at least a "
+		    "/29 (gateway and 2 sites)"));
+	if (s->expected_users > 0 && n->subnet.len > *prefix)
+		return (warp_err_input(err, "subnet %s is too small for %ld "
+		    "users (needs a /%d)", s->subnet, s->expected_users,
+		    *prefix));
+	*users = s->expected_users > 0 ? s->expected_users :
+	    (1L << (32 - n->subnet.len)) - 2;
+	return (0);
+}
+
+/* Whether `sql` (?1 = value, ?2 = id to skip) finds another network. */
+static int
+warp_network_taken(struct warp_db *db, const char *sql, int64_t v,
+    int64_t self, const char *what, struct warp_err *err)
+{
+	int	found;
+
+	if (warp_int_exists(db, sql, v, self, &found, err) == -1)
+		return (-1);
+	if (found)
+		return (warp_err_set(err, WARP_ECONFLICT, "%s %lld is already "
+		    "used by another network", what, (long long)v));
+	return (0);
+}
+
+/*
+ * Create, step 2 (inside the transaction): what must be unique or comes
+ * from a pool: subnet, name, listen port, VLANs, VNI, VCID, table.
+ */
+static int
+warp_network_allocate(struct warp_db *db, const struct warp_network_spec *s,
+    const struct warp_server_config *sc, int prefix, struct warp_network *n,
+    struct warp_cidr *res, struct warp_err *err)
+{
+	int	found;
+
+	if (s->subnet != NULL) {
+		if (warp_network_check_subnet(db, &n->subnet, 0, err) == -1)
+			return (-1);
+	} else {
+		if (warp_network_alloc_subnet(db, &sc->containers[n->type],
+		    prefix, &n->subnet, err) == -1)
+			return (-1);
+		/* Resources were checked against no overlay yet. */
+		if (warp_network_parse_resources(s->resources, s->nresources,
+		    &n->subnet, res, err) == -1)
+			return (-1);
+	}
+	if (warp_network_name_taken(db, n->name, err) == -1)
+		return (-1);
+	if (s->listen_port > 0) {
+		if (warp_network_taken(db, "SELECT 1 FROM networks WHERE "
+		    "listen_port = ?1 AND id != ?2", s->listen_port, 0,
+		    "listen port", err) == -1)
+			return (-1);
+		n->listen_port = s->listen_port;
+	} else if (warp_network_alloc_port(db, sc, &n->listen_port, err) == -1)
+		return (-1);
+	if (warp_network_check_vlans(db, n->vlan_min, n->vlan_max, 0,
+	    err) == -1)
+		return (-1);
+	if (n->type == WARP_NET_L2_MESH && n->vni != 0) {
+		if (warp_network_taken(db, "SELECT 1 FROM networks WHERE "
+		    "vni = ?1 AND id != ?2", n->vni, 0, "VNI", err) == -1)
+			return (-1);
+	} else if (n->type == WARP_NET_L2_MESH) {
+		for (n->vni = 100; n->vni <= WARP_VNI_MAX; n->vni++) {
+			if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
+			    "vni = ?1 AND id != ?2", n->vni, 0, &found,
+			    err) == -1)
+				return (-1);
+			if (!found)
+				break;
+		}
+	}
+	/* VCID: 8 random digits, unique; it also names kernel objects. */
+	do {
+		n->vcid = 10000000 + randombytes_uniform(90000000);
+		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE vcid = ?1 "
+		    "AND id != ?2", n->vcid, 0, &found, err) == -1)
+			return (-1);
+	} while (found);
+	warp_network_ifnames(n);
+	if (warp_ifname_validate(n->if_vrf, err) == -1)
+		return (-1);
+	n->table_id = (int)n->vcid;
+	if (s->dns == NULL && n->type == WARP_NET_SECURE_INTERNET)
+		(void)snprintf(n->dns, sizeof(n->dns), "%s", sc->default_dns);
+	n->mtu = s->mtu ? s->mtu : sc->default_mtu;
+	n->keepalive = s->keepalive >= 0 ? s->keepalive : sc->default_keepalive;
+	n->peer_communication = s->peer_communication ? 1 : 0;
+	return (0);
+}
+
+static int
+warp_network_name_taken(struct warp_db *db, const char *name,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT 1 FROM networks WHERE name = ?",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return (warp_err_set(err, WARP_ECONFLICT, "a network named '%s' "
+		    "already exists", name));
+	return (0);
+}
+
+/* Create, step 3: the gateway keypair and the row itself. */
+static int
+warp_network_insert(struct warp_db *db, const char *description,
+    struct warp_network *n, const struct warp_cidr *res, size_t nres,
+    struct warp_err *err)
+{
+	uint8_t		 priv[WARP_KEY_LEN], pub[WARP_KEY_LEN];
+	uint8_t		*sealed = NULL;
+	size_t		 sealed_len;
+	sqlite3_stmt	*st;
+	char		 subnet[WARP_CIDR_STRLEN];
+	int		 rc;
+
+	if (warp_key_generate(priv, pub) == -1)
+		return (warp_err_system(err, "key generation failed"));
+	warp_key_to_base64(pub, n->public_key);
+	rc = warp_seal(db, "networks.private_key", priv, sizeof(priv), &sealed,
+	    &sealed_len, err);
+	sodium_memzero(priv, sizeof(priv));
+	if (rc == -1)
+		return (-1);
+	warp_cidr_format(&n->subnet, subnet, sizeof(subnet));
+	if (warp_db_prepare(db, &st, "INSERT INTO networks (vcid, name, type, "
+	    "description, subnet, expected_users, listen_port, private_key, "
+	    "public_key, dns, mtu, keepalive, peer_communication, vlan_min, "
+	    "vlan_max, vni, table_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?)", err) == -1) {
+		free(sealed);
+		return (-1);
+	}
+	sqlite3_bind_int64(st, 1, n->vcid);
+	sqlite3_bind_text(st, 2, n->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, warp_net_type_name(n->type), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, description ? description : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, subnet, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 6, n->expected_users);
+	sqlite3_bind_int(st, 7, n->listen_port);
+	sqlite3_bind_blob(st, 8, sealed, (int)sealed_len, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 9, n->public_key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, n->dns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 11, n->mtu);
+	sqlite3_bind_int(st, 12, n->keepalive);
+	sqlite3_bind_int(st, 13, n->peer_communication);
+	sqlite3_bind_int(st, 14, n->vlan_min);
+	sqlite3_bind_int(st, 15, n->vlan_max);
+	if (n->vni != 0)
+		sqlite3_bind_int64(st, 16, n->vni);
+	else
+		sqlite3_bind_null(st, 16);
+	sqlite3_bind_int(st, 17, n->table_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(sealed);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "storing the network"));
+	n->id = sqlite3_last_insert_rowid(db->sql);
+	return (warp_network_store_resources(db, n->id, res, nres, err));
+}
+
+/* Validate (no db), then allocate and insert in one transaction. */
 int
 warp_network_create(struct warp_db *db, const struct warp_network_spec *s,
     int64_t *idp, struct warp_err *err)
@@ -485,272 +817,41 @@ warp_network_create(struct warp_db *db, const struct warp_network_spec *s,
 	struct warp_server_config	 sc;
 	struct warp_network		 n;
 	struct warp_cidr		 res[WARP_MAX_RESOURCES];
-	uint8_t				 priv[WARP_KEY_LEN], pub[WARP_KEY_LEN];
-	uint8_t				*sealed = NULL;
-	size_t				 sealed_len;
-	sqlite3_stmt			*st = NULL;
-	char				 subnet[WARP_CIDR_STRLEN];
-	long				 users;
-	int				 prefix, found, rc;
+	long				 users = 0;
+	int				 prefix = 0;
 
 	memset(&n, 0, sizeof(n));
-	if (warp_name_validate("network", s->name, err) == -1 ||
-	    warp_description_validate(s->description, err) == -1)
-		return (-1);
-	if ((int)s->type < 0 || s->type >= WARP_NET_NTYPES)
-		return (warp_err_input(err, "unknown network type"));
-	n.type = s->type;
-	(void)snprintf(n.name, sizeof(n.name), "%s", s->name);
-
-	/* Options that only some types take. */
-	if (s->peer_communication && n.type != WARP_NET_SECURE_INTERNET)
-		return (warp_err_input(err, "peer communication applies to "
-		    "secure-internet networks only"));
-	if (s->nresources > 0 && n.type != WARP_NET_RESOURCE_GATEWAY)
-		return (warp_err_input(err, "resource subnets apply to "
-		    "resource-gateway networks only"));
-	if (s->nresources == 0 && n.type == WARP_NET_RESOURCE_GATEWAY)
-		return (warp_err_input(err, "a resource-gateway network needs "
-		    "at least one --resource-subnet CIDR"));
-	if ((s->vlan != NULL || s->vlan_range != NULL) &&
-	    n.type != WARP_NET_L2_P2P && n.type != WARP_NET_L2_MESH)
-		return (warp_err_input(err, "VLANs apply to l2-p2p and l2-mesh "
-		    "networks only"));
-	if (s->vni != NULL && n.type != WARP_NET_L2_MESH)
-		return (warp_err_input(err, "a VNI applies to l2-mesh networks "
-		    "only"));
-	if (warp_vlan_parse(s->vlan, s->vlan_range, &n.vlan_min, &n.vlan_max,
-	    err) == -1)
-		return (-1);
-	if (s->vni != NULL && warp_vni_parse(s->vni, &n.vni, err) == -1)
-		return (-1);
-	if (s->mtu != 0 && (s->mtu < 1280 || s->mtu > 9000))
-		return (warp_err_input(err, "MTU %d must be from 1280 to 9000",
-		    s->mtu));
-	if (s->keepalive < -1 || s->keepalive > 65535)
-		return (warp_err_input(err, "keepalive must be 0 (off) to 65535 "
-		    "seconds"));
-	if (s->listen_port < 0 || s->listen_port > 65535)
-		return (warp_err_input(err, "listen port %d must be from 1 to "
-		    "65535", s->listen_port));
-	if (s->dns != NULL &&
-	    warp_dns_parse(s->dns, n.dns, sizeof(n.dns), err) == -1)
-		return (-1);
-
-	/* Subnet: given, or sized from the expected users. */
-	users = s->expected_users;
-	if (n.type == WARP_NET_L2_P2P) {
-		if (users > 2)
-			return (warp_err_input(err, "an l2-p2p network joins "
-			    "exactly 2 sites, not %ld", users));
-		users = 6;	/* gateway + 2 sites need a /29 */
-	} else if (users == 0)
-		users = 14;
-	if (warp_prefix_for_users(users, &prefix, err) == -1)
-		return (-1);
-	if (s->subnet != NULL) {
-		if (warp_cidr_parse(s->subnet, &n.subnet, err) == -1)
-			return (-1);
-		if (n.subnet.len < 16 || n.subnet.len > 30)
-			return (warp_err_input(err, "overlay subnet %s must be "
-			    "from /16 to /30", s->subnet));
-		if (n.type == WARP_NET_L2_P2P && n.subnet.len > 29)
-			return (warp_err_input(err, "an l2-p2p network needs at "
-			    "least a /29 (gateway and 2 sites)"));
-		if (s->expected_users > 0 && n.subnet.len > prefix)
-			return (warp_err_input(err, "subnet %s is too small for "
-			    "%ld users (needs a /%d)", s->subnet,
-			    s->expected_users, prefix));
-		users = s->expected_users > 0 ? s->expected_users :
-		    (1L << (32 - n.subnet.len)) - 2;
-	}
-	if (warp_network_parse_resources(s->resources, s->nresources,
+	if (warp_network_check_spec(s, &n, &prefix, &users, err) == -1 ||
+	    warp_network_parse_resources(s->resources, s->nresources,
 	    s->subnet != NULL ? &n.subnet : &(struct warp_cidr){ 0, 32 },
 	    res, err) == -1)
 		return (-1);
-
+	n.expected_users = (int)users;
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
-	if (warp_server_config_get(db, &sc, err) == -1)
-		goto fail;
-	if (s->subnet != NULL) {
-		if (warp_network_check_subnet(db, &n.subnet, 0, err) == -1)
-			goto fail;
-	} else {
-		if (warp_network_alloc_subnet(db, &sc.containers[n.type],
-		    prefix, &n.subnet, err) == -1)
-			goto fail;
-		/* Resources were checked against no overlay yet. */
-		if (warp_network_parse_resources(s->resources, s->nresources,
-		    &n.subnet, res, err) == -1)
-			goto fail;
+	if (warp_server_config_get(db, &sc, err) == -1 ||
+	    warp_network_allocate(db, s, &sc, prefix, &n, res, err) == -1 ||
+	    warp_network_insert(db, s->description, &n, res, s->nresources,
+	    err) == -1 ||
+	    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
+	    warp_audit(db, s->actor, "network.create", "network", n.name,
+	    err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
 	}
-	n.expected_users = (int)users;
-
-	if (warp_db_prepare(db, &st, "SELECT 1 FROM networks WHERE name = ?",
-	    err) == -1)
-		goto fail;
-	sqlite3_bind_text(st, 1, n.name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc == SQLITE_ROW) {
-		warp_err_set(err, WARP_ECONFLICT, "a network named '%s' "
-		    "already exists", n.name);
-		goto fail;
-	}
-
-	if (s->listen_port > 0) {
-		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
-		    "listen_port = ?1 AND id != ?2", s->listen_port, 0, &found,
-		    err) == -1)
-			goto fail;
-		if (found) {
-			warp_err_set(err, WARP_ECONFLICT, "listen port %d is "
-			    "already used by another network", s->listen_port);
-			goto fail;
-		}
-		n.listen_port = s->listen_port;
-	} else if (warp_network_alloc_port(db, &sc, &n.listen_port, err) == -1)
-		goto fail;
-
-	if (warp_network_check_vlans(db, n.vlan_min, n.vlan_max, 0, err) == -1)
-		goto fail;
-	if (n.type == WARP_NET_L2_MESH) {
-		if (n.vni != 0) {
-			if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
-			    "vni = ?1 AND id != ?2", n.vni, 0, &found,
-			    err) == -1)
-				goto fail;
-			if (found) {
-				warp_err_set(err, WARP_ECONFLICT, "VNI %u is "
-				    "already used by another network", n.vni);
-				goto fail;
-			}
-		} else {
-			for (n.vni = 100; n.vni <= 16777215; n.vni++) {
-				if (warp_int_exists(db, "SELECT 1 FROM networks "
-				    "WHERE vni = ?1 AND id != ?2", n.vni, 0,
-				    &found, err) == -1)
-					goto fail;
-				if (!found)
-					break;
-			}
-		}
-	}
-
-	/* VCID: 8 random digits, unique; it also names kernel objects. */
-	do {
-		n.vcid = 10000000 + randombytes_uniform(90000000);
-		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE vcid = ?1 "
-		    "AND id != ?2", n.vcid, 0, &found, err) == -1)
-			goto fail;
-	} while (found);
-	warp_network_ifnames(&n);
-	if (warp_ifname_validate(n.if_vrf, err) == -1)
-		goto fail;
-	n.table_id = (int)n.vcid;
-
-	if (s->dns == NULL && n.type == WARP_NET_SECURE_INTERNET)
-		(void)snprintf(n.dns, sizeof(n.dns), "%s", sc.default_dns);
-	n.mtu = s->mtu ? s->mtu : sc.default_mtu;
-	n.keepalive = s->keepalive >= 0 ? s->keepalive : sc.default_keepalive;
-
-	if (warp_key_generate(priv, pub) == -1) {
-		warp_err_system(err, "key generation failed");
-		goto fail;
-	}
-	warp_key_to_base64(pub, n.public_key);
-	rc = warp_seal(db, "networks.private_key", priv, sizeof(priv), &sealed,
-	    &sealed_len, err);
-	sodium_memzero(priv, sizeof(priv));
-	if (rc == -1)
-		goto fail;
-
-	warp_cidr_format(&n.subnet, subnet, sizeof(subnet));
-	if (warp_db_prepare(db, &st, "INSERT INTO networks (vcid, name, type, "
-	    "description, subnet, expected_users, listen_port, private_key, "
-	    "public_key, dns, mtu, keepalive, peer_communication, vlan_min, "
-	    "vlan_max, vni, table_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?)", err) == -1)
-		goto fail;
-	sqlite3_bind_int64(st, 1, n.vcid);
-	sqlite3_bind_text(st, 2, n.name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, warp_net_type_name(n.type), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, s->description ? s->description : "", -1,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, subnet, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 6, n.expected_users);
-	sqlite3_bind_int(st, 7, n.listen_port);
-	sqlite3_bind_blob(st, 8, sealed, (int)sealed_len, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 9, n.public_key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 10, n.dns, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 11, n.mtu);
-	sqlite3_bind_int(st, 12, n.keepalive);
-	sqlite3_bind_int(st, 13, s->peer_communication ? 1 : 0);
-	sqlite3_bind_int(st, 14, n.vlan_min);
-	sqlite3_bind_int(st, 15, n.vlan_max);
-	if (n.vni != 0)
-		sqlite3_bind_int64(st, 16, n.vni);
-	else
-		sqlite3_bind_null(st, 16);
-	sqlite3_bind_int(st, 17, n.table_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE) {
-		warp_db_sqlerr(db, err, "storing the network");
-		goto fail;
-	}
-	n.id = sqlite3_last_insert_rowid(db->sql);
-	if (warp_network_store_resources(db, n.id, res, s->nresources,
-	    err) == -1)
-		goto fail;
-	if (warp_audit(db, s->actor, "network.create", "network", n.name,
-	    err) == -1)
-		goto fail;
-	free(sealed);
 	if (warp_db_commit(db, err) == -1)
 		return (-1);
 	if (idp != NULL)
 		*idp = n.id;
 	return (0);
-fail:
-	free(sealed);
-	warp_db_rollback(db);
-	return (-1);
 }
 
 int
 warp_network_private_key(struct warp_db *db, int64_t id,
     uint8_t key[WARP_KEY_LEN], struct warp_err *err)
 {
-	sqlite3_stmt	*st;
-	uint8_t		*plain = NULL;
-	size_t		 len = 0;
-	int		 rc;
-
-	if (warp_db_prepare(db, &st, "SELECT private_key FROM networks "
-	    "WHERE id = ?", err) == -1)
-		return (-1);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
-		    "%lld", (long long)id));
-	}
-	rc = warp_unseal(db, "networks.private_key", sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), &plain, &len, err);
-	sqlite3_finalize(st);
-	if (rc == -1)
-		return (-1);
-	if (len != WARP_KEY_LEN) {
-		warp_secret_free(plain, len + 1);
-		return (warp_err_system(err, "a network key is damaged"));
-	}
-	memcpy(key, plain, WARP_KEY_LEN);
-	warp_secret_free(plain, len + 1);
-	return (0);
+	return (warp_db_sealed_key(db, "networks", id, "private_key", key,
+	    err));
 }
 
 static int
@@ -786,6 +887,7 @@ warp_network_delete(struct warp_db *db, const char *ref, const char *actor,
 	    "object_type = 'network' AND object_id = ?1", n.id, err) == -1 ||
 	    warp_network_exec_id(db, "DELETE FROM networks WHERE id = ?1",
 	    n.id, err) == -1 ||
+	    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
 	    warp_audit(db, actor, "network.delete", "network", n.name,
 	    err) == -1) {
 		warp_db_rollback(db);
@@ -807,12 +909,145 @@ warp_network_set_enabled(struct warp_db *db, const char *ref, int enabled,
 	    "updated_at = unixepoch() WHERE id = ?1" : "UPDATE networks SET "
 	    "enabled = 0, updated_at = unixepoch() WHERE id = ?1", n.id,
 	    err) == -1 ||
+	    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
 	    warp_audit(db, actor, enabled ? "network.resume" :
 	    "network.suspend", "network", n.name, err) == -1) {
 		warp_db_rollback(db);
 		return (-1);
 	}
 	return (warp_db_commit(db, err));
+}
+
+/* Edit: name a changed field in the reason of the new config versions. */
+static void
+warp_network_changed(struct warp_buf *what, const char *field)
+{
+	warp_buf_appendf(what, "%s%s", what->len ? ", " : "", field);
+}
+
+/* Edit, step 1: the fields that need no other network to check. */
+static int
+warp_network_edit_fields(const struct warp_network_edit *e,
+    struct warp_network *n, struct warp_buf *what, struct warp_err *err)
+{
+	struct {
+		int	 value;		/* -1: unchanged */
+		int	*field;
+		int	 which;
+	} ints[] = {
+		{ e->mtu, &n->mtu, WARP_NI_MTU },
+		{ e->keepalive, &n->keepalive, WARP_NI_KEEPALIVE },
+	};
+	char	dns[WARP_DNS_MAX];
+	size_t	i;
+
+	if (e->description != NULL) {
+		if (warp_description_validate(e->description, err) == -1)
+			return (-1);
+		(void)snprintf(n->description, sizeof(n->description), "%s",
+		    e->description);
+		warp_network_changed(what, "description");
+	}
+	if (e->dns != NULL) {
+		if (*e->dns == '\0')
+			dns[0] = '\0';
+		else if (warp_dns_parse(e->dns, dns, sizeof(dns), err) == -1)
+			return (-1);
+		(void)snprintf(n->dns, sizeof(n->dns), "%s", dns);
+		warp_network_changed(what, "DNS");
+	}
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		if (ints[i].value == -1)
+			continue;
+		if (warp_network_int_check(ints[i].which, ints[i].value,
+		    err) == -1)
+			return (-1);
+		*ints[i].field = ints[i].value;
+		warp_network_changed(what, warp_net_ints[ints[i].which].what);
+	}
+	if (e->peer_communication != -1) {
+		if (warp_network_opt_check(WARP_NO_PEER, n->type, err) == -1)
+			return (-1);
+		n->peer_communication = e->peer_communication ? 1 : 0;
+		warp_network_changed(what, "peer communication");
+	}
+	return (0);
+}
+
+/* Edit, step 2: the fields that must not clash with other networks. */
+static int
+warp_network_edit_shared(struct warp_db *db,
+    const struct warp_network_edit *e, struct warp_network *n,
+    struct warp_buf *what, struct warp_err *err)
+{
+	struct warp_cidr	res[WARP_MAX_RESOURCES];
+	int			vmin, vmax;
+
+	if (e->listen_port != -1) {
+		if (warp_network_int_check(WARP_NI_PORT, e->listen_port,
+		    err) == -1 ||
+		    warp_network_taken(db, "SELECT 1 FROM networks WHERE "
+		    "listen_port = ?1 AND id != ?2", e->listen_port, n->id,
+		    "listen port", err) == -1)
+			return (-1);
+		n->listen_port = e->listen_port;
+		warp_network_changed(what, "listen port");
+	}
+	if (e->set_resources) {
+		if (warp_network_opt_check(WARP_NO_RESOURCES, n->type,
+		    err) == -1)
+			return (-1);
+		if (e->nresources == 0) {
+			warp_err_input(err, "a resource-gateway network needs "
+			    "at least one resource subnet");
+			return (warp_err_field(err, WARP_F_RESOURCES));
+		}
+		if (warp_network_parse_resources(e->resources, e->nresources,
+		    &n->subnet, res, err) == -1 ||
+		    warp_network_store_resources(db, n->id, res, e->nresources,
+		    err) == -1)
+			return (-1);
+		warp_network_changed(what, "resource subnets");
+	}
+	if (e->vlan != NULL || e->vlan_range != NULL || e->clear_vlan) {
+		if (warp_network_opt_check(WARP_NO_VLANS, n->type, err) == -1 ||
+		    warp_vlan_parse(e->vlan, e->vlan_range, &vmin, &vmax,
+		    err) == -1 ||
+		    warp_network_check_vlans(db, vmin, vmax, n->id, err) == -1)
+			return (-1);
+		n->vlan_min = vmin;
+		n->vlan_max = vmax;
+		warp_network_changed(what, "VLANs");
+	}
+	return (0);
+}
+
+static int
+warp_network_store_edit(struct warp_db *db, const struct warp_network *n,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "UPDATE networks SET description = ?, "
+	    "dns = ?, mtu = ?, keepalive = ?, peer_communication = ?, "
+	    "listen_port = ?, vlan_min = ?, vlan_max = ?, updated_at = "
+	    "unixepoch() WHERE id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, n->description, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, n->dns, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, n->mtu);
+	sqlite3_bind_int(st, 4, n->keepalive);
+	sqlite3_bind_int(st, 5, n->peer_communication);
+	sqlite3_bind_int(st, 6, n->listen_port);
+	sqlite3_bind_int(st, 7, n->vlan_min);
+	sqlite3_bind_int(st, 8, n->vlan_max);
+	sqlite3_bind_int64(st, 9, n->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "updating the network"));
+	return (0);
 }
 
 /*
@@ -823,151 +1058,69 @@ int
 warp_network_update(struct warp_db *db, const char *ref,
     const struct warp_network_edit *e, const char *actor, struct warp_err *err)
 {
-	struct warp_network	 n;
-	struct warp_cidr	 res[WARP_MAX_RESOURCES];
-	struct warp_buf		 what;
-	sqlite3_stmt		*st = NULL;
-	char			 dns[WARP_DNS_MAX];
-	int			 vmin, vmax, found, rc;
+	struct warp_network	n;
+	struct warp_buf		what;
+	char			reason[128];
 
 	warp_buf_init(&what);
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
-	if (warp_network_get(db, ref, &n, err) == -1)
+	if (warp_network_get(db, ref, &n, err) == -1 ||
+	    warp_network_edit_fields(e, &n, &what, err) == -1 ||
+	    warp_network_edit_shared(db, e, &n, &what, err) == -1)
 		goto fail;
-	if (e->description != NULL) {
-		if (warp_description_validate(e->description, err) == -1)
-			goto fail;
-		(void)snprintf(n.description, sizeof(n.description), "%s",
-		    e->description);
-		warp_buf_appendf(&what, "%sdescription", what.len ? ", " : "");
-	}
-	if (e->dns != NULL) {
-		if (*e->dns == '\0')
-			dns[0] = '\0';
-		else if (warp_dns_parse(e->dns, dns, sizeof(dns), err) == -1)
-			goto fail;
-		(void)snprintf(n.dns, sizeof(n.dns), "%s", dns);
-		warp_buf_appendf(&what, "%sDNS", what.len ? ", " : "");
-	}
-	if (e->mtu != -1) {
-		if (e->mtu < 1280 || e->mtu > 9000) {
-			warp_err_input(err, "MTU %d must be from 1280 to 9000",
-			    e->mtu);
-			goto fail;
-		}
-		n.mtu = e->mtu;
-		warp_buf_appendf(&what, "%sMTU", what.len ? ", " : "");
-	}
-	if (e->keepalive != -1) {
-		if (e->keepalive < 0 || e->keepalive > 65535) {
-			warp_err_input(err, "keepalive must be 0 (off) to 65535 "
-			    "seconds");
-			goto fail;
-		}
-		n.keepalive = e->keepalive;
-		warp_buf_appendf(&what, "%skeepalive", what.len ? ", " : "");
-	}
-	if (e->peer_communication != -1) {
-		if (n.type != WARP_NET_SECURE_INTERNET) {
-			warp_err_input(err, "peer communication applies to "
-			    "secure-internet networks only");
-			goto fail;
-		}
-		n.peer_communication = e->peer_communication ? 1 : 0;
-		warp_buf_appendf(&what, "%speer communication",
-		    what.len ? ", " : "");
-	}
-	if (e->listen_port != -1) {
-		if (e->listen_port < 1 || e->listen_port > 65535) {
-			warp_err_input(err, "listen port %d must be from 1 to "
-			    "65535", e->listen_port);
-			goto fail;
-		}
-		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
-		    "listen_port = ?1 AND id != ?2", e->listen_port, n.id,
-		    &found, err) == -1)
-			goto fail;
-		if (found) {
-			warp_err_set(err, WARP_ECONFLICT, "listen port %d is "
-			    "already used by another network", e->listen_port);
-			goto fail;
-		}
-		n.listen_port = e->listen_port;
-		warp_buf_appendf(&what, "%slisten port", what.len ? ", " : "");
-	}
-	if (e->set_resources) {
-		if (n.type != WARP_NET_RESOURCE_GATEWAY) {
-			warp_err_input(err, "resource subnets apply to "
-			    "resource-gateway networks only");
-			goto fail;
-		}
-		if (e->nresources == 0) {
-			warp_err_input(err, "a resource-gateway network needs "
-			    "at least one resource subnet");
-			goto fail;
-		}
-		if (warp_network_parse_resources(e->resources, e->nresources,
-		    &n.subnet, res, err) == -1 ||
-		    warp_network_store_resources(db, n.id, res, e->nresources,
-		    err) == -1)
-			goto fail;
-		warp_buf_appendf(&what, "%sresource subnets",
-		    what.len ? ", " : "");
-	}
-	if (e->vlan != NULL || e->vlan_range != NULL || e->clear_vlan) {
-		if (n.type != WARP_NET_L2_P2P && n.type != WARP_NET_L2_MESH) {
-			warp_err_input(err, "VLANs apply to l2-p2p and l2-mesh "
-			    "networks only");
-			goto fail;
-		}
-		if (warp_vlan_parse(e->vlan, e->vlan_range, &vmin, &vmax,
-		    err) == -1 ||
-		    warp_network_check_vlans(db, vmin, vmax, n.id, err) == -1)
-			goto fail;
-		n.vlan_min = vmin;
-		n.vlan_max = vmax;
-		warp_buf_appendf(&what, "%sVLANs", what.len ? ", " : "");
-	}
 	if (what.len == 0) {
 		warp_err_input(err, "nothing to change");
 		goto fail;
 	}
-	if (warp_db_prepare(db, &st, "UPDATE networks SET description = ?, "
-	    "dns = ?, mtu = ?, keepalive = ?, peer_communication = ?, "
-	    "listen_port = ?, vlan_min = ?, vlan_max = ?, updated_at = "
-	    "unixepoch() WHERE id = ?", err) == -1)
+	(void)snprintf(reason, sizeof(reason), "network edited: %s",
+	    what.data);
+	if (warp_network_store_edit(db, &n, err) == -1 ||
+	    warp_config_refresh_network(db, n.id, reason, actor, err) == -1 ||
+	    warp_db_mark_pending(db, "network", n.id, err) == -1 ||
+	    warp_audit(db, actor, "network.update", "network", n.name,
+	    err) == -1)
 		goto fail;
-	sqlite3_bind_text(st, 1, n.description, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, n.dns, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, n.mtu);
-	sqlite3_bind_int(st, 4, n.keepalive);
-	sqlite3_bind_int(st, 5, n.peer_communication);
-	sqlite3_bind_int(st, 6, n.listen_port);
-	sqlite3_bind_int(st, 7, n.vlan_min);
-	sqlite3_bind_int(st, 8, n.vlan_max);
-	sqlite3_bind_int64(st, 9, n.id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		warp_db_sqlerr(db, err, "updating the network");
-		goto fail;
-	}
-	{
-		char	reason[128];
-
-		(void)snprintf(reason, sizeof(reason), "network edited: %s",
-		    what.data);
-		if (warp_config_refresh_network(db, n.id, reason, actor,
-		    err) == -1 ||
-		    warp_audit(db, actor, "network.update", "network", n.name,
-		    err) == -1)
-			goto fail;
-	}
 	warp_buf_free(&what);
 	return (warp_db_commit(db, err));
 fail:
 	warp_buf_free(&what);
 	warp_db_rollback(db);
 	return (-1);
+}
+
+int
+warp_network_count(struct warp_db *db, long *n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*n = 0;
+	if (warp_db_prepare(db, &st, "SELECT count(*) FROM networks",
+	    err) == -1)
+		return (-1);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "counting networks"));
+	return (0);
+}
+
+/* How many endpoints a network has (0 when it cannot be read). */
+long
+warp_network_count_endpoints(struct warp_db *db, int64_t id)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+	long		 n = 0;
+
+	if (warp_db_prepare(db, &st, "SELECT count(*) FROM endpoints WHERE "
+	    "network_id = ?", &err) == -1)
+		return (0);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
 }

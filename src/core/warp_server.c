@@ -16,6 +16,7 @@
 #include <netlink/route/route.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 
 static const char *warp_net_type_names[WARP_NET_NTYPES] = {
 	"secure-internet", "resource-gateway", "l3vpn", "l2-p2p", "l2-mesh"
@@ -24,25 +25,20 @@ static const char *warp_net_type_names[WARP_NET_NTYPES] = {
 const char *
 warp_net_type_name(enum warp_net_type t)
 {
-	if ((int)t < 0 || t >= WARP_NET_NTYPES)
-		return ("unknown");
-	return (warp_net_type_names[t]);
+	return (warp_enum_name(warp_net_type_names, WARP_NET_NTYPES, (int)t,
+	    "unknown"));
 }
 
 int
 warp_net_type_parse(const char *s, enum warp_net_type *t, struct warp_err *err)
 {
-	int	i;
+	int	v;
 
-	for (i = 0; s != NULL && i < WARP_NET_NTYPES; i++) {
-		if (strcmp(s, warp_net_type_names[i]) == 0) {
-			*t = (enum warp_net_type)i;
-			return (0);
-		}
-	}
-	return (warp_err_input(err, "network type '%s' is not one of "
-	    "secure-internet, resource-gateway, l3vpn, l2-p2p, l2-mesh",
-	    s ? s : ""));
+	if (warp_enum_parse("network type", warp_net_type_names,
+	    WARP_NET_NTYPES, s, &v, err) == -1)
+		return (-1);
+	*t = (enum warp_net_type)v;
+	return (0);
 }
 
 int
@@ -153,131 +149,199 @@ warp_server_check_pool(struct warp_db *db, int lo, int hi,
 }
 
 /*
- * One setting by name (the names warpctl and the web form use).  Settings
- * that appear in client configs (public-host) re-render every endpoint.
+ * The server settings by name (the names warpctl and the web form use):
+ * how each is checked and stored.  A name ending in '.' takes a suffix
+ * (container.<type>).  Settings that appear in client configs
+ * (public-host) re-render every endpoint.
  */
+struct warp_setting;
+typedef int	(*warp_setting_fn)(struct warp_db *,
+		    const struct warp_setting *, const char *, const char *,
+		    struct warp_err *);
+
+struct warp_setting {
+	const char	*key;
+	warp_setting_fn	 set;
+	const char	*sql;	/* ?1 = the value (or low), ?2 = high/type */
+	int		 min;
+	int		 max;
+	const char	*what;	/* numbers: what the refusal calls it */
+	int		 refresh;
+};
+
+static int	warp_set_text(struct warp_db *, const struct warp_setting *,
+		    const char *, const char *, struct warp_err *);
+static int	warp_set_int(struct warp_db *, const struct warp_setting *,
+		    const char *, const char *, struct warp_err *);
+static int	warp_set_pool(struct warp_db *, const struct warp_setting *,
+		    const char *, const char *, struct warp_err *);
+static int	warp_set_container(struct warp_db *,
+		    const struct warp_setting *, const char *, const char *,
+		    struct warp_err *);
+
+static const struct warp_setting warp_settings[] = {
+	{ "public-host", warp_set_text, "UPDATE server_config SET "
+	    "public_host = ?, updated_at = unixepoch()", 0, 0, NULL, 1 },
+	{ "uplink", warp_set_text, "UPDATE server_config SET uplink = ?",
+	    0, 0, NULL, 0 },
+	{ "netns", warp_set_text, "UPDATE server_config SET netns = ?",
+	    0, 0, NULL, 0 },
+	{ "port-pool", warp_set_pool, "UPDATE server_config SET "
+	    "port_min = ?1, port_max = ?2", 1, WARP_PORT_MAX, NULL, 0 },
+	{ "default-dns", warp_set_text, "UPDATE server_config SET "
+	    "default_dns = ?", 0, 0, NULL, 0 },
+	{ "default-mtu", warp_set_int, "UPDATE server_config SET "
+	    "default_mtu = ?1", WARP_MTU_MIN, WARP_MTU_MAX, "MTU", 0 },
+	{ "default-keepalive", warp_set_int, "UPDATE server_config SET "
+	    "default_keepalive = ?1", 0, WARP_KEEPALIVE_MAX,
+	    "keepalive (seconds, 0: off)", 0 },
+	{ "container.", warp_set_container, "UPDATE subnet_containers SET "
+	    "cidr = ?1 WHERE type = ?2", 8, 24, NULL, 0 },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0 }
+};
+
+/* Text settings: each checked by what it names. */
+static int
+warp_set_text(struct warp_db *db, const struct warp_setting *st,
+    const char *sfx, const char *value, struct warp_err *err)
+{
+	char	dns[WARP_DNS_MAX];
+
+	(void)sfx;
+	if (strcmp(st->key, "public-host") == 0) {
+		if (warp_host_validate(value, err) == -1)
+			return (-1);
+	} else if (strcmp(st->key, "default-dns") == 0) {
+		/* Stored as the parser normalised it. */
+		if (warp_dns_parse(value, dns, sizeof(dns), err) == -1)
+			return (-1);
+		value = dns;
+	} else if (*value != '\0' || strcmp(st->key, "netns") != 0) {
+		/* uplink, netns ("" = the host's namespace) */
+		if (warp_ifname_validate(value, err) == -1)
+			return (-1);
+	}
+	return (warp_server_update(db, st->sql, value, 0, 0, err));
+}
+
+static int
+warp_set_int(struct warp_db *db, const struct warp_setting *st,
+    const char *sfx, const char *value, struct warp_err *err)
+{
+	int	a;
+
+	(void)sfx;
+	if (warp_parse_small_int(value, st->min, st->max, &a) == -1)
+		return (warp_err_input(err, "%s must be from %d to %d, not "
+		    "'%s'", st->what, st->min, st->max, value));
+	return (warp_server_update(db, st->sql, NULL, a, 0, err));
+}
+
+static int
+warp_set_pool(struct warp_db *db, const struct warp_setting *st,
+    const char *sfx, const char *value, struct warp_err *err)
+{
+	char	buf[32], *dash;
+	int	a, b;
+
+	(void)sfx;
+	(void)snprintf(buf, sizeof(buf), "%s", value);
+	if ((dash = strchr(buf, '-')) == NULL)
+		return (warp_err_input(err, "port pool '%s' must look like "
+		    "51820-51829", value));
+	*dash = '\0';
+	if (warp_parse_small_int(buf, st->min, st->max, &a) == -1 ||
+	    warp_parse_small_int(dash + 1, st->min, st->max, &b) == -1 ||
+	    a > b)
+		return (warp_err_input(err, "port pool '%s' must be two ports "
+		    "from %d to %d, low-high", value, st->min, st->max));
+	if (warp_server_check_pool(db, a, b, err) == -1)
+		return (-1);
+	return (warp_server_update(db, st->sql, NULL, a, b, err));
+}
+
+static int
+warp_set_container(struct warp_db *db, const struct warp_setting *set,
+    const char *sfx, const char *value, struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	 c;
+	enum warp_net_type	 t;
+	char			 buf[WARP_CIDR_STRLEN];
+	int			 rc;
+
+	if (warp_net_type_parse(sfx, &t, err) == -1 ||
+	    warp_cidr_parse(value, &c, err) == -1)
+		return (-1);
+	if (c.len > set->max || c.len < set->min)
+		return (warp_err_input(err, "a subnet container must be from "
+		    "/%d to /%d, not /%d", set->min, set->max, c.len));
+	warp_cidr_format(&c, buf, sizeof(buf));
+	if (warp_db_prepare(db, &st, set->sql, err) == -1)
+		return (-1);
+	sqlite3_bind_text(st, 1, buf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, warp_net_type_name(t), -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "updating a container"));
+	return (0);
+}
+
+/* Every endpoint's config again, after a setting that appears in them. */
+static int
+warp_server_refresh_all(struct warp_db *db, struct warp_err *err)
+{
+	struct warp_network	*nets;
+	size_t			 n, i;
+	int			 rc = 0;
+
+	if (warp_network_list(db, &nets, &n, err) == -1)
+		return (-1);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = warp_config_refresh_network(db, nets[i].id,
+		    "server public host changed", NULL, err);
+	warp_network_list_free(nets);
+	return (rc);
+}
+
+/* One setting by name, in one transaction. */
 int
 warp_server_config_set(struct warp_db *db, const char *key, const char *value,
     struct warp_err *err)
 {
-	char			 buf[WARP_DNS_MAX], *dash;
-	int			 a, b, refresh = 0;
-	struct warp_cidr	 c;
-	enum warp_net_type	 t;
-	struct warp_network	*nets = NULL;
-	size_t			 n, i;
+	const struct warp_setting	*st;
+	struct warp_buf			 known;
+	size_t				 len;
 
 	if (value == NULL)
 		return (warp_err_input(err, "setting %s needs a value", key));
+	for (st = warp_settings; st->key != NULL; st++) {
+		len = strlen(st->key);
+		if (st->key[len - 1] == '.' ? strncmp(key, st->key, len) == 0 :
+		    strcmp(key, st->key) == 0)
+			break;
+	}
+	if (st->key == NULL) {
+		warp_buf_init(&known);
+		for (st = warp_settings; st->key != NULL; st++)
+			warp_buf_appendf(&known, "%s%s%s", known.len ? ", " :
+			    "", st->key, st->key[strlen(st->key) - 1] == '.' ?
+			    "<type>" : "");
+		warp_err_input(err, "unknown setting '%s' (known: %s)", key,
+		    known.data);
+		warp_buf_free(&known);
+		return (-1);
+	}
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
-	if (strcmp(key, "public-host") == 0) {
-		if (warp_host_validate(value, err) == -1 ||
-		    warp_server_update(db, "UPDATE server_config SET "
-		    "public_host = ?, updated_at = unixepoch()", value, 0, 0,
-		    err) == -1)
-			goto fail;
-		refresh = 1;
-	} else if (strcmp(key, "uplink") == 0) {
-		if (warp_ifname_validate(value, err) == -1 ||
-		    warp_server_update(db, "UPDATE server_config SET uplink = ?",
-		    value, 0, 0, err) == -1)
-			goto fail;
-	} else if (strcmp(key, "netns") == 0) {
-		if ((*value != '\0' && warp_ifname_validate(value, err) == -1) ||
-		    warp_server_update(db, "UPDATE server_config SET netns = ?",
-		    value, 0, 0, err) == -1)
-			goto fail;
-	} else if (strcmp(key, "port-pool") == 0) {
-		(void)snprintf(buf, sizeof(buf), "%s", value);
-		if ((dash = strchr(buf, '-')) == NULL) {
-			warp_err_input(err, "port pool '%s' must look like "
-			    "51820-51829", value);
-			goto fail;
-		}
-		*dash = '\0';
-		if (warp_parse_small_int(buf, 1, 65535, &a) == -1 ||
-		    warp_parse_small_int(dash + 1, 1, 65535, &b) == -1 ||
-		    a > b) {
-			warp_err_input(err, "port pool '%s' must be two ports "
-			    "from 1 to 65535, low-high", value);
-			goto fail;
-		}
-		if (warp_server_check_pool(db, a, b, err) == -1 ||
-		    warp_server_update(db, "UPDATE server_config SET "
-		    "port_min = ?1, port_max = ?2", NULL, a, b, err) == -1)
-			goto fail;
-	} else if (strcmp(key, "default-dns") == 0) {
-		if (warp_dns_parse(value, buf, sizeof(buf), err) == -1 ||
-		    warp_server_update(db, "UPDATE server_config SET "
-		    "default_dns = ?", buf, 0, 0, err) == -1)
-			goto fail;
-	} else if (strcmp(key, "default-mtu") == 0) {
-		if (warp_parse_small_int(value, 1280, 9000, &a) == -1) {
-			warp_err_input(err, "MTU must be from 1280 to 9000");
-			goto fail;
-		}
-		if (warp_server_update(db, "UPDATE server_config SET "
-		    "default_mtu = ?1", NULL, a, 0, err) == -1)
-			goto fail;
-	} else if (strcmp(key, "default-keepalive") == 0) {
-		if (warp_parse_small_int(value, 0, 65535, &a) == -1) {
-			warp_err_input(err, "keepalive must be 0 (off) to 65535 "
-			    "seconds");
-			goto fail;
-		}
-		if (warp_server_update(db, "UPDATE server_config SET "
-		    "default_keepalive = ?1", NULL, a, 0, err) == -1)
-			goto fail;
-	} else if (strncmp(key, "container.", 10) == 0) {
-		if (warp_net_type_parse(key + 10, &t, err) == -1 ||
-		    warp_cidr_parse(value, &c, err) == -1)
-			goto fail;
-		if (c.len > 24 || c.len < 8) {
-			warp_err_input(err, "a subnet container must be from /8 "
-			    "to /24, not /%d", c.len);
-			goto fail;
-		}
-		warp_cidr_format(&c, buf, sizeof(buf));
-		{
-			sqlite3_stmt	*st;
-			int		 rc;
-
-			if (warp_db_prepare(db, &st, "UPDATE subnet_containers "
-			    "SET cidr = ? WHERE type = ?", err) == -1)
-				goto fail;
-			sqlite3_bind_text(st, 1, buf, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, warp_net_type_name(t), -1,
-			    SQLITE_STATIC);
-			rc = sqlite3_step(st);
-			sqlite3_finalize(st);
-			if (rc != SQLITE_DONE) {
-				warp_db_sqlerr(db, err, "updating a container");
-				goto fail;
-			}
-		}
-	} else {
-		warp_err_input(err, "unknown setting '%s' (known: public-host, "
-		    "uplink, netns, port-pool, default-dns, default-mtu, "
-		    "default-keepalive, container.<type>)", key);
-		goto fail;
-	}
-	if (refresh) {
-		if (warp_network_list(db, &nets, &n, err) == -1)
-			goto fail;
-		for (i = 0; i < n; i++) {
-			if (warp_config_refresh_network(db, nets[i].id,
-			    "server public host changed", NULL, err) == -1)
-				goto fail;
-		}
-		warp_network_list_free(nets);
-		nets = NULL;
+	if (st->set(db, st, key + strlen(st->key), value, err) == -1 ||
+	    (st->refresh && warp_server_refresh_all(db, err) == -1) ||
+	    warp_db_mark_pending(db, "server", 1, err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
 	}
 	return (warp_db_commit(db, err));
-fail:
-	warp_network_list_free(nets);
-	warp_db_rollback(db);
-	return (-1);
 }
 
 /*
@@ -325,7 +389,8 @@ warp_detect_public_address(char *host, size_t hostlen, char *uplink,
 	}
 	if (best == NULL) {
 		warp_err_input(err, "no IPv4 default route to find the public "
-		    "address from; give it with --public-host");
+		    "address from");
+		warp_err_field(err, WARP_F_PUBLIC_HOST);
 		goto out;
 	}
 	nh = rtnl_route_nexthop_n(best, 0);
@@ -355,7 +420,8 @@ warp_detect_public_address(char *host, size_t hostlen, char *uplink,
 		goto out;
 	}
 	warp_err_input(err, "the default route's device %s has no IPv4 "
-	    "address; give the public address with --public-host", ifname);
+	    "address", ifname);
+	warp_err_field(err, WARP_F_PUBLIC_HOST);
 out:
 	if (addrs != NULL)
 		nl_cache_free(addrs);

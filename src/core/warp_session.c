@@ -10,12 +10,11 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_auth.h"
 
 #define TOKEN_PREFIX	"warp_"
-#define HASH_LEN	32
-
-static void	token_hash(const char *, uint8_t [HASH_LEN]);
+#define HASH_LEN	WARP_TOKEN_HASH_LEN
 
 void
 warp_random_token(char *out, size_t outlen, size_t nbytes)
@@ -48,8 +47,9 @@ warp_token_equal(const char *a, const char *b)
 	return (sodium_memcmp(a, b, la) == 0);
 }
 
-static void
-token_hash(const char *token, uint8_t out[HASH_LEN])
+/* What is stored of a session or API token (and what the cache keys on). */
+void
+warp_token_hash(const char *token, uint8_t out[WARP_TOKEN_HASH_LEN])
 {
 	crypto_generichash(out, HASH_LEN, (const uint8_t *)token,
 	    strlen(token), NULL, 0);
@@ -69,7 +69,7 @@ warp_session_create(struct warp_db *db, int64_t user_id, const char *addr,
 		return (-1);
 	warp_random_token(token, WARP_TOKEN_STRLEN, 32);
 	warp_random_token(s->csrf, sizeof(s->csrf), 32);
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	if (warp_db_prepare(db, &st, "INSERT INTO sessions (token_hash, "
 	    "user_id, csrf_token, remote_addr, created_at, last_seen) VALUES "
 	    "(?, ?, ?, ?, ?, ?)", err) == -1)
@@ -113,7 +113,7 @@ warp_session_lookup(struct warp_db *db, const char *token, int64_t now,
 	memset(s, 0, sizeof(*s));
 	if (token == NULL || strlen(token) >= WARP_TOKEN_STRLEN)
 		return (warp_err_set(err, WARP_ENOTFOUND, "no session"));
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	if (warp_db_prepare(db, &st, "SELECT id, user_id, csrf_token, "
 	    "created_at, last_seen FROM sessions WHERE token_hash = ?",
 	    err) == -1)
@@ -172,7 +172,7 @@ warp_session_destroy(struct warp_db *db, const char *token,
 
 	if (token == NULL)
 		return (0);
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	if (warp_db_prepare(db, &st, "DELETE FROM sessions WHERE "
 	    "token_hash = ?", err) == -1)
 		return (-1);
@@ -224,7 +224,7 @@ warp_token_create(struct warp_db *db, const char *username, const char *name,
 	warp_random_token(rnd, sizeof(rnd), 32);
 	(void)snprintf(token, WARP_TOKEN_STRLEN, TOKEN_PREFIX "%s", rnd);
 	sodium_memzero(rnd, sizeof(rnd));
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	if (warp_db_prepare(db, &st, "INSERT INTO api_tokens (user_id, name, "
 	    "token_hash) VALUES (?, ?, ?)", err) == -1)
 		goto fail;
@@ -347,7 +347,7 @@ warp_token_lookup(struct warp_db *db, const char *token, int64_t now,
 	if (token == NULL || strncmp(token, TOKEN_PREFIX,
 	    strlen(TOKEN_PREFIX)) != 0 || strlen(token) >= WARP_TOKEN_STRLEN)
 		return (warp_err_set(err, WARP_ENOTFOUND, "unknown token"));
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	if (warp_db_prepare(db, &st, "SELECT id, user_id, "
 	    "coalesce(last_used, 0) FROM api_tokens WHERE token_hash = ?",
 	    err) == -1)

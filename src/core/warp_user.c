@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_auth.h"
 
 static const char	*role_names[] = { "viewer", "operator", "admin" };
@@ -22,23 +23,20 @@ static int	admins_left(struct warp_db *, const char *, long *,
 const char *
 warp_role_name(enum warp_role role)
 {
-	if ((int)role < 0 || role > WARP_ROLE_ADMIN)
-		return ("viewer");
-	return (role_names[role]);
+	return (warp_enum_name(role_names, WARP_ROLE_ADMIN + 1, (int)role,
+	    "viewer"));
 }
 
 int
 warp_role_parse(const char *s, enum warp_role *role, struct warp_err *err)
 {
-	int	i;
+	int	v;
 
-	for (i = 0; s != NULL && i <= WARP_ROLE_ADMIN; i++) {
-		if (!strcmp(s, role_names[i])) {
-			*role = (enum warp_role)i;
-			return (0);
-		}
-	}
-	return (warp_err_input(err, "role must be admin, operator or viewer"));
+	if (warp_enum_parse("role", role_names, WARP_ROLE_ADMIN + 1, s, &v,
+	    err) == -1)
+		return (-1);
+	*role = (enum warp_role)v;
+	return (0);
 }
 
 int

@@ -2,10 +2,12 @@
  * Errors, growable buffers and allocation helpers shared by the core.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "warp.h"
 
@@ -17,6 +19,7 @@ warp_err_set(struct warp_err *err, int kind, const char *fmt, ...)
 	if (err == NULL)
 		return (-1);
 	err->kind = kind;
+	err->field[0] = '\0';
 	va_start(ap, fmt);
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -28,6 +31,16 @@ warp_err_clear(struct warp_err *err)
 {
 	err->kind = WARP_OK;
 	err->msg[0] = '\0';
+	err->field[0] = '\0';
+}
+
+/* Name the input at fault (after warp_err_set); returns -1 like it. */
+int
+warp_err_field(struct warp_err *err, const char *field)
+{
+	if (err != NULL)
+		(void)snprintf(err->field, sizeof(err->field), "%s", field);
+	return (-1);
 }
 
 void
@@ -170,4 +183,69 @@ warp_buf_free(struct warp_buf *b)
 {
 	free(b->data);
 	warp_buf_init(b);
+}
+
+/*
+ * Write a file only its owner may read (configs with keys, master keys):
+ * mode 0600 from the start, through a temporary name, synced, then
+ * renamed over `path`.
+ */
+int
+warp_file_write_private(const char *path, const void *data, size_t len,
+    struct warp_err *err)
+{
+	char	*tmp;
+	int	 fd, ok, rc = -1;
+
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) == -1)
+		warp_fatal("out of memory");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		warp_err_system(err, "cannot write %s: %s", path,
+		    strerror(errno));
+	} else {
+		ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+		if (close(fd) == -1)
+			ok = 0;
+		if (ok && rename(tmp, path) == 0)
+			rc = 0;
+		else {
+			warp_err_system(err, "cannot write %s: %s", path,
+			    strerror(errno));
+			(void)unlink(tmp);
+		}
+	}
+	free(tmp);
+	return (rc);
+}
+
+const char *
+warp_enum_name(const char * const *names, int n, int v, const char *dflt)
+{
+	if (v < 0 || v >= n)
+		return (dflt);
+	return (names[v]);
+}
+
+/* The value whose name is s; the refusal lists every name. */
+int
+warp_enum_parse(const char *what, const char * const *names, int n,
+    const char *s, int *v, struct warp_err *err)
+{
+	struct warp_buf	known;
+	int		i;
+
+	for (i = 0; s != NULL && i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*v = i;
+			return (0);
+		}
+	}
+	warp_buf_init(&known);
+	for (i = 0; i < n; i++)
+		warp_buf_appendf(&known, "%s%s", i ? ", " : "", names[i]);
+	warp_err_input(err, "%s '%s' is not one of %s", what, s ? s : "",
+	    known.data);
+	warp_buf_free(&known);
+	return (-1);
 }

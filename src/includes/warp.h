@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 #define WARP_DB_DEFAULT		"/var/lib/warp/warp.db"
 #define WARP_APPLICATION_ID	0x57415250	/* "WARP" */
 
@@ -23,11 +21,29 @@
 #define WARP_DESC_MAX		256
 #define WARP_KEY_B64_LEN	44	/* base64 of 32 bytes, as wg prints */
 #define WARP_KEY_LEN		32
+#define WARP_MASTER_KEY_LEN	32	/* <db>.key: XChaCha20-Poly1305 key */
 #define WARP_IFNAMSIZ		16	/* including the NUL */
 #define WARP_MAX_RESOURCES	64
 #define WARP_MAX_LANS		32
 #define WARP_DNS_MAX		128
 #define WARP_HOST_MAX		256
+
+/*
+ * Limits that the core, both edges (CLI flags, web form checks and the
+ * forms' min/max attributes) and the kernel must agree on: defined here
+ * once.
+ */
+#define WARP_MTU_MIN		1280	/* WireGuard over IPv6 needs 1280 */
+#define WARP_MTU_MAX		9000
+#define WARP_KEEPALIVE_MAX	65535
+#define WARP_PORT_MAX		65535
+#define WARP_USERS_MAX		65534	/* a /16 overlay subnet */
+#define WARP_VLAN_MAX		4094	/* VLAN ids 1..4094 */
+#define WARP_VNI_MAX		16777215	/* VXLAN ids 1..2^24-1 */
+#define WARP_VXLAN_PORT		4789	/* IANA VXLAN port, both sides */
+/* Tunnel overheads over the WireGuard MTU, gateway and site alike. */
+#define WARP_GRE_OVERHEAD	38	/* outer IPv4 + GRE + Ethernet */
+#define WARP_VXLAN_OVERHEAD	50	/* outer IPv4 + UDP + VXLAN + Ethernet */
 
 /* Errors. */
 enum warp_errkind {
@@ -38,13 +54,32 @@ enum warp_errkind {
 	WARP_ECONFLICT = 4	/* clashes with existing state: exit 1 / 409 */
 };
 
+/*
+ * msg names the problem once, in the core's words; field (may be empty)
+ * names the input at fault by its core name (the WARP_F_* below), so that
+ * each edge adds its own hint: a flag in the CLI, a form field in the web.
+ */
 struct warp_err {
 	int	kind;
 	char	msg[512];
+	char	field[24];
 };
+
+#define WARP_F_EXPECTED_USERS	"expected_users"
+#define WARP_F_SUBNET		"subnet"
+#define WARP_F_RESOURCES	"resource_subnets"
+#define WARP_F_TYPE		"type"
+#define WARP_F_PUBLIC_HOST	"public_host"
+#define WARP_F_DB		"db"
+#define WARP_F_SETTING_HOST	"setting.public_host"
+#define WARP_F_PORT_POOL	"setting.port_pool"
+#define WARP_F_VERSION		"version"
+#define WARP_F_NETWORK		"network"
+#define WARP_F_ENDPOINT		"endpoint"
 
 int	warp_err_set(struct warp_err *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+int	warp_err_field(struct warp_err *, const char *);
 #define warp_err_input(e, ...)	warp_err_set((e), WARP_EINPUT, __VA_ARGS__)
 #define warp_err_system(e, ...)	warp_err_set((e), WARP_ESYSTEM, __VA_ARGS__)
 void	warp_err_clear(struct warp_err *);
@@ -87,23 +122,12 @@ void	warp_key_to_base64(const uint8_t key[WARP_KEY_LEN],
 	    char b64[WARP_KEY_B64_LEN + 1]);
 int	warp_key_from_base64(const char *, uint8_t key[WARP_KEY_LEN]);
 
-/* Database. */
-struct warp_db {
-	sqlite3		*sql;
-	char		*path;
-	uint8_t		 master_key[32];
-	int		 has_master_key;
-	int		 txn_depth;	/* nested warp_db_begin() calls */
-};
-
-struct warp_migration {
-	int		 version;
-	const char	*name;
-	const char	*sql;
-};
-
-extern const struct warp_migration	warp_migrations[];
-extern const size_t			warp_migrations_count;
+/*
+ * Database.  struct warp_db is opaque outside src/core and src/kernel
+ * (warp_db_int.h): the edges open and close a handle and call the core;
+ * only the core knows the schema.
+ */
+struct warp_db;
 
 #define WARP_DB_CREATE		0x01	/* create db and master key if absent */
 #define WARP_DB_NOKEY		0x02	/* do not load the master key */
@@ -115,15 +139,12 @@ void	warp_db_close(struct warp_db *);
 int	warp_db_begin(struct warp_db *, struct warp_err *);
 int	warp_db_commit(struct warp_db *, struct warp_err *);
 void	warp_db_rollback(struct warp_db *);
-int	warp_db_exec(struct warp_db *, const char *, struct warp_err *);
-int	warp_db_prepare(struct warp_db *, sqlite3_stmt **, const char *,
-	    struct warp_err *);
-int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
-int	warp_db_user_version(sqlite3 *, int *);
-int	warp_db_replace_cidrs(struct warp_db *, const char *, const char *,
-	    int64_t, const struct warp_cidr *, size_t, struct warp_err *);
-int	warp_migrate(sqlite3 *, const struct warp_migration *, size_t,
-	    struct warp_err *);
+int	warp_db_schema_version(struct warp_db *, int *);
+void	warp_db_epoch(struct warp_db *, int64_t *, int64_t *);
+int	warp_db_master_key(struct warp_db *, uint8_t [WARP_MASTER_KEY_LEN]);
+void	warp_db_set_master_key(struct warp_db *,
+	    const uint8_t [WARP_MASTER_KEY_LEN]);
+void	warp_db_track_pending(struct warp_db *, int);
 int	warp_db_backup(struct warp_db *, const char *, struct warp_err *);
 int	warp_db_restore(struct warp_db *, const char *, const char *,
 	    struct warp_err *);
@@ -253,6 +274,8 @@ int	warp_network_set_enabled(struct warp_db *, const char *, int,
 	    const char *, struct warp_err *);
 int	warp_network_delete(struct warp_db *, const char *, const char *,
 	    struct warp_err *);
+int	warp_network_count(struct warp_db *, long *, struct warp_err *);
+long	warp_network_count_endpoints(struct warp_db *, int64_t);
 int	warp_network_private_key(struct warp_db *, int64_t,
 	    uint8_t [WARP_KEY_LEN], struct warp_err *);
 void	warp_network_ifnames(struct warp_network *);
@@ -261,7 +284,8 @@ void	warp_network_ifnames(struct warp_network *);
 enum warp_ep_kind {
 	WARP_EP_MOBILE = 0,
 	WARP_EP_CPE,
-	WARP_EP_GATEWAY
+	WARP_EP_GATEWAY,
+	WARP_EP_NKINDS
 };
 
 const char	*warp_ep_kind_name(enum warp_ep_kind);
@@ -281,6 +305,7 @@ struct warp_endpoint {
 	int64_t			expires_at;	/* 0: never */
 	int64_t			created_at;
 	int			config_version;	/* latest */
+	int			quota_exceeded;	/* warp_traffic.h */
 	struct warp_cidr	lans[WARP_MAX_LANS];
 	size_t			nlans;
 };
@@ -324,6 +349,23 @@ int	warp_endpoint_delete(struct warp_db *, const char *, const char *,
 int	warp_endpoint_psk(struct warp_db *, int64_t, uint8_t [WARP_KEY_LEN],
 	    struct warp_err *);
 int	warp_endpoint_is_active(const struct warp_endpoint *, int64_t);
+
+/* What the reconciler last saw of an endpoint (endpoint_stats). */
+struct warp_endpoint_stats {
+	int		present;	/* a row exists */
+	int64_t		last_handshake;	/* 0: never */
+	int64_t		rx_bytes;
+	int64_t		tx_bytes;
+	char		remote[64];	/* "addr:port", "" if none */
+};
+
+int	warp_endpoint_page(struct warp_db *, int64_t, int64_t, int,
+	    struct warp_endpoint **, struct warp_endpoint_stats **, size_t *,
+	    struct warp_err *);
+void	warp_endpoint_page_free(struct warp_endpoint *,
+	    struct warp_endpoint_stats *);
+int	warp_endpoint_stats_get(struct warp_db *, int64_t,
+	    struct warp_endpoint_stats *, struct warp_err *);
 const char *warp_endpoint_status(const struct warp_endpoint *, int64_t);
 
 /* Client configs: rendering and immutable versions. */
@@ -363,6 +405,99 @@ int	warp_qr_terminal(const char *, char **, struct warp_err *);
 int	warp_audit(struct warp_db *, const char *, const char *, const char *,
 	    const char *, struct warp_err *);
 
+struct warp_audit_filter {
+	const char	*user;		/* NULL/"": any actor */
+	const char	*object;	/* NULL/"": any object (substring) */
+	int64_t		 since;		/* 0: open */
+	int64_t		 until;		/* 0: open */
+	int64_t		 before;	/* ids below this; 0: newest */
+	int		 limit;
+};
+
+struct warp_audit_entry {
+	int64_t		id;
+	int64_t		at;
+	char		actor[64];
+	char		action[64];
+	char		object_type[32];
+	char		object[128];
+	char		detail[256];
+};
+
+int	warp_audit_list(struct warp_db *, const struct warp_audit_filter *,
+	    struct warp_audit_entry **, size_t *, struct warp_err *);
+void	warp_audit_list_free(struct warp_audit_entry *);
+
+/* Observed state: counts, traffic and apply status (warp_stats.c). */
+#define WARP_ONLINE_SECS	180	/* "online": a handshake this recent */
+
+struct warp_stats {
+	int64_t		networks;
+	int64_t		endpoints;
+	int64_t		online;
+	int64_t		disabled;
+	int64_t		expired;
+	int64_t		pending;
+	int64_t		failed;
+	int64_t		rx_bytes;
+	int64_t		tx_bytes;
+	int64_t		by_type[WARP_NET_NTYPES];	/* networks per type */
+};
+
+struct warp_apply_status {
+	char		object_type[16];
+	int64_t		object_id;
+	char		status[16];	/* applied, pending, failed; "": none */
+	char		error[512];
+	int64_t		updated_at;
+};
+
+struct warp_net_traffic {
+	int64_t		id;
+	char		name[WARP_NAME_MAX + 1];
+	int64_t		rx_bytes;
+	int64_t		tx_bytes;
+};
+
+int	warp_stats_get(struct warp_db *, int64_t, struct warp_stats *,
+	    struct warp_err *);
+int	warp_stats_traffic(struct warp_db *, int, struct warp_net_traffic **,
+	    size_t *, int64_t *, struct warp_err *);
+void	warp_apply_status_get(struct warp_db *, const char *, int64_t,
+	    struct warp_apply_status *);
+/* Pending/failed objects, newest first; except: leave out errors that
+ * contain it (NULL: none). */
+int	warp_apply_status_problems(struct warp_db *, int, const char *,
+	    struct warp_apply_status **, size_t *, struct warp_err *);
+void	warp_apply_status_list_free(struct warp_apply_status *);
+void	warp_stats_traffic_free(struct warp_net_traffic *);
+
+/*
+ * JSON: one serialiser per object, shared by `warpctl --json` and /api/v1
+ * (warp_json.c; the contract is in src/web/README.md).
+ */
+struct warp_buf;
+struct warp_kernel_status;
+
+void	warp_json_network(struct warp_buf *, struct warp_db *,
+	    const struct warp_network *);
+void	warp_json_network_list(struct warp_buf *, struct warp_db *,
+	    const struct warp_network *, size_t);
+void	warp_json_endpoint(struct warp_buf *, const struct warp_endpoint *,
+	    int64_t);
+void	warp_json_endpoint_list(struct warp_buf *,
+	    const struct warp_endpoint *, size_t, int64_t);
+void	warp_json_versions(struct warp_buf *,
+	    const struct warp_config_version *, size_t);
+void	warp_json_server_config(struct warp_buf *,
+	    const struct warp_server_config *);
+void	warp_json_status(struct warp_buf *, const struct warp_kernel_status *,
+	    const struct warp_stats *);
+void	warp_json_status_counts(struct warp_buf *, const struct warp_stats *);
+/* The status document from the database alone (no kernel read). */
+int	warp_status_stored(struct warp_db *, struct warp_kernel_status *,
+	    struct warp_err *);
+
 /* Small growable string buffer. */
 struct warp_buf {
 	char	*data;
@@ -378,10 +513,18 @@ void	warp_buf_json_string(struct warp_buf *, const char *);
 char	*warp_buf_release(struct warp_buf *);
 void	warp_buf_free(struct warp_buf *);
 
-/* Can this kernel realise networks (warp_capable.c). */
+/* Can this kernel realise networks (warp_capable.c): the reconciler's
+ * error for a network that needs a feature this kernel lacks contains: */
+#define WARP_KERNEL_LACKS	"the kernel lacks "
 int	warp_kernel_lacks(struct warp_db *, char *, size_t, struct warp_err *);
 int	warp_kernel_lacks_count(struct warp_db *, int64_t *, struct warp_err *);
 
+int	 warp_file_write_private(const char *, const void *, size_t,
+	    struct warp_err *);
+/* Name tables of the enums (network types, endpoint types, roles). */
+const char *warp_enum_name(const char * const *, int, int, const char *);
+int	 warp_enum_parse(const char *, const char * const *, int, const char *,
+	    int *, struct warp_err *);
 void	*warp_xcalloc(size_t, size_t);
 char	*warp_xstrdup(const char *);
 void	 warp_fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));

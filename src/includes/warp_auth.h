@@ -115,6 +115,8 @@ int	warp_token_lookup(struct warp_db *, const char *, int64_t,
 	    struct warp_user *, struct warp_err *);
 
 /* Random url-safe string of n bytes of entropy (n <= 32). */
+#define WARP_TOKEN_HASH_LEN	32
 void	warp_random_token(char *, size_t, size_t);
+void	warp_token_hash(const char *, uint8_t [WARP_TOKEN_HASH_LEN]);
 int	warp_token_equal(const char *, const char *);
 #endif

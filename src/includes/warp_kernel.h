@@ -37,6 +37,7 @@ struct warp_kernel_counters {
 	uint64_t	nft;		/* nftables messages inside batches */
 	uint64_t	nft_batches;	/* atomic batches sent */
 	uint64_t	sysctl;		/* /proc/sys writes */
+	uint64_t	tc;		/* RTM_NEW/DEL qdisc, class, filter */
 	uint64_t	peers;		/* peers created, changed or removed */
 };
 
@@ -109,8 +110,6 @@ int	warp_kernel_status(struct warp_db *db, const char *netns,
 int	warp_kernel_status_stored(struct warp_db *db,
 	    struct warp_kernel_status *st, struct warp_err *err);
 void	warp_kernel_status_free(struct warp_kernel_status *);
-void	warp_kernel_status_json(const struct warp_kernel_status *,
-	    struct warp_buf *);
 
 /*
  * Privilege separation (DESIGN §4): the only message an unprivileged

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_kernel.h"
 
 /* Receive buffer for dumps (libmnl's MNL_SOCKET_DUMP_SIZE, newer). */
@@ -154,7 +155,7 @@ int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int);
  * GRE TAP (l2-p2p, one per active endpoint) or VXLAN (l2-mesh) ports,
  * the ports' VLANs and the VXLAN replication entries.
  */
-#define WARP_VXLAN_PORT		4789
+/* WARP_VXLAN_PORT: warp.h, shared with the sites' configs. */
 int	warp_l2_apply(struct warp_kctx *, struct warp_knet *);
 int	warp_l2_link_wanted(const struct warp_knet *, const char *);
 void	warp_l2_close(struct warp_kctx *);

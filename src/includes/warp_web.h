@@ -103,10 +103,14 @@ void	warp_http_headers(struct http_request *);
 void	warp_http_respond(struct http_request *, int, const char *,
 	    const void *, size_t);
 void	warp_http_set_session_cookie(struct warp_ctx *, const char *, int);
+#define WARP_SESSION_COOKIE	"warp_session"
+int	warp_http_cookie(struct http_request *, const char *, char *, size_t);
 int	warp_http_status_for(const struct warp_err *);
-void	warp_http_changed(struct warp_ctx *, const char *, int64_t);
+void	warp_http_changed(struct warp_ctx *);
 
 const char	*warp_form_str(struct warp_ctx *, const char *);
+int		 warp_form_cidrs(struct warp_ctx *, const char *, const char *,
+		    const char **, size_t, size_t *, char **);
 int		 warp_form_int(struct warp_ctx *, const char *, long, long,
 		    long *);
 int		 warp_form_intv(struct warp_ctx *, const char *, int, int,

@@ -32,6 +32,7 @@
 #include "warp.h"
 #include "warp_kernel.h"
 #include "warp_kernel_int.h"
+#include "warp_traffic.h"
 
 #define WARP_IP_FORWARD		"/proc/sys/net/ipv4/ip_forward"
 
@@ -51,7 +52,7 @@ static int	warp_kscratch_ns(int *, struct warp_err *);
 uint64_t
 warp_kernel_counters_total(const struct warp_kernel_counters *c)
 {
-	return (c->rtnl + c->genl + c->nft + c->sysctl);
+	return (c->rtnl + c->genl + c->nft + c->sysctl + c->tc);
 }
 
 void
@@ -470,6 +471,7 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 		if (kn->kt->layer2 && !kn->failed)
 			(void)warp_l2_apply(&ctx, kn);
 	}
+	(void)warp_tc_apply(&ctx);	/* rate limits and quotas */
 
 	for (i = 0; i < ctx.nnets; i++) {
 		if (!ctx.nets[i].failed)
@@ -479,13 +481,14 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 			    ctx.nets[i].net.name, ctx.nets[i].error);
 	}
 	warp_kplan(&ctx, "%s %llu write messages: rtnetlink %llu, wireguard "
-	    "%llu (%llu peers), nftables %llu in %llu batch(es), sysctl %llu",
+	    "%llu (%llu peers), nftables %llu in %llu batch(es), sysctl %llu, "
+	    "tc %llu",
 	    dry_run ? "would send" : "sent",
 	    (unsigned long long)warp_kernel_counters_total(&cnt),
 	    (unsigned long long)cnt.rtnl, (unsigned long long)cnt.genl,
 	    (unsigned long long)cnt.peers, (unsigned long long)cnt.nft,
 	    (unsigned long long)cnt.nft_batches,
-	    (unsigned long long)cnt.sysctl);
+	    (unsigned long long)cnt.sysctl, (unsigned long long)cnt.tc);
 
 	if (!dry_run && warp_kstatus_store(&ctx, all, nall, &e2) == -1)
 		warp_kplan(&ctx, "  failed: recording the apply status: %s",

@@ -19,6 +19,7 @@
 #include "warp.h"
 #include "warp_kernel.h"
 #include "warp_kernel_int.h"
+#include "warp_traffic.h"
 
 static void	warp_kst_apply_status(struct warp_db *, const char *, int64_t,
 		    char *, size_t, char *, size_t);
@@ -244,6 +245,7 @@ warp_kst_read(struct warp_db *db, const char *netns, int kernel,
 			warp_wgnl_dev_free(&dev);
 	}
 	warp_kst_store(db, st);
+	warp_traffic_sample_status(db, st);	/* quotas, history */
 	ret = 0;
 out:
 	if (ret == -1)
@@ -265,68 +267,4 @@ warp_kernel_status_free(struct warp_kernel_status *st)
 	st->nets = NULL;
 	st->peers = NULL;
 	st->nnets = st->npeers = 0;
-}
-
-void
-warp_kernel_status_json(const struct warp_kernel_status *st,
-    struct warp_buf *b)
-{
-	const struct warp_kernel_net_status	*ns;
-	const struct warp_kernel_peer_status	*ps;
-	size_t					 i, j;
-	int					 first;
-
-	warp_buf_appendf(b, "{\"netns\":");
-	warp_buf_json_string(b, st->netns);
-	warp_buf_appendf(b, ",\"kernel_read\":%s,\"networks\":[",
-	    st->kernel_read ? "true" : "false");
-	for (i = 0; i < st->nnets; i++) {
-		ns = &st->nets[i];
-		warp_buf_appendf(b, "%s{\"id\":%lld,\"name\":", i ? "," : "",
-		    (long long)ns->id);
-		warp_buf_json_string(b, ns->name);
-		warp_buf_appendf(b, ",\"type\":");
-		warp_buf_json_string(b, ns->type);
-		warp_buf_appendf(b, ",\"interface\":");
-		warp_buf_json_string(b, ns->if_wg);
-		warp_buf_appendf(b, ",\"vrf\":");
-		warp_buf_json_string(b, ns->if_vrf);
-		warp_buf_appendf(b, ",\"enabled\":%s,\"present\":%s,"
-		    "\"up\":%s,\"listen_port\":%d,\"apply_status\":",
-		    ns->enabled ? "true" : "false",
-		    ns->present ? "true" : "false", ns->up ? "true" : "false",
-		    ns->listen_port);
-		warp_buf_json_string(b, ns->apply_status);
-		warp_buf_appendf(b, ",\"apply_error\":");
-		warp_buf_json_string(b, ns->apply_error);
-		warp_buf_appendf(b, ",\"endpoints\":[");
-		first = 1;
-		for (j = 0; j < st->npeers; j++) {
-			ps = &st->peers[j];
-			if (ps->network_id != ns->id)
-				continue;
-			warp_buf_appendf(b, "%s{\"id\":%lld,\"name\":",
-			    first ? "" : ",", (long long)ps->endpoint_id);
-			first = 0;
-			warp_buf_json_string(b, ps->name);
-			warp_buf_appendf(b, ",\"public_key\":");
-			warp_buf_json_string(b, ps->public_key);
-			warp_buf_appendf(b, ",\"active\":%s,\"present\":%s,"
-			    "\"last_handshake\":%lld,\"rx_bytes\":%llu,"
-			    "\"tx_bytes\":%llu,\"remote\":",
-			    ps->active ? "true" : "false",
-			    ps->present ? "true" : "false",
-			    (long long)ps->last_handshake,
-			    (unsigned long long)ps->rx_bytes,
-			    (unsigned long long)ps->tx_bytes);
-			warp_buf_json_string(b, ps->remote);
-			warp_buf_appendf(b, ",\"apply_status\":");
-			warp_buf_json_string(b, ps->apply_status);
-			warp_buf_appendf(b, ",\"apply_error\":");
-			warp_buf_json_string(b, ps->apply_error);
-			warp_buf_appendf(b, "}");
-		}
-		warp_buf_appendf(b, "]}");
-	}
-	warp_buf_appendf(b, "]}\n");
 }

@@ -2,9 +2,9 @@
  * warpd: a worker's memory of recent answers, so that reading the same
  * page again does not cost the same queries again.
  *
- * Everything here is dropped as soon as the database changes: a commit by
- * any other connection (the other worker, warpctl, the parent) moves
- * PRAGMA data_version, one by this worker moves sqlite3_total_changes64().
+ * Everything here is dropped as soon as the database changes: the core's
+ * warp_db_epoch() moves on a commit by any other connection (the other
+ * worker, warpctl, the parent) and on one by this worker.
  * Logging out, a password change or a revoked session is a database
  * change, so a cached session never outlives its row.  Pages are also
  * keyed by the session and by a 10-second clock bucket (relative times
@@ -29,7 +29,7 @@
 
 struct sess_slot {
 	int			used;
-	uint8_t			hash[32];
+	uint8_t			hash[WARP_TOKEN_HASH_LEN];
 	struct warp_session	sess;
 };
 
@@ -45,7 +45,6 @@ struct page_slot {
 static struct sess_slot	 sessions[SESS_SLOTS];
 static struct page_slot	 pages[PAGE_SLOTS];
 static size_t		 sess_next, page_next;
-static sqlite3_stmt	*dv_stmt;
 static int64_t		 last_dv = -1, last_changes = -1;
 
 static void	cache_flush(void);
@@ -67,30 +66,13 @@ cache_flush(void)
 void
 warp_cache_sync(struct warp_db *db)
 {
-	struct warp_err	err;
 	int64_t		dv, ch;
 
-	if (dv_stmt == NULL && warp_db_prepare(db, &dv_stmt,
-	    "PRAGMA data_version", &err) == -1) {
-		cache_flush();
-		return;
-	}
-	dv = -1;
-	if (sqlite3_step(dv_stmt) == SQLITE_ROW)
-		dv = sqlite3_column_int64(dv_stmt, 0);
-	sqlite3_reset(dv_stmt);
-	ch = sqlite3_total_changes64(db->sql);
+	warp_db_epoch(db, &dv, &ch);
 	if (dv == -1 || dv != last_dv || ch != last_changes)
 		cache_flush();
 	last_dv = dv;
 	last_changes = ch;
-}
-
-static void
-token_hash(const char *token, uint8_t out[32])
-{
-	crypto_generichash(out, 32, (const uint8_t *)token, strlen(token),
-	    NULL, 0);
 }
 
 /*
@@ -100,10 +82,10 @@ token_hash(const char *token, uint8_t out[32])
 int
 warp_cache_session_get(const char *token, int64_t now, struct warp_session *s)
 {
-	uint8_t	h[32];
+	uint8_t	h[WARP_TOKEN_HASH_LEN];
 	size_t	i;
 
-	token_hash(token, h);
+	warp_token_hash(token, h);
 	for (i = 0; i < SESS_SLOTS; i++) {
 		if (!sessions[i].used ||
 		    sodium_memcmp(sessions[i].hash, h, sizeof(h)) != 0)
@@ -123,7 +105,7 @@ warp_cache_session_put(const char *token, const struct warp_session *s)
 	struct sess_slot	*slot;
 
 	slot = &sessions[sess_next++ % SESS_SLOTS];
-	token_hash(token, slot->hash);
+	warp_token_hash(token, slot->hash);
 	slot->sess = *s;
 	slot->used = 1;
 }

@@ -20,7 +20,6 @@
 #include "warp_auth.h"
 #include "warp_web.h"
 
-#define SESSION_COOKIE	"warp_session"
 #define BODY_MAX	(1024 * 1024)
 
 int	warp_http_health(struct http_request *);
@@ -35,6 +34,7 @@ static int	http_auth(struct warp_ctx *);
 static void	http_path_ids(struct warp_ctx *);
 static int	http_json_form(struct warp_ctx *, const char *, size_t);
 static void	http_common_vars(struct warp_ctx *);
+static void	http_limit_vars(struct warp_ctx *);
 
 static const struct {
 	const char	*code;
@@ -92,7 +92,7 @@ warp_http_health(struct http_request *req)
 	int		 n, version;
 
 	db = warp_web_dbh();
-	if (db == NULL || warp_db_user_version(db->sql, &version) == -1) {
+	if (db == NULL || warp_db_schema_version(db, &version) == -1) {
 		n = snprintf(body, sizeof(body),
 		    "{\"status\":\"error\",\"db\":\"unavailable\"}\n");
 		warp_http_respond(req, 503, "application/json", body, n);
@@ -500,42 +500,39 @@ warp_http_set_session_cookie(struct warp_ctx *ctx, const char *token,
 	char	cookie[256];
 
 	if (clear) {
-		(void)snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=; "
+		(void)snprintf(cookie, sizeof(cookie), WARP_SESSION_COOKIE "=; "
 		    "Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
 		    ctx->secure ? "; Secure" : "");
 	} else {
-		(void)snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; "
+		(void)snprintf(cookie, sizeof(cookie), WARP_SESSION_COOKIE "=%s; "
 		    "Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", token,
 		    WARP_SESSION_ABSOLUTE, ctx->secure ? "; Secure" : "");
 	}
 	http_response_header(ctx->req, "set-cookie", cookie);
 }
 
-/* Cookie header parsing: take our cookie only, by exact name. */
-static int
-http_cookie(struct http_request *req, const char *name, char *out,
+/*
+ * One of our cookies, by exact name (cookie names are case-sensitive;
+ * Kore's http_request_cookie() is not): Kore parses the header.  0 when
+ * absent, empty or longer than outlen allows.
+ */
+int
+warp_http_cookie(struct http_request *req, const char *name, char *out,
     size_t outlen)
 {
-	const char	*hdr, *p, *end;
-	size_t		 nlen, vlen;
+	struct http_cookie	*ck;
+	size_t			 vlen;
 
-	if (!http_request_header(req, "cookie", &hdr))
-		return (0);
-	nlen = strlen(name);
-	for (p = hdr; *p != '\0'; p = *end ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		if ((end = strchr(p, ';')) == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
-		    p[nlen] == '=') {
-			vlen = end - (p + nlen + 1);
-			if (vlen == 0 || vlen >= outlen)
-				return (0);
-			memcpy(out, p + nlen + 1, vlen);
-			out[vlen] = '\0';
-			return (1);
-		}
+	if (TAILQ_EMPTY(&req->req_cookies))
+		http_populate_cookies(req);
+	TAILQ_FOREACH(ck, &req->req_cookies, list) {
+		if (strcmp(ck->name, name) != 0)
+			continue;
+		vlen = strlen(ck->value);
+		if (vlen == 0 || vlen >= outlen)
+			return (0);
+		memcpy(out, ck->value, vlen + 1);
+		return (1);
 	}
 	return (0);
 }
@@ -558,7 +555,8 @@ http_auth(struct warp_ctx *ctx)
 		ctx->authed = 1;
 		return (0);
 	}
-	if (!http_cookie(ctx->req, SESSION_COOKIE, token, sizeof(token)))
+	if (!warp_http_cookie(ctx->req, WARP_SESSION_COOKIE, token,
+	    sizeof(token)))
 		return (0);
 	if (!warp_cache_session_get(token, ctx->now, &ctx->sess)) {
 		if (warp_session_lookup(ctx->db, token, ctx->now, &ctx->sess,
@@ -693,10 +691,29 @@ warp_http_status_for(const struct warp_err *err)
 	}
 }
 
+/* The web's hint for an input the core named (struct warp_err field). */
+static const struct {
+	const char	*field;
+	const char	*hint;
+} http_hints[] = {
+	{ WARP_F_EXPECTED_USERS, "create a network with a larger "
+				"\"Expected users\"" },
+	{ WARP_F_SUBNET,	"enter a Subnet, or widen the subnet container "
+				"in Settings" },
+	{ WARP_F_RESOURCES,	"enter them under \"Resource subnets\"" },
+	{ WARP_F_TYPE,		"choose the kind cpe or gateway" },
+	{ WARP_F_PUBLIC_HOST,	"enter the public host in Settings" },
+	{ WARP_F_SETTING_HOST,	"enter the public host in Settings" },
+	{ WARP_F_PORT_POOL,	"widen the listen port pool in Settings" },
+	{ WARP_F_VERSION,	"the endpoint's History lists its versions" },
+	{ NULL, NULL }
+};
+
 int
 warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
 {
-	int	status;
+	char	msg[sizeof(err->msg) + 128];
+	int	status, i;
 
 	status = warp_http_status_for(err);
 	if (status == 500) {
@@ -707,7 +724,37 @@ warp_http_fail(struct warp_ctx *ctx, const struct warp_err *err)
 		return (warp_http_error(ctx, 500, "internal error; see the "
 		    "warpd log"));
 	}
+	for (i = 0; err->field[0] != '\0' && http_hints[i].field != NULL; i++)
+		if (strcmp(http_hints[i].field, err->field) == 0) {
+			(void)snprintf(msg, sizeof(msg), "%s; %s", err->msg,
+			    http_hints[i].hint);
+			return (warp_http_error(ctx, status, msg));
+		}
 	return (warp_http_error(ctx, status, err->msg));
+}
+
+/* The limits of warp.h, for the forms' min and max attributes. */
+static void
+http_limit_vars(struct warp_ctx *ctx)
+{
+	static const struct {
+		const char	*name;
+		long long	 value;
+	} lim[] = {
+		{ "lim_mtu_min", WARP_MTU_MIN },
+		{ "lim_mtu_max", WARP_MTU_MAX },
+		{ "lim_keepalive_max", WARP_KEEPALIVE_MAX },
+		{ "lim_port_max", WARP_PORT_MAX },
+		{ "lim_users_max", WARP_USERS_MAX },
+		{ "lim_vlan_max", WARP_VLAN_MAX },
+		{ "lim_vni_max", WARP_VNI_MAX },
+		{ "lim_name_max", WARP_NAME_MAX },
+		{ "lim_desc_max", WARP_DESC_MAX },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
+		warp_tpl_set_int(ctx->tpl, lim[i].name, lim[i].value);
 }
 
 /* Who is signed in, for the page header. */
@@ -794,6 +841,7 @@ warp_http_page(struct warp_ctx *ctx, int status, const char *name,
 
 	warp_tpl_set(ctx->tpl, "title", title);
 	http_common_vars(ctx);
+	http_limit_vars(ctx);
 	if ((done = warp_form_get(&ctx->qs, "done")) != NULL) {
 		for (i = 0; flashes[i].code != NULL; i++)
 			if (!strcmp(flashes[i].code, done))
@@ -825,27 +873,56 @@ warp_http_json(struct warp_ctx *ctx, int status, struct warp_buf *body)
 }
 
 /*
- * Something in the desired state changed: mark it pending and ask the
- * privileged parent to reconcile.
+ * Something in the desired state changed: the core has marked it pending
+ * in the same transaction; ask the privileged parent to reconcile.
  */
 void
-warp_http_changed(struct warp_ctx *ctx, const char *type, int64_t id)
+warp_http_changed(struct warp_ctx *ctx)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-
-	warp_err_clear(&err);
-	if (type != NULL && warp_db_prepare(ctx->db, &st, "INSERT INTO "
-	    "apply_status (object_type, object_id, status, error, updated_at) "
-	    "VALUES (?, ?, 'pending', '', unixepoch()) ON CONFLICT "
-	    "(object_type, object_id) DO UPDATE SET status = 'pending', "
-	    "error = '', updated_at = unixepoch()", &err) == 0) {
-		sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
+	(void)ctx;
 	warp_web_request_apply();
+}
+
+/*
+ * CIDRs from a form: one field with them separated by blanks, commas or
+ * newlines (a textarea), or the key repeated (a JSON array).  Up to max
+ * go into list, pointing into the form or into *buf (free it after the
+ * core call).  -1: answered (too many).
+ */
+int
+warp_form_cidrs(struct warp_ctx *ctx, const char *key, const char *what,
+    const char **list, size_t max, size_t *n, char **buf)
+{
+	const char	*v[WARP_FORM_MAX];
+	char		*p, *save, msg[96];
+	size_t		 nv, i;
+
+	*n = 0;
+	*buf = NULL;
+	nv = warp_form_all(&ctx->form, key, v, WARP_FORM_MAX);
+	if (nv > max)
+		goto toomany;
+	if (nv > 1) {
+		for (i = 0; i < nv; i++)
+			list[(*n)++] = v[i];
+		return (0);
+	}
+	if (nv == 0)
+		return (0);
+	*buf = warp_xstrdup(v[0]);
+	for (p = strtok_r(*buf, " ,\r\n\t", &save); p != NULL;
+	    p = strtok_r(NULL, " ,\r\n\t", &save)) {
+		if (*n == max)
+			goto toomany;
+		list[(*n)++] = p;
+	}
+	return (0);
+toomany:
+	free(*buf);
+	*buf = NULL;
+	(void)snprintf(msg, sizeof(msg), "too many %s (at most %zu)", what,
+	    max);
+	return (warp_http_error(ctx, 400, msg));
 }
 
 /* A form field, NULL when absent or empty. */

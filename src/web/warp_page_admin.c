@@ -84,7 +84,7 @@ warp_page_settings(struct http_request *req)
 			goto rollback;
 		if (warp_db_commit(ctx.db, &err) == -1)
 			goto fail;
-		warp_http_changed(&ctx, "server", 1);
+		warp_http_changed(&ctx);
 		warp_http_flash_redirect(&ctx, "/settings", "saved");
 		return (warp_http_end(&ctx));
 	}
@@ -119,10 +119,12 @@ warp_page_audit(struct http_request *req)
 	struct warp_ctx		 ctx;
 	struct warp_tpl		*row;
 	struct warp_err		 err;
-	sqlite3_stmt		*st;
+	struct warp_audit_filter f;
+	struct warp_audit_entry	*v;
 	const char		*user, *obj, *since, *until, *before;
 	char			 at[32], tbuf[40], more[512];
 	int64_t			 t_since, t_until, last, b;
+	size_t			 i, nv;
 	int			 n;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1)
@@ -156,42 +158,32 @@ warp_page_audit(struct http_request *req)
 	warp_tpl_set(ctx.tpl, "f_object", obj ? obj : "");
 	warp_tpl_set(ctx.tpl, "f_since", since ? since : "");
 	warp_tpl_set(ctx.tpl, "f_until", until ? until : "");
-	if (warp_db_prepare(ctx.db, &st, "SELECT id, at, actor, action, "
-	    "object_type, object, detail FROM audit_log WHERE "
-	    "(?1 = '' OR actor = ?1 OR actor LIKE '%:' || ?1) AND "
-	    "(?2 = '' OR object = ?2 OR object LIKE '%' || ?2 || '%') AND "
-	    "at >= ?3 AND at <= ?4 AND id < ?5 ORDER BY id DESC LIMIT ?6",
-	    &err) == -1) {
+	memset(&f, 0, sizeof(f));
+	f.user = user;
+	f.object = obj;
+	f.since = t_since;
+	f.until = t_until;
+	f.before = b;
+	f.limit = AUDIT_PAGE;
+	if (warp_audit_list(ctx.db, &f, &v, &nv, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	sqlite3_bind_text(st, 1, user ? user : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, obj ? obj : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, t_since);
-	sqlite3_bind_int64(st, 4, t_until);
-	sqlite3_bind_int64(st, 5, b);
-	sqlite3_bind_int(st, 6, AUDIT_PAGE);
 	warp_tpl_list(ctx.tpl, "rows");
-	n = 0;
 	last = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (i = 0; i < nv; i++) {
 		row = warp_tpl_push(ctx.tpl, "rows");
-		last = sqlite3_column_int64(st, 0);
-		warp_time_format(sqlite3_column_int64(st, 1), at, sizeof(at));
+		last = v[i].id;
+		warp_time_format(v[i].at, at, sizeof(at));
 		warp_tpl_set(row, "at", at);
-		warp_tpl_set(row, "actor",
-		    (const char *)sqlite3_column_text(st, 2));
-		warp_tpl_set(row, "action",
-		    (const char *)sqlite3_column_text(st, 3));
-		warp_tpl_set(row, "otype",
-		    (const char *)sqlite3_column_text(st, 4));
-		warp_tpl_set(row, "object",
-		    (const char *)sqlite3_column_text(st, 5));
-		warp_tpl_set(row, "detail",
-		    (const char *)sqlite3_column_text(st, 6));
-		n++;
+		warp_tpl_set(row, "actor", v[i].actor);
+		warp_tpl_set(row, "action", v[i].action);
+		warp_tpl_set(row, "otype", v[i].object_type);
+		warp_tpl_set(row, "object", v[i].object);
+		warp_tpl_set(row, "detail", v[i].detail);
 	}
-	sqlite3_finalize(st);
+	warp_audit_list_free(v);
+	n = (int)nv;
 	if (n == AUDIT_PAGE) {
 		/* Only numbers go into this URL; the filters are re-sent. */
 		(void)snprintf(more, sizeof(more), "/audit?before=%lld",

@@ -27,36 +27,6 @@ int	warp_page_password(struct http_request *);
 static void	pre_token_issue(struct warp_ctx *);
 static int	pre_token_check(struct warp_ctx *);
 static int	start_session(struct warp_ctx *, int64_t, const char *);
-static int	cookie_value(struct http_request *, const char *, char *,
-		    size_t);
-
-static int
-cookie_value(struct http_request *req, const char *name, char *out,
-    size_t outlen)
-{
-	const char	*hdr, *p, *end;
-	size_t		 nlen, vlen;
-
-	if (!http_request_header(req, "cookie", &hdr))
-		return (0);
-	nlen = strlen(name);
-	for (p = hdr; *p != '\0'; p = *end ? end + 1 : end) {
-		while (*p == ' ')
-			p++;
-		if ((end = strchr(p, ';')) == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
-		    p[nlen] == '=') {
-			vlen = end - (p + nlen + 1);
-			if (vlen == 0 || vlen >= outlen)
-				return (0);
-			memcpy(out, p + nlen + 1, vlen);
-			out[vlen] = '\0';
-			return (1);
-		}
-	}
-	return (0);
-}
 
 static void
 pre_token_issue(struct warp_ctx *ctx)
@@ -76,7 +46,7 @@ pre_token_check(struct warp_ctx *ctx)
 {
 	char	tok[WARP_CSRF_STRLEN];
 
-	if (!cookie_value(ctx->req, PRE_COOKIE, tok, sizeof(tok)))
+	if (!warp_http_cookie(ctx->req, PRE_COOKIE, tok, sizeof(tok)))
 		return (0);
 	return (warp_token_equal(tok, warp_form_get(&ctx->form, "csrf")));
 }
@@ -90,7 +60,7 @@ start_session(struct warp_ctx *ctx, int64_t user_id, const char *to)
 	char			token[WARP_TOKEN_STRLEN], old[WARP_TOKEN_STRLEN];
 
 	warp_err_clear(&err);
-	if (cookie_value(ctx->req, "warp_session", old, sizeof(old)))
+	if (warp_http_cookie(ctx->req, WARP_SESSION_COOKIE, old, sizeof(old)))
 		(void)warp_session_destroy(ctx->db, old, &err);
 	if (warp_session_create(ctx->db, user_id, ctx->addr, ctx->now, token,
 	    &sess, &err) == -1)
@@ -187,7 +157,7 @@ warp_page_logout(struct http_request *req)
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_PWCHANGE) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
-	if (cookie_value(req, "warp_session", token, sizeof(token)))
+	if (warp_http_cookie(req, WARP_SESSION_COOKIE, token, sizeof(token)))
 		(void)warp_session_destroy(ctx.db, token, &err);
 	(void)warp_audit(ctx.db, ctx.actor, "logout", "user",
 	    ctx.user.username, &err);

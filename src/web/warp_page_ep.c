@@ -12,6 +12,7 @@
 #include "warp.h"
 #include "warp_auth.h"
 #include "warp_web.h"
+#include "warp_web_traffic.h"
 
 #define BULK_MAX	1000
 
@@ -87,9 +88,8 @@ warp_page_endpoint_create(struct http_request *req)
 	struct warp_ctx			 ctx;
 	struct warp_endpoint_spec	 spec;
 	struct warp_err			 err;
-	const char			*v;
 	char				 ref[32], loc[64], exp[40];
-	char				*lans, *p, *save;
+	char				*lans;
 	int64_t				 id;
 
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1)
@@ -105,20 +105,9 @@ warp_page_endpoint_create(struct http_request *req)
 	spec.public_key = warp_form_str(&ctx, "public_key");
 	if (warp_web_expiry(warp_form_str(&ctx, "expires"), exp, sizeof(exp)))
 		spec.expires = exp;
-	lans = NULL;
-	if ((v = warp_form_get(&ctx.form, "lans")) != NULL) {
-		lans = warp_xstrdup(v);
-		for (p = strtok_r(lans, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (spec.nlans == WARP_MAX_LANS) {
-				free(lans);
-				warp_http_error(&ctx, 400, "too many LAN "
-				    "subnets");
-				return (warp_http_end(&ctx));
-			}
-			spec.lans[spec.nlans++] = p;
-		}
-	}
+	if (warp_form_cidrs(&ctx, "lans", "LAN subnets", spec.lans,
+	    WARP_MAX_LANS, &spec.nlans, &lans) == -1)
+		return (warp_http_end(&ctx));
 	(void)snprintf(ref, sizeof(ref), "%lld", (long long)ctx.id);
 	if (warp_endpoint_create(ctx.db, ref, &spec, ctx.actor, &id,
 	    &err) == -1) {
@@ -127,7 +116,7 @@ warp_page_endpoint_create(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	free(lans);
-	warp_http_changed(&ctx, "endpoint", id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/endpoints/%lld", (long long)id);
 	warp_http_flash_redirect(&ctx, loc, "created");
 	return (warp_http_end(&ctx));
@@ -144,7 +133,7 @@ warp_page_endpoint_bulk(struct http_request *req)
 	struct warp_endpoint_spec	 spec;
 	struct warp_err			 err;
 	const char			*pat;
-	char				 ref[32], loc[64], msg[600];
+	char				 ref[32], loc[64];
 	long				 count, start, bad;
 
 	if (warp_http_begin(&ctx, req, WARP_M_POST | WARP_A_WRITE) == -1)
@@ -175,18 +164,13 @@ warp_page_endpoint_bulk(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	(void)snprintf(ref, sizeof(ref), "%lld", (long long)ctx.id);
+	/* The core's message already says which one and that none was made. */
 	if (warp_endpoint_create_bulk(ctx.db, ref, pat, start, count, &spec,
 	    ctx.actor, NULL, &bad, &err) == -1) {
-		if (err.kind == WARP_ESYSTEM) {
-			warp_http_fail(&ctx, &err);
-		} else {
-			(void)snprintf(msg, sizeof(msg), "endpoint %ld of %ld: "
-			    "%s (nothing was created)", bad, count, err.msg);
-			warp_http_error(&ctx, warp_http_status_for(&err), msg);
-		}
+		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "network", ctx.id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/networks/%lld", (long long)ctx.id);
 	warp_http_flash_redirect(&ctx, loc, "bulk");
 	return (warp_http_end(&ctx));
@@ -200,7 +184,7 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 	struct warp_tpl			*row;
 	struct warp_err			 err;
 	struct warp_buf			 b;
-	sqlite3_stmt			*st;
+	struct warp_endpoint_stats	 es;
 	const char			*qa, *qb;
 	char				*text, *shown, *svg, *fname;
 	char				 buf[48], ip[WARP_IP_STRLEN];
@@ -243,25 +227,13 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 		warp_tpl_set(ctx->tpl, "expires_input", buf);
 	} else
 		warp_tpl_set(ctx->tpl, "expires", "never");
-	if (warp_db_prepare(ctx->db, &st, "SELECT last_handshake, rx_bytes, "
-	    "tx_bytes FROM endpoint_stats WHERE endpoint_id = ?", &err) == 0) {
-		sqlite3_bind_int64(st, 1, e.id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			warp_fmt_ago(buf, sizeof(buf),
-			    sqlite3_column_int64(st, 0), ctx->now);
-			warp_tpl_set(ctx->tpl, "handshake", buf);
-			warp_fmt_bytes(buf, sizeof(buf),
-			    sqlite3_column_int64(st, 1));
-			warp_tpl_set(ctx->tpl, "rx", buf);
-			warp_fmt_bytes(buf, sizeof(buf),
-			    sqlite3_column_int64(st, 2));
-			warp_tpl_set(ctx->tpl, "tx", buf);
-		} else {
-			warp_tpl_set(ctx->tpl, "handshake", "never");
-			warp_tpl_set(ctx->tpl, "rx", "0 B");
-			warp_tpl_set(ctx->tpl, "tx", "0 B");
-		}
-		sqlite3_finalize(st);
+	if (warp_endpoint_stats_get(ctx->db, e.id, &es, &err) == 0) {
+		warp_fmt_ago(buf, sizeof(buf), es.last_handshake, ctx->now);
+		warp_tpl_set(ctx->tpl, "handshake", buf);
+		warp_fmt_bytes(buf, sizeof(buf), es.rx_bytes);
+		warp_tpl_set(ctx->tpl, "rx", buf);
+		warp_fmt_bytes(buf, sizeof(buf), es.tx_bytes);
+		warp_tpl_set(ctx->tpl, "tx", buf);
 	}
 
 	if (warp_config_current(ctx->db, e.id, &text, &version, &err) == -1)
@@ -305,6 +277,7 @@ endpoint_show(struct warp_ctx *ctx, int reveal)
 	(void)qa;
 	(void)qb;
 	free(vers);
+	warp_traffic_page_endpoint(ctx, e.id);
 	return (warp_http_page(ctx, 200, "endpoint", e.name));
 }
 
@@ -449,22 +422,12 @@ warp_page_endpoint_action(struct http_request *req)
 		done = "rotated";
 	} else if (!strcmp(act, "lans")) {
 		const char	*list[WARP_MAX_LANS];
-		char		*lans, *p, *save;
+		char		*lans;
 		size_t		 nl;
 
-		nl = 0;
-		lans = warp_xstrdup(warp_form_get(&ctx.form, "lans") ?
-		    warp_form_get(&ctx.form, "lans") : "");
-		for (p = strtok_r(lans, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (nl == WARP_MAX_LANS) {
-				free(lans);
-				warp_http_error(&ctx, 400, "too many LAN "
-				    "subnets");
-				return (warp_http_end(&ctx));
-			}
-			list[nl++] = p;
-		}
+		if (warp_form_cidrs(&ctx, "lans", "LAN subnets", list,
+		    WARP_MAX_LANS, &nl, &lans) == -1)
+			return (warp_http_end(&ctx));
 		rc = warp_endpoint_set_lans(ctx.db, ref, list, nl,
 		    "LAN subnets changed", ctx.actor, &err);
 		free(lans);
@@ -482,7 +445,7 @@ warp_page_endpoint_action(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "endpoint", e.id);
+	warp_http_changed(&ctx);
 	/* Back to where the button was (network list or endpoint page). */
 	if (warp_form_str(&ctx, "back") != NULL)
 		(void)snprintf(loc, sizeof(loc), "/networks/%lld",
@@ -575,7 +538,7 @@ warp_page_endpoint_rollback(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "endpoint", e.id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/endpoints/%lld", (long long)e.id);
 	warp_http_flash_redirect(&ctx, loc, "rolledback");
 	return (warp_http_end(&ctx));

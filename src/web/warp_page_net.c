@@ -11,9 +11,10 @@
 #include "warp.h"
 #include "warp_auth.h"
 #include "warp_web.h"
+#include "warp_traffic.h"
+#include "warp_web_traffic.h"
 
 #define EP_PAGE		50
-#define ONLINE_SECS	180
 
 int	warp_page_dashboard(struct http_request *);
 int	warp_page_networks(struct http_request *);
@@ -80,43 +81,12 @@ void
 warp_apply_state(struct warp_db *db, const char *type, int64_t id,
     char *state, size_t slen, char *error, size_t elen)
 {
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
+	struct warp_apply_status	a;
 
-	(void)snprintf(state, slen, "-");
+	warp_apply_status_get(db, type, id, &a);
+	(void)snprintf(state, slen, "%s", a.status[0] ? a.status : "-");
 	if (error != NULL)
-		error[0] = '\0';
-	if (warp_db_prepare(db, &st, "SELECT status, error FROM apply_status "
-	    "WHERE object_type = ? AND object_id = ?", &err) == -1)
-		return;
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		(void)snprintf(state, slen, "%s",
-		    (const char *)sqlite3_column_text(st, 0));
-		if (error != NULL)
-			(void)snprintf(error, elen, "%s",
-			    (const char *)sqlite3_column_text(st, 1));
-	}
-	sqlite3_finalize(st);
-}
-
-static int64_t
-query_int(struct warp_db *db, const char *sql, int64_t arg)
-{
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-	int64_t		 v;
-
-	v = 0;
-	if (warp_db_prepare(db, &st, sql, &err) == -1)
-		return (0);
-	if (sqlite3_bind_parameter_count(st) > 0)
-		sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (v);
+		(void)snprintf(error, elen, "%s", a.error);
 }
 
 /* A tiny server-made bar picture of rx (up) and tx (down). */
@@ -142,64 +112,47 @@ traffic_svg(struct warp_tpl *t, int64_t rx, int64_t tx, int64_t max)
 int
 warp_page_dashboard(struct http_request *req)
 {
-	struct warp_ctx		 ctx;
-	struct warp_tpl		*row;
-	sqlite3_stmt		*st;
-	struct warp_err		 err;
-	char			 b1[32], b2[32], b3[32], at[32], lacks[256];
-	int64_t			 rx, tx, pending, failed, max, hidden;
-	int			 i, banner;
+	struct warp_ctx			 ctx;
+	struct warp_tpl			*row;
+	struct warp_err			 err;
+	struct warp_stats		 st;
+	struct warp_apply_status	*probs;
+	struct warp_net_traffic		*tr;
+	struct warp_audit_filter	 af;
+	struct warp_audit_entry		*au;
+	char				 b1[32], b2[32], b3[32], at[32], lacks[256];
+	int64_t				 max, hidden;
+	int				 banner;
+	size_t				 i, n;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
-
-	warp_tpl_set_int(ctx.tpl, "net_total", query_int(ctx.db,
-	    "SELECT count(*) FROM networks", 0));
+	if (warp_stats_get(ctx.db, ctx.now, &st, &err) == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	warp_tpl_set_int(ctx.tpl, "net_total", st.networks);
 	for (i = 0; i < WARP_NET_NTYPES; i++) {
 		row = warp_tpl_push(ctx.tpl, "types");
 		warp_tpl_set(row, "label", type_labels[i]);
-		if (warp_db_prepare(ctx.db, &st, "SELECT count(*) FROM networks "
-		    "WHERE type = ?", &err) == 0) {
-			sqlite3_bind_text(st, 1, warp_net_type_name(i), -1,
-			    SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				warp_tpl_set_int(row, "count",
-				    sqlite3_column_int64(st, 0));
-			sqlite3_finalize(st);
-		}
+		warp_tpl_set_int(row, "count", st.by_type[i]);
 	}
-	warp_tpl_set_int(ctx.tpl, "ep_total", query_int(ctx.db,
-	    "SELECT count(*) FROM endpoints", 0));
-	warp_tpl_set_int(ctx.tpl, "ep_online", query_int(ctx.db,
-	    "SELECT count(*) FROM endpoint_stats s JOIN endpoints e ON "
-	    "e.id = s.endpoint_id WHERE e.enabled = 1 AND "
-	    "s.last_handshake >= ?", ctx.now - ONLINE_SECS));
-	warp_tpl_set_int(ctx.tpl, "ep_disabled", query_int(ctx.db,
-	    "SELECT count(*) FROM endpoints WHERE enabled = 0", 0));
-	warp_tpl_set_int(ctx.tpl, "ep_expired", query_int(ctx.db,
-	    "SELECT count(*) FROM endpoints WHERE enabled = 1 AND "
-	    "expires_at IS NOT NULL AND expires_at > 0 AND expires_at <= ?",
-	    ctx.now));
-	rx = query_int(ctx.db, "SELECT coalesce(sum(rx_bytes), 0) FROM "
-	    "endpoint_stats", 0);
-	tx = query_int(ctx.db, "SELECT coalesce(sum(tx_bytes), 0) FROM "
-	    "endpoint_stats", 0);
-	warp_fmt_bytes(b1, sizeof(b1), rx + tx);
-	warp_fmt_bytes(b2, sizeof(b2), rx);
-	warp_fmt_bytes(b3, sizeof(b3), tx);
+	warp_tpl_set_int(ctx.tpl, "ep_total", st.endpoints);
+	warp_tpl_set_int(ctx.tpl, "ep_online", st.online);
+	warp_tpl_set_int(ctx.tpl, "ep_disabled", st.disabled);
+	warp_tpl_set_int(ctx.tpl, "ep_expired", st.expired);
+	warp_fmt_bytes(b1, sizeof(b1), st.rx_bytes + st.tx_bytes);
+	warp_fmt_bytes(b2, sizeof(b2), st.rx_bytes);
+	warp_fmt_bytes(b3, sizeof(b3), st.tx_bytes);
 	warp_tpl_set(ctx.tpl, "traffic", b1);
 	warp_tpl_set(ctx.tpl, "rx", b2);
 	warp_tpl_set(ctx.tpl, "tx", b3);
 
-	pending = query_int(ctx.db, "SELECT count(*) FROM apply_status WHERE "
-	    "status = 'pending'", 0);
-	failed = query_int(ctx.db, "SELECT count(*) FROM apply_status WHERE "
-	    "status = 'failed'", 0);
-	warp_tpl_set_int(ctx.tpl, "pending", pending);
-	warp_tpl_set_int(ctx.tpl, "failed", failed);
-	warp_tpl_set(ctx.tpl, "apply_state", failed ? "failed" :
-	    pending ? "pending" : "applied");
+	warp_tpl_set_int(ctx.tpl, "pending", st.pending);
+	warp_tpl_set_int(ctx.tpl, "failed", st.failed);
+	warp_tpl_set(ctx.tpl, "apply_state", st.failed ? "failed" :
+	    st.pending ? "pending" : "applied");
 	/* A kernel that cannot realise any network: one line, not a row
 	 * per object. */
 	banner = warp_kernel_lacks(ctx.db, lacks, sizeof(lacks), &err) == 1;
@@ -208,70 +161,50 @@ warp_page_dashboard(struct http_request *req)
 		warp_tpl_set(ctx.tpl, "kernel_lacks", lacks);
 		warp_tpl_set_int(ctx.tpl, "kernel_hidden", hidden);
 	}
-	warp_tpl_set_int(ctx.tpl, "has_problems", pending + failed - hidden);
-	if (warp_db_prepare(ctx.db, &st, "SELECT object_type, object_id, "
-	    "status, error, updated_at FROM apply_status WHERE status <> "
-	    "'applied' AND (?1 = 0 OR instr(error, 'the kernel lacks ') = 0) "
-	    "ORDER BY updated_at DESC LIMIT 20", &err) == 0) {
-		sqlite3_bind_int(st, 1, banner);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+	warp_tpl_set_int(ctx.tpl, "has_problems",
+	    st.pending + st.failed - hidden);
+	if (warp_apply_status_problems(ctx.db, 20, banner ?
+	    WARP_KERNEL_LACKS : NULL, &probs, &n, &err) == 0) {
+		for (i = 0; i < n; i++) {
 			row = warp_tpl_push(ctx.tpl, "problems");
 			warp_tpl_setf(row, "object", "%s #%lld",
-			    sqlite3_column_text(st, 0),
-			    (long long)sqlite3_column_int64(st, 1));
-			warp_tpl_set(row, "status",
-			    (const char *)sqlite3_column_text(st, 2));
-			warp_tpl_set(row, "error",
-			    (const char *)sqlite3_column_text(st, 3));
-			warp_time_format(sqlite3_column_int64(st, 4), at,
-			    sizeof(at));
+			    probs[i].object_type, (long long)probs[i].object_id);
+			warp_tpl_set(row, "status", probs[i].status);
+			warp_tpl_set(row, "error", probs[i].error);
+			warp_time_format(probs[i].updated_at, at, sizeof(at));
 			warp_tpl_set(row, "at", at);
 		}
-		sqlite3_finalize(st);
+		warp_apply_status_list_free(probs);
 	}
 
-	max = query_int(ctx.db, "SELECT coalesce(max(t), 0) FROM (SELECT "
-	    "max(sum(s.rx_bytes), sum(s.tx_bytes)) AS t FROM endpoint_stats s "
-	    "JOIN endpoints e ON e.id = s.endpoint_id GROUP BY e.network_id)",
-	    0);
 	warp_tpl_list(ctx.tpl, "nets");
-	if (warp_db_prepare(ctx.db, &st, "SELECT n.id, n.name, "
-	    "coalesce(sum(s.rx_bytes), 0), coalesce(sum(s.tx_bytes), 0) FROM "
-	    "networks n LEFT JOIN endpoints e ON e.network_id = n.id LEFT JOIN "
-	    "endpoint_stats s ON s.endpoint_id = e.id GROUP BY n.id ORDER BY "
-	    "n.name LIMIT 50", &err) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
+	if (warp_stats_traffic(ctx.db, 50, &tr, &n, &max, &err) == 0) {
+		for (i = 0; i < n; i++) {
 			row = warp_tpl_push(ctx.tpl, "nets");
-			warp_tpl_set_int(row, "id", sqlite3_column_int64(st, 0));
-			warp_tpl_set(row, "name",
-			    (const char *)sqlite3_column_text(st, 1));
-			rx = sqlite3_column_int64(st, 2);
-			tx = sqlite3_column_int64(st, 3);
-			traffic_svg(row, rx, tx, max);
-			warp_fmt_bytes(b2, sizeof(b2), rx);
-			warp_fmt_bytes(b3, sizeof(b3), tx);
+			warp_tpl_set_int(row, "id", tr[i].id);
+			warp_tpl_set(row, "name", tr[i].name);
+			traffic_svg(row, tr[i].rx_bytes, tr[i].tx_bytes, max);
+			warp_fmt_bytes(b2, sizeof(b2), tr[i].rx_bytes);
+			warp_fmt_bytes(b3, sizeof(b3), tr[i].tx_bytes);
 			warp_tpl_setf(row, "bytes", "rx %s · tx %s", b2, b3);
 		}
-		sqlite3_finalize(st);
+		warp_stats_traffic_free(tr);
 	}
-	if (warp_db_prepare(ctx.db, &st, "SELECT at, actor, action, "
-	    "object_type, object FROM audit_log ORDER BY id DESC LIMIT 10",
-	    &err) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
+	memset(&af, 0, sizeof(af));
+	af.limit = 10;
+	if (warp_audit_list(ctx.db, &af, &au, &n, &err) == 0) {
+		for (i = 0; i < n; i++) {
 			row = warp_tpl_push(ctx.tpl, "audit");
-			warp_time_format(sqlite3_column_int64(st, 0), at,
-			    sizeof(at));
+			warp_time_format(au[i].at, at, sizeof(at));
 			warp_tpl_set(row, "at", at);
-			warp_tpl_set(row, "actor",
-			    (const char *)sqlite3_column_text(st, 1));
-			warp_tpl_set(row, "action",
-			    (const char *)sqlite3_column_text(st, 2));
-			warp_tpl_setf(row, "object", "%s %s",
-			    sqlite3_column_text(st, 3),
-			    sqlite3_column_text(st, 4));
+			warp_tpl_set(row, "actor", au[i].actor);
+			warp_tpl_set(row, "action", au[i].action);
+			warp_tpl_setf(row, "object", "%s %s", au[i].object_type,
+			    au[i].object);
 		}
-		sqlite3_finalize(st);
+		warp_audit_list_free(au);
 	}
+	warp_traffic_page_chart(&ctx, 0, 0);
 	warp_http_page(&ctx, 200, "dashboard", "Dashboard");
 	return (warp_http_end(&ctx));
 }
@@ -285,9 +218,7 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
     char **res)
 {
 	struct warp_err	 err;
-	const char	*v, *list[WARP_MAX_RESOURCES];
-	char		*p, *save;
-	size_t		 i, n;
+	const char	*v, *key;
 
 	*res = NULL;
 	warp_err_clear(&err);
@@ -298,11 +229,13 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
 	    &spec->type, &err) == -1)
 		return (warp_http_fail(ctx, &err));
 	spec->description = warp_form_get(&ctx->form, "description");
-	if (warp_form_int(ctx, "expected_users", 2, 65534,
+	if (warp_form_int(ctx, "expected_users", 2, WARP_USERS_MAX,
 	    &spec->expected_users) == -1 ||
-	    warp_form_intv(ctx, "mtu", 576, 9000, &spec->mtu, 0) == -1 ||
-	    warp_form_intv(ctx, "keepalive", 0, 65535, &spec->keepalive,
-	    -1) == -1 || warp_form_intv(ctx, "listen_port", 1, 65535,
+	    warp_form_intv(ctx, "mtu", WARP_MTU_MIN, WARP_MTU_MAX, &spec->mtu,
+	    0) == -1 ||
+	    warp_form_intv(ctx, "keepalive", 0, WARP_KEEPALIVE_MAX,
+	    &spec->keepalive, -1) == -1 ||
+	    warp_form_intv(ctx, "listen_port", 1, WARP_PORT_MAX,
 	    &spec->listen_port, 0) == -1)
 		return (-1);
 	spec->subnet = warp_form_str(ctx, "subnet");
@@ -313,24 +246,11 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
 	v = warp_form_get(&ctx->form, "peer_communication");
 	spec->peer_communication = v != NULL && (!strcmp(v, "1") ||
 	    !strcmp(v, "on"));
-	/* One field with CIDRs separated by blanks, or repeated fields. */
-	n = warp_form_all(&ctx->form, "resources", list, WARP_MAX_RESOURCES);
-	if (n > 1) {
-		for (i = 0; i < n; i++)
-			spec->resources[spec->nresources++] = list[i];
-		return (0);
-	}
-	if (n == 1) {
-		*res = warp_xstrdup(list[0]);
-		for (p = strtok_r(*res, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (spec->nresources == WARP_MAX_RESOURCES)
-				return (warp_http_error(ctx, 400, "too many "
-				    "resource subnets (at most 64)"));
-			spec->resources[spec->nresources++] = p;
-		}
-	}
-	return (0);
+	/* The form's name, or the JSON contract's (the API). */
+	key = warp_form_get(&ctx->form, "resources") != NULL ? "resources" :
+	    "resource_subnets";
+	return (warp_form_cidrs(ctx, key, "resource subnets", spec->resources,
+	    WARP_MAX_RESOURCES, &spec->nresources, res));
 }
 
 /* GET /networks, POST /networks (create). */
@@ -365,7 +285,7 @@ warp_page_networks(struct http_request *req)
 			return (warp_http_end(&ctx));
 		}
 		free(res);
-		warp_http_changed(&ctx, "network", id);
+		warp_http_changed(&ctx);
 		(void)snprintf(loc, sizeof(loc), "/networks/%lld",
 		    (long long)id);
 		warp_http_flash_redirect(&ctx, loc, "created");
@@ -386,9 +306,8 @@ warp_page_networks(struct http_request *req)
 		warp_cidr_format(&nets[i].subnet, cidr, sizeof(cidr));
 		warp_tpl_set(row, "subnet", cidr);
 		warp_tpl_set_int(row, "port", nets[i].listen_port);
-		warp_tpl_set_int(row, "endpoints", query_int(ctx.db,
-		    "SELECT count(*) FROM endpoints WHERE network_id = ?",
-		    nets[i].id));
+		warp_tpl_set_int(row, "endpoints",
+		    warp_network_count_endpoints(ctx.db, nets[i].id));
 		warp_tpl_set(row, "state", nets[i].enabled ? "enabled" :
 		    "suspended");
 		warp_apply_state(ctx.db, "network", nets[i].id, st,
@@ -521,26 +440,27 @@ network_vars(struct warp_ctx *ctx, struct warp_network *n)
 	    sizeof(errmsg));
 	warp_tpl_set(ctx->tpl, "apply", st);
 	warp_tpl_set(ctx->tpl, "apply_error", errmsg);
-	warp_tpl_set_int(ctx->tpl, "ep_count", query_int(ctx->db,
-	    "SELECT count(*) FROM endpoints WHERE network_id = ?", n->id));
+	warp_tpl_set_int(ctx->tpl, "ep_count",
+	    warp_network_count_endpoints(ctx->db, n->id));
 }
 
 /*
- * GET /networks/N: the network and one page of its endpoints, read with
- * one indexed query (a network may hold 10,000 endpoints).
+ * GET /networks/N: the network and one page of its endpoints (the core
+ * reads them with one indexed query: a network may hold 10,000).
  */
 int
 warp_page_network(struct http_request *req)
 {
-	struct warp_ctx		 ctx;
-	struct warp_network	 n;
-	struct warp_endpoint	 e;
-	struct warp_tpl		*row;
-	struct warp_err		 err;
-	sqlite3_stmt		*st;
-	const char		*pg;
-	char			 buf[32];
-	int64_t			 total, pages, page;
+	struct warp_ctx			 ctx;
+	struct warp_network		 n;
+	struct warp_endpoint		*eps;
+	struct warp_endpoint_stats	*st;
+	struct warp_tpl			*row;
+	struct warp_err			 err;
+	const char			*pg;
+	char				 buf[32], ip[WARP_IP_STRLEN];
+	int64_t				 total, pages, page;
+	size_t				 i, neps;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1 ||
 	    load_network(&ctx, &n) == -1)
@@ -548,8 +468,7 @@ warp_page_network(struct http_request *req)
 	warp_err_clear(&err);
 	network_vars(&ctx, &n);
 
-	total = query_int(ctx.db, "SELECT count(*) FROM endpoints WHERE "
-	    "network_id = ?", n.id);
+	total = warp_network_count_endpoints(ctx.db, n.id);
 	pages = (total + EP_PAGE - 1) / EP_PAGE;
 	page = 1;
 	if ((pg = warp_form_get(&ctx.qs, "page")) != NULL) {
@@ -566,43 +485,32 @@ warp_page_network(struct http_request *req)
 			warp_tpl_set_int(ctx.tpl, "next", page + 1);
 	}
 	warp_tpl_list(ctx.tpl, "endpoints");
-	if (warp_db_prepare(ctx.db, &st, "SELECT e.id, e.name, e.kind, "
-	    "e.overlay_ip, e.enabled, coalesce(e.expires_at, 0), "
-	    "coalesce(s.last_handshake, 0), coalesce(s.rx_bytes, 0), "
-	    "coalesce(s.tx_bytes, 0), (SELECT max(version) FROM "
-	    "endpoint_configs c WHERE c.endpoint_id = e.id) FROM endpoints e "
-	    "LEFT JOIN endpoint_stats s ON s.endpoint_id = e.id WHERE "
-	    "e.network_id = ? ORDER BY e.id LIMIT ? OFFSET ?", &err) == -1) {
+	if (warp_endpoint_page(ctx.db, n.id, (page - 1) * EP_PAGE, EP_PAGE,
+	    &eps, &st, &neps, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	sqlite3_bind_int64(st, 1, n.id);
-	sqlite3_bind_int(st, 2, EP_PAGE);
-	sqlite3_bind_int64(st, 3, (page - 1) * EP_PAGE);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (i = 0; i < neps; i++) {
 		row = warp_tpl_push(ctx.tpl, "endpoints");
-		memset(&e, 0, sizeof(e));
-		e.enabled = sqlite3_column_int(st, 4);
-		e.expires_at = sqlite3_column_int64(st, 5);
-		warp_tpl_set_int(row, "id", sqlite3_column_int64(st, 0));
-		warp_tpl_set(row, "name",
-		    (const char *)sqlite3_column_text(st, 1));
-		warp_tpl_set(row, "kind",
-		    (const char *)sqlite3_column_text(st, 2));
-		warp_tpl_set(row, "ip",
-		    (const char *)sqlite3_column_text(st, 3));
-		warp_tpl_set(row, "status", warp_endpoint_status(&e, ctx.now));
-		warp_tpl_set(row, "toggle", e.enabled ? "disable" : "enable");
-		warp_fmt_ago(buf, sizeof(buf), sqlite3_column_int64(st, 6),
-		    ctx.now);
+		warp_tpl_set_int(row, "id", eps[i].id);
+		warp_tpl_set(row, "name", eps[i].name);
+		warp_tpl_set(row, "kind", warp_ep_kind_name(eps[i].kind));
+		warp_ip_format(eps[i].overlay_ip, ip, sizeof(ip));
+		warp_tpl_set(row, "ip", ip);
+		warp_tpl_set(row, "status", warp_endpoint_status(&eps[i],
+		    ctx.now));
+		warp_tpl_set(row, "toggle", eps[i].enabled ? "disable" :
+		    "enable");
+		warp_fmt_ago(buf, sizeof(buf), st[i].last_handshake, ctx.now);
 		warp_tpl_set(row, "handshake", buf);
-		warp_fmt_bytes(buf, sizeof(buf), sqlite3_column_int64(st, 7));
+		warp_fmt_bytes(buf, sizeof(buf), st[i].rx_bytes);
 		warp_tpl_set(row, "rx", buf);
-		warp_fmt_bytes(buf, sizeof(buf), sqlite3_column_int64(st, 8));
+		warp_fmt_bytes(buf, sizeof(buf), st[i].tx_bytes);
 		warp_tpl_set(row, "tx", buf);
-		warp_tpl_set_int(row, "version", sqlite3_column_int(st, 9));
+		warp_tpl_set_int(row, "version", eps[i].config_version);
 	}
-	sqlite3_finalize(st);
+	warp_endpoint_page_free(eps, st);
+	warp_traffic_page_network(&ctx, n.id);
 	warp_http_page(&ctx, 200, "network", n.name);
 	return (warp_http_end(&ctx));
 }
@@ -616,7 +524,7 @@ warp_page_network_edit(struct http_request *req)
 	struct warp_network_edit	 ed;
 	struct warp_err			 err;
 	const char			*v;
-	char				 ref[32], loc[64], *res, *p, *save;
+	char				 ref[32], loc[64], *res;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
 	    WARP_A_WRITE) == -1 || load_network(&ctx, &n) == -1)
@@ -630,9 +538,11 @@ warp_page_network_edit(struct http_request *req)
 	warp_network_edit_init(&ed);
 	ed.description = warp_form_get(&ctx.form, "description");
 	ed.dns = warp_form_str(&ctx, "dns");
-	if (warp_form_intv(&ctx, "mtu", 576, 9000, &ed.mtu, -1) == -1 ||
-	    warp_form_intv(&ctx, "keepalive", 0, 65535, &ed.keepalive,
-	    -1) == -1 || warp_form_intv(&ctx, "listen_port", 1, 65535,
+	if (warp_form_intv(&ctx, "mtu", WARP_MTU_MIN, WARP_MTU_MAX, &ed.mtu,
+	    -1) == -1 ||
+	    warp_form_intv(&ctx, "keepalive", 0, WARP_KEEPALIVE_MAX,
+	    &ed.keepalive, -1) == -1 ||
+	    warp_form_intv(&ctx, "listen_port", 1, WARP_PORT_MAX,
 	    &ed.listen_port, -1) == -1)
 		return (warp_http_end(&ctx));
 	if (warp_form_get(&ctx.form, "peer_communication_present") != NULL) {
@@ -641,19 +551,12 @@ warp_page_network_edit(struct http_request *req)
 	}
 	res = NULL;
 	if (n.type == WARP_NET_RESOURCE_GATEWAY &&
-	    (v = warp_form_get(&ctx.form, "resources")) != NULL) {
-		res = warp_xstrdup(v);
+	    warp_form_get(&ctx.form, "resources") != NULL) {
 		ed.set_resources = 1;
-		for (p = strtok_r(res, " ,\r\n\t", &save); p != NULL;
-		    p = strtok_r(NULL, " ,\r\n\t", &save)) {
-			if (ed.nresources == WARP_MAX_RESOURCES) {
-				free(res);
-				warp_http_error(&ctx, 400, "too many resource "
-				    "subnets");
-				return (warp_http_end(&ctx));
-			}
-			ed.resources[ed.nresources++] = p;
-		}
+		if (warp_form_cidrs(&ctx, "resources", "resource subnets",
+		    ed.resources, WARP_MAX_RESOURCES, &ed.nresources,
+		    &res) == -1)
+			return (warp_http_end(&ctx));
 	}
 	if (n.type == WARP_NET_L2_P2P || n.type == WARP_NET_L2_MESH) {
 		ed.vlan = warp_form_str(&ctx, "vlan");
@@ -669,7 +572,7 @@ warp_page_network_edit(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	free(res);
-	warp_http_changed(&ctx, "network", n.id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/networks/%lld", (long long)n.id);
 	warp_http_flash_redirect(&ctx, loc, "saved");
 	return (warp_http_end(&ctx));
@@ -695,7 +598,7 @@ warp_page_network_toggle(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "network", n.id);
+	warp_http_changed(&ctx);
 	(void)snprintf(loc, sizeof(loc), "/networks/%lld", (long long)n.id);
 	warp_http_flash_redirect(&ctx, loc, on ? "resumed" : "suspended");
 	return (warp_http_end(&ctx));
@@ -725,7 +628,7 @@ warp_page_network_delete(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
-	warp_http_changed(&ctx, "network", n.id);
+	warp_http_changed(&ctx);
 	warp_http_flash_redirect(&ctx, "/networks", "deleted");
 	return (warp_http_end(&ctx));
 }
@@ -741,7 +644,7 @@ warp_page_apply(struct http_request *req)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
 	(void)warp_audit(ctx.db, ctx.actor, "apply", "", "", &err);
-	warp_http_changed(&ctx, NULL, 0);
+	warp_http_changed(&ctx);
 	warp_http_flash_redirect(&ctx, "/", "applied");
 	return (warp_http_end(&ctx));
 }

@@ -90,6 +90,9 @@ static struct tpl_file	tpl_files[] = {
 	TPL(settings),
 	TPL(audit),
 	TPL(users),
+	TPL(traffic_endpoint),
+	TPL(traffic_network),
+	TPL(traffic_dashboard),
 	{ NULL, NULL, NULL, NULL, 0 }
 };
 

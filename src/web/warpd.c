@@ -88,7 +88,7 @@ static char		 db_dir[PATH_MAX];
 static char		 db_worker_path[PATH_MAX];	/* as a worker sees it */
 static const char	*opt_db = NULL;
 static const char	*opt_runas = NULL;
-static uint8_t		 master_key[32];
+static uint8_t		 master_key[WARP_MASTER_KEY_LEN];
 static int		 have_master_key = 0;
 static int		 no_apply = 0;
 
@@ -176,10 +176,11 @@ kore_worker_configure(void)
 		kore_log(LOG_ERR, "warpd: cannot open database %s: %s",
 		    db_worker_path, err.msg);
 		warp_web_db = NULL;
-	} else if (have_master_key) {
-		memcpy(warp_web_db->master_key, master_key,
-		    sizeof(warp_web_db->master_key));
-		warp_web_db->has_master_key = 1;
+	} else {
+		if (have_master_key)
+			warp_db_set_master_key(warp_web_db, master_key);
+		/* The dashboard shows what waits for the reconciler. */
+		warp_db_track_pending(warp_web_db, 1);
 	}
 	/* The worker's copy lives in its db handle only. */
 	sodium_memzero(master_key, sizeof(master_key));
@@ -310,10 +311,7 @@ warpd_db_prepare(void)
 	if (warp_db_open(&db, db_abspath, WARP_DB_CREATE, &err) == -1)
 		fatal("warpd: cannot open database %s: %s", db_abspath,
 		    err.msg);
-	if (db->has_master_key) {
-		memcpy(master_key, db->master_key, sizeof(master_key));
-		have_master_key = 1;
-	}
+	have_master_key = warp_db_master_key(db, master_key);
 	warp_db_close(db);
 }
 

@@ -48,6 +48,11 @@ check "bulk add creates 3 endpoints and prints their ids" \
     test "$(wc -l < "$SCRATCH/bulk")" = 3
 expect_refused "bulk add that overflows the subnet creates nothing" 1 \
     "nothing was created" create-endpoints home 'more-{n}' --count 5 --type mobile
+check "and says it once, with the CLI's hint (a flag, not a form field)" \
+    sh -c "[ \$(grep -o 'is full' '$SCRATCH/err' | wc -l) -eq 1 ] &&
+        [ \$(grep -o 'nothing was created' '$SCRATCH/err' | wc -l) -eq 1 ] &&
+        grep -q -- '--expected-users' '$SCRATCH/err' &&
+        ! grep -q 'Expected users' '$SCRATCH/err'"
 
 w disable-endpoint home/phone
 check "disable-endpoint shows as disabled" \

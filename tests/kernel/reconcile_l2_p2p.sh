@@ -30,7 +30,7 @@ kt_check_out "the ports carry VLANs 100-110 and not VLAN 1" \
     sh -c "bridge -n kt-gw -compressvlans vlan show | awk '/^gt/ { printf \"%s %s \", \$1, \$2 }'"
 warpctl status --json > "$KT_TMP/status.json" 2>&1
 kt_check "status: applied, nothing pending" \
-    sh -c "grep -q '\"applied\"' '$KT_TMP/status.json' && ! grep -q pending '$KT_TMP/status.json'"
+    sh -c "grep -q '\"applied\"' '$KT_TMP/status.json' && ! grep -q '\"apply_status\":\"pending\"' '$KT_TMP/status.json' && grep -q '\"pending\":0,' '$KT_TMP/status.json'"
 
 warp_host kt-sa wire/siteA
 warp_host kt-sb wire/siteB

@@ -91,6 +91,6 @@ kt_check_out "the expired endpoint's peer is removed" 'remove peer b .*expired' 
 kt_check "expired hub/b no longer reaches the internet host" kt_no_ping kt-hb 198.51.100.2
 
 kt_check_out "warpctl status shows hub/a's handshake and traffic" \
-    '"name":"a".*"present":true,"last_handshake":[1-9][0-9]*,"rx_bytes":[1-9]' \
+    '"name":"a".*"present":true,"last_handshake":"[0-9]{4}-[0-9T:-]*Z","rx_bytes":[1-9]' \
     warpctl status --json
 kt_finish

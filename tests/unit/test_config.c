@@ -22,26 +22,6 @@ mknet(struct warp_network_spec *s)
 	return (id);
 }
 
-static int64_t
-mkep(const char *net, const char *name, enum warp_ep_kind kind,
-    const char *lan)
-{
-	struct warp_endpoint_spec	s;
-	struct warp_err			err;
-	int64_t				id = -1;
-
-	warp_endpoint_spec_init(&s);
-	s.name = name;
-	s.kind = kind;
-	if (lan != NULL) {
-		s.lans[0] = lan;
-		s.nlans = 1;
-	}
-	if (warp_endpoint_create(db, net, &s, "test", &id, &err) == -1)
-		printf("# mkep %s/%s: %s\n", net, name, err.msg);
-	return (id);
-}
-
 static char *
 current(int64_t ep)
 {
@@ -94,7 +74,7 @@ test_render(void)
 	s.type = WARP_NET_SECURE_INTERNET;
 	s.dns = "9.9.9.9";
 	mknet(&s);
-	si = mkep("privacy", "phone", WARP_EP_MOBILE, NULL);
+	si = testdb_mkep(db, "privacy", "phone", WARP_EP_MOBILE, NULL);
 	c = current(si);
 	warp_network_get(db, "privacy", &n, &err);
 	CHECK(c != NULL && has_line(c, "[Interface]") && has_line(c, "[Peer]"),
@@ -124,7 +104,7 @@ test_render(void)
 	s.resources[1] = "192.168.77.0/24";
 	s.nresources = 2;
 	mknet(&s);
-	rrg = mkep("files", "laptop", WARP_EP_MOBILE, NULL);
+	rrg = testdb_mkep(db, "files", "laptop", WARP_EP_MOBILE, NULL);
 	c = current(rrg);
 	warp_network_get(db, "files", &n, &err);
 	warp_ip_format(n.gateway_ip, gw, sizeof(gw));
@@ -140,9 +120,9 @@ test_render(void)
 	s.name = "sites";
 	s.type = WARP_NET_L3VPN;
 	mknet(&s);
-	a = mkep("sites", "a", WARP_EP_CPE, "192.168.1.0/24");
+	a = testdb_mkep(db, "sites", "a", WARP_EP_CPE, "192.168.1.0/24");
 	CHECK(version_of(a) == 1, "l3vpn: first site at version 1");
-	b = mkep("sites", "b", WARP_EP_GATEWAY, "192.168.2.0/24");
+	b = testdb_mkep(db, "sites", "b", WARP_EP_GATEWAY, "192.168.2.0/24");
 	warp_network_get(db, "sites", &n, &err);
 	c = current(a);
 	(void)snprintf(line, sizeof(line), "AllowedIPs = %s, 192.168.2.0/24",
@@ -164,9 +144,9 @@ test_render(void)
 	s.vlan_range = "10-20";
 	s.vni = "4242";
 	mknet(&s);
-	m1 = mkep("mesh", "m1", WARP_EP_CPE, NULL);
-	m2 = mkep("mesh", "m2", WARP_EP_CPE, NULL);
-	m3 = mkep("mesh", "m3", WARP_EP_CPE, NULL);
+	m1 = testdb_mkep(db, "mesh", "m1", WARP_EP_CPE, NULL);
+	m2 = testdb_mkep(db, "mesh", "m2", WARP_EP_CPE, NULL);
+	m3 = testdb_mkep(db, "mesh", "m3", WARP_EP_CPE, NULL);
 	warp_network_get(db, "mesh", &n, &err);
 	c = current(m1);
 	(void)snprintf(line, sizeof(line), "PostUp = ip link add vx%08u type "
@@ -202,7 +182,7 @@ test_render(void)
 	s.type = WARP_NET_L2_P2P;
 	s.vlan = "42";
 	mknet(&s);
-	p1 = mkep("p2p", "left", WARP_EP_CPE, NULL);
+	p1 = testdb_mkep(db, "p2p", "left", WARP_EP_CPE, NULL);
 	warp_network_get(db, "p2p", &n, &err);
 	c = current(p1);
 	(void)snprintf(line, sizeof(line), "PostUp = ip link add gt%08u type "

@@ -4,10 +4,12 @@
  * the previous version with nothing of the step applied.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "warp.h"
+#include "warp_db_int.h"	/* the migration steps are private to the core */
 
 static int
 table_exists(sqlite3 *sql, const char *name)
@@ -94,7 +96,8 @@ main(void)
 		return (2);
 	(void)snprintf(path, sizeof(path), "%s/warp.db", dir);
 	CHECK(warp_db_open(&db, path, 0, &err) == -1 &&
-	    strstr(err.msg, "warpctl init") != NULL && access(path, F_OK) == -1,
+	    strstr(err.msg, "does not exist") != NULL &&
+	    strcmp(err.field, WARP_F_DB) == 0 && access(path, F_OK) == -1,
 	    "opening a missing db without create fails and creates nothing");
 	CHECK(warp_db_open(&db, path, WARP_DB_CREATE, &err) == 0,
 	    "the real schema applies to a fresh database");

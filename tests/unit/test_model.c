@@ -49,26 +49,6 @@ mknet(const char *name, enum warp_net_type type, const char *subnet,
 	return (id);
 }
 
-static int64_t
-mkep(const char *net, const char *name, enum warp_ep_kind kind,
-    const char *lan)
-{
-	struct warp_endpoint_spec	s;
-	struct warp_err			err;
-	int64_t				id = -1;
-
-	warp_endpoint_spec_init(&s);
-	s.name = name;
-	s.kind = kind;
-	if (lan != NULL) {
-		s.lans[0] = lan;
-		s.nlans = 1;
-	}
-	if (warp_endpoint_create(db, net, &s, "test", &id, &err) == -1)
-		printf("# mkep %s/%s: %s\n", net, name, err.msg);
-	return (id);
-}
-
 static int
 spec_create(const char *name, enum warp_net_type t, const char *subnet,
     const char *vlan, const char *range, const char *vni, int port,
@@ -142,17 +122,17 @@ test_allocation(void)
 	    "l2-mesh gets a VNI (%u), others none", n3.vni);
 	CHECK(n1.gateway_ip == n1.subnet.addr + 1, "gateway takes the first "
 	    "host");
-	ep = mkep("home", "phone", WARP_EP_MOBILE, NULL);
+	ep = testdb_mkep(db, "home", "phone", WARP_EP_MOBILE, NULL);
 	warp_endpoint_get_id(db, ep, &e, &err);
 	CHECK(e.overlay_ip == n1.subnet.addr + 2, "first endpoint takes the "
 	    "second host");
-	CHECK(mkep("home", "laptop", WARP_EP_MOBILE, NULL) > 0,
+	CHECK(testdb_mkep(db, "home", "laptop", WARP_EP_MOBILE, NULL) > 0,
 	    "second endpoint created");
 	warp_endpoint_get(db, "home/laptop", &e, &err);
 	CHECK(e.overlay_ip == n1.subnet.addr + 3 && e.config_version == 1,
 	    "second endpoint takes the third host and has config version 1");
 	CHECK(warp_endpoint_delete(db, "home/phone", "test", &err) == 0 &&
-	    mkep("home", "tablet", WARP_EP_MOBILE, NULL) > 0 &&
+	    testdb_mkep(db, "home", "tablet", WARP_EP_MOBILE, NULL) > 0 &&
 	    warp_endpoint_get(db, "home/tablet", &e, &err) == 0 &&
 	    e.overlay_ip == n1.subnet.addr + 2, "a freed address is reused");
 	CHECK(warp_network_get(db, "home", &n1, &err) == 0 &&
@@ -232,7 +212,7 @@ test_refusals(void)
 		s.name = "rrg";
 		s.type = WARP_NET_RESOURCE_GATEWAY;
 		REFUSE(warp_network_create(db, &s, NULL, err),
-		    "at least one --resource-subnet",
+		    "at least one resource subnet",
 		    "resource-gateway without resources refused");
 		s.resources[0] = "not-a-cidr";
 		s.nresources = 1;
@@ -272,7 +252,11 @@ test_refusals(void)
 	CHECK(i < 20 && strstr(e.msg, "exhausted") != NULL,
 	    "the pool runs out after 10 networks (%d more made)", i);
 	REFUSE(spec_create("onemore", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
-	    err), "port-pool", "port pool exhausted: refused with the fix");
+	    err), "a wider pool such as", "port pool exhausted: refused with "
+	    "the fix");
+	CHECK(spec_create("onemore", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
+	    &e) == -1 && strcmp(e.field, WARP_F_PORT_POOL) == 0,
+	    "and names the setting, so each edge can say how to widen it");
 	CHECK(warp_server_config_set(db, "port-pool", "51820-51899", &e) == 0 &&
 	    spec_create("onemore", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
 	    &e) == 0, "widening the pool lets an 11th network in (no cap at "
@@ -298,7 +282,7 @@ test_refusals(void)
 	REFUSE(ep_create("home", "x", WARP_EP_MOBILE, NULL, NULL, "tomorrow",
 	    err), "UTC time", "malformed expiry refused");
 	CHECK(spec_create("sites", WARP_NET_L3VPN, NULL, NULL, NULL, NULL, 0,
-	    &e) == 0 && mkep("sites", "a", WARP_EP_CPE, "192.168.1.0/24") > 0,
+	    &e) == 0 && testdb_mkep(db, "sites", "a", WARP_EP_CPE, "192.168.1.0/24") > 0,
 	    "l3vpn site with a LAN created");
 	REFUSE(ep_create("sites", "b", WARP_EP_CPE, "192.168.1.128/25", NULL,
 	    NULL, err), "overlaps 192.168.1.0/24 of site 'a'",
@@ -322,15 +306,15 @@ test_refusals(void)
 	}
 
 	/* L2 point-to-point joins exactly two sites. */
-	CHECK(mkep("vlans", "s1", WARP_EP_CPE, NULL) > 0 &&
-	    mkep("vlans", "s2", WARP_EP_CPE, NULL) > 0, "l2-p2p: two sites");
+	CHECK(testdb_mkep(db, "vlans", "s1", WARP_EP_CPE, NULL) > 0 &&
+	    testdb_mkep(db, "vlans", "s2", WARP_EP_CPE, NULL) > 0, "l2-p2p: two sites");
 	REFUSE(ep_create("vlans", "s3", WARP_EP_CPE, NULL, NULL, NULL, err),
 	    "exactly 2 sites", "l2-p2p refuses a third endpoint");
 
 	/* A full network. */
 	CHECK(spec_create("tiny", WARP_NET_SECURE_INTERNET, "10.60.0.0/30",
 	    NULL, NULL, NULL, 0, &e) == 0 &&
-	    mkep("tiny", "only", WARP_EP_MOBILE, NULL) > 0,
+	    testdb_mkep(db, "tiny", "only", WARP_EP_MOBILE, NULL) > 0,
 	    "a /30 holds the gateway and one endpoint");
 	REFUSE(ep_create("tiny", "second", WARP_EP_MOBILE, NULL, NULL, NULL,
 	    err), "is full", "a full network refuses more");

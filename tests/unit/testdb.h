@@ -1,6 +1,6 @@
 /*
  * Helpers for unit tests that need a database: a fresh one in a temporary
- * directory, and a fingerprint of every row of every table to prove that a
+ * directory, endpoints made the way a user would, and a fingerprint of every row of every table to prove that a
  * refused operation changed nothing.
  */
 #ifndef TESTDB_H
@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "warp.h"
+#include "warp_db_int.h"	/* tests of the core may look inside */
 
 static char	testdb_dir[256];
 
@@ -48,6 +49,27 @@ testdb_close(struct warp_db *db)
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", testdb_dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", testdb_dir);
+}
+
+/* An endpoint of a network (with one LAN subnet or none): its id, -1. */
+static int64_t __attribute__((unused))
+testdb_mkep(struct warp_db *db, const char *net, const char *name,
+    enum warp_ep_kind kind, const char *lan)
+{
+	struct warp_endpoint_spec	s;
+	struct warp_err			err;
+	int64_t				id = -1;
+
+	warp_endpoint_spec_init(&s);
+	s.name = name;
+	s.kind = kind;
+	if (lan != NULL) {
+		s.lans[0] = lan;
+		s.nlans = 1;
+	}
+	if (warp_endpoint_create(db, net, &s, "test", &id, &err) == -1)
+		printf("# mkep %s/%s: %s\n", net, name, err.msg);
+	return (id);
 }
 
 /* BLAKE2b over every row of every table, in a stable order. */

@@ -9,7 +9,8 @@ const ADMIN = "root1", ADMIN_PW = "admin-pass-123";
 const VIEWER = "vera", VIEWER_PW = "viewer-pass-123";
 const OPER = "otto", OPER_PW = "operator-pass-123";
 const PUBLIC = new Set(["warp_http_health", "warp_http_asset",
-    "warp_page_login", "warp_page_setup", "warp_http_notfound"]);
+    "warp_page_login", "warp_page_setup", "warp_http_notfound",
+    "warp_http_metrics"]);	/* its own token: tests/web/traffic.test.mjs */
 const ANY_SIGNED_IN = new Set(["warp_page_logout", "warp_page_password"]);
 const secrets = [ADMIN_PW, VIEWER_PW, OPER_PW];
 
@@ -358,6 +359,17 @@ async function main() {
 	    +sql(`SELECT count(*) FROM endpoints WHERE name LIKE 'x-%'`) === 3,
 	    "bulk add is all or nothing (a clash on x-1 creates none of 5)",
 	    `${r.status} ${r3.status}`);
+	before = snapshot();
+	r = await admin.post(`/networks/${netId}/endpoints/bulk`, { form: {
+	    csrf, pattern: "full-{n}", count: "20", kind: "mobile" } });
+	const fullMsg = (/id="error">([^<]*)</.exec(r.text) || [])[1] || "";
+	const times = (w) => fullMsg.split(w).length - 1;
+	ok(r.status === 409 && snapshot() === before &&
+	    times("is full") === 1 && times("nothing was created") === 1 &&
+	    /^endpoint \d+ of 20 /.test(fullMsg) && times(" of 20") === 1 &&
+	    fullMsg.includes("Expected users") && !fullMsg.includes("--"),
+	    "a bulk add that does not fit says so once, in the web's words "
+	    + "(a form field, no CLI flag), and creates nothing", fullMsg);
 
 	// Port pool exhausted: shrink the pool to the ports in use.
 	const used = sql("SELECT min(listen_port), max(listen_port) FROM networks")
@@ -420,8 +432,10 @@ async function main() {
 	    body: JSON.stringify({ name: "apinet", type: "resource-gateway",
 	    resources: ["10.50.0.0/16", "10.60.0.0/16"] }) });
 	let j = await r.json();
-	ok(r.status === 201 && j.name === "apinet" && j.resources.length === 2,
+	ok(r.status === 201 && j.name === "apinet" &&
+	    j.resource_subnets.length === 2,
 	    "API token creates a network (201, JSON)", JSON.stringify(j));
+	const apinetId = j.id;
 	r = await fetch(BASE + `/api/v1/networks/${j.id}/endpoints`, {
 	    method: "POST", headers: { ...bearer,
 	    "content-type": "application/json" },
@@ -442,6 +456,54 @@ async function main() {
 	r = await fetch(BASE + "/api/v1/status", { headers: { authorization:
 	    "Bearer warp_forged0000000000000000000000000000000000" } });
 	ok(r.status === 401, "a forged API token is refused (401)");
+
+	// 7b. One JSON contract: warpctl --json and /api/v1 give the same
+	// document for the same object (src/web/README.md, JSON contract).
+	const api = async (path) => (await fetch(BASE + path,
+	    { headers: bearer })).json();
+	const cli = (args) => JSON.parse(warpctl(args));
+	const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+	await fetch(BASE + `/api/v1/endpoints/${ep.id}/disable`,
+	    { method: "POST", headers: bearer });
+	const pairs = [
+	    ["network", cli(["show-network", String(apinetId), "--json"]),
+		await api(`/api/v1/networks/${apinetId}`)],
+	    ["network list", cli(["list-networks", "--json"]),
+		await api("/api/v1/networks")],
+	    ["endpoint", cli(["show-endpoint", String(ep.id), "--json"]),
+		await api(`/api/v1/endpoints/${ep.id}`)],
+	    ["site with LANs", cli(["show-endpoint", String(epId), "--json"]),
+		await api(`/api/v1/endpoints/${epId}`)],
+	    ["endpoint list", cli(["list-endpoints", String(netId), "--json"]),
+		await api(`/api/v1/networks/${netId}/endpoints`)],
+	    ["config history", cli(["history", String(ep.id), "--json"]),
+		await api(`/api/v1/endpoints/${ep.id}/versions`)],
+	    ["status", cli(["status", "--json", "--stored"]),
+		await api("/api/v1/status")],
+	];
+	bad = pairs.filter(([, c, w]) => !same(c, w)).map(([what, c, w]) =>
+	    `${what}: cli ${JSON.stringify(c)} api ${JSON.stringify(w)}`);
+	ok(bad.length === 0, `warpctl --json and /api/v1 give the same document `
+	    + `(${pairs.map(([w]) => w).join(", ")})`, bad.join("; "));
+	const net = pairs[0][1], site = pairs[3][1], sdoc = pairs[6][1];
+	const dis = pairs[2][1];
+	ok(net.type === "resource-gateway" && net.resource_subnets.length === 2 &&
+	    net.peer_communication === false && net.enabled === true &&
+	    net.vni === null && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
+	    .test(net.created_at) && site.type === "cpe" &&
+	    site.lan_subnets.length === 2 && site.expires_at === null &&
+	    dis.enabled === false && dis.status === "disabled" &&
+	    sdoc.counts.networks === +sql("SELECT count(*) FROM networks") &&
+	    sdoc.counts.disabled >= 1 && Array.isArray(sdoc.networks),
+	    "the contract: type / resource_subnets / lan_subnets, booleans, "
+	    + "ISO times, null for none; status carries counts",
+	    JSON.stringify([net, site, dis, sdoc.counts]));
+	const cnt = await api("/api/v1/status?counts=1");
+	ok(same(cnt, { counts: sdoc.counts }), "/api/v1/status?counts=1 is the "
+	    + "counts of the status document (the dashboard's poll)",
+	    JSON.stringify(cnt));
+	await fetch(BASE + `/api/v1/endpoints/${ep.id}/enable`,
+	    { method: "POST", headers: bearer });
 
 	// 8. Sessions: replaced at login, ended server-side at logout,
 	// 30 min idle, 12 h absolute.

@@ -1,0 +1,57 @@
+/*
+ * Private to src/core and src/kernel: the database handle and the helpers
+ * that speak SQL.  Nothing in src/web or cli/ includes this file; they see
+ * struct warp_db only as an opaque handle (warp.h), so the schema is known
+ * in one room.
+ */
+#ifndef WARP_DB_INT_H
+#define WARP_DB_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "warp.h"
+
+struct warp_db {
+	sqlite3		*sql;
+	char		*path;
+	uint8_t		 master_key[WARP_MASTER_KEY_LEN];
+	int		 has_master_key;
+	int		 txn_depth;	/* nested warp_db_begin() calls */
+	int		 track_pending;	/* changes mark apply_status pending */
+	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
+};
+
+struct warp_migration {
+	int		 version;
+	const char	*name;
+	const char	*sql;
+};
+
+extern const struct warp_migration	warp_migrations[];
+extern const size_t			warp_migrations_count;
+
+int	warp_db_exec(struct warp_db *, const char *, struct warp_err *);
+int	warp_db_prepare(struct warp_db *, sqlite3_stmt **, const char *,
+	    struct warp_err *);
+int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
+int	warp_db_user_version(sqlite3 *, int *);
+int	warp_migrate(sqlite3 *, const struct warp_migration *, size_t,
+	    struct warp_err *);
+
+/* An owner's CIDR list (LAN subnets, resource subnets). */
+int	warp_db_replace_cidrs(struct warp_db *, const char *, const char *,
+	    int64_t, const struct warp_cidr *, size_t, struct warp_err *);
+int	warp_db_load_cidrs(struct warp_db *, const char *, const char *,
+	    int64_t, struct warp_cidr *, size_t, size_t *, struct warp_err *);
+
+/* A sealed key column of one row: unsealed into out. */
+int	warp_db_sealed_key(struct warp_db *, const char *, int64_t,
+	    const char *, uint8_t [WARP_KEY_LEN], struct warp_err *);
+
+/* Inside the caller's transaction: the object waits for the reconciler. */
+int	warp_db_mark_pending(struct warp_db *, const char *, int64_t,
+	    struct warp_err *);
+#endif

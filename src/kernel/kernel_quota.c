@@ -1,0 +1,832 @@
+/*
+ * Data quotas in the kernel: nftables quota objects (libnftnl).
+ *
+ *   table inet warp_traffic {
+ *     quota q<endpoint>_<gen> { over LIMIT bytes used USED bytes }
+ *     set qhost { type ipv4_addr : quota; elements = { addr : "q.." } }
+ *     chain fwd { type filter hook forward priority 10; policy accept;
+ *       quota name ip saddr map @qhost drop
+ *       quota name ip daddr map @qhost drop } }
+ *
+ * The kernel counts every forwarded byte from and to an endpoint's
+ * overlay address in its quota object (both directions together) and
+ * drops its traffic once the limit is reached, with no help from user
+ * space.  Priority 10 runs after the appliance's filter chains (priority
+ * 0), so only traffic they let through is counted.  Each lookup is one
+ * hash lookup whatever the number of endpoints.
+ *
+ * The object is created with "used" = what the database holds, so the
+ * kernel's figure is always the whole period's usage: sampling
+ * (warp_traffic_sample, at every apply and status read) stores it, and a
+ * restart of warpd, a re-apply or a lost table (the object is created
+ * again from the stored figure) loses at most what was counted since the
+ * last sample.  A new limit, a reset or a period turn changes the
+ * generation in the object's name, and the object starts afresh.
+ *
+ * Its own table, in its own atomic batch, so the firewall of kernel_fw.c
+ * is never touched by a quota change.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "warp.h"
+#include "warp_kernel.h"
+#include "warp_kernel_int.h"
+#include "warp_traffic.h"
+
+#define WARP_QT_TABLE		"warp_traffic"
+#define WARP_QT_SET		"qhost"
+#define WARP_QT_CHAIN		"fwd"
+#define WARP_QT_PRIO		10
+#define WARP_QT_SET_ID		0x5154	/* "QT" */
+/*
+ * A batch message may run past its page by at most the batch's overrun
+ * size (MNL_SOCKET_BUFFER_SIZE, 4 KiB): 48 elements of at most ~72 bytes
+ * (key, object name of up to WARP_QT_NAMELEN) stay well inside it.
+ */
+#define WARP_QT_ELEMS_PER_MSG	48
+#define WARP_QT_NAMELEN		40
+
+struct warp_qobj {
+	char		name[WARP_QT_NAMELEN];
+	uint64_t	bytes;
+	uint64_t	consumed;
+	uint32_t	addr;		/* network order (wanted only) */
+	int		keep;
+};
+
+struct warp_qelem {
+	uint32_t	addr;		/* network order */
+	char		name[WARP_QT_NAMELEN];
+	int		keep;
+};
+
+struct warp_qstate {
+	int			 table;
+	int			 chain;
+	int			 set;
+	int			 rules;
+	struct warp_qobj	*objs;
+	size_t			 nobjs, capobjs;
+	struct warp_qelem	*elems;
+	size_t			 nelems, capelems;
+};
+
+static int	warp_qt_dump(struct mnl_socket *, struct nlmsghdr *, mnl_cb_t,
+		    void *);
+static int	warp_qt_read(struct mnl_socket *, struct warp_qstate *);
+static void	warp_qt_free(struct warp_qstate *);
+static int	warp_qt_name_parse(const char *, int64_t *, int64_t *);
+
+static void
+warp_qt_objname(char *buf, size_t len, int64_t id, int64_t gen)
+{
+	(void)snprintf(buf, len, "q%lld_%lld", (long long)id, (long long)gen);
+}
+
+static int
+warp_qt_name_parse(const char *s, int64_t *id, int64_t *gen)
+{
+	long long	a, b;
+	int		n = 0;
+
+	if (sscanf(s, "q%lld_%lld%n", &a, &b, &n) != 2 ||
+	    s[n] != '\0' || a <= 0 || b < 0)
+		return (-1);
+	*id = a;
+	*gen = b;
+	return (0);
+}
+
+static int
+warp_qt_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+    void *arg)
+{
+	struct timeval	 tv = { 10, 0 };
+	char		*buf;
+	uint32_t	 seq = nlh->nlmsg_seq, portid;
+	ssize_t		 n;
+	int		 ret;
+
+	portid = mnl_socket_get_portid(nl);
+	/* The root process never waits forever on the kernel. */
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv));
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return (-errno);
+	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	for (;;) {
+		if ((n = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) < 0) {
+			ret = -errno;
+			break;
+		}
+		if ((ret = mnl_cb_run(buf, n, seq, portid, cb, arg)) < 0) {
+			ret = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		if (ret == MNL_CB_STOP) {
+			ret = 0;
+			break;
+		}
+	}
+	free(buf);
+	return (ret);
+}
+
+static int
+warp_qt_table_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct nftnl_table	*t;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		warp_fatal("nftnl_table_alloc");
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
+	    nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET &&
+	    strcmp(nftnl_table_get_str(t, NFTNL_TABLE_NAME), WARP_QT_TABLE) == 0)
+		qs->table = 1;
+	nftnl_table_free(t);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_qt_chain_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct nftnl_chain	*c;
+
+	if ((c = nftnl_chain_alloc()) == NULL)
+		warp_fatal("nftnl_chain_alloc");
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), WARP_QT_TABLE) == 0 &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), WARP_QT_CHAIN) == 0)
+		qs->chain = 1;
+	nftnl_chain_free(c);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_qt_rule_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct nftnl_rule	*r;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		warp_fatal("nftnl_rule_alloc");
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), WARP_QT_TABLE) == 0)
+		qs->rules++;
+	nftnl_rule_free(r);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_qt_set_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct nftnl_set	*s;
+
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), WARP_QT_TABLE) == 0 &&
+	    strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), WARP_QT_SET) == 0)
+		qs->set = 1;
+	nftnl_set_free(s);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_qt_obj_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct nftnl_obj	*o;
+	struct warp_qobj	*q;
+	const char		*name, *table;
+
+	if ((o = nftnl_obj_alloc()) == NULL)
+		warp_fatal("nftnl_obj_alloc");
+	if (nftnl_obj_nlmsg_parse(nlh, o) != 0 ||
+	    (table = nftnl_obj_get_str(o, NFTNL_OBJ_TABLE)) == NULL ||
+	    strcmp(table, WARP_QT_TABLE) != 0 ||
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_QUOTA ||
+	    (name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME)) == NULL) {
+		nftnl_obj_free(o);
+		return (MNL_CB_OK);
+	}
+	if (qs->nobjs == qs->capobjs) {
+		qs->capobjs = qs->capobjs ? qs->capobjs * 2 : 64;
+		if ((qs->objs = reallocarray(qs->objs, qs->capobjs,
+		    sizeof(*qs->objs))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	q = &qs->objs[qs->nobjs++];
+	memset(q, 0, sizeof(*q));
+	warp_kcopy(q->name, sizeof(q->name), name);
+	q->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_QUOTA_BYTES);
+	q->consumed = nftnl_obj_get_u64(o, NFTNL_OBJ_QUOTA_CONSUMED);
+	nftnl_obj_free(o);
+	return (MNL_CB_OK);
+}
+
+static int
+warp_qt_elem_cb(struct nftnl_set_elem *e, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct warp_qelem	*q;
+	const void		*key;
+	const char		*ref;
+	uint32_t		 klen = 0;
+
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
+	if (key == NULL || klen != 4 || ref == NULL)
+		return (0);
+	if (qs->nelems == qs->capelems) {
+		qs->capelems = qs->capelems ? qs->capelems * 2 : 64;
+		if ((qs->elems = reallocarray(qs->elems, qs->capelems,
+		    sizeof(*qs->elems))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	q = &qs->elems[qs->nelems++];
+	memset(q, 0, sizeof(*q));
+	memcpy(&q->addr, key, 4);
+	warp_kcopy(q->name, sizeof(q->name), ref);
+	return (0);
+}
+
+static int
+warp_qt_elems_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nftnl_set	*s;
+
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
+		(void)nftnl_set_elem_foreach(s, warp_qt_elem_cb, arg);
+	nftnl_set_free(s);
+	return (MNL_CB_OK);
+}
+
+/* What the kernel has of table inet warp_traffic. */
+static int
+warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
+{
+	char			 buf[1024];
+	struct nlmsghdr		*nlh;
+	struct nftnl_set	*s;
+	struct nftnl_obj	*o;
+	struct nftnl_rule	*r;
+	uint32_t		 seq = (uint32_t)time(NULL) << 4;
+	int			 e;
+
+	memset(qs, 0, sizeof(*qs));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((e = warp_qt_dump(nl, nlh, warp_qt_table_cb, qs)) < 0)
+		return (e);
+	if (!qs->table)
+		return (0);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((e = warp_qt_dump(nl, nlh, warp_qt_chain_cb, qs)) < 0)
+		return (e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((r = nftnl_rule_alloc()) == NULL)
+		warp_fatal("nftnl_rule_alloc");
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, WARP_QT_TABLE);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	if ((e = warp_qt_dump(nl, nlh, warp_qt_rule_cb, qs)) < 0)
+		return (e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if ((e = warp_qt_dump(nl, nlh, warp_qt_set_cb, qs)) < 0)
+		return (e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((o = nftnl_obj_alloc()) == NULL)
+		warp_fatal("nftnl_obj_alloc");
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, WARP_QT_TABLE);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_QUOTA);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	if ((e = warp_qt_dump(nl, nlh, warp_qt_obj_cb, qs)) < 0)
+		return (e);
+	if (!qs->set)
+		return (0);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return (warp_qt_dump(nl, nlh, warp_qt_elems_cb, qs));
+}
+
+static void
+warp_qt_free(struct warp_qstate *qs)
+{
+	free(qs->objs);
+	free(qs->elems);
+	memset(qs, 0, sizeof(*qs));
+}
+
+/* ------------------------------------------------------------ sampling */
+
+void
+warp_traffic_sample(struct warp_db *db)
+{
+	struct mnl_socket		*nl;
+	struct warp_qstate		 qs;
+	struct warp_usage_sample	*s;
+	struct warp_err			 err;
+	size_t				 i, n = 0;
+
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
+		return;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    warp_qt_read(nl, &qs) < 0) {
+		mnl_socket_close(nl);
+		return;
+	}
+	mnl_socket_close(nl);
+	s = warp_xcalloc(qs.nobjs + 1, sizeof(*s));
+	for (i = 0; i < qs.nobjs; i++) {
+		if (warp_qt_name_parse(qs.objs[i].name, &s[n].endpoint_id,
+		    &s[n].gen) == -1)
+			continue;
+		s[n++].consumed = qs.objs[i].consumed;
+	}
+	(void)warp_traffic_store_usage(db, s, n, &err);
+	free(s);
+	warp_qt_free(&qs);
+}
+
+/*
+ * At a status read (in the gateway's namespace): the quota counters, and
+ * the peers' rx/tx into the traffic history.
+ */
+void
+warp_traffic_sample_status(struct warp_db *db,
+    const struct warp_kernel_status *st)
+{
+	struct warp_counter_sample	*s;
+	struct warp_err			 err;
+	size_t				 i, n = 0;
+
+	warp_traffic_sample(db);
+	s = warp_xcalloc(st->npeers + 1, sizeof(*s));
+	for (i = 0; i < st->npeers; i++) {
+		if (!st->peers[i].present)
+			continue;
+		s[n].endpoint_id = st->peers[i].endpoint_id;
+		s[n].network_id = st->peers[i].network_id;
+		s[n].rx_bytes = st->peers[i].rx_bytes;
+		s[n].tx_bytes = st->peers[i].tx_bytes;
+		n++;
+	}
+	(void)warp_history_record(db, s, n, time(NULL), &err);
+	free(s);
+}
+
+/* --------------------------------------------------------------- apply */
+
+struct warp_qbatch {
+	struct warp_kctx	*ctx;
+	struct nftnl_batch	*b;
+	uint32_t		 seq;
+	uint32_t		 seq0;
+	size_t			 n;
+};
+
+static struct nlmsghdr *
+warp_qb_msg(struct warp_qbatch *qb, uint16_t type, uint16_t flags,
+    const char *fmt, ...)
+{
+	va_list	ap;
+	char	line[160];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	warp_kplan(qb->ctx, "%s", line);
+	qb->n++;
+	return (nftnl_nlmsg_build_hdr(nftnl_batch_buffer(qb->b), type,
+	    NFPROTO_INET, flags | NLM_F_ACK, qb->seq++));
+}
+
+static void
+warp_qb_rule(struct warp_qbatch *qb, int offset)
+{
+	struct nftnl_rule	*r;
+	struct nftnl_expr	*e;
+	struct nlmsghdr		*nlh;
+	uint8_t			 proto = NFPROTO_IPV4;
+
+	if ((r = nftnl_rule_alloc()) == NULL)
+		warp_fatal("nftnl_rule_alloc");
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, WARP_QT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, WARP_QT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	e = nftnl_expr_alloc("meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &proto, sizeof(proto));
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("payload");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+	    NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, (uint32_t)offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("objref");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, WARP_QT_SET);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID, WARP_QT_SET_ID);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+	nftnl_rule_add_expr(r, e);
+	nlh = warp_qb_msg(qb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+	    "create rule %s: quota name ip %s map @%s drop", WARP_QT_CHAIN,
+	    offset == 12 ? "saddr" : "daddr", WARP_QT_SET);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	nftnl_batch_update(qb->b);
+}
+
+static void
+warp_qb_deltable(struct warp_qbatch *qb, const char *why)
+{
+	struct nftnl_table	*t;
+	struct nlmsghdr		*nlh;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		warp_fatal("nftnl_table_alloc");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_QT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = warp_qb_msg(qb, NFT_MSG_DELTABLE, 0, "remove table inet %s%s",
+	    WARP_QT_TABLE, why);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	nftnl_batch_update(qb->b);
+}
+
+/* Table, chain, set and rules: everything but the quotas themselves. */
+static void
+warp_qb_skeleton(struct warp_qbatch *qb)
+{
+	struct nftnl_table	*t;
+	struct nftnl_chain	*c;
+	struct nftnl_set	*s;
+	struct nlmsghdr		*nlh;
+
+	if ((t = nftnl_table_alloc()) == NULL)
+		warp_fatal("nftnl_table_alloc");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_QT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = warp_qb_msg(qb, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+	    "create table inet %s", WARP_QT_TABLE);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	nftnl_batch_update(qb->b);
+
+	if ((c = nftnl_chain_alloc()) == NULL)
+		warp_fatal("nftnl_chain_alloc");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, WARP_QT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, WARP_QT_CHAIN);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, WARP_QT_PRIO);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nlh = warp_qb_msg(qb, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
+	    "create chain %s (forward, priority %d)", WARP_QT_CHAIN,
+	    WARP_QT_PRIO);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	nftnl_batch_update(qb->b);
+
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, WARP_QT_SET_ID);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7);	/* ipv4_addr */
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_OBJECT);
+	nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_QUOTA);
+	nlh = warp_qb_msg(qb, NFT_MSG_NEWSET, NLM_F_CREATE,
+	    "create set %s (ipv4_addr : quota)", WARP_QT_SET);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	nftnl_batch_update(qb->b);
+
+	warp_qb_rule(qb, 12);
+	warp_qb_rule(qb, 16);
+}
+
+static void
+warp_qb_obj(struct warp_qbatch *qb, const struct warp_qobj *q, int del)
+{
+	struct nftnl_obj	*o;
+	struct nlmsghdr		*nlh;
+	char			 lim[WARP_SIZE_STRLEN], used[WARP_SIZE_STRLEN];
+
+	if ((o = nftnl_obj_alloc()) == NULL)
+		warp_fatal("nftnl_obj_alloc");
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, WARP_QT_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, q->name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_QUOTA);
+	if (!del) {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_QUOTA_BYTES, q->bytes);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_QUOTA_CONSUMED, q->consumed);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_QUOTA_FLAGS, NFT_QUOTA_F_INV);
+	}
+	warp_size_format(q->bytes, lim, sizeof(lim));
+	warp_size_format(q->consumed, used, sizeof(used));
+	nlh = warp_qb_msg(qb, del ? NFT_MSG_DELOBJ : NFT_MSG_NEWOBJ,
+	    del ? 0 : NLM_F_CREATE | NLM_F_EXCL, "%s quota %s%s%s%s%s",
+	    del ? "remove" : "create", q->name, del ? "" : " over ",
+	    del ? "" : lim, del ? "" : " used ",
+	    del ? "" : (q->consumed ? used : "0"));
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	nftnl_batch_update(qb->b);
+}
+
+/* Elements in messages of WARP_QT_ELEMS_PER_MSG. */
+static void
+warp_qb_elems(struct warp_qbatch *qb, const struct warp_qelem *v, size_t n,
+    int del)
+{
+	struct nftnl_set	*s;
+	struct nftnl_set_elem	*e;
+	struct nlmsghdr		*nlh;
+	size_t			 i, k;
+	char			 a[INET_ADDRSTRLEN];
+
+	for (i = 0; i < n; i += WARP_QT_ELEMS_PER_MSG) {
+		if ((s = nftnl_set_alloc()) == NULL)
+			warp_fatal("nftnl_set_alloc");
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, WARP_QT_SET_ID);
+		for (k = i; k < n && k < i + WARP_QT_ELEMS_PER_MSG; k++) {
+			if ((e = nftnl_set_elem_alloc()) == NULL)
+				warp_fatal("nftnl_set_elem_alloc");
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &v[k].addr, 4);
+			if (!del)
+				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF,
+				    v[k].name);
+			nftnl_set_elem_add(s, e);
+		}
+		if (inet_ntop(AF_INET, &v[i].addr, a, sizeof(a)) == NULL)
+			(void)snprintf(a, sizeof(a), "?");
+		nlh = warp_qb_msg(qb, del ? NFT_MSG_DELSETELEM :
+		    NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE | NLM_F_EXCL,
+		    "%s %zu element(s) of @%s (%s : %s%s)", del ? "remove" :
+		    "create", k - i, WARP_QT_SET, a, v[i].name,
+		    k - i > 1 ? ", ..." : "");
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		nftnl_batch_update(qb->b);
+	}
+}
+
+static int
+warp_qb_send(struct warp_qbatch *qb, struct mnl_socket *nl, char *why,
+    size_t whylen)
+{
+	struct sockaddr_nl	 snl;
+	struct msghdr		 msg;
+	struct iovec		*iov;
+	struct nlmsghdr		*nlh;
+	struct nlmsgerr		*ne;
+	char			*buf;
+	size_t			 answers = 0;
+	ssize_t			 got;
+	int			 n, niov, ret = 0;
+
+	why[0] = '\0';
+	niov = nftnl_batch_iovec_len(qb->b);
+	iov = warp_xcalloc(niov, sizeof(*iov));
+	nftnl_batch_iovec(qb->b, iov, niov);
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &snl;
+	msg.msg_namelen = sizeof(snl);
+	msg.msg_iov = iov;
+	msg.msg_iovlen = niov;
+	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
+		(void)snprintf(why, whylen, "send batch: %s", strerror(errno));
+		free(iov);
+		return (-1);
+	}
+	free(iov);
+	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	while (answers < qb->n) {
+		if ((got = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) < 0) {
+			if (ret == 0)
+				(void)snprintf(why, whylen, "read answers: %s",
+				    strerror(errno));
+			ret = -1;
+			break;
+		}
+		n = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
+		    nlh = mnl_nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			answers++;
+			ne = mnl_nlmsg_get_payload(nlh);
+			if (ne->error == 0 || ret == -1)
+				continue;
+			ret = -1;
+			(void)snprintf(why, whylen, "message %u of the batch: %s",
+			    ne->msg.nlmsg_seq - qb->seq0, strerror(-ne->error));
+		}
+	}
+	free(buf);
+	return (ret);
+}
+
+static int
+warp_qobj_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct warp_qobj *)a)->name,
+	    ((const struct warp_qobj *)b)->name));
+}
+
+static int
+warp_qelem_cmp(const void *a, const void *b)
+{
+	const struct warp_qelem	*x = a, *y = b;
+
+	return (x->addr < y->addr ? -1 : x->addr > y->addr);
+}
+
+int
+warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
+    size_t ntr)
+{
+	struct mnl_socket	*nl;
+	struct warp_qstate	 qs;
+	struct warp_qbatch	 qb;
+	struct warp_qobj	*want, *ho;
+	struct warp_qelem	*wel, *he, *del, *add;
+	const struct warp_traffic *t;
+	struct warp_knet	*kn;
+	size_t			 nwant = 0, i, j, ndel = 0, nadd = 0;
+	int			 fresh, ret = -1;
+	char			 why[256];
+
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
+	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		warp_kplan(ctx, "  failed: quotas: nftables: %s",
+		    strerror(errno));
+		if (nl != NULL)
+			mnl_socket_close(nl);
+		return (-1);
+	}
+	if (warp_qt_read(nl, &qs) < 0) {
+		warp_kplan(ctx, "  failed: quotas: reading table %s: %s",
+		    WARP_QT_TABLE, strerror(errno));
+		mnl_socket_close(nl);
+		return (-1);
+	}
+	want = warp_xcalloc(ntr + 1, sizeof(*want));
+	wel = warp_xcalloc(ntr + 1, sizeof(*wel));
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		for (j = 0; j < kn->npeers; j++) {
+			if (!kn->peers[j].active ||
+			    (t = warp_traffic_find(tr, ntr,
+			    kn->peers[j].endpoint_id)) == NULL ||
+			    t->quota_bytes == 0 || t->quota_bytes > WARP_SIZE_MAX)
+				continue;
+			warp_qt_objname(want[nwant].name, sizeof(want[nwant].name),
+			    t->endpoint_id, t->quota_gen);
+			want[nwant].bytes = t->quota_bytes;
+			want[nwant].consumed = t->used_bytes < t->quota_bytes ?
+			    t->used_bytes : t->quota_bytes;
+			want[nwant].addr = htonl(t->overlay_ip);
+			wel[nwant].addr = want[nwant].addr;
+			memcpy(wel[nwant].name, want[nwant].name,
+			    sizeof(wel[nwant].name));
+			nwant++;
+		}
+	}
+	memset(&qb, 0, sizeof(qb));
+	qb.ctx = ctx;
+	if ((qb.b = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 8,
+	    MNL_SOCKET_BUFFER_SIZE)) == NULL)
+		warp_fatal("nftnl_batch_alloc");
+	qb.seq = (uint32_t)time(NULL) << 8;
+	nftnl_batch_begin(nftnl_batch_buffer(qb.b), qb.seq++);
+	nftnl_batch_update(qb.b);
+	qb.seq0 = qb.seq;
+
+	if (nwant == 0) {
+		if (qs.table)
+			warp_qb_deltable(&qb, "");
+		goto send;
+	}
+	/* A damaged table is rebuilt from the stored figures. */
+	fresh = !qs.table || !qs.chain || !qs.set || qs.rules != 2;
+	if (fresh) {
+		if (qs.table)
+			warp_qb_deltable(&qb, " (incomplete)");
+		qs.nobjs = qs.nelems = 0;
+		warp_qb_skeleton(&qb);
+	}
+	qsort(qs.objs, qs.nobjs, sizeof(*qs.objs), warp_qobj_cmp);
+	qsort(qs.elems, qs.nelems, sizeof(*qs.elems), warp_qelem_cmp);
+	for (i = 0; i < nwant; i++) {
+		if ((ho = bsearch(&want[i], qs.objs, qs.nobjs, sizeof(*qs.objs),
+		    warp_qobj_cmp)) != NULL && ho->bytes == want[i].bytes)
+			ho->keep = want[i].keep = 1;
+		if ((he = bsearch(&wel[i], qs.elems, qs.nelems,
+		    sizeof(*qs.elems), warp_qelem_cmp)) != NULL &&
+		    strcmp(he->name, wel[i].name) == 0 && want[i].keep)
+			he->keep = wel[i].keep = 1;
+	}
+	del = warp_xcalloc(qs.nelems + 1, sizeof(*del));
+	add = warp_xcalloc(nwant + 1, sizeof(*add));
+	for (i = 0; i < qs.nelems; i++)
+		if (!qs.elems[i].keep)
+			del[ndel++] = qs.elems[i];
+	for (i = 0; i < nwant; i++)
+		if (!wel[i].keep)
+			add[nadd++] = wel[i];
+	warp_qb_elems(&qb, del, ndel, 1);
+	for (i = 0; i < qs.nobjs; i++)
+		if (!qs.objs[i].keep)
+			warp_qb_obj(&qb, &qs.objs[i], 1);
+	for (i = 0; i < nwant; i++)
+		if (!want[i].keep)
+			warp_qb_obj(&qb, &want[i], 0);
+	warp_qb_elems(&qb, add, nadd, 0);
+	free(del);
+	free(add);
+send:
+	nftnl_batch_end(nftnl_batch_buffer(qb.b), qb.seq++);
+	nftnl_batch_update(qb.b);
+	ctx->cnt->nft += qb.n;
+	if (qb.n > 0)
+		ctx->cnt->nft_batches++;
+	ret = 0;
+	if (qb.n > 0 && !ctx->dry_run &&
+	    warp_qb_send(&qb, nl, why, sizeof(why)) == -1) {
+		warp_kplan(ctx, "  failed: quotas: %s", why);
+		ctx->fw_failed = 1;
+		(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
+		    "quotas: %s", why);
+		ret = -1;
+	}
+	nftnl_batch_free(qb.b);
+	free(want);
+	free(wel);
+	warp_qt_free(&qs);
+	mnl_socket_close(nl);
+	return (ret);
+}

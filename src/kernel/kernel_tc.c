@@ -1,0 +1,1077 @@
+/*
+ * Rate limits in the kernel: traffic control over rtnetlink (libmnl).
+ *
+ * Down (gateway -> endpoint) is shaped where it leaves: on the network's
+ * WireGuard device wg<vcid>, whose qdisc sees the inner packets before
+ * they are encrypted.  Up (endpoint -> gateway) arrives on that device;
+ * an ingress qdisc with one matchall filter redirects it (mirred) to an
+ * IFB device ifb<vcid> (alias "warp-tc:<vcid>"), shaped on its way out
+ * and handed back to the WireGuard device's receive path by the kernel.
+ *
+ * On each device an HTB root qdisc 1: holds one class 1:<host> per
+ * limited endpoint (the host part of its overlay address; at most
+ * 0xfffe for any subnet down to /16), rate = ceil = the limit, and one
+ * flower filter per prefix of the endpoint (overlay /32 and, for l3vpn,
+ * its LANs; handle <host> << 8 | index) that sends the prefix to its
+ * class.  Unlimited endpoints match no filter and HTB passes them
+ * directly, unshaped.  A class queues in HTB's own pfifo (the device's
+ * txqueuelen, 1000 packets): tried, an fq_codel per class (its 5 ms
+ * target is less than one frame's time at 2 Mbit/s) cut TCP to half the
+ * rate on a busy machine; a deep FIFO lets TCP keep the class busy.
+ *
+ * Why tc and not nftables: nftables can only police (drop above a rate),
+ * and a TCP flow policed at a few Mbit/s loses bursts of segments and
+ * saw-tooths well below the limit; HTB queues and paces, so TCP settles
+ * at the configured rate.  flower keeps one hash table per distinct
+ * prefix length, so classification costs the same for 10 or 10,000
+ * endpoints, and HTB finds a class by hash.  One endpoint's change sends
+ * only its own class and filters.
+ *
+ * Everything is dumped first and only differences are sent, many
+ * requests per sendmsg (each ACKed); every request is counted in
+ * ctx->cnt->tc and nothing is sent on a dry run.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
+
+#include <libmnl/libmnl.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "warp.h"
+#include "warp_kernel.h"
+#include "warp_kernel_int.h"
+#include "warp_traffic.h"
+
+#define WARP_TC_ALIAS		"warp-tc:"
+#define WARP_TC_ROOT		0x00010000U	/* 1: */
+#define WARP_TC_INGRESS		0xffff0000U	/* ffff: */
+#define WARP_TC_PRIO		1
+#define WARP_TC_SENDSZ		(32 * 1024)
+#define WARP_TC_MAXQ		256		/* requests per send */
+#define WARP_TC_IFB_QLEN	1000
+
+#define WARP_TC_DOWN		0
+#define WARP_TC_UP		1
+
+struct warp_tcclass {
+	uint32_t	minor;
+	uint64_t	rate;		/* bytes/s */
+	uint64_t	ceil;
+	int		keep;
+};
+
+struct warp_tcfilter {
+	uint32_t	handle;
+	uint32_t	addr;		/* network order */
+	uint32_t	mask;
+	uint32_t	classid;
+	int		keep;
+};
+
+/* One device as the kernel has it or as it is wanted. */
+struct warp_tcdev {
+	int			 ifindex;
+	char			 root_kind[IFNAMSIZ];
+	uint32_t		 root_handle;
+	int			 has_ingress;
+	int			 mirred_ifindex;	/* 0: no redirect */
+	struct warp_tcclass	*classes;
+	size_t			 nclasses, capclasses;
+	struct warp_tcfilter	*filters;
+	size_t			 nfilters, capfilters;
+};
+
+/* Root and ingress qdiscs of the namespace, dumped once per apply. */
+struct warp_tcroot {
+	int		ifindex;
+	char		kind[IFNAMSIZ];
+	uint32_t	handle;
+	int		root;		/* else on the ingress/clsact slot */
+	int		ingress;	/* kind "ingress" there */
+};
+
+/* A stream of ACKed requests, sent WARP_TC_MAXQ at a time. */
+struct warp_tcq {
+	struct warp_tcroot	*roots;
+	size_t			 nroots, caproots;
+	int			 roots_read;
+	struct warp_kctx	*ctx;
+	struct mnl_socket	*nl;
+	char			*buf;
+	size_t			 len;
+	uint32_t		 seq0;
+	uint32_t		 seq;
+	int			 n;
+	struct warp_knet	*kn[WARP_TC_MAXQ];
+	char			 what[WARP_TC_MAXQ][80];
+};
+
+static int	warp_tcq_open(struct warp_tcq *, struct warp_kctx *);
+static void	warp_tcq_close(struct warp_tcq *);
+static struct nlmsghdr *warp_tcq_msg(struct warp_tcq *, struct warp_knet *,
+		    uint16_t, uint16_t, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+static int	warp_tcq_flush(struct warp_tcq *);
+static int	warp_tc_dump(struct warp_tcq *, struct nlmsghdr *, mnl_cb_t,
+		    void *);
+static int	warp_tc_read(struct warp_tcq *, int, struct warp_tcdev *);
+static void	warp_tcdev_free(struct warp_tcdev *);
+static void	warp_tc_desired(struct warp_knet *, const struct warp_traffic *,
+		    size_t, int, struct warp_tcdev *);
+static void	warp_tc_device(struct warp_tcq *, struct warp_knet *,
+		    const char *, int, int, struct warp_tcdev *,
+		    struct warp_tcdev *);
+static int	warp_tc_ifb(struct warp_tcq *, struct warp_knet *, int,
+		    int *);
+static void	warp_tc_ifb_stale(struct warp_tcq *,
+		    const struct warp_traffic *, size_t);
+static void	warp_tc_ifb_name(const struct warp_knet *, char *, size_t);
+
+/* ------------------------------------------------------ request stream */
+
+static int
+warp_tcq_open(struct warp_tcq *q, struct warp_kctx *ctx)
+{
+	struct timeval	tv = { 10, 0 };
+	int		one = 1;
+
+	memset(q, 0, sizeof(*q));
+	q->ctx = ctx;
+	if ((q->nl = mnl_socket_open(NETLINK_ROUTE)) == NULL)
+		return (-errno);
+	if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		mnl_socket_close(q->nl);
+		q->nl = NULL;
+		return (-errno);
+	}
+	/* The root process never waits forever on the kernel. */
+	(void)setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVTIMEO,
+	    &tv, sizeof(tv));
+	(void)mnl_socket_setsockopt(q->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)mnl_socket_setsockopt(q->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	q->buf = warp_xcalloc(1, WARP_TC_SENDSZ);
+	q->seq = (uint32_t)time(NULL) * 16;
+	q->seq0 = q->seq;
+	return (0);
+}
+
+static void
+warp_tcq_close(struct warp_tcq *q)
+{
+	if (q->nl != NULL)
+		mnl_socket_close(q->nl);
+	free(q->buf);
+	free(q->roots);
+	q->nl = NULL;
+	q->buf = NULL;
+	q->roots = NULL;
+}
+
+/*
+ * Start a request; the caller adds attributes.  Room for the largest
+ * request (~200 bytes) is kept, so a request never straddles a send.
+ */
+static struct nlmsghdr *
+warp_tcq_msg(struct warp_tcq *q, struct warp_knet *kn, uint16_t type,
+    uint16_t flags, const char *fmt, ...)
+{
+	struct nlmsghdr	*nlh;
+	va_list		 ap;
+
+	if (q->n == WARP_TC_MAXQ || q->len + 1024 > WARP_TC_SENDSZ)
+		(void)warp_tcq_flush(q);
+	va_start(ap, fmt);
+	(void)vsnprintf(q->what[q->n], sizeof(q->what[q->n]), fmt, ap);
+	va_end(ap);
+	warp_kplan(q->ctx, "%s", q->what[q->n]);
+	q->ctx->cnt->tc++;
+	q->kn[q->n] = kn;
+	nlh = mnl_nlmsg_put_header(q->buf + q->len);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = q->seq++;
+	q->n++;
+	return (nlh);
+}
+
+/* The caller finished a request started by warp_tcq_msg. */
+static void
+warp_tcq_end(struct warp_tcq *q, struct nlmsghdr *nlh)
+{
+	q->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static int
+warp_tcq_flush(struct warp_tcq *q)
+{
+	struct nlmsghdr	*nlh;
+	struct nlmsgerr	*ne;
+	char		*rbuf;
+	int		 answers = 0, n, ret = 0;
+	ssize_t		 got;
+	uint32_t	 idx;
+
+	if (q->n == 0)
+		return (0);
+	if (q->ctx->dry_run)
+		goto done;
+	if (mnl_socket_sendto(q->nl, q->buf, q->len) < 0) {
+		for (n = 0; n < q->n; n++)
+			if (q->kn[n] != NULL)
+				warp_knet_fail(q->ctx, q->kn[n], "%s: %s",
+				    q->what[n], strerror(errno));
+		ret = -1;
+		goto done;
+	}
+	rbuf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	while (answers < q->n) {
+		if ((got = mnl_socket_recvfrom(q->nl, rbuf,
+		    WARP_NL_DUMPSZ)) <= 0) {
+			ret = -1;
+			break;
+		}
+		n = (int)got;
+		for (nlh = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, n);
+		    nlh = mnl_nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			answers++;
+			ne = mnl_nlmsg_get_payload(nlh);
+			if (ne->error == 0)
+				continue;
+			idx = nlh->nlmsg_seq - q->seq0;
+			ret = -1;
+			if (idx < (uint32_t)q->n && q->kn[idx] != NULL)
+				warp_knet_fail(q->ctx, q->kn[idx], "%s: %s%s",
+				    q->what[idx], strerror(-ne->error),
+				    -ne->error == ENOENT ||
+				    -ne->error == EOPNOTSUPP ? " (the kernel "
+				    "lacks HTB, flower, matchall, mirred or "
+				    "IFB)" : "");
+			else
+				warp_kplan(q->ctx, "  failed: %s",
+				    strerror(-ne->error));
+		}
+	}
+	free(rbuf);
+done:
+	q->len = 0;
+	q->n = 0;
+	q->seq0 = q->seq;
+	return (ret);
+}
+
+/* ---------------------------------------------------------------- read */
+
+static int
+warp_tc_dump(struct warp_tcq *q, struct nlmsghdr *nlh, mnl_cb_t cb,
+    void *data)
+{
+	char		*buf;
+	unsigned int	 portid;
+	ssize_t		 n;
+	int		 ret;
+
+	nlh->nlmsg_seq = q->seq++;
+	q->seq0 = q->seq;
+	portid = mnl_socket_get_portid(q->nl);
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
+		return (-errno);
+	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	for (;;) {
+		if ((n = mnl_socket_recvfrom(q->nl, buf, WARP_NL_DUMPSZ)) <= 0) {
+			ret = n == 0 ? -EIO : -errno;
+			break;
+		}
+		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, cb, data);
+		if (ret <= MNL_CB_STOP) {
+			ret = ret == MNL_CB_ERROR ? -errno : 0;
+			break;
+		}
+	}
+	free(buf);
+	return (ret);
+}
+
+static int
+warp_tc_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr	**tb = data;
+	int			  type = mnl_attr_get_type(a);
+
+	if (type <= 64)
+		tb[type] = a;
+	return (MNL_CB_OK);
+}
+
+/* Only roots and ingress qdiscs are kept (not the classes' leaves). */
+static int
+warp_tc_qdisc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct warp_tcq		*q = data;
+	const struct nlattr	*tb[65] = { NULL };
+	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	struct warp_tcroot	*r;
+
+	if (t->tcm_parent != TC_H_ROOT && t->tcm_parent != TC_H_INGRESS)
+		return (MNL_CB_OK);
+	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
+	if (tb[TCA_KIND] == NULL)
+		return (MNL_CB_OK);
+	if (q->nroots == q->caproots) {
+		q->caproots = q->caproots ? q->caproots * 2 : 64;
+		if ((q->roots = reallocarray(q->roots, q->caproots,
+		    sizeof(*q->roots))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	r = &q->roots[q->nroots++];
+	memset(r, 0, sizeof(*r));
+	r->ifindex = t->tcm_ifindex;
+	r->root = t->tcm_parent == TC_H_ROOT;
+	r->ingress = t->tcm_parent == TC_H_INGRESS &&
+	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "ingress") == 0;
+	warp_kcopy(r->kind, sizeof(r->kind), mnl_attr_get_str(tb[TCA_KIND]));
+	r->handle = t->tcm_handle;
+	return (MNL_CB_OK);
+}
+
+static int
+warp_tc_class_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct warp_tcdev	*d = data;
+	const struct nlattr	*tb[65] = { NULL }, *ob[65] = { NULL };
+	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	struct tc_htb_opt	*o;
+	struct warp_tcclass	*c;
+
+	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
+	if (t->tcm_ifindex != d->ifindex || tb[TCA_KIND] == NULL ||
+	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "htb") != 0 ||
+	    TC_H_MAJ(t->tcm_handle) != WARP_TC_ROOT || tb[TCA_OPTIONS] == NULL)
+		return (MNL_CB_OK);
+	(void)mnl_attr_parse_nested(tb[TCA_OPTIONS], warp_tc_attr_cb, ob);
+	if (ob[TCA_HTB_PARMS] == NULL ||
+	    mnl_attr_get_payload_len(ob[TCA_HTB_PARMS]) < sizeof(*o))
+		return (MNL_CB_OK);
+	if (d->nclasses == d->capclasses) {
+		d->capclasses = d->capclasses ? d->capclasses * 2 : 16;
+		if ((d->classes = reallocarray(d->classes, d->capclasses,
+		    sizeof(*d->classes))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	o = mnl_attr_get_payload(ob[TCA_HTB_PARMS]);
+	c = &d->classes[d->nclasses++];
+	memset(c, 0, sizeof(*c));
+	c->minor = TC_H_MIN(t->tcm_handle);
+	c->rate = ob[TCA_HTB_RATE64] != NULL ?
+	    mnl_attr_get_u64(ob[TCA_HTB_RATE64]) : o->rate.rate;
+	c->ceil = ob[TCA_HTB_CEIL64] != NULL ?
+	    mnl_attr_get_u64(ob[TCA_HTB_CEIL64]) : o->ceil.rate;
+	return (MNL_CB_OK);
+}
+
+/* The mirred target of a matchall filter's first action. */
+static int
+warp_tc_mirred_target(const struct nlattr *acts)
+{
+	const struct nlattr	*a, *tb[65], *ob[65];
+	struct tc_mirred	*m;
+
+	mnl_attr_for_each_nested(a, acts) {
+		memset(tb, 0, sizeof(tb));
+		(void)mnl_attr_parse_nested(a, warp_tc_attr_cb, tb);
+		if (tb[TCA_ACT_KIND] == NULL || tb[TCA_ACT_OPTIONS] == NULL ||
+		    strcmp(mnl_attr_get_str(tb[TCA_ACT_KIND]), "mirred") != 0)
+			continue;
+		memset(ob, 0, sizeof(ob));
+		(void)mnl_attr_parse_nested(tb[TCA_ACT_OPTIONS],
+		    warp_tc_attr_cb, ob);
+		if (ob[TCA_MIRRED_PARMS] == NULL ||
+		    mnl_attr_get_payload_len(ob[TCA_MIRRED_PARMS]) < sizeof(*m))
+			continue;
+		m = mnl_attr_get_payload(ob[TCA_MIRRED_PARMS]);
+		if (m->eaction == TCA_EGRESS_REDIR)
+			return ((int)m->ifindex);
+	}
+	return (0);
+}
+
+static int
+warp_tc_filter_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct warp_tcdev	*d = data;
+	const struct nlattr	*tb[65] = { NULL }, *ob[65] = { NULL };
+	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	struct warp_tcfilter	*f;
+	const char		*kind;
+
+	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
+	if (t->tcm_ifindex != d->ifindex || tb[TCA_KIND] == NULL ||
+	    t->tcm_handle == 0 || tb[TCA_OPTIONS] == NULL ||
+	    TC_H_MAJ(t->tcm_info) >> 16 != WARP_TC_PRIO)
+		return (MNL_CB_OK);
+	kind = mnl_attr_get_str(tb[TCA_KIND]);
+	(void)mnl_attr_parse_nested(tb[TCA_OPTIONS], warp_tc_attr_cb, ob);
+	if (strcmp(kind, "matchall") == 0) {
+		if (ob[TCA_MATCHALL_ACT] != NULL)
+			d->mirred_ifindex =
+			    warp_tc_mirred_target(ob[TCA_MATCHALL_ACT]);
+		return (MNL_CB_OK);
+	}
+	if (strcmp(kind, "flower") != 0)
+		return (MNL_CB_OK);
+	if (d->nfilters == d->capfilters) {
+		d->capfilters = d->capfilters ? d->capfilters * 2 : 16;
+		if ((d->filters = reallocarray(d->filters, d->capfilters,
+		    sizeof(*d->filters))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	f = &d->filters[d->nfilters++];
+	memset(f, 0, sizeof(*f));
+	f->handle = t->tcm_handle;
+	if (ob[TCA_FLOWER_CLASSID] != NULL)
+		f->classid = mnl_attr_get_u32(ob[TCA_FLOWER_CLASSID]);
+	if (ob[TCA_FLOWER_KEY_IPV4_DST] != NULL) {
+		f->addr = mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_DST]);
+		f->mask = ob[TCA_FLOWER_KEY_IPV4_DST_MASK] != NULL ?
+		    mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_DST_MASK]) :
+		    0xffffffff;
+		f->classid |= 0x80000000U;	/* marks "by destination" */
+	} else if (ob[TCA_FLOWER_KEY_IPV4_SRC] != NULL) {
+		f->addr = mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_SRC]);
+		f->mask = ob[TCA_FLOWER_KEY_IPV4_SRC_MASK] != NULL ?
+		    mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_SRC_MASK]) :
+		    0xffffffff;
+	}
+	return (MNL_CB_OK);
+}
+
+/* Root qdisc, ingress, HTB classes and filters of one device. */
+static int
+warp_tc_read(struct warp_tcq *q, int ifindex, struct warp_tcdev *d)
+{
+	char		 buf[256];
+	struct nlmsghdr	*nlh;
+	struct tcmsg	*t;
+	int		 e;
+	uint32_t	 parents[2] = { WARP_TC_ROOT, WARP_TC_INGRESS };
+	size_t		 i;
+
+	memset(d, 0, sizeof(*d));
+	d->ifindex = ifindex;
+	if (!q->roots_read) {
+		/* One dump for all devices, not one per network. */
+		memset(buf, 0, sizeof(buf));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETQDISC;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+		t->tcm_family = AF_UNSPEC;
+		if ((e = warp_tc_dump(q, nlh, warp_tc_qdisc_cb, q)) < 0)
+			return (e);
+		q->roots_read = 1;
+	}
+	for (i = 0; i < q->nroots; i++) {
+		if (q->roots[i].ifindex != ifindex)
+			continue;
+		if (q->roots[i].ingress)
+			d->has_ingress = 1;
+		else if (q->roots[i].root) {
+			warp_kcopy(d->root_kind, sizeof(d->root_kind),
+			    q->roots[i].kind);
+			d->root_handle = q->roots[i].handle;
+		}
+	}
+	if (strcmp(d->root_kind, "htb") == 0 && d->root_handle == WARP_TC_ROOT) {
+		memset(buf, 0, sizeof(buf));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETTCLASS;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+		t->tcm_family = AF_UNSPEC;
+		t->tcm_ifindex = ifindex;
+		if ((e = warp_tc_dump(q, nlh, warp_tc_class_cb, d)) < 0)
+			return (e);
+	}
+	for (i = 0; i < 2; i++) {
+		if (i == 0 && (strcmp(d->root_kind, "htb") != 0 ||
+		    d->root_handle != WARP_TC_ROOT))
+			continue;
+		if (i == 1 && !d->has_ingress)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETTFILTER;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+		t->tcm_family = AF_UNSPEC;
+		t->tcm_ifindex = ifindex;
+		t->tcm_parent = parents[i];
+		if ((e = warp_tc_dump(q, nlh, warp_tc_filter_cb, d)) < 0)
+			return (e);
+	}
+	return (0);
+}
+
+static void
+warp_tcdev_free(struct warp_tcdev *d)
+{
+	free(d->classes);
+	free(d->filters);
+	d->classes = NULL;
+	d->filters = NULL;
+	d->nclasses = d->nfilters = 0;
+}
+
+
+/* ------------------------------------------------------------- desired */
+
+static void
+warp_tc_desired(struct warp_knet *kn, const struct warp_traffic *tr,
+    size_t ntr, int dir, struct warp_tcdev *d)
+{
+	const struct warp_traffic	*t;
+	struct warp_kpeer		*kp;
+	struct warp_tcclass		*c;
+	struct warp_tcfilter		*f;
+	uint64_t			 bps;
+	uint32_t			 host;
+	size_t				 i, j;
+
+	memset(d, 0, sizeof(*d));
+	d->classes = warp_xcalloc(kn->npeers + 1, sizeof(*d->classes));
+	d->filters = warp_xcalloc(kn->npeers * (1 + WARP_MAX_LANS) + 1,
+	    sizeof(*d->filters));
+	for (i = 0; i < kn->npeers; i++) {
+		kp = &kn->peers[i];
+		if (!kp->active || kp->failed ||
+		    (t = warp_traffic_find(tr, ntr, kp->endpoint_id)) == NULL)
+			continue;
+		bps = dir == WARP_TC_DOWN ? t->down_bps : t->up_bps;
+		host = t->overlay_ip & ~warp_cidr_mask(kn->net.subnet.len);
+		if (bps == 0 || host == 0 || host > 0xfffe)
+			continue;
+		/* The root side checks again what it reads from the db. */
+		if (bps < WARP_RATE_MIN || bps > WARP_RATE_MAX) {
+			kp->failed = 1;
+			(void)snprintf(kp->error, sizeof(kp->error), "rate "
+			    "limit %llu bit/s in the database is out of range",
+			    (unsigned long long)bps);
+			continue;
+		}
+		c = &d->classes[d->nclasses++];
+		c->minor = host;
+		c->rate = c->ceil = bps / 8;
+		for (j = 0; j < kp->nallowed && j < 1 + WARP_MAX_LANS; j++) {
+			f = &d->filters[d->nfilters++];
+			f->handle = host << 8 | (uint32_t)j;
+			f->addr = htonl(kp->allowed[j].addr &
+			    warp_cidr_mask(kp->allowed[j].len));
+			f->mask = htonl(warp_cidr_mask(kp->allowed[j].len));
+			f->classid = WARP_TC_ROOT | host;
+			if (dir == WARP_TC_DOWN)
+				f->classid |= 0x80000000U;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- write */
+
+static void
+warp_tc_put_qdisc(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
+    int ifindex, int ingress, int del)
+{
+	struct nlmsghdr		*nlh;
+	struct tcmsg		*t;
+	struct nlattr		*opt;
+	struct tc_htb_glob	 g;
+
+	nlh = warp_tcq_msg(q, kn, del ? RTM_DELQDISC : RTM_NEWQDISC,
+	    del ? 0 : NLM_F_CREATE | NLM_F_REPLACE, "%s qdisc %s %s",
+	    del ? "remove" : "create", ingress ? "ingress" : "htb 1:", dev);
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	if (ingress) {
+		t->tcm_parent = TC_H_INGRESS;
+		t->tcm_handle = WARP_TC_INGRESS;
+		mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
+	} else {
+		t->tcm_parent = TC_H_ROOT;
+		t->tcm_handle = WARP_TC_ROOT;
+		mnl_attr_put_strz(nlh, TCA_KIND, "htb");
+		if (!del) {
+			memset(&g, 0, sizeof(g));
+			g.version = 3;
+			g.rate2quantum = 10;
+			g.defcls = 0;	/* unclassified: sent directly */
+			opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+			mnl_attr_put(nlh, TCA_HTB_INIT, sizeof(g), &g);
+			mnl_attr_put_u32(nlh, TCA_HTB_DIRECT_QLEN, 1000);
+			mnl_attr_nest_end(nlh, opt);
+		}
+	}
+	warp_tcq_end(q, nlh);
+}
+
+static uint32_t
+warp_tc_ticks(uint64_t bytes, uint64_t rate)
+{
+	uint64_t	ns = bytes * 1000000000ULL / (rate ? rate : 1);
+
+	ns >>= 6;	/* PSCHED_NS2TICKS */
+	return (ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns);
+}
+
+static void
+warp_tc_put_class(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
+    int ifindex, const struct warp_tcclass *c, int del, int change)
+{
+	struct nlmsghdr		*nlh;
+	struct tcmsg		*t;
+	struct nlattr		*opt;
+	struct tc_htb_opt	 o;
+	uint64_t		 burst;
+	char			 r[WARP_RATE_STRLEN];
+
+	warp_rate_format(c->rate * 8, r, sizeof(r));
+	nlh = warp_tcq_msg(q, kn, del ? RTM_DELTCLASS : RTM_NEWTCLASS,
+	    del ? 0 : NLM_F_CREATE, "%s class 1:%x on %s%s%s",
+	    del ? "remove" : change ? "change" : "create", c->minor, dev,
+	    del ? "" : " rate ", del ? "" : r);
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = WARP_TC_ROOT;
+	t->tcm_handle = WARP_TC_ROOT | c->minor;
+	mnl_attr_put_strz(nlh, TCA_KIND, "htb");
+	if (!del) {
+		/*
+		 * 50 ms of the rate plus two frames: a dequeue that comes
+		 * late (timer slack, a busy CPU) catches up instead of
+		 * losing its share; the long-run rate stays the limit.
+		 */
+		burst = c->rate / 20 + 3200;
+		memset(&o, 0, sizeof(o));
+		o.rate.linklayer = TC_LINKLAYER_ETHERNET;
+		o.ceil.linklayer = TC_LINKLAYER_ETHERNET;
+		o.rate.rate = c->rate > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)c->rate;
+		o.ceil.rate = c->ceil > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)c->ceil;
+		o.buffer = warp_tc_ticks(burst, c->rate);
+		o.cbuffer = warp_tc_ticks(burst, c->ceil);
+		o.quantum = c->rate / 10 < 1600 ? 1600 : c->rate / 10 > 200000 ?
+		    200000 : (uint32_t)(c->rate / 10);
+		opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+		mnl_attr_put(nlh, TCA_HTB_PARMS, sizeof(o), &o);
+		if (c->rate > UINT32_MAX)
+			mnl_attr_put_u64(nlh, TCA_HTB_RATE64, c->rate);
+		if (c->ceil > UINT32_MAX)
+			mnl_attr_put_u64(nlh, TCA_HTB_CEIL64, c->ceil);
+		mnl_attr_nest_end(nlh, opt);
+	}
+	warp_tcq_end(q, nlh);
+}
+
+static void
+warp_tc_put_filter(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
+    int ifindex, const struct warp_tcfilter *f, int del, int change)
+{
+	struct nlmsghdr	*nlh;
+	struct tcmsg	*t;
+	struct nlattr	*opt;
+	char		 a[INET_ADDRSTRLEN];
+	int		 dst = (f->classid & 0x80000000U) != 0;
+
+	if (inet_ntop(AF_INET, &f->addr, a, sizeof(a)) == NULL)
+		(void)snprintf(a, sizeof(a), "?");
+	nlh = warp_tcq_msg(q, kn, del ? RTM_DELTFILTER : RTM_NEWTFILTER,
+	    del ? 0 : change ? NLM_F_CREATE | NLM_F_REPLACE :
+	    NLM_F_CREATE | NLM_F_EXCL, "%s filter %x on %s: %s %s/%d -> 1:%x",
+	    del ? "remove" : change ? "change" : "create", f->handle, dev,
+	    dst ? "dst" : "src", a, __builtin_popcount(f->mask),
+	    TC_H_MIN(f->classid));
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = WARP_TC_ROOT;
+	t->tcm_handle = f->handle;
+	t->tcm_info = TC_H_MAKE((uint32_t)WARP_TC_PRIO << 16, htons(ETH_P_IP));
+	mnl_attr_put_strz(nlh, TCA_KIND, "flower");
+	if (!del) {
+		opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+		mnl_attr_put_u32(nlh, TCA_FLOWER_CLASSID,
+		    f->classid & ~0x80000000U);
+		mnl_attr_put_u16(nlh, TCA_FLOWER_KEY_ETH_TYPE, htons(ETH_P_IP));
+		mnl_attr_put_u32(nlh, dst ? TCA_FLOWER_KEY_IPV4_DST :
+		    TCA_FLOWER_KEY_IPV4_SRC, f->addr);
+		mnl_attr_put_u32(nlh, dst ? TCA_FLOWER_KEY_IPV4_DST_MASK :
+		    TCA_FLOWER_KEY_IPV4_SRC_MASK, f->mask);
+		mnl_attr_put_u32(nlh, TCA_FLOWER_FLAGS, TCA_CLS_FLAGS_SKIP_HW);
+		mnl_attr_nest_end(nlh, opt);
+	}
+	warp_tcq_end(q, nlh);
+}
+
+static void
+warp_tc_put_redirect(struct warp_tcq *q, struct warp_knet *kn,
+    const char *dev, int ifindex, int ifb, int change)
+{
+	struct nlmsghdr		*nlh;
+	struct tcmsg		*t;
+	struct nlattr		*opt, *acts, *act, *aopt;
+	struct tc_mirred	 m;
+	char			 ifbname[IFNAMSIZ];
+
+	warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
+	nlh = warp_tcq_msg(q, kn, RTM_NEWTFILTER, change ? NLM_F_CREATE |
+	    NLM_F_REPLACE : NLM_F_CREATE | NLM_F_EXCL,
+	    "%s filter ingress %s: redirect to %s", change ? "change" :
+	    "create", dev, ifbname);
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = WARP_TC_INGRESS;
+	t->tcm_handle = 1;
+	t->tcm_info = TC_H_MAKE((uint32_t)WARP_TC_PRIO << 16, htons(ETH_P_ALL));
+	mnl_attr_put_strz(nlh, TCA_KIND, "matchall");
+	opt = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put_u32(nlh, TCA_MATCHALL_FLAGS, TCA_CLS_FLAGS_SKIP_HW);
+	acts = mnl_attr_nest_start(nlh, TCA_MATCHALL_ACT);
+	act = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+	aopt = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+	memset(&m, 0, sizeof(m));
+	m.action = TC_ACT_STOLEN;
+	m.eaction = TCA_EGRESS_REDIR;
+	m.ifindex = (uint32_t)ifb;
+	mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
+	mnl_attr_nest_end(nlh, aopt);
+	mnl_attr_nest_end(nlh, act);
+	mnl_attr_nest_end(nlh, acts);
+	mnl_attr_nest_end(nlh, opt);
+	warp_tcq_end(q, nlh);
+}
+
+static int
+warp_tc_class_cmp(const void *a, const void *b)
+{
+	const struct warp_tcclass	*x = a, *y = b;
+
+	return (x->minor < y->minor ? -1 : x->minor > y->minor);
+}
+
+static int
+warp_tc_filter_cmp(const void *a, const void *b)
+{
+	const struct warp_tcfilter	*x = a, *y = b;
+
+	return (x->handle < y->handle ? -1 : x->handle > y->handle);
+}
+
+/*
+ * Bring one device's HTB tree to what is wanted: filters and classes
+ * that are no longer wanted go first (a class with filters cannot be
+ * removed), then the root, the classes and the filters that are new or
+ * differ.  Nothing wanted: the root qdisc goes, with all it held.
+ */
+static void
+warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
+    int ifindex, int dir, struct warp_tcdev *want, struct warp_tcdev *have)
+{
+	struct warp_tcclass	*c, *hc;
+	struct warp_tcfilter	*f, *hf;
+	int			 root;
+	size_t			 i;
+
+	(void)dir;
+	root = strcmp(have->root_kind, "htb") == 0 &&
+	    have->root_handle == WARP_TC_ROOT;
+	if (want->nclasses == 0) {
+		if (root)
+			warp_tc_put_qdisc(q, kn, dev, ifindex, 0, 1);
+		return;
+	}
+	if (!root) {
+		warp_tc_put_qdisc(q, kn, dev, ifindex, 0, 0);
+		have->nclasses = have->nfilters = 0;
+	}
+	qsort(have->classes, have->nclasses, sizeof(*have->classes),
+	    warp_tc_class_cmp);
+	qsort(have->filters, have->nfilters, sizeof(*have->filters),
+	    warp_tc_filter_cmp);
+	for (i = 0; i < want->nfilters; i++) {
+		f = &want->filters[i];
+		hf = bsearch(f, have->filters, have->nfilters,
+		    sizeof(*have->filters), warp_tc_filter_cmp);
+		if (hf != NULL)
+			hf->keep = 1 + (hf->addr == f->addr &&
+			    hf->mask == f->mask && hf->classid == f->classid);
+	}
+	for (i = 0; i < want->nclasses; i++) {
+		c = &want->classes[i];
+		hc = bsearch(c, have->classes, have->nclasses,
+		    sizeof(*have->classes), warp_tc_class_cmp);
+		if (hc != NULL)
+			hc->keep = 1 + (hc->rate == c->rate &&
+			    hc->ceil == c->ceil);
+	}
+	for (i = 0; i < have->nfilters; i++)
+		if (!have->filters[i].keep)
+			warp_tc_put_filter(q, kn, dev, ifindex,
+			    &have->filters[i], 1, 0);
+	for (i = 0; i < have->nclasses; i++)
+		if (!have->classes[i].keep)
+			warp_tc_put_class(q, kn, dev, ifindex,
+			    &have->classes[i], 1, 0);
+	for (i = 0; i < want->nclasses; i++) {
+		c = &want->classes[i];
+		hc = bsearch(c, have->classes, have->nclasses,
+		    sizeof(*have->classes), warp_tc_class_cmp);
+		if (hc == NULL || hc->keep != 2)
+			warp_tc_put_class(q, kn, dev, ifindex, c, 0,
+			    hc != NULL);
+	}
+	for (i = 0; i < want->nfilters; i++) {
+		f = &want->filters[i];
+		hf = bsearch(f, have->filters, have->nfilters,
+		    sizeof(*have->filters), warp_tc_filter_cmp);
+		if (hf == NULL || hf->keep != 2)
+			warp_tc_put_filter(q, kn, dev, ifindex, f, 0,
+			    hf != NULL);
+	}
+}
+
+/* ------------------------------------------------------------------ IFB */
+
+static void
+warp_tc_ifb_name(const struct warp_knet *kn, char *buf, size_t len)
+{
+	(void)snprintf(buf, len, "ifb%u", kn->net.vcid);
+}
+
+static int
+warp_tc_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ifinfomsg	*ifi = mnl_nlmsg_get_payload(nlh);
+
+	*(int *)data = ifi->ifi_index;
+	return (MNL_CB_OK);
+}
+
+/* The network's IFB device (created if absent); its ifindex in *ifb. */
+static int
+warp_tc_ifb(struct warp_tcq *q, struct warp_knet *kn, int create, int *ifb)
+{
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	struct nlattr		*li;
+	char			 name[IFNAMSIZ], alias[IFNAMSIZ + 16];
+	char			 buf[512];
+	int			 e;
+
+	warp_tc_ifb_name(kn, name, sizeof(name));
+	*ifb = warp_nl_ifindex(q->ctx, name);
+	if (*ifb > 0 || !create)
+		return (0);
+	(void)snprintf(alias, sizeof(alias), "%s%u", WARP_TC_ALIAS,
+	    kn->net.vcid);
+	nlh = warp_tcq_msg(q, kn, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+	    "create link %s (ifb)", name);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, WARP_TC_IFB_QLEN);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
+	mnl_attr_nest_end(nlh, li);
+	warp_tcq_end(q, nlh);
+	/* The alias is not taken at creation: set it, with the link up. */
+	nlh = warp_tcq_msg(q, kn, RTM_NEWLINK, 0, "change link %s alias %s up",
+	    name, alias);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	warp_tcq_end(q, nlh);
+	if (warp_tcq_flush(q) == -1 || kn->failed)
+		return (-1);
+	if (q->ctx->dry_run)
+		return (0);
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if ((e = warp_tc_dump(q, nlh, warp_tc_link_cb, ifb)) < 0 || *ifb <= 0) {
+		warp_knet_fail(q->ctx, kn, "reading %s: %s", name,
+		    strerror(e < 0 ? -e : ENODEV));
+		return (-1);
+	}
+	return (0);
+}
+
+/* IFB devices of networks that are gone or no longer shape uploads. */
+static void
+warp_tc_ifb_stale(struct warp_tcq *q, const struct warp_traffic *tr,
+    size_t ntr)
+{
+	struct warp_kctx	*ctx = q->ctx;
+	struct nl_object	*o;
+	struct rtnl_link	*l;
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	struct warp_knet	*kn;
+	struct warp_tcdev	 want;
+	const char		*alias;
+	char			 ifbname[IFNAMSIZ];
+	size_t			 i;
+	int			 wanted;
+
+	if (ctx->links == NULL)
+		return;
+	for (o = nl_cache_get_first(ctx->links); o != NULL;
+	    o = nl_cache_get_next(o)) {
+		l = (struct rtnl_link *)o;
+		alias = rtnl_link_get_ifalias(l);
+		if (alias == NULL || strncmp(alias, WARP_TC_ALIAS,
+		    strlen(WARP_TC_ALIAS)) != 0)
+			continue;
+		wanted = 0;
+		for (i = 0; i < ctx->nnets && !wanted; i++) {
+			kn = &ctx->nets[i];
+			warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
+			if (strcmp(ifbname, rtnl_link_get_name(l)) != 0)
+				continue;
+			/* A network that could not be read keeps its own. */
+			if (kn->hold || kn->failed || !kn->links_ok) {
+				wanted = 1;
+				break;
+			}
+			warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
+			wanted = want.nclasses > 0;
+			warp_tcdev_free(&want);
+		}
+		if (wanted)
+			continue;
+		nlh = warp_tcq_msg(q, NULL, RTM_DELLINK, 0, "remove link %s",
+		    rtnl_link_get_name(l));
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = rtnl_link_get_ifindex(l);
+		warp_tcq_end(q, nlh);
+	}
+}
+
+/* ---------------------------------------------------------------- apply */
+
+int
+warp_tc_apply(struct warp_kctx *ctx)
+{
+	struct warp_tcq		 q;
+	struct warp_traffic	*tr = NULL;
+	struct warp_tcdev	 want, have;
+	struct warp_knet	*kn;
+	struct warp_err		 err;
+	char			 ifbname[IFNAMSIZ];
+	size_t			 ntr = 0, i;
+	int			 e, ifb;
+
+	if (!ctx->dry_run) {
+		warp_traffic_sample(ctx->db);
+		if (warp_traffic_turn(ctx->db, ctx->now, &err) == -1)
+			warp_kplan(ctx, "  failed: quota periods: %s", err.msg);
+	}
+	if (warp_traffic_list(ctx->db, 0, &tr, &ntr, &err) == -1) {
+		warp_kplan(ctx, "  failed: traffic limits: %s", err.msg);
+		return (-1);
+	}
+	if ((e = warp_tcq_open(&q, ctx)) < 0) {
+		warp_kplan(ctx, "  failed: traffic control socket: %s",
+		    strerror(-e));
+		warp_traffic_list_free(tr);
+		return (-1);
+	}
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		if (kn->hold || kn->failed || !kn->links_ok)
+			continue;
+		if (kn->wg_ifindex <= 0 &&
+		    (kn->wg_ifindex = warp_nl_ifindex(ctx, kn->net.if_wg)) <= 0 &&
+		    !ctx->dry_run)
+			continue;
+		/* Down: HTB on the WireGuard device, by destination. */
+		warp_tc_desired(kn, tr, ntr, WARP_TC_DOWN, &want);
+		memset(&have, 0, sizeof(have));
+		if (kn->wg_ifindex > 0 &&
+		    (e = warp_tc_read(&q, kn->wg_ifindex, &have)) < 0) {
+			warp_knet_fail(ctx, kn, "reading traffic control of "
+			    "%s: %s", kn->net.if_wg, strerror(-e));
+			warp_tcdev_free(&want);
+			continue;
+		}
+		warp_tc_device(&q, kn, kn->net.if_wg, kn->wg_ifindex,
+		    WARP_TC_DOWN, &want, &have);
+		warp_tcdev_free(&want);
+		/* Up: redirect to the IFB device, HTB there by source. */
+		warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
+		warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
+		if (want.nclasses == 0) {
+			if (have.has_ingress)
+				warp_tc_put_qdisc(&q, kn, kn->net.if_wg,
+				    kn->wg_ifindex, 1, 1);
+			warp_tcdev_free(&want);
+			warp_tcdev_free(&have);
+			continue;	/* its IFB goes with the stale ones */
+		}
+		if (warp_tc_ifb(&q, kn, 1, &ifb) == -1) {
+			warp_tcdev_free(&want);
+			warp_tcdev_free(&have);
+			continue;
+		}
+		if (!have.has_ingress)
+			warp_tc_put_qdisc(&q, kn, kn->net.if_wg,
+			    kn->wg_ifindex, 1, 0);
+		if (!have.has_ingress || have.mirred_ifindex != ifb)
+			warp_tc_put_redirect(&q, kn, kn->net.if_wg,
+			    kn->wg_ifindex, ifb, have.has_ingress &&
+			    have.mirred_ifindex != 0);
+		warp_tcdev_free(&have);
+		memset(&have, 0, sizeof(have));
+		if (ifb > 0 && (e = warp_tc_read(&q, ifb, &have)) < 0) {
+			warp_knet_fail(ctx, kn, "reading traffic control of "
+			    "%s: %s", ifbname, strerror(-e));
+			warp_tcdev_free(&want);
+			continue;
+		}
+		warp_tc_device(&q, kn, ifbname, ifb, WARP_TC_UP, &want, &have);
+		warp_tcdev_free(&want);
+		warp_tcdev_free(&have);
+	}
+	warp_tc_ifb_stale(&q, tr, ntr);
+	(void)warp_tcq_flush(&q);
+	warp_tcq_close(&q);
+	(void)warp_quota_apply(ctx, tr, ntr);
+	warp_traffic_list_free(tr);
+	return (0);
+}
