@@ -135,7 +135,7 @@ warp_apply_status_get(struct warp_db *db, const char *type, int64_t id,
 
 /* The most recent objects that are pending or failed. */
 int
-warp_apply_status_problems(struct warp_db *db, int limit,
+warp_apply_status_problems(struct warp_db *db, int limit, const char *except,
     struct warp_apply_status **out, size_t *count, struct warp_err *err)
 {
 	sqlite3_stmt		*st;
@@ -147,12 +147,15 @@ warp_apply_status_problems(struct warp_db *db, int limit,
 	*count = 0;
 	if (warp_db_prepare(db, &st, "SELECT object_type, object_id, status, "
 	    "error, updated_at FROM apply_status WHERE status <> 'applied' "
-	    "ORDER BY updated_at DESC LIMIT ?", err) == -1) {
+	    "AND (?2 IS NULL OR instr(coalesce(error, ''), ?2) = 0) "
+	    "ORDER BY updated_at DESC LIMIT ?1", err) == -1) {
 		free(*out);
 		*out = NULL;
 		return (-1);
 	}
 	sqlite3_bind_int(st, 1, limit);
+	if (except != NULL)
+		sqlite3_bind_text(st, 2, except, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW && n < (size_t)limit) {
 		a = &(*out)[n++];
 		if ((s = (const char *)sqlite3_column_text(st, 0)) != NULL)

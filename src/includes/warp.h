@@ -467,7 +467,9 @@ int	warp_stats_traffic(struct warp_db *, int, struct warp_net_traffic **,
 	    size_t *, int64_t *, struct warp_err *);
 void	warp_apply_status_get(struct warp_db *, const char *, int64_t,
 	    struct warp_apply_status *);
-int	warp_apply_status_problems(struct warp_db *, int,
+/* Pending/failed objects, newest first; except: leave out errors that
+ * contain it (NULL: none). */
+int	warp_apply_status_problems(struct warp_db *, int, const char *,
 	    struct warp_apply_status **, size_t *, struct warp_err *);
 void	warp_apply_status_list_free(struct warp_apply_status *);
 void	warp_stats_traffic_free(struct warp_net_traffic *);
@@ -512,6 +514,12 @@ void	warp_buf_appendf(struct warp_buf *, const char *, ...)
 void	warp_buf_json_string(struct warp_buf *, const char *);
 char	*warp_buf_release(struct warp_buf *);
 void	warp_buf_free(struct warp_buf *);
+
+/* Can this kernel realise networks (warp_capable.c): the reconciler's
+ * error for a network that needs a feature this kernel lacks contains: */
+#define WARP_KERNEL_LACKS	"the kernel lacks "
+int	warp_kernel_lacks(struct warp_db *, char *, size_t, struct warp_err *);
+int	warp_kernel_lacks_count(struct warp_db *, int64_t *, struct warp_err *);
 
 int	 warp_file_write_private(const char *, const void *, size_t,
 	    struct warp_err *);

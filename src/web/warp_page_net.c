@@ -120,8 +120,9 @@ warp_page_dashboard(struct http_request *req)
 	struct warp_net_traffic		*tr;
 	struct warp_audit_filter	 af;
 	struct warp_audit_entry		*au;
-	char				 b1[32], b2[32], b3[32], at[32];
-	int64_t				 max;
+	char				 b1[32], b2[32], b3[32], at[32], lacks[256];
+	int64_t				 max, hidden;
+	int				 banner;
 	size_t				 i, n;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
@@ -152,8 +153,18 @@ warp_page_dashboard(struct http_request *req)
 	warp_tpl_set_int(ctx.tpl, "failed", st.failed);
 	warp_tpl_set(ctx.tpl, "apply_state", st.failed ? "failed" :
 	    st.pending ? "pending" : "applied");
-	warp_tpl_set_int(ctx.tpl, "has_problems", st.pending + st.failed);
-	if (warp_apply_status_problems(ctx.db, 20, &probs, &n, &err) == 0) {
+	/* A kernel that cannot realise any network: one line, not a row
+	 * per object. */
+	banner = warp_kernel_lacks(ctx.db, lacks, sizeof(lacks), &err) == 1;
+	hidden = 0;
+	if (banner && warp_kernel_lacks_count(ctx.db, &hidden, &err) == 0) {
+		warp_tpl_set(ctx.tpl, "kernel_lacks", lacks);
+		warp_tpl_set_int(ctx.tpl, "kernel_hidden", hidden);
+	}
+	warp_tpl_set_int(ctx.tpl, "has_problems",
+	    st.pending + st.failed - hidden);
+	if (warp_apply_status_problems(ctx.db, 20, banner ?
+	    WARP_KERNEL_LACKS : NULL, &probs, &n, &err) == 0) {
 		for (i = 0; i < n; i++) {
 			row = warp_tpl_push(ctx.tpl, "problems");
 			warp_tpl_setf(row, "object", "%s #%lld",

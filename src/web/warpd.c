@@ -83,6 +83,12 @@ KORE_SECCOMP_FILTER("warpd",
 	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(futex),
 	KORE_SYSCALL_ALLOW(rseq),
+	/*
+	 * The vDSO makes these real system calls when the clock source has
+	 * no vDSO support (seen under qemu; also Xen and some cloud VMs).
+	 */
+	KORE_SYSCALL_ALLOW(gettimeofday),
+	KORE_SYSCALL_ALLOW(time),
 );
 
 struct warp_db		*warp_web_db = NULL;
