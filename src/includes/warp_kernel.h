@@ -27,29 +27,13 @@
 #define WARP_METRIC_UNREACHABLE	4278198272U
 
 /*
- * Write messages sent to the kernel by the last warp_kernel_apply() of
- * this process: what tests count to prove idempotence (all zero on a
- * second apply) and incremental updates (bounded, whatever the size).
- */
-struct warp_kernel_counters {
-	uint64_t	rtnl;		/* RTM_NEW/DEL link, addr, route, rule */
-	uint64_t	genl;		/* WG_CMD_SET_DEVICE */
-	uint64_t	nft;		/* nftables messages inside batches */
-	uint64_t	nft_batches;	/* atomic batches sent */
-	uint64_t	sysctl;		/* /proc/sys writes */
-	uint64_t	tc;		/* RTM_NEW/DEL qdisc, class, filter */
-	uint64_t	peers;		/* peers created, changed or removed */
-};
-
-uint64_t	warp_kernel_counters_total(const struct warp_kernel_counters *);
-void		warp_kernel_counters_get(struct warp_kernel_counters *);
-
-/*
  * Reconcile the kernel with the database.  netns: NULL = the namespace
  * named in server_config (created if absent), "" = the caller's own.
  * dry_run: read the kernel and fill plan, change nothing (not even the
  * stored apply status).  plan (may be NULL) gets one line per change,
- * "create ...", "change ...", "remove ...", and a last "sent ..." line.
+ * "create ...", "change ...", "remove ...", and a last "sent N write
+ * messages: ..." (dry run: "would send N ...") line, counted where the
+ * messages are sent (src/kernel/kernel_send.c), so both agree.
  * Returns 0 when every object applied, -1 with err set otherwise; a
  * failing network is recorded in apply_status and does not stop others.
  */
@@ -102,35 +86,7 @@ struct warp_kernel_status {
  */
 int	warp_kernel_status(struct warp_db *db, const char *netns,
 	    struct warp_kernel_status *st, struct warp_err *err);
-/*
- * The same from the database only (apply status and the numbers last
- * stored in endpoint_stats): for unprivileged readers such as the web
- * workers, which may not read WireGuard devices themselves.
- */
-int	warp_kernel_status_stored(struct warp_db *db,
-	    struct warp_kernel_status *st, struct warp_err *err);
 void	warp_kernel_status_free(struct warp_kernel_status *);
-
-/*
- * Privilege separation (DESIGN §4): the only message an unprivileged
- * worker may send to the privileged side (the Kore parent, via
- * kore_msg_send(KORE_MSG_PARENT, WARP_KMSG_ID, &msg, sizeof(msg))).  It
- * carries no state: the privileged side re-reads the database itself.
- */
-#define WARP_KMSG_ID		0x5741	/* kore_msg id, > KORE_MSG_APP_BASE */
-#define WARP_KMSG_MAGIC		0x57524b31	/* "WRK1" */
-#define WARP_KMSG_APPLY		1
-#define WARP_KMSG_DRYRUN	2
-#define WARP_KMSG_REFRESH	3	/* read the kernel into endpoint_stats */
-
-struct warp_kernel_msg {
-	uint32_t	magic;
-	uint32_t	op;
-};
-
-/* Validate a message from a worker (length, magic, op) and run it. */
-int	warp_kernel_msg_handle(struct warp_db *db, const void *data,
-	    size_t len, struct warp_buf *plan, struct warp_err *err);
 
 /*
  * Named network namespaces (iproute2 compatible: /run/netns/NAME).
@@ -142,6 +98,5 @@ int	warp_netns_enter(const char *name, int create, int *saved,
 	    struct warp_err *err);
 void	warp_netns_leave(int saved);
 int	warp_netns_exists(const char *name);
-int	warp_netns_delete(const char *name, struct warp_err *err);
 
 #endif

@@ -1,8 +1,28 @@
 /*
  * Internal to src/kernel/: the desired-state model the reconciler builds
- * from the database, and the modules that push it into the kernel:
- * warp_nl_ (rtnetlink through libnl-route-3), warp_wgnl_ (WireGuard
- * generic netlink through libmnl), warp_fw_ (nftables through libnftnl).
+ * from the database (through warp_state.h, never SQL), and the rooms that
+ * push it into the kernel.  Each room calls only the rooms below it:
+ *
+ *   kernel_apply.c   the orchestrator, warp_kernel_apply()
+ *   kernel_status.c  warp_kernel_status(): stored status + what the kernel
+ *                    says (reads only)
+ *   kernel_types.c   what each network type adds: routes, firewall rules
+ *   kernel_wg.c      warp_wg_: a network's WireGuard device and peers
+ *   kernel_fw.c      warp_fw_: nftables through libnftnl
+ *   kernel_l2.c      warp_l2_: bridges and their ports (layer-2 types)
+ *   kernel_rtnl.c    warp_nl_: VRF and WireGuard links, addresses, routes,
+ *                    rules through libnl-route-3
+ *   kernel_wgnl.c    warp_wgnl_: WireGuard generic netlink through libmnl
+ *   kernel_send.c    warp_nl_send_*, warp_nl_talk, warp_ksysctl_write: the
+ *                    one path of every rtnetlink and /proc/sys write,
+ *                    counted there and skipped there on a dry run
+ *   kernel_ctx.c     plan lines, failures, a network's routes and the
+ *                    names of its kernel objects
+ *   kernel_netns.c   named network namespaces
+ *
+ * Counting: rtnetlink and sysctl writes in kernel_send.c, WireGuard
+ * messages in warp_wgnl_set(), nftables messages in warp_fw_batch_send();
+ * a dry run goes down the same paths and stops only at the send.
  */
 #ifndef WARP_KERNEL_INT_H
 #define WARP_KERNEL_INT_H
@@ -12,12 +32,18 @@
 #include "warp.h"
 #include "warp_db_int.h"
 #include "warp_kernel.h"
+#include "warp_state.h"
 
 /* Receive buffer for dumps (libmnl's MNL_SOCKET_DUMP_SIZE, newer). */
 #define WARP_NL_DUMPSZ		32768
 
 struct nl_sock;
 struct nl_cache;
+struct nlmsghdr;
+struct rtnl_link;
+struct rtnl_addr;
+struct rtnl_route;
+struct rtnl_rule;
 struct warp_wgnl;
 struct warp_kctx;
 struct warp_knet;
@@ -43,19 +69,6 @@ struct warp_kroute {
 	int			onlink;
 };
 
-/* A WireGuard peer as the gateway side should have it. */
-struct warp_kpeer {
-	int64_t			endpoint_id;
-	char			name[WARP_NAME_MAX + 1];
-	uint8_t			public_key[WARP_KEY_LEN];
-	uint8_t			psk[WARP_KEY_LEN];
-	struct warp_cidr	allowed[1 + WARP_MAX_LANS];
-	size_t			nallowed;
-	int			active;
-	int			failed;
-	char			error[160];
-};
-
 /* What a network type needs in the kernel beyond the common part. */
 struct warp_ktype {
 	enum warp_net_type	type;
@@ -72,7 +85,7 @@ struct warp_knet {
 	struct warp_network	 net;
 	const struct warp_ktype	*kt;
 	uint8_t			 private_key[WARP_KEY_LEN];
-	struct warp_kpeer	*peers;
+	struct warp_state_peer	*peers;
 	size_t			 npeers;
 	struct warp_kroute	*routes;
 	size_t			 nroutes;
@@ -85,6 +98,22 @@ struct warp_knet {
 	int			 failed;
 	char			 error[256];
 	char			 alias[WARP_IFNAMSIZ + 8];
+};
+
+/*
+ * Write messages sent to the kernel by one warp_kernel_apply() (or, on a
+ * dry run, that it would send): what tests count to prove idempotence
+ * (all zero on a second apply) and incremental updates.
+ */
+struct warp_kernel_counters {
+	uint64_t	rtnl;		/* RTM_NEW/DEL/SET link, addr, route, rule,
+					   neigh (kernel_send.c) */
+	uint64_t	genl;		/* WG_CMD_SET_DEVICE (warp_wgnl_set) */
+	uint64_t	nft;		/* nftables messages inside batches */
+	uint64_t	nft_batches;	/* atomic batches sent */
+	uint64_t	sysctl;		/* /proc/sys writes (kernel_send.c) */
+	uint64_t	tc;		/* RTM_NEW/DEL qdisc, class, filter */
+	uint64_t	peers;		/* peers created, changed or removed */
 };
 
 struct warp_kctx {
@@ -113,7 +142,7 @@ struct warp_kctx {
 
 	struct warp_wgnl		*wgnl;
 
-	/* rtnetlink through libmnl: bridge VLANs, FDB (kernel_l2.c) */
+	/* rtnetlink through libmnl: bridge VLANs, FDB (kernel_send.c) */
 	struct mnl_socket		*l2nl;
 	uint32_t			 l2seq;
 
@@ -124,16 +153,41 @@ struct warp_kctx {
 	char				 fw_error[256];
 };
 
-/* Plan lines and failures. */
+/* Plan lines, failures, routes, object names (kernel_ctx.c). */
 void	warp_kcopy(char *, size_t, const char *);
 void	warp_kplan(struct warp_kctx *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	warp_knet_fail(struct warp_kctx *, struct warp_knet *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
-int	warp_kroute_add(struct warp_knet *, const struct warp_kroute *);
+void	warp_kroute_add(struct warp_knet *, const struct warp_kroute *);
 void	warp_kprefix_v4(struct warp_kprefix *, const struct warp_cidr *);
 void	warp_kprefix_format(const struct warp_kprefix *, char *, size_t);
-const char *warp_kfeature(int, const char *);
+void	warp_knet_gt_name(const struct warp_knet *,
+	    const struct warp_state_peer *, char *, size_t);
+int	warp_knet_link_wanted(const struct warp_knet *, const char *);
+
+/*
+ * The write path (kernel_send.c).  Each helper counts the message in
+ * ctx->cnt and, on a dry run, returns 0 without sending it (and without
+ * looking at a link or message that a dry run could not have read).
+ * libnl ones return a libnl error code (< 0), the libmnl ones -errno.
+ */
+int	warp_nl_send_link_add(struct warp_kctx *, struct rtnl_link *, int);
+int	warp_nl_send_link_change(struct warp_kctx *, struct rtnl_link *,
+	    struct rtnl_link *);
+int	warp_nl_send_link_delete(struct warp_kctx *, struct rtnl_link *);
+int	warp_nl_send_addr_add(struct warp_kctx *, struct rtnl_addr *);
+int	warp_nl_send_addr_delete(struct warp_kctx *, struct rtnl_addr *);
+int	warp_nl_send_route_add(struct warp_kctx *, struct rtnl_route *, int);
+int	warp_nl_send_route_delete(struct warp_kctx *, struct rtnl_route *);
+int	warp_nl_send_rule_add(struct warp_kctx *, struct rtnl_rule *, int);
+int	warp_nl_send_rule_delete(struct warp_kctx *, struct rtnl_rule *);
+int	warp_nl_send_msg(struct warp_kctx *, struct nlmsghdr *);
+int	warp_ksysctl_write(struct warp_kctx *, int, const char *);
+/* A read over the libmnl rtnetlink socket (a dump, or a get with ACK). */
+int	warp_nl_talk(struct warp_kctx *, struct nlmsghdr *,
+	    int (*)(const struct nlmsghdr *, void *), void *);
+void	warp_nl_talk_close(struct warp_kctx *);
 
 /* rtnetlink (kernel_rtnl.c). */
 int	warp_nl_open(struct warp_kctx *, struct warp_err *);
@@ -148,7 +202,8 @@ int	warp_nl_addrs(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_routes(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_rules(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_lo_up(struct warp_kctx *);
-int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int);
+int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int,
+	    int *);
 
 /*
  * Layer-2 networks (kernel_l2.c): the VLAN-aware bridge br<vcid>, its
@@ -157,8 +212,6 @@ int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int);
  */
 /* WARP_VXLAN_PORT: warp.h, shared with the sites' configs. */
 int	warp_l2_apply(struct warp_kctx *, struct warp_knet *);
-int	warp_l2_link_wanted(const struct warp_knet *, const char *);
-void	warp_l2_close(struct warp_kctx *);
 
 /* WireGuard generic netlink (kernel_wgnl.c). */
 struct warp_wgpeer {
@@ -186,12 +239,22 @@ struct warp_wgdev {
 #define WARP_WGOP_REMOVE	0x01
 #define WARP_WGOP_REPLACE_IPS	0x02
 
+/* Why the diff asks for an operation (what its plan line says). */
+enum warp_wgwhy {
+	WARP_WGWHY_CREATE,	/* wanted, not in the kernel */
+	WARP_WGWHY_CHANGE,	/* psk, keepalive or allowed IPs differ */
+	WARP_WGWHY_INACTIVE,	/* in the kernel, endpoint disabled/expired */
+	WARP_WGWHY_UNKNOWN	/* in the kernel, no endpoint has its key */
+};
+
 struct warp_wgop {
 	const uint8_t		*public_key;
 	const uint8_t		*psk;		/* NULL: leave */
 	const struct warp_cidr	*allowed;
 	size_t			 nallowed;
 	int			 flags;
+	enum warp_wgwhy		 why;
+	const struct warp_state_peer *want;	/* NULL: WARP_WGWHY_UNKNOWN */
 };
 
 int	warp_wgnl_open(struct warp_wgnl **, struct warp_err *);
@@ -201,13 +264,102 @@ int	warp_wgnl_get(struct warp_wgnl *, const char *, struct warp_wgdev *,
 void	warp_wgnl_dev_free(struct warp_wgdev *);
 const struct warp_wgpeer *warp_wgnl_find(const struct warp_wgdev *,
 	    const uint8_t *);
+int	warp_wgnl_cidr_cmp(const void *, const void *);
+/*
+ * Set a device: private key (NULL: leave), listen port (-1: leave), peer
+ * operations, in as few messages as they fit in; *sent counts them.  A
+ * dry run (w may be NULL) builds and counts the same messages, sends none.
+ */
 int	warp_wgnl_set(struct warp_wgnl *, const char *, const uint8_t *, int,
-	    const struct warp_wgop *, size_t, uint64_t *, struct warp_err *);
+	    const struct warp_wgop *, size_t, int, uint64_t *,
+	    struct warp_err *);
+
+/*
+ * A network's WireGuard device (kernel_wg.c).  warp_wg_diff is the pure
+ * part: desired peers (sorted with warp_wg_sort) against the kernel's
+ * (sorted by warp_wgnl_get), into ops (room for nwant + dev->npeers);
+ * returns the number of operations.
+ */
+void	warp_wg_sort(struct warp_state_peer *, size_t);
+size_t	warp_wg_diff(const struct warp_state_peer *, size_t,
+	    const struct warp_wgdev *, struct warp_wgop *);
 int	warp_wg_reconcile(struct warp_kctx *, struct warp_knet *);
 
-/* nftables (kernel_fw.c). */
+/*
+ * nftables (kernel_fw.c).  The desired table is built in memory (ctx->fw)
+ * and compared chain by chain with what the kernel has; the structures
+ * are here so that the pure diff can be tested without a kernel.
+ */
+#define WARP_FW_CHAINLEN	32
+#define WARP_FW_COMMENTLEN	256
+
+struct nftnl_rule;
+struct nftnl_batch;
+
+struct warp_fw_rule {
+	char			 chain[WARP_FW_CHAINLEN];
+	char			 comment[WARP_FW_COMMENTLEN];
+	struct nftnl_rule	*r;
+	int			 net;		/* owning network, -1: none */
+	int			 has_nfproto;
+};
+
+struct warp_fw_chain {
+	char		 name[WARP_FW_CHAINLEN];
+	const char	*type;		/* NULL: regular chain */
+	uint32_t	 hook;
+	int32_t		 prio;
+	int		 net;
+	/* what the kernel has */
+	int		 present;
+	int		 have_base;
+	uint32_t	 have_hook;
+	int32_t		 have_prio;
+	char		 have_type[16];
+	char		**have;		/* rule comments, in order */
+	size_t		 nhave;
+	int		 stale;		/* in the kernel, not wanted */
+	int		 rewrite;	/* flush and refill */
+	int		 recreate;	/* delete and create again */
+};
+
+struct warp_fw_build {
+	struct warp_fw_chain	*chains;
+	size_t			 nchains;
+	struct warp_fw_rule	*rules;
+	size_t			 nrules;
+	struct warp_fw_rule	*cur;
+	int			 cur_net;
+	int			 table_present;
+};
+
+/* What each message of a batch was, to name the culprit of an error. */
+struct warp_fw_msg {
+	int		net;
+	char		what[WARP_FW_COMMENTLEN + 48];
+};
+
+struct warp_fw_batch {
+	struct nftnl_batch	*b;
+	uint32_t		 seq0;
+	uint32_t		 seq;
+	struct warp_fw_msg	*msgs;
+	size_t			 nmsgs;
+	int			 full;		/* a message did not fit */
+};
+
 int	warp_fw_apply(struct warp_kctx *);
 void	warp_fw_free(struct warp_kctx *);
+/* The desired table of ctx->nets, in a new ctx->fw. */
+void	warp_fw_build(struct warp_kctx *);
+/* What the kernel has: a chain (found, or a stale one), one of its rules. */
+struct warp_fw_chain *warp_fw_have_chain(struct warp_fw_build *, const char *);
+void	warp_fw_have_rule(struct warp_fw_chain *, const char *);
+/* Decide per chain; returns the number of chains to touch. */
+int	warp_fw_diff(struct warp_kctx *);
+/* The batch of messages the decisions ask for (begin and end included). */
+void	warp_fw_batch_make(struct warp_kctx *, struct warp_fw_batch *);
+void	warp_fw_batch_free(struct warp_fw_batch *);
 /*
  * Rule builder for the per-type hooks: start a rule in a chain, add
  * matches, end with a verdict.  The rule's comment (its identity when

@@ -46,60 +46,7 @@
 #include "warp_kernel.h"
 #include "warp_kernel_int.h"
 
-#define WARP_FW_CHAINLEN	32
-#define WARP_FW_COMMENTLEN	256
 #define WARP_FW_MAXMSG		16384	/* messages in one batch */
-
-struct warp_fw_rule {
-	char			 chain[WARP_FW_CHAINLEN];
-	char			 comment[WARP_FW_COMMENTLEN];
-	struct nftnl_rule	*r;
-	int			 net;		/* owning network, -1: none */
-	int			 has_nfproto;
-};
-
-struct warp_fw_chain {
-	char		 name[WARP_FW_CHAINLEN];
-	const char	*type;		/* NULL: regular chain */
-	uint32_t	 hook;
-	int32_t		 prio;
-	int		 net;
-	/* what the kernel has */
-	int		 present;
-	int		 have_base;
-	uint32_t	 have_hook;
-	int32_t		 have_prio;
-	char		 have_type[16];
-	char		**have;		/* rule comments, in order */
-	size_t		 nhave;
-	int		 stale;		/* in the kernel, not wanted */
-	int		 rewrite;	/* flush and refill */
-	int		 recreate;	/* delete and create again */
-};
-
-struct warp_fw_build {
-	struct warp_fw_chain	*chains;
-	size_t			 nchains;
-	struct warp_fw_rule	*rules;
-	size_t			 nrules;
-	struct warp_fw_rule	*cur;
-	int			 cur_net;
-	int			 table_present;
-};
-
-/* What each message of a batch was, to name the culprit of an error. */
-struct warp_fw_msg {
-	int		net;
-	char		what[WARP_FW_COMMENTLEN + 48];
-};
-
-struct warp_fw_batch {
-	struct nftnl_batch	*b;
-	uint32_t		 seq0;
-	uint32_t		 seq;
-	struct warp_fw_msg	*msgs;
-	size_t			 nmsgs;
-};
 
 static struct warp_fw_chain *warp_fw_chain_get(struct warp_fw_build *,
 		    const char *, int);
@@ -117,11 +64,13 @@ static int	warp_fw_table_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_chain_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_rule_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_udata_cb(const struct nftnl_udata *, void *);
-static int	warp_fw_diff(struct warp_kctx *);
 static struct nlmsghdr *warp_fw_msg(struct warp_fw_batch *, uint16_t,
 		    uint16_t, int, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
-static void	warp_fw_batch_fill(struct warp_kctx *, struct warp_fw_batch *);
+static int	warp_fw_fill_table(struct warp_kctx *, struct warp_fw_batch *);
+static void	warp_fw_fill_flush(struct warp_kctx *, struct warp_fw_batch *);
+static void	warp_fw_fill_chains(struct warp_kctx *, struct warp_fw_batch *);
+static void	warp_fw_fill_rules(struct warp_kctx *, struct warp_fw_batch *);
 static int	warp_fw_batch_send(struct warp_kctx *, struct mnl_socket *,
 		    struct warp_fw_batch *, int *, char *, size_t);
 static void	warp_fw_build_free(struct warp_fw_build *);
@@ -537,12 +486,7 @@ warp_fw_chain_cb(const struct nlmsghdr *nlh, void *arg)
 	    strcmp(table, WARP_NFT_TABLE) != 0 ||
 	    (name = nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME)) == NULL)
 		goto out;
-	if ((c = warp_fw_chain_get(fw, name, 0)) == NULL) {
-		fw->cur_net = -1;
-		c = warp_fw_chain_get(fw, name, 1);
-		c->stale = 1;
-	}
-	c->present = 1;
+	c = warp_fw_have_chain(fw, name);
 	if (nftnl_chain_is_set(ch, NFTNL_CHAIN_HOOKNUM)) {
 		c->have_base = 1;
 		c->have_hook = nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM);
@@ -554,6 +498,31 @@ warp_fw_chain_cb(const struct nlmsghdr *nlh, void *arg)
 out:
 	nftnl_chain_free(ch);
 	return (MNL_CB_OK);
+}
+
+/* A chain the kernel has: one of ours, or one to remove. */
+struct warp_fw_chain *
+warp_fw_have_chain(struct warp_fw_build *fw, const char *name)
+{
+	struct warp_fw_chain	*c;
+
+	if ((c = warp_fw_chain_get(fw, name, 0)) == NULL) {
+		fw->cur_net = -1;
+		c = warp_fw_chain_get(fw, name, 1);
+		c->stale = 1;
+	}
+	c->present = 1;
+	return (c);
+}
+
+/* The next rule of a chain the kernel has, by its comment. */
+void
+warp_fw_have_rule(struct warp_fw_chain *c, const char *comment)
+{
+	c->have = reallocarray(c->have, c->nhave + 1, sizeof(*c->have));
+	if (c->have == NULL)
+		warp_fatal("reallocarray");
+	c->have[c->nhave++] = warp_xstrdup(comment);
 }
 
 static int
@@ -592,11 +561,8 @@ warp_fw_rule_cb(const struct nlmsghdr *nlh, void *arg)
 		goto out;
 	if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen)) != NULL)
 		(void)nftnl_udata_parse(ud, udlen, warp_fw_udata_cb, &comment);
-	c->have = reallocarray(c->have, c->nhave + 1, sizeof(*c->have));
-	if (c->have == NULL)
-		warp_fatal("reallocarray");
 	/* A rule without our comment never matches: the chain is redone. */
-	c->have[c->nhave++] = warp_xstrdup(comment != NULL ? comment : "");
+	warp_fw_have_rule(c, comment != NULL ? comment : "");
 out:
 	nftnl_rule_free(r);
 	return (MNL_CB_OK);
@@ -624,7 +590,7 @@ warp_fw_read(struct warp_kctx *ctx, struct mnl_socket *nl,
 }
 
 /* Decide per chain; returns the number of chains to touch. */
-static int
+int
 warp_fw_diff(struct warp_kctx *ctx)
 {
 	struct warp_fw_build	*fw = ctx->fw;
@@ -668,6 +634,11 @@ warp_fw_diff(struct warp_kctx *ctx)
 	return (n);
 }
 
+/*
+ * The next message of the batch; NULL once the batch holds as many as it
+ * may (fb->full is then set: the batch must not be sent, the firewall
+ * fails and the kernel keeps its ruleset).
+ */
 static struct nlmsghdr *
 warp_fw_msg(struct warp_fw_batch *fb, uint16_t type, uint16_t flags, int net,
     const char *fmt, ...)
@@ -675,8 +646,10 @@ warp_fw_msg(struct warp_fw_batch *fb, uint16_t type, uint16_t flags, int net,
 	struct nlmsghdr	*nlh;
 	va_list		 ap;
 
-	if (fb->nmsgs >= WARP_FW_MAXMSG)
-		warp_fatal("nftables batch too large");
+	if (fb->nmsgs >= WARP_FW_MAXMSG) {
+		fb->full = 1;
+		return (NULL);
+	}
 	fb->msgs[fb->nmsgs].net = net;
 	va_start(ap, fmt);
 	(void)vsnprintf(fb->msgs[fb->nmsgs].what,
@@ -688,63 +661,60 @@ warp_fw_msg(struct warp_fw_batch *fb, uint16_t type, uint16_t flags, int net,
 	return (nlh);
 }
 
-static void
-warp_fw_batch_fill(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+/* Create or (no networks left) remove the table; 0: nothing more to do. */
+static int
+warp_fw_fill_table(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 {
-	struct warp_fw_build	*fw = ctx->fw;
-	struct warp_fw_chain	*c;
 	struct nftnl_table	*t;
-	struct nftnl_chain	*ch;
-	struct nftnl_rule	*r;
-	struct nftnl_udata_buf	*ud;
 	struct nlmsghdr		*nlh;
-	size_t			 i, j;
-	int			 pass;
+	int			 del = ctx->nnets == 0;
 
-	if (ctx->nnets == 0) {
-		if (!fw->table_present)
-			return;
-		warp_kplan(ctx, "remove nftables table inet %s", WARP_NFT_TABLE);
-		if ((t = nftnl_table_alloc()) == NULL)
-			warp_fatal("nftnl_table_alloc");
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_NFT_TABLE);
+	if (del != ctx->fw->table_present)
+		return (!del);
+	warp_kplan(ctx, "%s nftables table inet %s", del ? "remove" : "create",
+	    WARP_NFT_TABLE);
+	if ((t = nftnl_table_alloc()) == NULL)
+		warp_fatal("nftnl_table_alloc");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_NFT_TABLE);
+	if (del)
 		nlh = warp_fw_msg(fb, NFT_MSG_DELTABLE, 0, -1, "remove table");
-		nftnl_table_nlmsg_build_payload(nlh, t);
-		nftnl_batch_update(fb->b);
-		nftnl_table_free(t);
-		return;
-	}
-	if (!fw->table_present) {
-		warp_kplan(ctx, "create nftables table inet %s", WARP_NFT_TABLE);
-		if ((t = nftnl_table_alloc()) == NULL)
-			warp_fatal("nftnl_table_alloc");
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_NFT_TABLE);
+	else
 		nlh = warp_fw_msg(fb, NFT_MSG_NEWTABLE, NLM_F_CREATE, -1,
 		    "create table");
+	if (nlh != NULL) {
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		nftnl_batch_update(fb->b);
-		nftnl_table_free(t);
 	}
-	/* 1. flush chains that change or go; 2. delete those that go. */
+	nftnl_table_free(t);
+	return (!del);
+}
+
+/* 1. flush chains that change or go; 2. delete those that go. */
+static void
+warp_fw_fill_flush(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+{
+	struct warp_fw_chain	*c;
+	struct nftnl_chain	*ch;
+	struct nftnl_rule	*r;
+	struct nlmsghdr		*nlh;
+	size_t			 i;
+	int			 pass;
+
 	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < fw->nchains; i++) {
-			c = &fw->chains[i];
+		for (i = 0; i < ctx->fw->nchains; i++) {
+			c = &ctx->fw->chains[i];
 			if (!c->present || !(c->stale || c->rewrite ||
 			    c->recreate))
 				continue;
 			if (pass == 1 && !(c->stale || c->recreate))
 				continue;
-			if ((ch = nftnl_chain_alloc()) == NULL)
-				warp_fatal("nftnl_chain_alloc");
-			nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE,
-			    WARP_NFT_TABLE);
-			nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, c->name);
 			if (pass == 0) {
 				if (!c->stale)
 					warp_kplan(ctx, "change nftables chain "
 					    "%s", c->name);
-				nlh = warp_fw_msg(fb, NFT_MSG_DELRULE, 0, c->net,
-				    "flush chain %s", c->name);
+				if ((nlh = warp_fw_msg(fb, NFT_MSG_DELRULE, 0,
+				    c->net, "flush chain %s", c->name)) == NULL)
+					return;
 				if ((r = nftnl_rule_alloc()) == NULL)
 					warp_fatal("nftnl_rule_alloc");
 				nftnl_rule_set_str(r, NFTNL_RULE_TABLE,
@@ -755,22 +725,44 @@ warp_fw_batch_fill(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 			} else {
 				warp_kplan(ctx, "remove nftables chain %s",
 				    c->name);
-				nlh = warp_fw_msg(fb, NFT_MSG_DELCHAIN, 0, c->net,
-				    "remove chain %s", c->name);
+				if ((nlh = warp_fw_msg(fb, NFT_MSG_DELCHAIN, 0,
+				    c->net, "remove chain %s", c->name)) == NULL)
+					return;
+				if ((ch = nftnl_chain_alloc()) == NULL)
+					warp_fatal("nftnl_chain_alloc");
+				nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE,
+				    WARP_NFT_TABLE);
+				nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME,
+				    c->name);
 				nftnl_chain_nlmsg_build_payload(nlh, ch);
+				nftnl_chain_free(ch);
 			}
 			nftnl_batch_update(fb->b);
-			nftnl_chain_free(ch);
 		}
 	}
-	/* 3. create chains, regular ones first (jump targets). */
+}
+
+/* 3. create chains, regular ones first (jump targets). */
+static void
+warp_fw_fill_chains(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+{
+	struct warp_fw_chain	*c;
+	struct nftnl_chain	*ch;
+	struct nlmsghdr		*nlh;
+	size_t			 i;
+	int			 pass;
+
 	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < fw->nchains; i++) {
-			c = &fw->chains[i];
+		for (i = 0; i < ctx->fw->nchains; i++) {
+			c = &ctx->fw->chains[i];
 			if (c->stale || (c->present && !c->recreate) ||
 			    (c->type != NULL) != (pass == 1))
 				continue;
 			warp_kplan(ctx, "create nftables chain %s", c->name);
+			if ((nlh = warp_fw_msg(fb, NFT_MSG_NEWCHAIN,
+			    NLM_F_CREATE, c->net, "create chain %s",
+			    c->name)) == NULL)
+				return;
 			if ((ch = nftnl_chain_alloc()) == NULL)
 				warp_fatal("nftnl_chain_alloc");
 			nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE,
@@ -786,14 +778,23 @@ warp_fw_batch_fill(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 				nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY,
 				    NF_ACCEPT);
 			}
-			nlh = warp_fw_msg(fb, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
-			    c->net, "create chain %s", c->name);
 			nftnl_chain_nlmsg_build_payload(nlh, ch);
 			nftnl_batch_update(fb->b);
 			nftnl_chain_free(ch);
 		}
 	}
-	/* 4. the rules of every new or flushed chain, in order. */
+}
+
+/* 4. the rules of every new or flushed chain, in order. */
+static void
+warp_fw_fill_rules(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_fw_chain	*c;
+	struct nftnl_udata_buf	*ud;
+	struct nlmsghdr		*nlh;
+	size_t			 i, j;
+
 	for (i = 0; i < fw->nchains; i++) {
 		c = &fw->chains[i];
 		if (c->stale || (c->present && !c->rewrite && !c->recreate))
@@ -809,19 +810,52 @@ warp_fw_batch_fill(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 			nftnl_rule_set_data(fw->rules[j].r, NFTNL_RULE_USERDATA,
 			    nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 			nftnl_udata_buf_free(ud);
-			nlh = warp_fw_msg(fb, NFT_MSG_NEWRULE,
+			if ((nlh = warp_fw_msg(fb, NFT_MSG_NEWRULE,
 			    NLM_F_CREATE | NLM_F_APPEND, fw->rules[j].net,
-			    "rule in %s: %s", c->name, fw->rules[j].comment);
+			    "rule in %s: %s", c->name,
+			    fw->rules[j].comment)) == NULL)
+				return;
 			nftnl_rule_nlmsg_build_payload(nlh, fw->rules[j].r);
 			nftnl_batch_update(fb->b);
 		}
 	}
 }
 
+void
+warp_fw_batch_make(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+{
+	memset(fb, 0, sizeof(*fb));
+	if ((fb->b = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 8,
+	    MNL_SOCKET_BUFFER_SIZE)) == NULL)
+		warp_fatal("nftnl_batch_alloc");
+	fb->msgs = warp_xcalloc(WARP_FW_MAXMSG, sizeof(*fb->msgs));
+	fb->seq = (uint32_t)time(NULL) << 8;
+	nftnl_batch_begin(nftnl_batch_buffer(fb->b), fb->seq++);
+	nftnl_batch_update(fb->b);
+	fb->seq0 = fb->seq;
+	if (warp_fw_fill_table(ctx, fb)) {
+		warp_fw_fill_flush(ctx, fb);
+		warp_fw_fill_chains(ctx, fb);
+		warp_fw_fill_rules(ctx, fb);
+	}
+	nftnl_batch_end(nftnl_batch_buffer(fb->b), fb->seq++);
+	nftnl_batch_update(fb->b);
+}
+
+void
+warp_fw_batch_free(struct warp_fw_batch *fb)
+{
+	if (fb->b != NULL)
+		nftnl_batch_free(fb->b);
+	free(fb->msgs);
+	memset(fb, 0, sizeof(*fb));
+}
+
 /*
- * Send the batch and collect one answer per message.  Returns 0 or -1;
- * on -1, *culprit is the network whose message failed first (-1: none
- * in particular) and why says what and why.
+ * The one path of nftables writes: count the batch's messages and, unless
+ * this is a dry run, send it and collect one answer per message.  Returns
+ * 0 or -1; on -1, *culprit is the network whose message failed first (-1:
+ * none in particular) and why says what and why.
  */
 static int
 warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
@@ -840,6 +874,10 @@ warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 
 	*culprit = -1;
 	why[0] = '\0';
+	ctx->cnt->nft += fb->nmsgs;
+	ctx->cnt->nft_batches++;
+	if (ctx->dry_run)
+		return (0);
 	niov = nftnl_batch_iovec_len(fb->b);
 	iov = warp_xcalloc(niov, sizeof(*iov));
 	nftnl_batch_iovec(fb->b, iov, niov);
@@ -850,8 +888,6 @@ warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 	msg.msg_namelen = sizeof(snl);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = niov;
-	ctx->cnt->nft += fb->nmsgs;
-	ctx->cnt->nft_batches++;
 	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
 	    sizeof(tv));
 	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
@@ -924,6 +960,14 @@ warp_fw_free(struct warp_kctx *ctx)
 	ctx->fw = NULL;
 }
 
+void
+warp_fw_build(struct warp_kctx *ctx)
+{
+	warp_fw_free(ctx);
+	ctx->fw = warp_xcalloc(1, sizeof(*ctx->fw));
+	warp_fw_build_all(ctx);
+}
+
 /*
  * Build, compare, send.  If the batch fails because of one network, that
  * network's chains become "drop" (it fails closed) and the batch is
@@ -947,9 +991,7 @@ warp_fw_apply(struct warp_kctx *ctx)
 		goto out;
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		warp_fw_free(ctx);
-		ctx->fw = warp_xcalloc(1, sizeof(*ctx->fw));
-		warp_fw_build_all(ctx);
+		warp_fw_build(ctx);
 		if (warp_fw_read(ctx, nl, &err) == -1) {
 			warp_kcopy(ctx->fw_error, sizeof(ctx->fw_error),
 			    err.msg);
@@ -960,33 +1002,20 @@ warp_fw_apply(struct warp_kctx *ctx)
 			ret = 0;
 			goto out;
 		}
-		if ((fb.b = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 8,
-		    MNL_SOCKET_BUFFER_SIZE)) == NULL)
-			warp_fatal("nftnl_batch_alloc");
-		fb.msgs = warp_xcalloc(WARP_FW_MAXMSG, sizeof(*fb.msgs));
-		fb.seq = (uint32_t)time(NULL) << 8;
-		nftnl_batch_begin(nftnl_batch_buffer(fb.b), fb.seq++);
-		nftnl_batch_update(fb.b);
-		fb.seq0 = fb.seq;
-		warp_fw_batch_fill(ctx, &fb);
-		nftnl_batch_end(nftnl_batch_buffer(fb.b), fb.seq++);
-		nftnl_batch_update(fb.b);
-		if (fb.nmsgs == 0 || ctx->dry_run) {
-			ctx->cnt->nft += fb.nmsgs;
-			if (fb.nmsgs > 0)
-				ctx->cnt->nft_batches++;
+		warp_fw_batch_make(ctx, &fb);
+		if (fb.full) {
+			(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
+			    "nftables: the ruleset needs more than %d "
+			    "messages in one batch; nothing was changed",
+			    WARP_FW_MAXMSG);
+			goto out;
+		}
+		if (fb.nmsgs == 0 || warp_fw_batch_send(ctx, nl, &fb,
+		    &culprit, why, sizeof(why)) == 0) {
 			ret = 0;
 			goto out;
 		}
-		if (warp_fw_batch_send(ctx, nl, &fb, &culprit, why,
-		    sizeof(why)) == 0) {
-			ret = 0;
-			goto out;
-		}
-		nftnl_batch_free(fb.b);
-		fb.b = NULL;
-		free(fb.msgs);
-		fb.msgs = NULL;
+		warp_fw_batch_free(&fb);
 		warp_kplan(ctx, "  nftables batch refused: %s", why);
 		if (culprit < 0 || ctx->nets[culprit].fw_closed || attempt == 1) {
 			(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
@@ -1003,9 +1032,7 @@ out:
 			(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
 			    "nftables: failed");
 	}
-	if (fb.b != NULL)
-		nftnl_batch_free(fb.b);
-	free(fb.msgs);
+	warp_fw_batch_free(&fb);
 	if (nl != NULL)
 		mnl_socket_close(nl);
 	warp_fw_free(ctx);

@@ -14,9 +14,12 @@
  * Ports carry the network's VLANs (vlan_min..vlan_max tagged), or VLAN 1
  * untagged (PVID) when it has none.  Links go through libnl-route-3 like
  * the rest; what libnl-route 3.7 cannot express (bridge vlan_filtering,
- * port VLANs, FDB entries of a VXLAN device) goes through libmnl here.
- * Everything is read first and only differences are sent: each write is
- * counted in ctx->cnt->rtnl and skipped on a dry run.
+ * port VLANs, FDB entries of a VXLAN device) is built with libmnl here
+ * and sent over kernel_send.c's libmnl socket.
+ * Everything is read first and only differences are sent, each write
+ * through kernel_send.c (counted there, skipped there on a dry run).
+ * Every attribute is written with a bound: a port's VLANs that do not fit
+ * in one message go in as many as they need.
  */
 #include <sys/socket.h>
 
@@ -68,20 +71,24 @@ struct warp_l2fdb {
 	size_t		ndst;
 };
 
-static int	warp_l2_open(struct warp_kctx *);
-static int	warp_l2_talk(struct warp_kctx *, struct nlmsghdr *, mnl_cb_t,
-		    void *);
 static int	warp_l2_fail(struct warp_kctx *, struct warp_knet *, int,
 		    const char *, const char *, int);
 static void	warp_l2_cat(char *, size_t, const char *);
-static void	warp_l2_gt_name(const struct warp_knet *, const struct warp_kpeer *,
-		    char *, size_t);
 static int	warp_l2_br_filtering_cb(const struct nlmsghdr *, void *);
+static int	warp_l2_br_setlink(struct warp_kctx *, struct warp_knet *, int,
+		    int);
 static int	warp_l2_bridge(struct warp_kctx *, struct warp_knet *, int *);
+static int	warp_l2_port_same(struct warp_knet *, struct rtnl_link *,
+		    uint32_t);
+static int	warp_l2_port_create(struct warp_kctx *, struct warp_knet *, int,
+		    const char *, uint32_t, int, int *);
+static int	warp_l2_port_change(struct warp_kctx *, struct warp_knet *, int,
+		    const char *, struct rtnl_link *, const char *, int);
 static int	warp_l2_port(struct warp_kctx *, struct warp_knet *, int,
 		    const char *, uint32_t, int *);
 static int	warp_l2_vids_cb(const struct nlmsghdr *, void *);
 static void	warp_l2_vids_want(const struct warp_knet *, uint8_t *);
+static uint8_t	warp_l2_vid_op(int, const uint8_t *, const uint8_t *, int);
 static int	warp_l2_vids_send(struct warp_kctx *, struct warp_knet *,
 		    const char *, int, int, const uint8_t *, const uint8_t *);
 static int	warp_l2_port_vlans(struct warp_kctx *, struct warp_knet *,
@@ -89,64 +96,6 @@ static int	warp_l2_port_vlans(struct warp_kctx *, struct warp_knet *,
 static int	warp_l2_fdb_cb(const struct nlmsghdr *, void *);
 static int	warp_l2_fdb_send(struct warp_kctx *, int, int, uint32_t);
 static int	warp_l2_fdb(struct warp_kctx *, struct warp_knet *, int, int);
-
-static int
-warp_l2_open(struct warp_kctx *ctx)
-{
-	if (ctx->l2nl != NULL)
-		return (0);
-	if ((ctx->l2nl = mnl_socket_open(NETLINK_ROUTE)) == NULL)
-		return (-errno);
-	if (mnl_socket_bind(ctx->l2nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		mnl_socket_close(ctx->l2nl);
-		ctx->l2nl = NULL;
-		return (-errno);
-	}
-	ctx->l2seq = (uint32_t)time(NULL);
-	return (0);
-}
-
-void
-warp_l2_close(struct warp_kctx *ctx)
-{
-	if (ctx->l2nl != NULL)
-		mnl_socket_close(ctx->l2nl);
-	ctx->l2nl = NULL;
-}
-
-/* Send one request (an ACKed write or a dump) and read to its end. */
-static int
-warp_l2_talk(struct warp_kctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
-    void *data)
-{
-	char		*buf;
-	unsigned int	 portid;
-	ssize_t		 n;
-	int		 ret;
-
-	if ((ret = warp_l2_open(ctx)) < 0)
-		return (ret);
-	nlh->nlmsg_seq = ++ctx->l2seq;
-	portid = mnl_socket_get_portid(ctx->l2nl);
-	if (mnl_socket_sendto(ctx->l2nl, nlh, nlh->nlmsg_len) < 0)
-		return (-errno);
-	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	ret = 0;
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(ctx->l2nl, buf,
-		    WARP_NL_DUMPSZ)) <= 0) {
-			ret = n == 0 ? -EIO : -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, cb, data);
-		if (ret <= MNL_CB_STOP) {
-			ret = ret == MNL_CB_ERROR ? -errno : 0;
-			break;
-		}
-	}
-	free(buf);
-	return (ret);
-}
 
 /* e: -errno from libmnl, or (libnl 1) a libnl error code. */
 static int
@@ -168,38 +117,6 @@ warp_l2_cat(char *buf, size_t len, const char *s)
 
 	if (n < len)
 		(void)snprintf(buf + n, len - n, "%s", s);
-}
-
-static void
-warp_l2_gt_name(const struct warp_knet *kn, const struct warp_kpeer *kp,
-    char *buf, size_t len)
-{
-	uint32_t	host;
-
-	host = kp->allowed[0].addr & ~warp_cidr_mask(kn->net.subnet.len);
-	(void)snprintf(buf, len, "gt%08uh%x", kn->net.vcid, host);
-}
-
-int
-warp_l2_link_wanted(const struct warp_knet *kn, const char *name)
-{
-	char	gt[WARP_IFNAMSIZ];
-	size_t	i;
-
-	if (!kn->kt->layer2)
-		return (0);
-	if (strcmp(name, kn->net.if_br) == 0)
-		return (1);
-	if (kn->net.type == WARP_NET_L2_MESH)
-		return (strcmp(name, kn->net.if_vx) == 0);
-	for (i = 0; i < kn->npeers; i++) {
-		if (!kn->peers[i].active)
-			continue;
-		warp_l2_gt_name(kn, &kn->peers[i], gt, sizeof(gt));
-		if (strcmp(name, gt) == 0)
-			return (1);
-	}
-	return (0);
 }
 
 static int
@@ -224,6 +141,41 @@ warp_l2_br_filtering_cb(const struct nlmsghdr *nlh, void *data)
 	return (MNL_CB_OK);
 }
 
+/*
+ * RTM_NEWLINK of br<vcid> with vlan_filtering 1: create it (ifindex 0)
+ * or set the option on the existing one.  -errno on failure.
+ */
+static int
+warp_l2_br_setlink(struct warp_kctx *ctx, struct warp_knet *kn, int ifindex,
+    int create)
+{
+	char			 buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifm;
+	struct nlattr		*li, *data;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (create ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	if ((create && !mnl_attr_put_strz_check(nlh, sizeof(buf), IFLA_IFNAME,
+	    kn->net.if_br)) ||
+	    (li = mnl_attr_nest_start_check(nlh, sizeof(buf),
+	    IFLA_LINKINFO)) == NULL ||
+	    !mnl_attr_put_strz_check(nlh, sizeof(buf), IFLA_INFO_KIND,
+	    "bridge") ||
+	    (data = mnl_attr_nest_start_check(nlh, sizeof(buf),
+	    IFLA_INFO_DATA)) == NULL ||
+	    !mnl_attr_put_u8_check(nlh, sizeof(buf), IFLA_BR_VLAN_FILTERING, 1))
+		return (-EMSGSIZE);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, li);
+	return (warp_nl_send_msg(ctx, nlh));
+}
+
 /* br<vcid>: created with vlan_filtering 1, marked ours, up. */
 static int
 warp_l2_bridge(struct warp_kctx *ctx, struct warp_knet *kn, int *ifindex)
@@ -231,11 +183,10 @@ warp_l2_bridge(struct warp_kctx *ctx, struct warp_knet *kn, int *ifindex)
 	char			 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr		*nlh;
 	struct ifinfomsg	*ifm;
-	struct nlattr		*li, *data;
 	struct rtnl_link	*l, *chg;
 	const char		*name = kn->net.if_br;
 	char			*kind;
-	int			 e, on = -1, create = 0;
+	int			 e, on = -1;
 
 	*ifindex = 0;
 	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
@@ -249,210 +200,153 @@ warp_l2_bridge(struct warp_kctx *ctx, struct warp_knet *kn, int *ifindex)
 		kind = rtnl_link_get_type(l);
 		if (kind == NULL || strcmp(kind, "bridge") != 0) {
 			warp_kplan(ctx, "remove %s (not a bridge)", name);
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_link_delete(ctx->rtnl, l)) < 0) {
-				rtnl_link_put(l);
+			e = warp_nl_send_link_delete(ctx, l);
+			rtnl_link_put(l);
+			if (e < 0)
 				return (warp_l2_fail(ctx, kn, e, "remove link",
 				    NULL, 1));
-			}
-			rtnl_link_put(l);
 			l = NULL;
 		}
 	}
 	if (l == NULL) {
 		warp_kplan(ctx, "create bridge %s vlan_filtering 1", name);
-		create = 1;
-	} else {
-		*ifindex = rtnl_link_get_ifindex(l);
-		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_GETLINK;
-		/* The ACK ends the exchange (a get has no NLMSG_DONE). */
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-		ifm->ifi_family = AF_UNSPEC;
-		ifm->ifi_index = *ifindex;
-		if ((e = warp_l2_talk(ctx, nlh, warp_l2_br_filtering_cb,
-		    &on)) < 0) {
-			rtnl_link_put(l);
-			return (warp_l2_fail(ctx, kn, e, "read bridge", NULL, 0));
-		}
-		if (on != 1)
-			warp_kplan(ctx, "change bridge %s: vlan_filtering 1",
-			    name);
-	}
-	if (create || on != 1) {
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run) {
-			nlh = mnl_nlmsg_put_header(buf);
-			nlh->nlmsg_type = RTM_NEWLINK;
-			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-			    (create ? NLM_F_CREATE | NLM_F_EXCL : 0);
-			ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-			ifm->ifi_family = AF_UNSPEC;
-			ifm->ifi_index = *ifindex;
-			if (create)
-				mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-			li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-			mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-			data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-			mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, 1);
-			mnl_attr_nest_end(nlh, data);
-			mnl_attr_nest_end(nlh, li);
-			if ((e = warp_l2_talk(ctx, nlh, NULL, NULL)) < 0) {
-				if (l != NULL)
-					rtnl_link_put(l);
-				return (warp_l2_fail(ctx, kn, e, create ?
-				    "create bridge" : "set vlan_filtering",
-				    WARP_FEATURE_BR, 0));
-			}
-		}
-	}
-	if (create) {
-		ctx->cnt->rtnl++;	/* its alias, and up */
-		if (ctx->dry_run)
-			return (0);
-		if ((e = warp_nl_mark(ctx, kn, name, 1)) < 0 ||
-		    (e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
+		if ((e = warp_l2_br_setlink(ctx, kn, 0, 1)) < 0)
+			return (warp_l2_fail(ctx, kn, e, "create bridge",
+			    WARP_FEATURE_BR, 0));
+		if ((e = warp_nl_mark(ctx, kn, name, 1, ifindex)) < 0)
 			return (warp_l2_fail(ctx, kn, e, "mark bridge as warp's",
 			    NULL, 1));
-		*ifindex = rtnl_link_get_ifindex(l);
-		rtnl_link_put(l);
 		return (0);
+	}
+	*ifindex = rtnl_link_get_ifindex(l);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	/* The ACK ends the exchange (a get has no NLMSG_DONE). */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = *ifindex;
+	if ((e = warp_nl_talk(ctx, nlh, warp_l2_br_filtering_cb, &on)) < 0) {
+		rtnl_link_put(l);
+		return (warp_l2_fail(ctx, kn, e, "read bridge", NULL, 0));
+	}
+	if (on != 1) {
+		warp_kplan(ctx, "change bridge %s: vlan_filtering 1", name);
+		if ((e = warp_l2_br_setlink(ctx, kn, *ifindex, 0)) < 0) {
+			rtnl_link_put(l);
+			return (warp_l2_fail(ctx, kn, e, "set vlan_filtering",
+			    WARP_FEATURE_BR, 0));
+		}
 	}
 	if (!(rtnl_link_get_flags(l) & IFF_UP)) {
 		warp_kplan(ctx, "change bridge %s: up", name);
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run) {
-			chg = rtnl_link_alloc();
-			rtnl_link_set_flags(chg, IFF_UP);
-			e = rtnl_link_change(ctx->rtnl, l, chg, 0);
-			rtnl_link_put(chg);
-			if (e < 0) {
-				rtnl_link_put(l);
-				return (warp_l2_fail(ctx, kn, e, "set bridge up",
-				    NULL, 1));
-			}
+		chg = rtnl_link_alloc();
+		rtnl_link_set_flags(chg, IFF_UP);
+		e = warp_nl_send_link_change(ctx, l, chg);
+		rtnl_link_put(chg);
+		if (e < 0) {
+			rtnl_link_put(l);
+			return (warp_l2_fail(ctx, kn, e, "set bridge up", NULL,
+			    1));
 		}
 	}
 	rtnl_link_put(l);
 	return (0);
 }
 
-/*
- * One port: a GRE TAP to remote (network order) or, remote 0, the VXLAN
- * device.  Recreated when its kind or tunnel parameters differ; master,
- * MTU and up are changed in place.
- */
+/* Has the existing port l the kind and tunnel parameters it should? */
 static int
-warp_l2_port(struct warp_kctx *ctx, struct warp_knet *kn, int br,
-    const char *name, uint32_t remote, int *ifindex)
+warp_l2_port_same(struct warp_knet *kn, struct rtnl_link *l, uint32_t remote)
 {
-	struct rtnl_link	*l, *n = NULL, *chg = NULL;
+	struct nl_addr	*a = NULL;
+	uint32_t	 local = htonl(kn->net.gateway_ip), v = 0;
+	const char	*want = remote != 0 ? "gretap" : "vxlan";
+	char		*kind;
+	int		 same;
+
+	kind = rtnl_link_get_type(l);
+	if (kind == NULL || strcmp(kind, want) != 0)
+		return (0);
+	if (remote != 0)
+		return (rtnl_link_ipgre_get_local(l) == local &&
+		    rtnl_link_ipgre_get_remote(l) == remote &&
+		    (int)rtnl_link_ipgre_get_link(l) == kn->vrf_ifindex);
+	same = rtnl_link_vxlan_get_id(l, &v) == 0 && v == kn->net.vni &&
+	    rtnl_link_vxlan_get_link(l, &v) == 0 &&
+	    (int)v == kn->vrf_ifindex &&
+	    rtnl_link_vxlan_get_learning(l) == 0 &&
+	    rtnl_link_vxlan_get_local(l, &a) == 0 &&
+	    nl_addr_get_len(a) == 4 &&
+	    memcmp(nl_addr_get_binary_addr(a), &local, 4) == 0;
+	if (a != NULL)
+		nl_addr_put(a);
+	return (same);
+}
+
+/* A new port: a GRE TAP to remote, or (remote 0) the VXLAN device. */
+static int
+warp_l2_port_create(struct warp_kctx *ctx, struct warp_knet *kn, int br,
+    const char *name, uint32_t remote, int mtu, int *ifindex)
+{
+	struct rtnl_link	*n;
 	struct nl_addr		*a = NULL;
-	uint32_t		 local = htonl(kn->net.gateway_ip), v = 0;
-	const char		*want = remote != 0 ? "gretap" : "vxlan";
-	char			*kind, what[64], ip[WARP_IP_STRLEN];
-	int			 mtu, e, ret = -1, same, changes = 0;
+	uint32_t		 local = htonl(kn->net.gateway_ip);
+	char			 ip[WARP_IP_STRLEN], rip[WARP_IP_STRLEN];
+	int			 e;
 
-	mtu = kn->net.mtu - (remote != 0 ? WARP_GRE_OVERHEAD :
-	    WARP_VXLAN_OVERHEAD);
-	*ifindex = 0;
-	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
-		if (rtnl_link_get_ifalias(l) == NULL ||
-		    strcmp(rtnl_link_get_ifalias(l), kn->alias) != 0) {
-			warp_knet_fail(ctx, kn, "interface %s exists and is not "
-			    "managed by warp; not touching it", name);
-			goto out;
-		}
-		kind = rtnl_link_get_type(l);
-		same = kind != NULL && strcmp(kind, want) == 0;
-		if (same && remote != 0)
-			same = rtnl_link_ipgre_get_local(l) == local &&
-			    rtnl_link_ipgre_get_remote(l) == remote &&
-			    (int)rtnl_link_ipgre_get_link(l) == kn->vrf_ifindex;
-		else if (same) {
-			same = rtnl_link_vxlan_get_id(l, &v) == 0 &&
-			    v == kn->net.vni &&
-			    rtnl_link_vxlan_get_link(l, &v) == 0 &&
-			    (int)v == kn->vrf_ifindex &&
-			    rtnl_link_vxlan_get_learning(l) == 0 &&
-			    rtnl_link_vxlan_get_local(l, &a) == 0 &&
-			    nl_addr_get_len(a) == 4 &&
-			    memcmp(nl_addr_get_binary_addr(a), &local, 4) == 0;
-			if (a != NULL)
-				nl_addr_put(a);
-			a = NULL;
-		}
-		if (!same) {
-			warp_kplan(ctx, "remove %s (kind or tunnel changed)",
-			    name);
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_link_delete(ctx->rtnl, l)) < 0) {
-				warp_l2_fail(ctx, kn, e, "remove link", NULL, 1);
-				goto out;
-			}
-			rtnl_link_put(l);
-			l = NULL;
-		}
+	warp_ip_format(kn->net.gateway_ip, ip, sizeof(ip));
+	if (remote != 0) {
+		warp_ip_format(ntohl(remote), rip, sizeof(rip));
+		warp_kplan(ctx, "create gretap %s local %s remote %s dev %s "
+		    "mtu %d master %s", name, ip, rip, kn->net.if_vrf, mtu,
+		    kn->net.if_br);
+		if ((n = rtnl_link_ipgretap_alloc()) == NULL)
+			warp_fatal("rtnl_link_ipgretap_alloc");
+		(void)rtnl_link_ipgre_set_local(n, local);
+		(void)rtnl_link_ipgre_set_remote(n, remote);
+		(void)rtnl_link_ipgre_set_ttl(n, 64);
+		(void)rtnl_link_ipgre_set_link(n, kn->vrf_ifindex);
+	} else {
+		warp_kplan(ctx, "create vxlan %s id %u local %s dev %s "
+		    "dstport %d nolearning mtu %d master %s", name,
+		    kn->net.vni, ip, kn->net.if_vrf, WARP_VXLAN_PORT, mtu,
+		    kn->net.if_br);
+		if ((n = rtnl_link_vxlan_alloc()) == NULL ||
+		    (a = nl_addr_build(AF_INET, &local, 4)) == NULL)
+			warp_fatal("rtnl_link_vxlan_alloc");
+		(void)rtnl_link_vxlan_set_id(n, kn->net.vni);
+		(void)rtnl_link_vxlan_set_local(n, a);
+		(void)rtnl_link_vxlan_set_link(n, kn->vrf_ifindex);
+		(void)rtnl_link_vxlan_set_port(n, WARP_VXLAN_PORT);
+		(void)rtnl_link_vxlan_set_learning(n, 0);
+		nl_addr_put(a);
 	}
-	if (l == NULL) {
-		warp_ip_format(kn->net.gateway_ip, ip, sizeof(ip));
-		if (remote != 0) {
-			char	rip[WARP_IP_STRLEN];
+	rtnl_link_set_name(n, name);
+	rtnl_link_set_mtu(n, mtu);
+	/* Enslaved while down; up with the alias, next message. */
+	if (br > 0)
+		rtnl_link_set_master(n, br);
+	e = warp_nl_send_link_add(ctx, n, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(n);
+	if (e < 0)
+		return (warp_l2_fail(ctx, kn, e, remote != 0 ? "create gretap" :
+		    "create vxlan", remote != 0 ? WARP_FEATURE_GRE :
+		    WARP_FEATURE_VXLAN, 1));
+	if ((e = warp_nl_mark(ctx, kn, name, 1, ifindex)) < 0)
+		return (warp_l2_fail(ctx, kn, e, "mark port as warp's", NULL,
+		    1));
+	return (0);
+}
 
-			warp_ip_format(ntohl(remote), rip, sizeof(rip));
-			warp_kplan(ctx, "create gretap %s local %s remote %s "
-			    "dev %s mtu %d master %s", name, ip, rip,
-			    kn->net.if_vrf, mtu, kn->net.if_br);
-			if ((n = rtnl_link_ipgretap_alloc()) == NULL)
-				warp_fatal("rtnl_link_ipgretap_alloc");
-			(void)rtnl_link_ipgre_set_local(n, local);
-			(void)rtnl_link_ipgre_set_remote(n, remote);
-			(void)rtnl_link_ipgre_set_ttl(n, 64);
-			(void)rtnl_link_ipgre_set_link(n, kn->vrf_ifindex);
-		} else {
-			warp_kplan(ctx, "create vxlan %s id %u local %s dev %s "
-			    "dstport %d nolearning mtu %d master %s", name,
-			    kn->net.vni, ip, kn->net.if_vrf, WARP_VXLAN_PORT,
-			    mtu, kn->net.if_br);
-			if ((n = rtnl_link_vxlan_alloc()) == NULL ||
-			    (a = nl_addr_build(AF_INET, &local, 4)) == NULL)
-				warp_fatal("rtnl_link_vxlan_alloc");
-			(void)rtnl_link_vxlan_set_id(n, kn->net.vni);
-			(void)rtnl_link_vxlan_set_local(n, a);
-			(void)rtnl_link_vxlan_set_link(n, kn->vrf_ifindex);
-			(void)rtnl_link_vxlan_set_port(n, WARP_VXLAN_PORT);
-			(void)rtnl_link_vxlan_set_learning(n, 0);
-		}
-		rtnl_link_set_name(n, name);
-		rtnl_link_set_mtu(n, mtu);
-		/* Enslaved while down; up with the alias, next message. */
-		if (br > 0)
-			rtnl_link_set_master(n, br);
-		ctx->cnt->rtnl += 2;
-		if (ctx->dry_run) {
-			ret = 0;
-			goto out;
-		}
-		if ((e = rtnl_link_add(ctx->rtnl, n,
-		    NLM_F_CREATE | NLM_F_EXCL)) < 0) {
-			warp_l2_fail(ctx, kn, e, remote != 0 ? "create gretap" :
-			    "create vxlan", remote != 0 ? WARP_FEATURE_GRE :
-			    WARP_FEATURE_VXLAN, 1);
-			goto out;
-		}
-		if ((e = warp_nl_mark(ctx, kn, name, 1)) < 0 ||
-		    (e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0) {
-			warp_l2_fail(ctx, kn, e, "mark port as warp's", NULL, 1);
-			goto out;
-		}
-		*ifindex = rtnl_link_get_ifindex(l);
-		ret = 0;
-		goto out;
-	}
-	*ifindex = rtnl_link_get_ifindex(l);
+/* An existing port: master, MTU and up are changed in place. */
+static int
+warp_l2_port_change(struct warp_kctx *ctx, struct warp_knet *kn, int br,
+    const char *name, struct rtnl_link *l, const char *kind, int mtu)
+{
+	struct rtnl_link	*chg;
+	char			 what[64];
+	int			 e, changes = 0;
+
 	chg = rtnl_link_alloc();
 	what[0] = '\0';
 	if (br > 0 && rtnl_link_get_master(l) != br) {
@@ -470,26 +364,58 @@ warp_l2_port(struct warp_kctx *ctx, struct warp_knet *kn, int br,
 		warp_l2_cat(what, sizeof(what), " up");
 		changes++;
 	}
+	e = 0;
 	if (changes > 0) {
-		warp_kplan(ctx, "change %s %s:%s", want, name, what);
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run &&
-		    (e = rtnl_link_change(ctx->rtnl, l, chg, 0)) < 0) {
-			warp_l2_fail(ctx, kn, e, "change port", NULL, 1);
-			goto out;
+		warp_kplan(ctx, "change %s %s:%s", kind, name, what);
+		e = warp_nl_send_link_change(ctx, l, chg);
+	}
+	rtnl_link_put(chg);
+	if (e < 0)
+		return (warp_l2_fail(ctx, kn, e, "change port", NULL, 1));
+	return (0);
+}
+
+/*
+ * One port: a GRE TAP to remote (network order) or, remote 0, the VXLAN
+ * device.  Recreated when its kind or tunnel parameters differ.
+ */
+static int
+warp_l2_port(struct warp_kctx *ctx, struct warp_knet *kn, int br,
+    const char *name, uint32_t remote, int *ifindex)
+{
+	struct rtnl_link	*l;
+	const char		*kind = remote != 0 ? "gretap" : "vxlan";
+	int			 mtu, e;
+
+	mtu = kn->net.mtu - (remote != 0 ? WARP_GRE_OVERHEAD :
+	    WARP_VXLAN_OVERHEAD);
+	*ifindex = 0;
+	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
+		if (rtnl_link_get_ifalias(l) == NULL ||
+		    strcmp(rtnl_link_get_ifalias(l), kn->alias) != 0) {
+			rtnl_link_put(l);
+			warp_knet_fail(ctx, kn, "interface %s exists and is not "
+			    "managed by warp; not touching it", name);
+			return (-1);
+		}
+		if (!warp_l2_port_same(kn, l, remote)) {
+			warp_kplan(ctx, "remove %s (kind or tunnel changed)",
+			    name);
+			e = warp_nl_send_link_delete(ctx, l);
+			rtnl_link_put(l);
+			if (e < 0)
+				return (warp_l2_fail(ctx, kn, e, "remove link",
+				    NULL, 1));
+			l = NULL;
 		}
 	}
-	ret = 0;
-out:
-	if (a != NULL)
-		nl_addr_put(a);
-	if (l != NULL)
-		rtnl_link_put(l);
-	if (n != NULL)
-		rtnl_link_put(n);
-	if (chg != NULL)
-		rtnl_link_put(chg);
-	return (ret);
+	if (l == NULL)
+		return (warp_l2_port_create(ctx, kn, br, name, remote, mtu,
+		    ifindex));
+	*ifindex = rtnl_link_get_ifindex(l);
+	e = warp_l2_port_change(ctx, kn, br, name, l, kind, mtu);
+	rtnl_link_put(l);
+	return (e);
 }
 
 /* AF_BRIDGE link dump: the VLANs of one port (compressed ranges). */
@@ -555,9 +481,22 @@ warp_l2_vids_want(const struct warp_knet *kn, uint8_t *want)
 }
 
 /*
- * One message adding (del 0: what want has and have lacks or has
- * otherwise) or removing (del 1: what have has and want lacks) VLANs,
- * runs of equal flags as ranges; nothing sent if there is nothing to do.
+ * What VLAN vid gets in a message (0: nothing): adding (del 0), what want
+ * has and have lacks or has otherwise; removing (del 1), what have has
+ * and want lacks.
+ */
+static uint8_t
+warp_l2_vid_op(int del, const uint8_t *want, const uint8_t *have, int vid)
+{
+	if (del)
+		return (have[vid] && !want[vid] ? have[vid] : 0);
+	return (want[vid] && want[vid] != have[vid] ? want[vid] : 0);
+}
+
+/*
+ * Messages adding (del 0) or removing (del 1) VLANs of a port, runs of
+ * equal flags as ranges; as many messages as the VLANs need (the kernel
+ * may hold any set of them), none if there is nothing to do.
  */
 static int
 warp_l2_vids_send(struct warp_kctx *ctx, struct warp_knet *kn,
@@ -570,32 +509,35 @@ warp_l2_vids_send(struct warp_kctx *ctx, struct warp_knet *kn,
 	struct ifinfomsg	*ifm;
 	struct nlattr		*spec;
 	struct bridge_vlan_info	 vi;
-	size_t			 n = 0, dl;
-	int			 vid, end, e;
+	size_t			 n, dl, need;
+	int			 vid = 1, end, e;
 	uint8_t			 f;
 
+again:
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = del ? RTM_DELLINK : RTM_SETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_BRIDGE;
 	ifm->ifi_index = ifindex;
-	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	if ((spec = mnl_attr_nest_start_check(nlh, sizeof(buf),
+	    IFLA_AF_SPEC)) == NULL)
+		return (warp_l2_fail(ctx, kn, -EMSGSIZE, "port VLANs", NULL, 0));
 	desc[0] = '\0';
-	for (vid = 1; vid <= WARP_VID_MAX; vid++) {
-		f = del ? (have[vid] && !want[vid] ? have[vid] : 0) :
-		    (want[vid] && want[vid] != have[vid] ? want[vid] : 0);
-		if (f == 0)
+	for (n = 0; vid <= WARP_VID_MAX; vid++) {
+		if ((f = warp_l2_vid_op(del, want, have, vid)) == 0)
 			continue;
 		/* A PVID is never part of a range. */
 		end = vid;
 		if (!(f & WARP_VID_PVID))
 			while (end < WARP_VID_MAX &&
-			    (del ? (have[end + 1] && !want[end + 1] ?
-			    have[end + 1] : 0) : (want[end + 1] &&
-			    want[end + 1] != have[end + 1] ? want[end + 1] :
-			    0)) == f)
+			    warp_l2_vid_op(del, want, have, end + 1) == f)
 				end++;
+		/* The rest goes in the next message. */
+		need = (end > vid ? 2 : 1) *
+		    MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(vi));
+		if (nlh->nlmsg_len + need > sizeof(buf))
+			break;
 		memset(&vi, 0, sizeof(vi));
 		if (!del) {
 			if (f & WARP_VID_PVID)
@@ -606,12 +548,16 @@ warp_l2_vids_send(struct warp_kctx *ctx, struct warp_knet *kn,
 		vi.vid = (uint16_t)vid;
 		if (end > vid) {
 			vi.flags |= BRIDGE_VLAN_INFO_RANGE_BEGIN;
-			mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
+			if (!mnl_attr_put_check(nlh, sizeof(buf),
+			    IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi))
+				break;
 			vi.flags &= ~BRIDGE_VLAN_INFO_RANGE_BEGIN;
 			vi.flags |= BRIDGE_VLAN_INFO_RANGE_END;
 			vi.vid = (uint16_t)end;
 		}
-		mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
+		if (!mnl_attr_put_check(nlh, sizeof(buf), IFLA_BRIDGE_VLAN_INFO,
+		    sizeof(vi), &vi))
+			break;
 		dl = strlen(desc);
 		if (end > vid)
 			(void)snprintf(desc + dl, sizeof(desc) - dl, " %d-%d",
@@ -624,16 +570,17 @@ warp_l2_vids_send(struct warp_kctx *ctx, struct warp_knet *kn,
 		vid = end;
 	}
 	mnl_attr_nest_end(nlh, spec);
+	if (n == 0 && vid <= WARP_VID_MAX)
+		return (warp_l2_fail(ctx, kn, -EMSGSIZE, "port VLANs", NULL, 0));
 	if (n == 0)
 		return (0);
 	warp_kplan(ctx, "%s bridge vlan%s dev %s", del ? "remove" : "create",
 	    desc, port);
-	ctx->cnt->rtnl++;
-	if (ctx->dry_run)
-		return (0);
-	if ((e = warp_l2_talk(ctx, nlh, NULL, NULL)) < 0)
+	if ((e = warp_nl_send_msg(ctx, nlh)) < 0)
 		return (warp_l2_fail(ctx, kn, e, del ? "remove port VLANs" :
 		    "add port VLANs", NULL, 0));
+	if (vid <= WARP_VID_MAX)
+		goto again;
 	return (0);
 }
 
@@ -661,9 +608,12 @@ warp_l2_port_vlans(struct warp_kctx *ctx, struct warp_knet *kn,
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 		ifm->ifi_family = AF_BRIDGE;
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK,
-		    RTEXT_FILTER_BRVLAN_COMPRESSED);
-		if ((e = warp_l2_talk(ctx, nlh, warp_l2_vids_cb, have)) < 0) {
+		if (!mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK,
+		    RTEXT_FILTER_BRVLAN_COMPRESSED))
+			e = -EMSGSIZE;
+		else
+			e = warp_nl_talk(ctx, nlh, warp_l2_vids_cb, have);
+		if (e < 0) {
 			warp_l2_fail(ctx, kn, e, "read port VLANs", NULL, 0);
 			goto out;
 		}
@@ -728,9 +678,11 @@ warp_l2_fdb_send(struct warp_kctx *ctx, int ifindex, int del, uint32_t dst)
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_state = NUD_NOARP | NUD_PERMANENT;
 	ndm->ndm_flags = NTF_SELF;
-	mnl_attr_put(nlh, NDA_LLADDR, sizeof(zero), zero);
-	mnl_attr_put(nlh, NDA_DST, sizeof(dst), &dst);
-	return (warp_l2_talk(ctx, nlh, NULL, NULL));
+	if (!mnl_attr_put_check(nlh, sizeof(buf), NDA_LLADDR, sizeof(zero),
+	    zero) ||
+	    !mnl_attr_put_check(nlh, sizeof(buf), NDA_DST, sizeof(dst), &dst))
+		return (-EMSGSIZE);
+	return (warp_nl_send_msg(ctx, nlh));
 }
 
 /* One replication entry per active endpoint, none for anything else. */
@@ -755,7 +707,7 @@ warp_l2_fdb(struct warp_kctx *ctx, struct warp_knet *kn, int ifindex,
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 		ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 		ndm->ndm_family = AF_BRIDGE;
-		if ((e = warp_l2_talk(ctx, nlh, warp_l2_fdb_cb, &fdb)) < 0) {
+		if ((e = warp_nl_talk(ctx, nlh, warp_l2_fdb_cb, &fdb)) < 0) {
 			free(fdb.dst);
 			return (warp_l2_fail(ctx, kn, e, "read VXLAN FDB", NULL, 0));
 		}
@@ -770,9 +722,7 @@ warp_l2_fdb(struct warp_kctx *ctx, struct warp_knet *kn, int ifindex,
 		warp_ip_format(ntohl(fdb.dst[i]), ip, sizeof(ip));
 		warp_kplan(ctx, "remove fdb 00:00:00:00:00:00 dev %s dst %s",
 		    kn->net.if_vx, ip);
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run &&
-		    (e = warp_l2_fdb_send(ctx, ifindex, 1, fdb.dst[i])) < 0 &&
+		if ((e = warp_l2_fdb_send(ctx, ifindex, 1, fdb.dst[i])) < 0 &&
 		    e != -ENOENT)
 			rc = warp_l2_fail(ctx, kn, e, "remove FDB entry", NULL, 0);
 	}
@@ -788,9 +738,7 @@ warp_l2_fdb(struct warp_kctx *ctx, struct warp_knet *kn, int ifindex,
 		warp_ip_format(kn->peers[j].allowed[0].addr, ip, sizeof(ip));
 		warp_kplan(ctx, "create fdb 00:00:00:00:00:00 dev %s dst %s",
 		    kn->net.if_vx, ip);
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run &&
-		    (e = warp_l2_fdb_send(ctx, ifindex, 0, dst)) < 0)
+		if ((e = warp_l2_fdb_send(ctx, ifindex, 0, dst)) < 0)
 			rc = warp_l2_fail(ctx, kn, e, "add FDB entry", NULL, 0);
 	}
 	free(fdb.dst);
@@ -823,7 +771,7 @@ warp_l2_apply(struct warp_kctx *ctx, struct warp_knet *kn)
 	for (i = 0; i < kn->npeers; i++) {
 		if (!kn->peers[i].active)
 			continue;
-		warp_l2_gt_name(kn, &kn->peers[i], name, sizeof(name));
+		warp_knet_gt_name(kn, &kn->peers[i], name, sizeof(name));
 		created = rtnl_link_name2i(ctx->links, name) <= 0;
 		if (warp_l2_port(ctx, kn, br, name,
 		    htonl(kn->peers[i].allowed[0].addr), &ifindex) == -1) {

@@ -2,7 +2,8 @@
  * rtnetlink through libnl-route-3: VRF and WireGuard links, the gateway's
  * overlay address, routes in the VRF tables and the rules that bring
  * return traffic back into a VRF.  Every write goes through one of the
- * warp_nl_send_* helpers, which count it and, on a dry run, skip it.
+ * warp_nl_send_* helpers (kernel_send.c), which count it and, on a dry
+ * run, skip it; everything before them runs the same on a dry run.
  *
  * What is ours: links whose alias starts with WARP_LINK_ALIAS, routes and
  * rules whose protocol is WARP_RTPROT.  Nothing else is ever changed.
@@ -38,7 +39,6 @@ static int	warp_nl_fail(struct warp_kctx *, struct warp_knet *, int,
 static int	warp_nl_link_ours(struct warp_knet *, struct rtnl_link *);
 static int	warp_nl_vrf(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_wg(struct warp_kctx *, struct warp_knet *);
-static int	warp_nl_refetch(struct warp_kctx *, const char *, int *);
 static int	warp_nl_addr_eq(struct nl_addr *, int, const void *, int);
 static int	warp_nl_route_key(const struct warp_kroute *, struct rtnl_route *);
 static int	warp_nl_route_val(struct warp_kctx *, struct warp_knet *,
@@ -223,41 +223,35 @@ warp_nl_link_ours(struct warp_knet *kn, struct rtnl_link *l)
 	return (alias != NULL && strcmp(alias, kn->alias) == 0);
 }
 
-/* After creating a link: learn its index (a read, not counted). */
-static int
-warp_nl_refetch(struct warp_kctx *ctx, const char *name, int *ifindex)
-{
-	struct rtnl_link	*l = NULL;
-	int			 e;
-
-	if ((e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
-		return (e);
-	*ifindex = rtnl_link_get_ifindex(l);
-	rtnl_link_put(l);
-	return (0);
-}
-
 /*
  * The kernel ignores IFLA_IFALIAS when it creates a link: mark a new link
  * as ours with a second message, which also brings it up if asked.
+ * *ifindex: the new link's index (0 on a dry run, where it was not made
+ * and there is nothing to read).
  */
 int
 warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name,
-    int up)
+    int up, int *ifindex)
 {
 	struct rtnl_link	*l = NULL, *chg;
 	int			 e;
 
-	if ((e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
+	*ifindex = 0;
+	if (!ctx->dry_run &&
+	    (e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
 		return (e);
-	chg = rtnl_link_alloc();
+	if ((chg = rtnl_link_alloc()) == NULL)
+		warp_fatal("rtnl_link_alloc");
 	rtnl_link_set_ifalias(chg, kn->alias);
 	if (up)
 		rtnl_link_set_flags(chg, IFF_UP);
-	ctx->cnt->rtnl++;
-	e = rtnl_link_change(ctx->rtnl, l, chg, 0);
+	e = warp_nl_send_link_change(ctx, l, chg);
 	rtnl_link_put(chg);
-	rtnl_link_put(l);
+	if (l != NULL) {
+		if (e >= 0)
+			*ifindex = rtnl_link_get_ifindex(l);
+		rtnl_link_put(l);
+	}
 	return (e);
 }
 
@@ -282,9 +276,7 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 		    table != (uint32_t)kn->net.table_id) {
 			warp_kplan(ctx, "remove vrf %s (wrong kind or table)",
 			    name);
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_link_delete(ctx->rtnl, l)) < 0) {
+			if ((e = warp_nl_send_link_delete(ctx, l)) < 0) {
 				warp_nl_fail(ctx, kn, e, "remove vrf", NULL);
 				goto out;
 			}
@@ -301,20 +293,12 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 		rtnl_link_set_ifalias(n, kn->alias);
 		(void)rtnl_link_vrf_set_tableid(n, kn->net.table_id);
 		rtnl_link_set_flags(n, IFF_UP);
-		ctx->cnt->rtnl++;
-		if (ctx->dry_run) {
-			ctx->cnt->rtnl++;	/* and its alias */
-			kn->vrf_ifindex = 0;
-			ret = 0;
-			goto out;
-		}
-		if ((e = rtnl_link_add(ctx->rtnl, n,
+		if ((e = warp_nl_send_link_add(ctx, n,
 		    NLM_F_CREATE | NLM_F_EXCL)) < 0) {
 			warp_nl_fail(ctx, kn, e, "create vrf", WARP_FEATURE_VRF);
 			goto out;
 		}
-		if ((e = warp_nl_mark(ctx, kn, name, 0)) < 0 ||
-		    (e = warp_nl_refetch(ctx, name, &kn->vrf_ifindex)) < 0) {
+		if ((e = warp_nl_mark(ctx, kn, name, 0, &kn->vrf_ifindex)) < 0) {
 			warp_nl_fail(ctx, kn, e, "mark vrf as warp's", NULL);
 			goto out;
 		}
@@ -326,9 +310,7 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 		warp_kplan(ctx, "change vrf %s: up", name);
 		chg = rtnl_link_alloc();
 		rtnl_link_set_flags(chg, IFF_UP);
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run &&
-		    (e = rtnl_link_change(ctx->rtnl, l, chg, 0)) < 0) {
+		if ((e = warp_nl_send_link_change(ctx, l, chg)) < 0) {
 			warp_nl_fail(ctx, kn, e, "set vrf up", NULL);
 			goto out;
 		}
@@ -361,9 +343,7 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 		kind = rtnl_link_get_type(l);
 		if (kind == NULL || strcmp(kind, "wireguard") != 0) {
 			warp_kplan(ctx, "remove %s (not a wireguard link)", name);
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_link_delete(ctx->rtnl, l)) < 0) {
+			if ((e = warp_nl_send_link_delete(ctx, l)) < 0) {
 				warp_nl_fail(ctx, kn, e, "remove link", NULL);
 				goto out;
 			}
@@ -391,21 +371,13 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 		 */
 		if (kn->vrf_ifindex > 0)
 			rtnl_link_set_master(n, kn->vrf_ifindex);
-		ctx->cnt->rtnl++;
-		if (ctx->dry_run) {
-			ctx->cnt->rtnl++;	/* and its alias */
-			kn->wg_ifindex = 0;
-			ret = 0;
-			goto out;
-		}
-		if ((e = rtnl_link_add(ctx->rtnl, n,
+		if ((e = warp_nl_send_link_add(ctx, n,
 		    NLM_F_CREATE | NLM_F_EXCL)) < 0) {
 			warp_nl_fail(ctx, kn, e, "create wireguard link",
 			    WARP_FEATURE_WG);
 			goto out;
 		}
-		if ((e = warp_nl_mark(ctx, kn, name, 1)) < 0 ||
-		    (e = warp_nl_refetch(ctx, name, &kn->wg_ifindex)) < 0) {
+		if ((e = warp_nl_mark(ctx, kn, name, 1, &kn->wg_ifindex)) < 0) {
 			warp_nl_fail(ctx, kn, e, "mark wireguard link as warp's",
 			    NULL);
 			goto out;
@@ -434,9 +406,7 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 	}
 	if (changes > 0) {
 		warp_kplan(ctx, "change wireguard %s:%s", name, what);
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run &&
-		    (e = rtnl_link_change(ctx->rtnl, l, chg, 0)) < 0) {
+		if ((e = warp_nl_send_link_change(ctx, l, chg)) < 0) {
 			warp_nl_fail(ctx, kn, e, "change wireguard link", NULL);
 			goto out;
 		}
@@ -498,9 +468,7 @@ warp_nl_addrs(struct warp_kctx *ctx, struct warp_knet *kn)
 			nl_addr2str(rtnl_addr_get_local(a), buf, sizeof(buf));
 			warp_kplan(ctx, "remove address %s/%d from %s", buf,
 			    rtnl_addr_get_prefixlen(a), kn->net.if_wg);
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_addr_delete(ctx->rtnl, a, 0)) < 0)
+			if ((e = warp_nl_send_addr_delete(ctx, a)) < 0)
 				return (warp_nl_fail(ctx, kn, e, "remove address",
 				    NULL));
 		}
@@ -509,9 +477,6 @@ warp_nl_addrs(struct warp_kctx *ctx, struct warp_knet *kn)
 		return (0);
 	warp_kplan(ctx, "create address %s/%d on %s", ip, kn->net.subnet.len,
 	    kn->net.if_wg);
-	ctx->cnt->rtnl++;
-	if (ctx->dry_run)
-		return (0);
 	if ((n = rtnl_addr_alloc()) == NULL ||
 	    (local = nl_addr_build(AF_INET, &gw, 4)) == NULL)
 		warp_fatal("rtnl_addr_alloc");
@@ -520,7 +485,7 @@ warp_nl_addrs(struct warp_kctx *ctx, struct warp_knet *kn)
 	rtnl_addr_set_family(n, AF_INET);
 	(void)rtnl_addr_set_local(n, local);
 	rtnl_addr_set_prefixlen(n, kn->net.subnet.len);
-	e = rtnl_addr_add(ctx->rtnl, n, 0);
+	e = warp_nl_send_addr_add(ctx, n);
 	nl_addr_put(local);
 	rtnl_addr_put(n);
 	if (e < 0)
@@ -696,13 +661,10 @@ warp_nl_routes(struct warp_kctx *ctx, struct warp_knet *kn)
 		warp_nl_route_describe(kr, desc, sizeof(desc));
 		warp_kplan(ctx, "%s %s", found != NULL ? "change" : "create",
 		    desc);
-		ctx->cnt->rtnl++;
-		if (ctx->dry_run)
-			continue;
 		n = warp_nl_route_build(ctx, kn, kr);
 		flags = NLM_F_CREATE | (found != NULL ? NLM_F_REPLACE :
 		    NLM_F_EXCL);
-		e = rtnl_route_add(ctx->rtnl, n, flags);
+		e = warp_nl_send_route_add(ctx, n, flags);
 		rtnl_route_put(n);
 		if (e < 0) {
 			warp_nl_fail(ctx, kn, e, desc, NULL);
@@ -758,9 +720,6 @@ warp_nl_rules(struct warp_kctx *ctx, struct warp_knet *kn)
 	warp_cidr_format(&kn->net.subnet, cidr, sizeof(cidr));
 	warp_kplan(ctx, "create rule pref %d to %s lookup %d", WARP_RULE_PREF,
 	    cidr, kn->net.table_id);
-	ctx->cnt->rtnl++;
-	if (ctx->dry_run)
-		return (0);
 	if ((n = rtnl_rule_alloc()) == NULL ||
 	    (dst = nl_addr_build(AF_INET, &net, 4)) == NULL)
 		warp_fatal("rtnl_rule_alloc");
@@ -771,7 +730,7 @@ warp_nl_rules(struct warp_kctx *ctx, struct warp_knet *kn)
 	rtnl_rule_set_table(n, kn->net.table_id);
 	rtnl_rule_set_action(n, FR_ACT_TO_TBL);
 	(void)rtnl_rule_set_protocol(n, WARP_RTPROT);
-	e = rtnl_rule_add(ctx->rtnl, n, NLM_F_CREATE | NLM_F_EXCL);
+	e = warp_nl_send_rule_add(ctx, n, NLM_F_CREATE | NLM_F_EXCL);
 	nl_addr_put(dst);
 	rtnl_rule_put(n);
 	if (e < 0)
@@ -832,9 +791,7 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 			warp_kplan(ctx, "remove route %s table %u metric %u",
 			    desc, rtnl_route_get_table(r),
 			    rtnl_route_get_priority(r));
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_route_delete(ctx->rtnl, r, 0)) < 0 &&
+			if ((e = warp_nl_send_route_delete(ctx, r)) < 0 &&
 			    e != -NLE_OBJ_NOTFOUND)
 				warp_kplan(ctx, "  failed: %s", nl_geterror(e));
 		}
@@ -852,9 +809,7 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 			continue;
 		warp_kplan(ctx, "remove rule pref %u lookup %u",
 		    rtnl_rule_get_prio(ru), rtnl_rule_get_table(ru));
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run &&
-		    (e = rtnl_rule_delete(ctx->rtnl, ru, 0)) < 0 &&
+		if ((e = warp_nl_send_rule_delete(ctx, ru)) < 0 &&
 		    e != -NLE_OBJ_NOTFOUND)
 			warp_kplan(ctx, "  failed: %s", nl_geterror(e));
 	}
@@ -880,7 +835,7 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 				    ctx->nets[i].net.if_wg) == 0 ||
 				    strcmp(rtnl_link_get_name(l),
 				    ctx->nets[i].net.if_vrf) == 0 ||
-				    warp_l2_link_wanted(&ctx->nets[i],
+				    warp_knet_link_wanted(&ctx->nets[i],
 				    rtnl_link_get_name(l)))
 					wanted = 1;
 			}
@@ -888,9 +843,7 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 				continue;
 			warp_kplan(ctx, "remove %s %s", kind != NULL ? kind :
 			    "link", rtnl_link_get_name(l));
-			ctx->cnt->rtnl++;
-			if (!ctx->dry_run &&
-			    (e = rtnl_link_delete(ctx->rtnl, l)) < 0 &&
+			if ((e = warp_nl_send_link_delete(ctx, l)) < 0 &&
 			    e != -NLE_OBJ_NOTFOUND && e != -NLE_NODEV)
 				warp_kplan(ctx, "  failed: %s", nl_geterror(e));
 		}
@@ -908,13 +861,10 @@ warp_nl_lo_up(struct warp_kctx *ctx)
 		return (0);
 	if (!(rtnl_link_get_flags(l) & IFF_UP)) {
 		warp_kplan(ctx, "change lo: up");
-		ctx->cnt->rtnl++;
-		if (!ctx->dry_run) {
-			chg = rtnl_link_alloc();
-			rtnl_link_set_flags(chg, IFF_UP);
-			e = rtnl_link_change(ctx->rtnl, l, chg, 0);
-			rtnl_link_put(chg);
-		}
+		chg = rtnl_link_alloc();
+		rtnl_link_set_flags(chg, IFF_UP);
+		e = warp_nl_send_link_change(ctx, l, chg);
+		rtnl_link_put(chg);
 	}
 	rtnl_link_put(l);
 	return (e < 0 ? -1 : 0);

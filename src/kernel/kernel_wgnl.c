@@ -57,12 +57,7 @@ static int	warp_wgnl_dev_cb(const struct nlmsghdr *, void *);
 static int	warp_wgnl_peer_parse(const struct nlattr *, struct warp_wgdev *);
 static int	warp_wgnl_ip_parse(const struct nlattr *, struct warp_wgpeer *);
 static int	warp_wgnl_peer_cmp(const void *, const void *);
-static int	warp_wgnl_cidr_cmp(const void *, const void *);
 static int	warp_wgnl_put_peer(struct nlmsghdr *, const struct warp_wgop *);
-static int	warp_kpeer_cmp(const void *, const void *);
-static int	warp_wgnl_allowed_eq(struct warp_kpeer *,
-		    const struct warp_wgpeer *);
-static void	warp_wgnl_ipsdesc(const struct warp_kpeer *, char *, size_t);
 
 static struct nlmsghdr *
 warp_wgnl_msg(struct warp_wgnl *w, uint16_t type, uint8_t cmd, uint16_t flags)
@@ -138,8 +133,12 @@ warp_wgnl_open(struct warp_wgnl **wp, struct warp_err *err)
 	w->seq = (uint32_t)time(NULL);
 
 	nlh = warp_wgnl_msg(w, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
-	if ((e = warp_wgnl_talk(w, nlh, warp_wgnl_family_cb, &w->family)) < 0 ||
+	if (!mnl_attr_put_strz_check(nlh, WARP_WGNL_MSGSZ,
+	    CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME))
+		e = -EMSGSIZE;
+	else
+		e = warp_wgnl_talk(w, nlh, warp_wgnl_family_cb, &w->family);
+	if (e < 0 ||
 	    w->family == 0) {
 		if (e == -ENOENT || w->family == 0)
 			warp_err_system(err, "the kernel lacks WireGuard "
@@ -343,7 +342,7 @@ warp_wgnl_peer_cmp(const void *a, const void *b)
 	return (memcmp(pa->public_key, pb->public_key, WARP_KEY_LEN));
 }
 
-static int
+int
 warp_wgnl_cidr_cmp(const void *a, const void *b)
 {
 	const struct warp_cidr	*ca = a, *cb = b;
@@ -367,8 +366,12 @@ warp_wgnl_get(struct warp_wgnl *w, const char *ifname, struct warp_wgdev *dev,
 	wp.error = 0;
 	nlh = warp_wgnl_msg(w, w->family, WG_CMD_GET_DEVICE,
 	    NLM_F_DUMP | NLM_F_ACK);
-	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-	if ((e = warp_wgnl_talk(w, nlh, warp_wgnl_dev_cb, &wp)) < 0 ||
+	if (!mnl_attr_put_strz_check(nlh, WARP_WGNL_MSGSZ, WGDEVICE_A_IFNAME,
+	    ifname))
+		e = -EMSGSIZE;
+	else
+		e = warp_wgnl_talk(w, nlh, warp_wgnl_dev_cb, &wp);
+	if (e < 0 ||
 	    wp.error != 0) {
 		warp_wgnl_dev_free(dev);
 		return (warp_err_system(err, "read wireguard %s: %s", ifname,
@@ -457,30 +460,44 @@ toobig:
 
 /*
  * Set the device: private key (NULL: leave), listen port (-1: leave) and
- * the peer operations, split over as few messages as they fit in.
+ * the peer operations, split over as few messages as they fit in; each
+ * message is counted in *sent where it is sent.  A dry run builds the
+ * same messages (in a buffer of its own if w is NULL) and sends none.
  */
 int
 warp_wgnl_set(struct warp_wgnl *w, const char *ifname, const uint8_t *priv,
-    int port, const struct warp_wgop *ops, size_t nops, uint64_t *sent,
-    struct warp_err *err)
+    int port, const struct warp_wgop *ops, size_t nops, int dry_run,
+    uint64_t *sent, struct warp_err *err)
 {
-	struct nlmsghdr	*nlh;
-	struct nlattr	*peers;
-	size_t		 i = 0, start;
-	int		 first = 1, e, ret = -1;
+	struct warp_wgnl	 dry;
+	struct nlmsghdr		*nlh;
+	struct nlattr		*peers;
+	size_t			 i = 0, start;
+	int			 first = 1, e, ret = -1;
 
+	if (w == NULL) {
+		memset(&dry, 0, sizeof(dry));
+		dry.buf = warp_xcalloc(1, WARP_WGNL_MSGSZ);
+		w = &dry;
+	}
 again:
 	nlh = warp_wgnl_msg(w, w->family, WG_CMD_SET_DEVICE, NLM_F_ACK);
-	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-	if (first) {
-		if (priv != NULL)
-			mnl_attr_put(nlh, WGDEVICE_A_PRIVATE_KEY, WARP_KEY_LEN,
-			    priv);
-		if (port >= 0)
-			mnl_attr_put_u16(nlh, WGDEVICE_A_LISTEN_PORT, port);
+	if (!mnl_attr_put_strz_check(nlh, WARP_WGNL_MSGSZ, WGDEVICE_A_IFNAME,
+	    ifname) ||
+	    (first && priv != NULL && !mnl_attr_put_check(nlh, WARP_WGNL_MSGSZ,
+	    WGDEVICE_A_PRIVATE_KEY, WARP_KEY_LEN, priv)) ||
+	    (first && port >= 0 && !mnl_attr_put_u16_check(nlh,
+	    WARP_WGNL_MSGSZ, WGDEVICE_A_LISTEN_PORT, port))) {
+		warp_err_system(err, "wireguard %s: message too large", ifname);
+		goto out;
 	}
 	if (i < nops) {
-		peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+		if ((peers = mnl_attr_nest_start_check(nlh, WARP_WGNL_MSGSZ,
+		    WGDEVICE_A_PEERS)) == NULL) {
+			warp_err_system(err, "wireguard %s: message too large",
+			    ifname);
+			goto out;
+		}
 		for (start = i; i < nops; i++)
 			if (!warp_wgnl_put_peer(nlh, &ops[i]))
 				break;
@@ -492,7 +509,7 @@ again:
 		mnl_attr_nest_end(nlh, peers);
 	}
 	(*sent)++;
-	if ((e = warp_wgnl_talk(w, nlh, NULL, NULL)) < 0) {
+	if (!dry_run && (e = warp_wgnl_talk(w, nlh, NULL, NULL)) < 0) {
 		warp_err_system(err, "configure wireguard %s: %s", ifname,
 		    strerror(-e));
 		goto out;
@@ -503,178 +520,7 @@ again:
 	ret = 0;
 out:
 	explicit_bzero(w->buf, WARP_WGNL_MSGSZ);
-	return (ret);
-}
-
-static int
-warp_kpeer_cmp(const void *a, const void *b)
-{
-	const struct warp_kpeer	*pa = a, *pb = b;
-
-	return (memcmp(pa->public_key, pb->public_key, WARP_KEY_LEN));
-}
-
-static int
-warp_wgnl_allowed_eq(struct warp_kpeer *kp, const struct warp_wgpeer *p)
-{
-	size_t	i;
-
-	if (p->nallowed_other != 0 || p->nallowed != kp->nallowed)
-		return (0);
-	for (i = 0; i < kp->nallowed; i++)
-		if (kp->allowed[i].addr != p->allowed[i].addr ||
-		    kp->allowed[i].len != p->allowed[i].len)
-			return (0);
-	return (1);
-}
-
-static void
-warp_wgnl_ipsdesc(const struct warp_kpeer *kp, char *buf, size_t len)
-{
-	char	cidr[WARP_CIDR_STRLEN];
-	size_t	i, n;
-
-	buf[0] = '\0';
-	for (i = 0; i < kp->nallowed; i++) {
-		warp_cidr_format(&kp->allowed[i], cidr, sizeof(cidr));
-		n = strlen(buf);
-		if (n < len)
-			(void)snprintf(buf + n, len - n, "%s%s",
-			    i > 0 ? "," : "", cidr);
-	}
-}
-
-/*
- * Bring one network's WireGuard device to the desired key, port and
- * peers, sending only the peers that differ.
- */
-int
-warp_wg_reconcile(struct warp_kctx *ctx, struct warp_knet *kn)
-{
-	struct warp_wgdev		 dev;
-	const struct warp_wgpeer	*p;
-	struct warp_kpeer		*kp;
-	struct warp_wgop		*ops;
-	struct warp_err			 err;
-	char				 b64[WARP_KEY_B64_LEN + 1], ips[512];
-	const uint8_t			*priv = NULL;
-	size_t				 i, j, nops = 0;
-	int				 port = -1, ret = -1;
-	uint64_t			 sent = 0;
-
-	memset(&dev, 0, sizeof(dev));
-	for (i = 0; i < kn->npeers; i++)
-		qsort(kn->peers[i].allowed, kn->peers[i].nallowed,
-		    sizeof(struct warp_cidr), warp_wgnl_cidr_cmp);
-	qsort(kn->peers, kn->npeers, sizeof(*kn->peers), warp_kpeer_cmp);
-
-	if (kn->wg_ifindex > 0) {
-		if (ctx->wgnl == NULL && warp_wgnl_open(&ctx->wgnl, &err) == -1) {
-			warp_knet_fail(ctx, kn, "%s", err.msg);
-			return (-1);
-		}
-		if (warp_wgnl_get(ctx->wgnl, kn->net.if_wg, &dev, &err) == -1) {
-			warp_knet_fail(ctx, kn, "%s", err.msg);
-			return (-1);
-		}
-	}
-
-	if (!dev.has_private_key || memcmp(dev.private_key, kn->private_key,
-	    WARP_KEY_LEN) != 0) {
-		warp_kplan(ctx, "change wireguard %s: private key",
-		    kn->net.if_wg);
-		priv = kn->private_key;
-	}
-	if (dev.listen_port != kn->net.listen_port) {
-		warp_kplan(ctx, "change wireguard %s: listen-port %d",
-		    kn->net.if_wg, kn->net.listen_port);
-		port = kn->net.listen_port;
-	}
-
-	ops = warp_xcalloc(kn->npeers + dev.npeers + 1, sizeof(*ops));
-	/* Both lists are sorted by public key: walk them together. */
-	for (i = 0, j = 0; i < kn->npeers || j < dev.npeers;) {
-		kp = i < kn->npeers ? &kn->peers[i] : NULL;
-		p = j < dev.npeers ? &dev.peers[j] : NULL;
-		if (kp != NULL && !kp->active) {
-			/* Not wanted: if the kernel has it, it goes below. */
-			if (p != NULL && memcmp(kp->public_key, p->public_key,
-			    WARP_KEY_LEN) == 0) {
-				warp_kplan(ctx, "remove peer %s from %s "
-				    "(disabled or expired)", kp->name,
-				    kn->net.if_wg);
-				ops[nops].public_key = p->public_key;
-				ops[nops++].flags = WARP_WGOP_REMOVE;
-				j++;
-			}
-			i++;
-			continue;
-		}
-		if (kp != NULL && (p == NULL || memcmp(kp->public_key,
-		    p->public_key, WARP_KEY_LEN) < 0)) {
-			warp_wgnl_ipsdesc(kp, ips, sizeof(ips));
-			warp_kplan(ctx, "create peer %s on %s allowed-ips %s",
-			    kp->name, kn->net.if_wg, ips);
-			ops[nops].public_key = kp->public_key;
-			ops[nops].psk = kp->psk;
-			ops[nops].allowed = kp->allowed;
-			ops[nops].nallowed = kp->nallowed;
-			ops[nops++].flags = WARP_WGOP_REPLACE_IPS;
-			i++;
-			continue;
-		}
-		if (kp == NULL || memcmp(kp->public_key, p->public_key,
-		    WARP_KEY_LEN) > 0) {
-			warp_key_to_base64(p->public_key, b64);
-			warp_kplan(ctx, "remove peer %s from %s (unknown)",
-			    b64, kn->net.if_wg);
-			ops[nops].public_key = p->public_key;
-			ops[nops++].flags = WARP_WGOP_REMOVE;
-			j++;
-			continue;
-		}
-		/* Same key on both sides. */
-		if (!p->has_psk || memcmp(p->psk, kp->psk, WARP_KEY_LEN) != 0 ||
-		    p->keepalive != 0 || !warp_wgnl_allowed_eq(kp, p)) {
-			warp_wgnl_ipsdesc(kp, ips, sizeof(ips));
-			warp_kplan(ctx, "change peer %s on %s allowed-ips %s",
-			    kp->name, kn->net.if_wg, ips);
-			ops[nops].public_key = kp->public_key;
-			ops[nops].psk = kp->psk;
-			ops[nops].allowed = kp->allowed;
-			ops[nops].nallowed = kp->nallowed;
-			ops[nops++].flags = WARP_WGOP_REPLACE_IPS;
-		}
-		i++;
-		j++;
-	}
-
-	ctx->cnt->peers += nops;
-	if (nops == 0 && priv == NULL && port == -1) {
-		ret = 0;
-		goto out;
-	}
-	if (ctx->dry_run || kn->wg_ifindex == 0) {
-		/* Count what would be sent: at least one message. */
-		ctx->cnt->genl++;
-		ret = 0;
-		goto out;
-	}
-	if (warp_wgnl_set(ctx->wgnl, kn->net.if_wg, priv, port, ops, nops,
-	    &sent, &err) == -1) {
-		warp_knet_fail(ctx, kn, "%s", err.msg);
-		for (i = 0; i < kn->npeers; i++) {
-			kn->peers[i].failed = 1;
-			warp_kcopy(kn->peers[i].error,
-			    sizeof(kn->peers[i].error), err.msg);
-		}
-		ctx->cnt->genl += sent;
-		goto out;
-	}
-	ctx->cnt->genl += sent;
-	ret = 0;
-out:
-	free(ops);
-	warp_wgnl_dev_free(&dev);
+	if (w == &dry)
+		free(dry.buf);
 	return (ret);
 }

@@ -1,0 +1,257 @@
+/*
+ * The reconciler's door to the database: the desired state of a network
+ * (keys and peers, unsealed here), the apply status it records per
+ * object, and the numbers it observes per peer (endpoint_stats).  The
+ * schema of these tables is known here and nowhere in src/kernel/.
+ */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "warp.h"
+#include "warp_state.h"
+
+static void	warp_state_peer_allowed(struct warp_state_peer *,
+		    const struct warp_endpoint *, int);
+
+static void
+warp_state_peer_allowed(struct warp_state_peer *sp,
+    const struct warp_endpoint *ep, int peer_lans)
+{
+	size_t	j;
+
+	sp->allowed[0].addr = ep->overlay_ip;
+	sp->allowed[0].len = 32;
+	sp->nallowed = 1;
+	if (!peer_lans || ep->kind == WARP_EP_MOBILE)
+		return;
+	for (j = 0; j < ep->nlans && j < WARP_MAX_LANS; j++) {
+		sp->allowed[sp->nallowed] = ep->lans[j];
+		sp->allowed[sp->nallowed].addr &= warp_cidr_mask(ep->lans[j].len);
+		sp->nallowed++;
+	}
+}
+
+int
+warp_state_network_load(struct warp_db *db, const struct warp_network *net,
+    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
+    struct warp_state_peer **out, size_t *nout, struct warp_err *err)
+{
+	struct warp_endpoint	*eps = NULL;
+	struct warp_state_peer	*sp, *peers;
+	struct warp_err		 e2;
+	size_t			 neps = 0, i;
+
+	*out = NULL;
+	*nout = 0;
+	if (warp_network_private_key(db, net->id, priv, err) == -1 ||
+	    warp_endpoint_list(db, net->id, &eps, &neps, err) == -1)
+		return (-1);
+	peers = warp_xcalloc(neps + 1, sizeof(*peers));
+	for (i = 0; i < neps; i++) {
+		sp = &peers[i];
+		sp->endpoint_id = eps[i].id;
+		(void)snprintf(sp->name, sizeof(sp->name), "%s", eps[i].name);
+		sp->active = warp_endpoint_is_active(&eps[i], now);
+		if (warp_key_from_base64(eps[i].public_key,
+		    sp->public_key) == -1) {
+			sp->failed = 1;
+			(void)snprintf(sp->error, sizeof(sp->error),
+			    "invalid public key in the database");
+			sp->active = 0;
+		} else if (warp_endpoint_psk(db, eps[i].id, sp->psk,
+		    &e2) == -1) {
+			sp->failed = 1;
+			sp->hold = 1;
+			(void)snprintf(sp->error, sizeof(sp->error), "%.*s",
+			    (int)sizeof(sp->error) - 1, e2.msg);
+		}
+		warp_state_peer_allowed(sp, &eps[i], peer_lans);
+	}
+	warp_endpoint_list_free(eps);
+	*out = peers;
+	*nout = neps;
+	return (0);
+}
+
+void
+warp_state_peers_free(struct warp_state_peer *peers, size_t n)
+{
+	if (peers == NULL)
+		return;
+	explicit_bzero(peers, n * sizeof(*peers));
+	free(peers);
+}
+
+int
+warp_state_status_store(struct warp_db *db,
+    const struct warp_state_status *rows, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st = NULL;
+	size_t		 i;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_db_prepare(db, &st, "INSERT INTO apply_status "
+	    "(object_type, object_id, status, error, updated_at) "
+	    "VALUES (?, ?, ?, ?, unixepoch()) "
+	    "ON CONFLICT (object_type, object_id) DO UPDATE SET "
+	    "status = excluded.status, error = excluded.error, "
+	    "updated_at = excluded.updated_at "
+	    "WHERE status != excluded.status OR error != excluded.error",
+	    err) == -1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, rows[i].type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, rows[i].id);
+		sqlite3_bind_text(st, 3, rows[i].status, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rows[i].error, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			warp_db_sqlerr(db, err, "storing apply status");
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (warp_db_exec(db, "DELETE FROM apply_status WHERE "
+	    "(object_type = 'network' AND object_id NOT IN "
+	    "(SELECT id FROM networks)) OR (object_type = 'endpoint' AND "
+	    "object_id NOT IN (SELECT id FROM endpoints))", err) == -1)
+		goto out;
+	if (warp_db_commit(db, err) == -1)
+		goto out;
+	return (0);
+out:
+	if (st != NULL)
+		sqlite3_finalize(st);
+	warp_db_rollback(db);
+	return (-1);
+}
+
+void
+warp_state_status_get(struct warp_db *db, const char *type, int64_t id,
+    char *status, size_t slen, char *error, size_t elen)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+	const char	*s;
+
+	status[0] = '\0';
+	error[0] = '\0';
+	if (warp_db_prepare(db, &st, "SELECT status, error FROM apply_status "
+	    "WHERE object_type = ? AND object_id = ?", &err) == -1)
+		return;
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if ((s = (const char *)sqlite3_column_text(st, 0)) != NULL)
+			(void)snprintf(status, slen, "%s", s);
+		if ((s = (const char *)sqlite3_column_text(st, 1)) != NULL)
+			(void)snprintf(error, elen, "%s", s);
+	}
+	sqlite3_finalize(st);
+}
+
+int
+warp_state_stats_store(struct warp_db *db,
+    const struct warp_state_stats *rows, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*s;
+	size_t		 i;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_db_prepare(db, &s, "INSERT INTO endpoint_stats "
+	    "(endpoint_id, last_handshake, rx_bytes, tx_bytes, "
+	    "remote_endpoint, updated_at) VALUES (?, ?, ?, ?, ?, unixepoch()) "
+	    "ON CONFLICT (endpoint_id) DO UPDATE SET "
+	    "last_handshake = excluded.last_handshake, "
+	    "rx_bytes = excluded.rx_bytes, tx_bytes = excluded.tx_bytes, "
+	    "remote_endpoint = excluded.remote_endpoint, "
+	    "updated_at = excluded.updated_at", err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, rows[i].endpoint_id);
+		sqlite3_bind_int64(s, 2, rows[i].last_handshake);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)rows[i].rx_bytes);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)rows[i].tx_bytes);
+		sqlite3_bind_text(s, 5, rows[i].remote, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			warp_db_sqlerr(db, err, "storing endpoint stats");
+			sqlite3_finalize(s);
+			warp_db_rollback(db);
+			return (-1);
+		}
+	}
+	sqlite3_finalize(s);
+	if (warp_db_commit(db, err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+warp_state_stats_get(struct warp_db *db, struct warp_state_stats *ps)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 err;
+	const char	*s;
+	int		 found = 0;
+
+	if (warp_db_prepare(db, &st, "SELECT last_handshake, rx_bytes, "
+	    "tx_bytes, remote_endpoint FROM endpoint_stats WHERE "
+	    "endpoint_id = ?", &err) == -1)
+		return (0);
+	sqlite3_bind_int64(st, 1, ps->endpoint_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ps->last_handshake = sqlite3_column_int64(st, 0);
+		ps->rx_bytes = (uint64_t)sqlite3_column_int64(st, 1);
+		ps->tx_bytes = (uint64_t)sqlite3_column_int64(st, 2);
+		if ((s = (const char *)sqlite3_column_text(st, 3)) != NULL)
+			(void)snprintf(ps->remote, sizeof(ps->remote), "%s", s);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return (found);
+}
+
+int
+warp_state_apply_lock(struct warp_db *db)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	if (db->path == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (snprintf(path, sizeof(path), "%s.apply-lock", db->path) >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return (-1);
+	if (flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+const char *
+warp_state_db_name(struct warp_db *db)
+{
+	return (db->path != NULL ? db->path : "db");
+}

@@ -1,0 +1,84 @@
+/*
+ * WARP gateway: the database as the reconciler sees it (src/core/
+ * warp_state.c).  The kernel side (src/kernel/) never speaks SQL: it reads
+ * the desired state of a network, records what it applied, and stores
+ * the numbers it observed through these calls only.
+ */
+#ifndef WARP_STATE_H
+#define WARP_STATE_H
+
+#include <stdint.h>
+
+#include "warp.h"
+
+/* A WireGuard peer as the gateway side should have it. */
+struct warp_state_peer {
+	int64_t			endpoint_id;
+	char			name[WARP_NAME_MAX + 1];
+	uint8_t			public_key[WARP_KEY_LEN];
+	uint8_t			psk[WARP_KEY_LEN];
+	/* allowed[0]: the overlay /32; then the site's LANs, if routed */
+	struct warp_cidr	allowed[1 + WARP_MAX_LANS];
+	size_t			nallowed;
+	int			active;		/* enabled and not expired */
+	int			failed;		/* its keys cannot be read */
+	int			hold;		/* ... and so its network holds */
+	char			error[160];
+};
+
+/*
+ * The desired state of one network: its private key and one peer per
+ * endpoint (peer_lans: cpe/gateway peers carry their LAN subnets).
+ * Returns -1 with err set when the network cannot be read at all; an
+ * endpoint whose public key is invalid is failed and inactive, one whose
+ * preshared key cannot be read is failed and holds the network.  Free
+ * with warp_state_peers_free() (it wipes the keys).
+ */
+int	warp_state_network_load(struct warp_db *, const struct warp_network *,
+	    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
+	    struct warp_state_peer **, size_t *, struct warp_err *);
+void	warp_state_peers_free(struct warp_state_peer *, size_t);
+
+/* Apply status of one object ("firewall" 0, "network" id, "endpoint" id). */
+struct warp_state_status {
+	const char	*type;
+	int64_t		 id;
+	const char	*status;	/* "applied", "failed" */
+	char		 error[512];
+};
+
+/*
+ * Record the outcome of an apply in one transaction; rows of networks and
+ * endpoints that no longer exist are dropped.
+ */
+int	warp_state_status_store(struct warp_db *,
+	    const struct warp_state_status *, size_t, struct warp_err *);
+/* The stored status and error of one object ("" and "" if none). */
+void	warp_state_status_get(struct warp_db *, const char *, int64_t,
+	    char *, size_t, char *, size_t);
+
+/* What the kernel last said about a peer (endpoint_stats). */
+struct warp_state_stats {
+	int64_t		endpoint_id;
+	int64_t		last_handshake;	/* unix seconds, 0: never */
+	uint64_t	rx_bytes;
+	uint64_t	tx_bytes;
+	char		remote[64];	/* "addr:port", "" if none */
+};
+
+/* Store observed numbers (best effort: an error leaves the old ones). */
+int	warp_state_stats_store(struct warp_db *,
+	    const struct warp_state_stats *, size_t, struct warp_err *);
+/* The numbers last stored for st->endpoint_id; 0 if there are none. */
+int	warp_state_stats_get(struct warp_db *, struct warp_state_stats *);
+
+/*
+ * One apply at a time (the web's parent and warpctl may both try): an
+ * exclusive lock on "<db>.apply-lock".  Returns the descriptor to close,
+ * or -1 with errno set.
+ */
+int	warp_state_apply_lock(struct warp_db *);
+/* The database file, for messages ("db" if in memory). */
+const char *warp_state_db_name(struct warp_db *);
+
+#endif
