@@ -202,31 +202,6 @@ warp_state_stats_store(struct warp_db *db,
 }
 
 int
-warp_state_stats_get(struct warp_db *db, struct warp_state_stats *ps)
-{
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-	const char	*s;
-	int		 found = 0;
-
-	if (warp_db_prepare(db, &st, "SELECT last_handshake, rx_bytes, "
-	    "tx_bytes, remote_endpoint FROM endpoint_stats WHERE "
-	    "endpoint_id = ?", &err) == -1)
-		return (0);
-	sqlite3_bind_int64(st, 1, ps->endpoint_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		ps->last_handshake = sqlite3_column_int64(st, 0);
-		ps->rx_bytes = (uint64_t)sqlite3_column_int64(st, 1);
-		ps->tx_bytes = (uint64_t)sqlite3_column_int64(st, 2);
-		if ((s = (const char *)sqlite3_column_text(st, 3)) != NULL)
-			(void)snprintf(ps->remote, sizeof(ps->remote), "%s", s);
-		found = 1;
-	}
-	sqlite3_finalize(st);
-	return (found);
-}
-
-int
 warp_state_apply_lock(struct warp_db *db)
 {
 	char	path[PATH_MAX];

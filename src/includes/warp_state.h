@@ -69,8 +69,6 @@ struct warp_state_stats {
 /* Store observed numbers (best effort: an error leaves the old ones). */
 int	warp_state_stats_store(struct warp_db *,
 	    const struct warp_state_stats *, size_t, struct warp_err *);
-/* The numbers last stored for st->endpoint_id; 0 if there are none. */
-int	warp_state_stats_get(struct warp_db *, struct warp_state_stats *);
 
 /*
  * One apply at a time (the web's parent and warpctl may both try): an

@@ -24,7 +24,7 @@
 #include "warp_traffic.h"
 
 static void	warp_kst_store(struct warp_db *, const struct warp_kernel_status *);
-static int	warp_kst_db(struct warp_db *, struct warp_kernel_status *,
+static void	warp_kst_db(struct warp_db *, struct warp_kernel_status *,
 		    struct warp_network *, size_t, struct warp_endpoint *,
 		    size_t);
 static void	warp_kst_kernel(struct warp_kernel_status *);
@@ -54,7 +54,7 @@ warp_kst_store(struct warp_db *db, const struct warp_kernel_status *st)
 }
 
 /* Every network and endpoint with its stored apply status. */
-static int
+static void
 warp_kst_db(struct warp_db *db, struct warp_kernel_status *st,
     struct warp_network *nets, size_t nnets, struct warp_endpoint *eps,
     size_t neps)
@@ -98,7 +98,6 @@ warp_kst_db(struct warp_db *db, struct warp_kernel_status *st,
 		    ps->apply_status, sizeof(ps->apply_status),
 		    ps->apply_error, sizeof(ps->apply_error));
 	}
-	return (0);
 }
 
 /* The kernel side, in the namespace the caller entered. */
@@ -180,7 +179,7 @@ warp_kernel_status(struct warp_db *db, const char *netns,
 	if (warp_network_list(db, &nets, &nnets, err) == -1 ||
 	    warp_endpoint_list(db, 0, &eps, &neps, err) == -1)
 		goto out;
-	(void)warp_kst_db(db, st, nets, nnets, eps, neps);
+	warp_kst_db(db, st, nets, nnets, eps, neps);
 	/* A missing namespace just means nothing is there. */
 	ret = 0;
 	if (warp_netns_enter(nsname, 0, &saved, &e2) == -1)
