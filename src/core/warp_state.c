@@ -33,7 +33,8 @@ warp_state_peer_allowed(struct warp_state_peer *sp,
 		return;
 	for (j = 0; j < ep->nlans && j < WARP_MAX_LANS; j++) {
 		sp->allowed[sp->nallowed] = ep->lans[j];
-		sp->allowed[sp->nallowed].addr &= warp_cidr_mask(ep->lans[j].len);
+		sp->allowed[sp->nallowed].addr &=
+		    warp_cidr_mask(ep->lans[j].len);
 		sp->nallowed++;
 	}
 }

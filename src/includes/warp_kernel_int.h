@@ -106,8 +106,7 @@ struct warp_knet {
  * (all zero on a second apply) and incremental updates.
  */
 struct warp_kernel_counters {
-	uint64_t	rtnl;		/* RTM_NEW/DEL/SET link, addr, route, rule,
-					   neigh (kernel_send.c) */
+	uint64_t	rtnl;		/* link, addr, route, rule, neigh */
 	uint64_t	genl;		/* WG_CMD_SET_DEVICE (warp_wgnl_set) */
 	uint64_t	nft;		/* nftables messages inside batches */
 	uint64_t	nft_batches;	/* atomic batches sent */

@@ -22,7 +22,7 @@ struct warp_state_peer {
 	size_t			nallowed;
 	int			active;		/* enabled and not expired */
 	int			failed;		/* its keys cannot be read */
-	int			hold;		/* ... and so its network holds */
+	int			hold;		/* ... and its network holds */
 	char			error[160];
 };
 

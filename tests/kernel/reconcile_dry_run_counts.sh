@@ -3,8 +3,9 @@
 # added, or disabled where a second one does not fit) and deleted, the
 # "would send N write messages: ..." line of `apply --dry-run` equals the
 # "sent N write messages: ..." line of the `apply` that follows, field by
-# field, and so do the planned changes.  After each real run the network
-# is in place: a second apply sends nothing.
+# field, and so do the planned changes; also for 600 peers, more than one
+# WireGuard message holds.  After each real run the network is in place:
+# a second apply sends nothing.
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
@@ -102,4 +103,12 @@ warpctl create-endpoint floor siteC --type cpe > /dev/null || kt_notok "create-e
 dry_then_real l2-mesh "endpoint added"
 warpctl delete-network floor > /dev/null || kt_notok "delete-network floor"
 dry_then_real l2-mesh delete
+
+warpctl create-network big --type secure-internet --expected-users 600 > /dev/null ||
+    kt_bail "create-network big"
+warpctl create-endpoints big 'u{n}' --count 600 --type mobile > /dev/null ||
+    kt_bail "create-endpoints big"
+dry_then_real "secure-internet with 600 endpoints" create
+kt_check_out "600 peers went in 2 WireGuard messages" 'wireguard 2 \(600 peers\)' \
+    cat "$D/secure-internet with 600 endpoints-create-real.txt"
 kt_finish
