@@ -3,14 +3,15 @@
  * (warp_fw_build) against what a kernel would report (warp_fw_have_*),
  * decided chain by chain (warp_fw_diff) into the messages of one batch
  * (warp_fw_batch_make): everything for an empty kernel, nothing for a
- * kernel in step, only the chains that differ otherwise.
+ * kernel in step, only the chains that differ otherwise; a table that
+ * needs more messages than a batch may hold is an error, not an abort.
  */
 #include <stdlib.h>
 
 #include "check.h"
 #include "warp_kernel_int.h"
 
-static struct warp_knet			nets[3];
+static struct warp_knet			nets[140];
 static struct warp_kctx			ctx;
 static struct warp_kernel_counters	cnt;
 
@@ -264,6 +265,27 @@ test_stale_and_recreate(void)
 	warp_fw_free(&ctx);
 }
 
+static void
+test_batch_too_large(void)
+{
+	struct warp_fw_batch	fb;
+	size_t			i;
+
+	/* Secure Internet chains name every other network: n * (n - 1). */
+	setup(140);
+	for (i = 0; i < 140; i++)
+		mknet(&nets[i], 10000001 + i, WARP_NET_SECURE_INTERNET,
+		    0x0a000000 | (uint32_t)i << 8);
+	warp_fw_build(&ctx);
+	warp_fw_batch_make(&ctx, &fb);
+	CHECK(fb.full && fb.nmsgs == 16384,
+	    "140 networks want %zu rules: the batch stops at its limit and "
+	    "says so (%zu messages, full %d)", ctx.fw->nrules, fb.nmsgs,
+	    fb.full);
+	warp_fw_batch_free(&fb);
+	warp_fw_free(&ctx);
+}
+
 int
 main(void)
 {
@@ -272,5 +294,6 @@ main(void)
 	test_one_rule_differs();
 	test_network_added();
 	test_stale_and_recreate();
+	test_batch_too_large();
 	return (check_done());
 }
