@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "warp.h"
+#include "warp_db_int.h"
 #include "warp_state.h"
 
 static void	warp_state_peer_allowed(struct warp_state_peer *,
@@ -91,7 +92,7 @@ warp_state_peers_free(struct warp_state_peer *peers, size_t n)
 }
 
 int
-warp_state_status_store(struct warp_db *db,
+warp_apply_status_store(struct warp_db *db,
     const struct warp_state_status *rows, size_t n, struct warp_err *err)
 {
 	sqlite3_stmt	*st = NULL;
@@ -134,30 +135,6 @@ out:
 		sqlite3_finalize(st);
 	warp_db_rollback(db);
 	return (-1);
-}
-
-void
-warp_state_status_get(struct warp_db *db, const char *type, int64_t id,
-    char *status, size_t slen, char *error, size_t elen)
-{
-	sqlite3_stmt	*st;
-	struct warp_err	 err;
-	const char	*s;
-
-	status[0] = '\0';
-	error[0] = '\0';
-	if (warp_db_prepare(db, &st, "SELECT status, error FROM apply_status "
-	    "WHERE object_type = ? AND object_id = ?", &err) == -1)
-		return;
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if ((s = (const char *)sqlite3_column_text(st, 0)) != NULL)
-			(void)snprintf(status, slen, "%s", s);
-		if ((s = (const char *)sqlite3_column_text(st, 1)) != NULL)
-			(void)snprintf(error, elen, "%s", s);
-	}
-	sqlite3_finalize(st);
 }
 
 int

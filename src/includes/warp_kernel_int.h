@@ -12,6 +12,8 @@
  *   kernel_l2.c      warp_l2_: bridges and their ports (layer-2 types)
  *   kernel_rtnl.c    warp_nl_: VRF and WireGuard links, addresses, routes,
  *                    rules through libnl-route-3
+ *   kernel_tc.c      warp_tc_: rate limits (HTB, flower, IFB) over libmnl
+ *   kernel_quota.c   warp_quota_: data quotas, table inet warp_traffic
  *   kernel_wgnl.c    warp_wgnl_: WireGuard generic netlink through libmnl
  *   kernel_send.c    warp_nl_send_*, warp_nl_talk, warp_ksysctl_write: the
  *                    one path of every rtnetlink and /proc/sys write,
@@ -21,11 +23,15 @@
  *   kernel_netns.c   named network namespaces
  *
  * Counting: rtnetlink and sysctl writes in kernel_send.c, WireGuard
- * messages in warp_wgnl_set(), nftables messages in warp_fw_batch_send();
+ * messages in warp_wgnl_set(), nftables messages in warp_fw_batch_send()
+ * (the firewall) and warp_nft_batch_send() (quotas), traffic control
+ * requests in warp_tcq_flush();
  * a dry run goes down the same paths and stops only at the send.
  */
 #ifndef WARP_KERNEL_INT_H
 #define WARP_KERNEL_INT_H
+
+#include <sys/types.h>
 
 #include <stdint.h>
 
@@ -49,6 +55,7 @@ struct warp_kctx;
 struct warp_knet;
 struct warp_fw_build;
 struct mnl_socket;
+struct nftnl_batch;
 
 /* An IPv4 or IPv6 prefix (IPv6 is only ever the unreachable default). */
 struct warp_kprefix {
@@ -187,6 +194,16 @@ int	warp_ksysctl_write(struct warp_kctx *, int, const char *);
 int	warp_nl_talk(struct warp_kctx *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);
 void	warp_nl_talk_close(struct warp_kctx *);
+/* libmnl plumbing shared by the rooms (kernel_send.c; -errno on failure). */
+int	warp_mnl_talk(struct mnl_socket *, struct nlmsghdr *,
+	    int (*)(const struct nlmsghdr *, void *), void *);
+int	warp_mnl_acks(struct mnl_socket *, size_t, uint32_t,
+	    void (*)(void *, size_t, int), void *);
+int	warp_nft_open(struct mnl_socket **);
+int	warp_nft_dump(struct mnl_socket *, struct nlmsghdr *,
+	    int (*)(const struct nlmsghdr *, void *), void *);
+int	warp_nft_batch_send(struct warp_kctx *, struct mnl_socket *,
+	    struct nftnl_batch *, size_t, uint32_t, ssize_t *, int *);
 
 /* rtnetlink (kernel_rtnl.c). */
 int	warp_nl_open(struct warp_kctx *, struct warp_err *);
@@ -293,7 +310,6 @@ int	warp_wg_reconcile(struct warp_kctx *, struct warp_knet *);
 #define WARP_FW_COMMENTLEN	256
 
 struct nftnl_rule;
-struct nftnl_batch;
 
 struct warp_fw_rule {
 	char			 chain[WARP_FW_CHAINLEN];

@@ -49,13 +49,11 @@ struct warp_state_status {
 
 /*
  * Record the outcome of an apply in one transaction; rows of networks and
- * endpoints that no longer exist are dropped.
+ * endpoints that no longer exist are dropped.  The readers of what is
+ * stored are the core's warp_apply_status_get/_problems (warp.h).
  */
-int	warp_state_status_store(struct warp_db *,
+int	warp_apply_status_store(struct warp_db *,
 	    const struct warp_state_status *, size_t, struct warp_err *);
-/* The stored status and error of one object ("" and "" if none). */
-void	warp_state_status_get(struct warp_db *, const char *, int64_t,
-	    char *, size_t, char *, size_t);
 
 /* What the kernel last said about a peer (endpoint_stats). */
 struct warp_state_stats {

@@ -197,7 +197,7 @@ warp_kstatus_store(struct warp_kctx *ctx, struct warp_network *all,
 		for (j = 0; j < kn->npeers; j++)
 			warp_kstatus_peer(kn, &kn->peers[j], &rows[n++]);
 	}
-	ret = warp_state_status_store(ctx->db, rows, n, err);
+	ret = warp_apply_status_store(ctx->db, rows, n, err);
 	free(rows);
 	return (ret);
 }

@@ -49,9 +49,6 @@
 #define WARP_FEATURE_BR		"bridges (CONFIG_BRIDGE, module bridge)"
 #define WARP_FEATURE_GRE	"GRE TAP (CONFIG_NET_IPGRE, module ip_gre)"
 #define WARP_FEATURE_VXLAN	"VXLAN (CONFIG_VXLAN, module vxlan)"
-#define WARP_GRE_OVERHEAD	38	/* outer IPv4 + GRE + Ethernet */
-#define WARP_VXLAN_OVERHEAD	50	/* outer IPv4 + UDP + VXLAN + Ethernet */
-#define WARP_VID_MAX		4094
 
 /* Per VLAN id of a port: present, PVID, egress untagged. */
 #define WARP_VID_ON		0x01
@@ -60,7 +57,7 @@
 
 struct warp_l2vids {
 	int		ifindex;
-	uint8_t		f[WARP_VID_MAX + 1];
+	uint8_t		f[WARP_VLAN_MAX + 1];
 	uint16_t	range_flags;
 	int		range_begin;	/* 0: none open */
 };
@@ -439,7 +436,7 @@ warp_l2_vids_cb(const struct nlmsghdr *nlh, void *data)
 			    mnl_attr_get_payload_len(b) < sizeof(*vi))
 				continue;
 			vi = mnl_attr_get_payload(b);
-			if (vi->vid < 1 || vi->vid > WARP_VID_MAX)
+			if (vi->vid < 1 || vi->vid > WARP_VLAN_MAX)
 				continue;
 			f = WARP_VID_ON |
 			    (vi->flags & BRIDGE_VLAN_INFO_PVID ?
@@ -470,13 +467,13 @@ warp_l2_vids_want(const struct warp_knet *kn, uint8_t *want)
 {
 	int	vid;
 
-	memset(want, 0, WARP_VID_MAX + 1);
+	memset(want, 0, WARP_VLAN_MAX + 1);
 	if (kn->net.vlan_min <= 0) {
 		want[1] = WARP_VID_ON | WARP_VID_PVID | WARP_VID_UNTAGGED;
 		return;
 	}
 	for (vid = kn->net.vlan_min; vid <= kn->net.vlan_max &&
-	    vid <= WARP_VID_MAX; vid++)
+	    vid <= WARP_VLAN_MAX; vid++)
 		want[vid] = WARP_VID_ON;
 }
 
@@ -524,13 +521,13 @@ again:
 	    IFLA_AF_SPEC)) == NULL)
 		return (warp_l2_fail(ctx, kn, -EMSGSIZE, "port VLANs", NULL, 0));
 	desc[0] = '\0';
-	for (n = 0; vid <= WARP_VID_MAX; vid++) {
+	for (n = 0; vid <= WARP_VLAN_MAX; vid++) {
 		if ((f = warp_l2_vid_op(del, want, have, vid)) == 0)
 			continue;
 		/* A PVID is never part of a range. */
 		end = vid;
 		if (!(f & WARP_VID_PVID))
-			while (end < WARP_VID_MAX &&
+			while (end < WARP_VLAN_MAX &&
 			    warp_l2_vid_op(del, want, have, end + 1) == f)
 				end++;
 		/* The rest goes in the next message. */
@@ -570,7 +567,7 @@ again:
 		vid = end;
 	}
 	mnl_attr_nest_end(nlh, spec);
-	if (n == 0 && vid <= WARP_VID_MAX)
+	if (n == 0 && vid <= WARP_VLAN_MAX)
 		return (warp_l2_fail(ctx, kn, -EMSGSIZE, "port VLANs", NULL, 0));
 	if (n == 0)
 		return (0);
@@ -579,7 +576,7 @@ again:
 	if ((e = warp_nl_send_msg(ctx, nlh)) < 0)
 		return (warp_l2_fail(ctx, kn, e, del ? "remove port VLANs" :
 		    "add port VLANs", NULL, 0));
-	if (vid <= WARP_VID_MAX)
+	if (vid <= WARP_VLAN_MAX)
 		goto again;
 	return (0);
 }
@@ -596,7 +593,7 @@ warp_l2_port_vlans(struct warp_kctx *ctx, struct warp_knet *kn,
 	int			 e, ret = -1;
 
 	have = warp_xcalloc(1, sizeof(*have));
-	want = warp_xcalloc(1, WARP_VID_MAX + 1);
+	want = warp_xcalloc(1, WARP_VLAN_MAX + 1);
 	warp_l2_vids_want(kn, want);
 	if (ifindex <= 0 || created) {
 		/* A new port has what the bridge's default_pvid gives. */

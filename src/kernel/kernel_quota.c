@@ -93,8 +93,6 @@ struct warp_qstate {
 	size_t			 nelems, capelems;
 };
 
-static int	warp_qt_dump(struct mnl_socket *, struct nlmsghdr *, mnl_cb_t,
-		    void *);
 static int	warp_qt_read(struct mnl_socket *, struct warp_qstate *);
 static void	warp_qt_free(struct warp_qstate *);
 static int	warp_qt_name_parse(const char *, int64_t *, int64_t *);
@@ -117,41 +115,6 @@ warp_qt_name_parse(const char *s, int64_t *id, int64_t *gen)
 	*id = a;
 	*gen = b;
 	return (0);
-}
-
-static int
-warp_qt_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
-    void *arg)
-{
-	struct timeval	 tv = { 10, 0 };
-	char		*buf;
-	uint32_t	 seq = nlh->nlmsg_seq, portid;
-	ssize_t		 n;
-	int		 ret;
-
-	portid = mnl_socket_get_portid(nl);
-	/* The root process never waits forever on the kernel. */
-	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv));
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return (-errno);
-	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) < 0) {
-			ret = -errno;
-			break;
-		}
-		if ((ret = mnl_cb_run(buf, n, seq, portid, cb, arg)) < 0) {
-			ret = errno == ENOENT ? 0 : -errno;
-			break;
-		}
-		if (ret == MNL_CB_STOP) {
-			ret = 0;
-			break;
-		}
-	}
-	free(buf);
-	return (ret);
 }
 
 static int
@@ -304,13 +267,13 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	memset(qs, 0, sizeof(*qs));
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET,
 	    NLM_F_DUMP, seq++);
-	if ((e = warp_qt_dump(nl, nlh, warp_qt_table_cb, qs)) < 0)
+	if ((e = warp_nft_dump(nl, nlh, warp_qt_table_cb, qs)) < 0)
 		return (e);
 	if (!qs->table)
 		return (0);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET,
 	    NLM_F_DUMP, seq++);
-	if ((e = warp_qt_dump(nl, nlh, warp_qt_chain_cb, qs)) < 0)
+	if ((e = warp_nft_dump(nl, nlh, warp_qt_chain_cb, qs)) < 0)
 		return (e);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
 	    NLM_F_DUMP, seq++);
@@ -319,7 +282,7 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, WARP_QT_TABLE);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
-	if ((e = warp_qt_dump(nl, nlh, warp_qt_rule_cb, qs)) < 0)
+	if ((e = warp_nft_dump(nl, nlh, warp_qt_rule_cb, qs)) < 0)
 		return (e);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET,
 	    NLM_F_DUMP, seq++);
@@ -328,7 +291,7 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	if ((e = warp_qt_dump(nl, nlh, warp_qt_set_cb, qs)) < 0)
+	if ((e = warp_nft_dump(nl, nlh, warp_qt_set_cb, qs)) < 0)
 		return (e);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET,
 	    NLM_F_DUMP, seq++);
@@ -338,7 +301,7 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_QUOTA);
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
-	if ((e = warp_qt_dump(nl, nlh, warp_qt_obj_cb, qs)) < 0)
+	if ((e = warp_nft_dump(nl, nlh, warp_qt_obj_cb, qs)) < 0)
 		return (e);
 	if (!qs->set)
 		return (0);
@@ -350,7 +313,7 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	return (warp_qt_dump(nl, nlh, warp_qt_elems_cb, qs));
+	return (warp_nft_dump(nl, nlh, warp_qt_elems_cb, qs));
 }
 
 static void
@@ -372,10 +335,9 @@ warp_traffic_sample(struct warp_db *db)
 	struct warp_err			 err;
 	size_t				 i, n = 0;
 
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
+	if (warp_nft_open(&nl) < 0)
 		return;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    warp_qt_read(nl, &qs) < 0) {
+	if (warp_qt_read(nl, &qs) < 0) {
 		mnl_socket_close(nl);
 		return;
 	}
@@ -633,64 +595,6 @@ warp_qb_elems(struct warp_qbatch *qb, const struct warp_qelem *v, size_t n,
 }
 
 static int
-warp_qb_send(struct warp_qbatch *qb, struct mnl_socket *nl, char *why,
-    size_t whylen)
-{
-	struct sockaddr_nl	 snl;
-	struct msghdr		 msg;
-	struct iovec		*iov;
-	struct nlmsghdr		*nlh;
-	struct nlmsgerr		*ne;
-	char			*buf;
-	size_t			 answers = 0;
-	ssize_t			 got;
-	int			 n, niov, ret = 0;
-
-	why[0] = '\0';
-	niov = nftnl_batch_iovec_len(qb->b);
-	iov = warp_xcalloc(niov, sizeof(*iov));
-	nftnl_batch_iovec(qb->b, iov, niov);
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &snl;
-	msg.msg_namelen = sizeof(snl);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = niov;
-	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
-		(void)snprintf(why, whylen, "send batch: %s", strerror(errno));
-		free(iov);
-		return (-1);
-	}
-	free(iov);
-	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	while (answers < qb->n) {
-		if ((got = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) < 0) {
-			if (ret == 0)
-				(void)snprintf(why, whylen, "read answers: %s",
-				    strerror(errno));
-			ret = -1;
-			break;
-		}
-		n = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
-		    nlh = mnl_nlmsg_next(nlh, &n)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			answers++;
-			ne = mnl_nlmsg_get_payload(nlh);
-			if (ne->error == 0 || ret == -1)
-				continue;
-			ret = -1;
-			(void)snprintf(why, whylen, "message %u of the batch: %s",
-			    ne->msg.nlmsg_seq - qb->seq0, strerror(-ne->error));
-		}
-	}
-	free(buf);
-	return (ret);
-}
-
-static int
 warp_qobj_cmp(const void *a, const void *b)
 {
 	return (strcmp(((const struct warp_qobj *)a)->name,
@@ -705,37 +609,15 @@ warp_qelem_cmp(const void *a, const void *b)
 	return (x->addr < y->addr ? -1 : x->addr > y->addr);
 }
 
-int
-warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
-    size_t ntr)
+/* The quota objects and set elements the active endpoints need. */
+static size_t
+warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
+    size_t ntr, struct warp_qobj *want, struct warp_qelem *wel)
 {
-	struct mnl_socket	*nl;
-	struct warp_qstate	 qs;
-	struct warp_qbatch	 qb;
-	struct warp_qobj	*want, *ho;
-	struct warp_qelem	*wel, *he, *del, *add;
-	const struct warp_traffic *t;
-	struct warp_knet	*kn;
-	size_t			 nwant = 0, i, j, ndel = 0, nadd = 0;
-	int			 fresh, ret = -1;
-	char			 why[256];
+	const struct warp_traffic	*t;
+	struct warp_knet		*kn;
+	size_t				 nwant = 0, i, j;
 
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		warp_kplan(ctx, "  failed: quotas: nftables: %s",
-		    strerror(errno));
-		if (nl != NULL)
-			mnl_socket_close(nl);
-		return (-1);
-	}
-	if (warp_qt_read(nl, &qs) < 0) {
-		warp_kplan(ctx, "  failed: quotas: reading table %s: %s",
-		    WARP_QT_TABLE, strerror(errno));
-		mnl_socket_close(nl);
-		return (-1);
-	}
-	want = warp_xcalloc(ntr + 1, sizeof(*want));
-	wel = warp_xcalloc(ntr + 1, sizeof(*wel));
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
 		for (j = 0; j < kn->npeers; j++) {
@@ -756,6 +638,113 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 			nwant++;
 		}
 	}
+	return (nwant);
+}
+
+/* The messages that turn what the kernel has (qs) into what is wanted. */
+static void
+warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
+    struct warp_qobj *want, struct warp_qelem *wel, size_t nwant)
+{
+	struct warp_qobj	*ho;
+	struct warp_qelem	*he, *del, *add;
+	size_t			 i, ndel = 0, nadd = 0;
+
+	if (nwant == 0) {
+		if (qs->table)
+			warp_qb_deltable(qb, "");
+		return;
+	}
+	/* A damaged table is rebuilt from the stored figures. */
+	if (!qs->table || !qs->chain || !qs->set || qs->rules != 2) {
+		if (qs->table)
+			warp_qb_deltable(qb, " (incomplete)");
+		qs->nobjs = qs->nelems = 0;
+		warp_qb_skeleton(qb);
+	}
+	qsort(qs->objs, qs->nobjs, sizeof(*qs->objs), warp_qobj_cmp);
+	qsort(qs->elems, qs->nelems, sizeof(*qs->elems), warp_qelem_cmp);
+	for (i = 0; i < nwant; i++) {
+		if ((ho = bsearch(&want[i], qs->objs, qs->nobjs,
+		    sizeof(*qs->objs), warp_qobj_cmp)) != NULL &&
+		    ho->bytes == want[i].bytes)
+			ho->keep = want[i].keep = 1;
+		if ((he = bsearch(&wel[i], qs->elems, qs->nelems,
+		    sizeof(*qs->elems), warp_qelem_cmp)) != NULL &&
+		    strcmp(he->name, wel[i].name) == 0 && want[i].keep)
+			he->keep = wel[i].keep = 1;
+	}
+	del = warp_xcalloc(qs->nelems + 1, sizeof(*del));
+	add = warp_xcalloc(nwant + 1, sizeof(*add));
+	for (i = 0; i < qs->nelems; i++)
+		if (!qs->elems[i].keep)
+			del[ndel++] = qs->elems[i];
+	for (i = 0; i < nwant; i++)
+		if (!wel[i].keep)
+			add[nadd++] = wel[i];
+	warp_qb_elems(qb, del, ndel, 1);
+	for (i = 0; i < qs->nobjs; i++)
+		if (!qs->objs[i].keep)
+			warp_qb_obj(qb, &qs->objs[i], 1);
+	for (i = 0; i < nwant; i++)
+		if (!want[i].keep)
+			warp_qb_obj(qb, &want[i], 0);
+	warp_qb_elems(qb, add, nadd, 0);
+	free(del);
+	free(add);
+}
+
+/* Send the batch through the counted path; a refusal fails the quotas. */
+static int
+warp_qb_flush(struct warp_qbatch *qb, struct mnl_socket *nl)
+{
+	struct warp_kctx	*ctx = qb->ctx;
+	ssize_t			 bad;
+	int			 e;
+	char			 why[256];
+
+	nftnl_batch_end(nftnl_batch_buffer(qb->b), qb->seq++);
+	nftnl_batch_update(qb->b);
+	if (qb->n == 0 || warp_nft_batch_send(ctx, nl, qb->b, qb->n, qb->seq0,
+	    &bad, &e) == 0)
+		return (0);
+	if (bad >= 0)
+		(void)snprintf(why, sizeof(why), "message %zd of the batch: %s",
+		    bad, strerror(e));
+	else
+		(void)snprintf(why, sizeof(why), "send batch: %s", strerror(e));
+	warp_kplan(ctx, "  failed: quotas: %s", why);
+	ctx->fw_failed = 1;
+	(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error), "quotas: %.*s",
+	    (int)sizeof(ctx->fw_error) - 9, why);
+	return (-1);
+}
+
+int
+warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
+    size_t ntr)
+{
+	struct mnl_socket	*nl;
+	struct warp_qstate	 qs;
+	struct warp_qbatch	 qb;
+	struct warp_qobj	*want;
+	struct warp_qelem	*wel;
+	size_t			 nwant;
+	int			 e, ret;
+
+	if ((e = warp_nft_open(&nl)) < 0) {
+		warp_kplan(ctx, "  failed: quotas: nftables: %s", strerror(-e));
+		return (-1);
+	}
+	if ((e = warp_qt_read(nl, &qs)) < 0) {
+		warp_kplan(ctx, "  failed: quotas: reading table %s: %s",
+		    WARP_QT_TABLE, strerror(-e));
+		mnl_socket_close(nl);
+		return (-1);
+	}
+	want = warp_xcalloc(ntr + 1, sizeof(*want));
+	wel = warp_xcalloc(ntr + 1, sizeof(*wel));
+	nwant = warp_qt_wanted(ctx, tr, ntr, want, wel);
 	memset(&qb, 0, sizeof(qb));
 	qb.ctx = ctx;
 	if ((qb.b = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 8,
@@ -765,64 +754,8 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 	nftnl_batch_begin(nftnl_batch_buffer(qb.b), qb.seq++);
 	nftnl_batch_update(qb.b);
 	qb.seq0 = qb.seq;
-
-	if (nwant == 0) {
-		if (qs.table)
-			warp_qb_deltable(&qb, "");
-		goto send;
-	}
-	/* A damaged table is rebuilt from the stored figures. */
-	fresh = !qs.table || !qs.chain || !qs.set || qs.rules != 2;
-	if (fresh) {
-		if (qs.table)
-			warp_qb_deltable(&qb, " (incomplete)");
-		qs.nobjs = qs.nelems = 0;
-		warp_qb_skeleton(&qb);
-	}
-	qsort(qs.objs, qs.nobjs, sizeof(*qs.objs), warp_qobj_cmp);
-	qsort(qs.elems, qs.nelems, sizeof(*qs.elems), warp_qelem_cmp);
-	for (i = 0; i < nwant; i++) {
-		if ((ho = bsearch(&want[i], qs.objs, qs.nobjs, sizeof(*qs.objs),
-		    warp_qobj_cmp)) != NULL && ho->bytes == want[i].bytes)
-			ho->keep = want[i].keep = 1;
-		if ((he = bsearch(&wel[i], qs.elems, qs.nelems,
-		    sizeof(*qs.elems), warp_qelem_cmp)) != NULL &&
-		    strcmp(he->name, wel[i].name) == 0 && want[i].keep)
-			he->keep = wel[i].keep = 1;
-	}
-	del = warp_xcalloc(qs.nelems + 1, sizeof(*del));
-	add = warp_xcalloc(nwant + 1, sizeof(*add));
-	for (i = 0; i < qs.nelems; i++)
-		if (!qs.elems[i].keep)
-			del[ndel++] = qs.elems[i];
-	for (i = 0; i < nwant; i++)
-		if (!wel[i].keep)
-			add[nadd++] = wel[i];
-	warp_qb_elems(&qb, del, ndel, 1);
-	for (i = 0; i < qs.nobjs; i++)
-		if (!qs.objs[i].keep)
-			warp_qb_obj(&qb, &qs.objs[i], 1);
-	for (i = 0; i < nwant; i++)
-		if (!want[i].keep)
-			warp_qb_obj(&qb, &want[i], 0);
-	warp_qb_elems(&qb, add, nadd, 0);
-	free(del);
-	free(add);
-send:
-	nftnl_batch_end(nftnl_batch_buffer(qb.b), qb.seq++);
-	nftnl_batch_update(qb.b);
-	ctx->cnt->nft += qb.n;
-	if (qb.n > 0)
-		ctx->cnt->nft_batches++;
-	ret = 0;
-	if (qb.n > 0 && !ctx->dry_run &&
-	    warp_qb_send(&qb, nl, why, sizeof(why)) == -1) {
-		warp_kplan(ctx, "  failed: quotas: %s", why);
-		ctx->fw_failed = 1;
-		(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
-		    "quotas: %s", why);
-		ret = -1;
-	}
+	warp_qt_diff(&qb, &qs, want, wel, nwant);
+	ret = warp_qb_flush(&qb, nl);
 	nftnl_batch_free(qb.b);
 	free(want);
 	free(wel);

@@ -8,18 +8,25 @@
  *
  * Also the libmnl rtnetlink socket, for what libnl-route 3.7 cannot
  * express (bridge vlan_filtering, port VLANs, FDB entries): reads go
- * through warp_nl_talk(), writes through warp_nl_send_msg().
+ * through warp_nl_talk(), writes through warp_nl_send_msg(); and the
+ * libmnl plumbing the other rooms share: one request read to its end
+ * (warp_mnl_talk), the answers to a stream of ACKed requests
+ * (warp_mnl_acks), an nftables dump and the counted send of an nftables
+ * batch (warp_nft_dump, warp_nft_batch_send; kernel_quota.c).
  */
 #include <sys/socket.h>
 
 #include <linux/rtnetlink.h>
 
 #include <libmnl/libmnl.h>
+#include <libnftnl/batch.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rule.h>
+
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -169,22 +176,34 @@ int
 warp_nl_talk(struct warp_kctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
     void *data)
 {
+	int	ret;
+
+	if ((ret = warp_nl_talk_open(ctx)) < 0)
+		return (ret);
+	nlh->nlmsg_seq = ++ctx->l2seq;
+	return (warp_mnl_talk(ctx->l2nl, nlh, cb, data));
+}
+
+/*
+ * Send one request whose nlmsg_seq the caller set, and run cb on its
+ * answers to the end (NLMSG_DONE or the ACK).  0, or -errno.
+ */
+int
+warp_mnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+    void *data)
+{
 	char		*buf;
 	unsigned int	 portid;
 	ssize_t		 n;
 	int		 ret;
 
-	if ((ret = warp_nl_talk_open(ctx)) < 0)
-		return (ret);
-	nlh->nlmsg_seq = ++ctx->l2seq;
-	portid = mnl_socket_get_portid(ctx->l2nl);
-	if (mnl_socket_sendto(ctx->l2nl, nlh, nlh->nlmsg_len) < 0)
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return (-errno);
 	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
 	ret = 0;
 	for (;;) {
-		if ((n = mnl_socket_recvfrom(ctx->l2nl, buf,
-		    WARP_NL_DUMPSZ)) <= 0) {
+		if ((n = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) <= 0) {
 			ret = n == 0 ? -EIO : -errno;
 			break;
 		}
@@ -196,4 +215,139 @@ warp_nl_talk(struct warp_kctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 	}
 	free(buf);
 	return (ret);
+}
+
+/*
+ * Read the answers to n ACKed requests numbered seq0, seq0 + 1, ...;
+ * refused(arg, index, errno) for each one the kernel refused.  Returns 0
+ * when all were taken, -1 when one was refused, -errno when the answers
+ * could not be read.
+ */
+int
+warp_mnl_acks(struct mnl_socket *nl, size_t n, uint32_t seq0,
+    void (*refused)(void *, size_t, int), void *arg)
+{
+	struct nlmsghdr	*nlh;
+	struct nlmsgerr	*ne;
+	char		*buf;
+	size_t		 answers = 0;
+	ssize_t		 got;
+	int		 len, ret = 0;
+
+	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
+	while (answers < n) {
+		if ((got = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) <= 0) {
+			ret = got == 0 ? -EIO : -errno;
+			break;
+		}
+		len = (int)got;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+		    nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ne)))
+				continue;
+			answers++;
+			ne = mnl_nlmsg_get_payload(nlh);
+			if (ne->error == 0)
+				continue;
+			ret = -1;
+			refused(arg, (size_t)(ne->msg.nlmsg_seq - seq0),
+			    -ne->error);
+		}
+	}
+	free(buf);
+	return (ret);
+}
+
+/* An nftables socket that never waits forever on the kernel; -errno. */
+int
+warp_nft_open(struct mnl_socket **out)
+{
+	struct mnl_socket	*nl;
+	struct timeval		 tv = { 10, 0 };
+	int			 e;
+
+	*out = NULL;
+	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL)
+		return (-errno);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		e = errno;
+		mnl_socket_close(nl);
+		return (-e);
+	}
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv));
+	*out = nl;
+	return (0);
+}
+
+/* An nftables dump; a table or object that does not exist is empty. */
+int
+warp_nft_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+    void *arg)
+{
+	int	ret;
+
+	ret = warp_mnl_talk(nl, nlh, cb, arg);
+	return (ret == -ENOENT ? 0 : ret);
+}
+
+struct warp_nft_first {
+	ssize_t	*bad;
+	int	*bad_errno;
+};
+
+static void
+warp_nft_refused(void *arg, size_t idx, int e)
+{
+	struct warp_nft_first	*f = arg;
+
+	if (*f->bad_errno != 0)
+		return;		/* the first refusal is the cause */
+	*f->bad = (ssize_t)idx;
+	*f->bad_errno = e;
+}
+
+/*
+ * The counted send of an nftables batch (begin and end included) of
+ * nmsgs ACKed messages numbered from seq0: counted here, skipped here on
+ * a dry run.  Returns 0, or -1 with *bad the index of the first message
+ * the kernel refused (-1: the socket failed) and *bad_errno its errno.
+ */
+int
+warp_nft_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
+    struct nftnl_batch *b, size_t nmsgs, uint32_t seq0, ssize_t *bad,
+    int *bad_errno)
+{
+	struct warp_nft_first	 f = { bad, bad_errno };
+	struct sockaddr_nl	 snl;
+	struct msghdr		 msg;
+	struct iovec		*iov;
+	int			 niov, ret;
+
+	*bad = -1;
+	*bad_errno = 0;
+	ctx->cnt->nft += nmsgs;
+	ctx->cnt->nft_batches++;
+	if (ctx->dry_run)
+		return (0);
+	niov = nftnl_batch_iovec_len(b);
+	iov = warp_xcalloc(niov, sizeof(*iov));
+	nftnl_batch_iovec(b, iov, niov);
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &snl;
+	msg.msg_namelen = sizeof(snl);
+	msg.msg_iov = iov;
+	msg.msg_iovlen = niov;
+	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
+		*bad_errno = errno;
+		free(iov);
+		return (-1);
+	}
+	free(iov);
+	if ((ret = warp_mnl_acks(nl, nmsgs, seq0, warp_nft_refused, &f)) < -1)
+		*bad_errno = -ret;
+	return (ret == 0 ? 0 : -1);
 }

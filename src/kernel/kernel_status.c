@@ -24,9 +24,7 @@
 #include "warp_traffic.h"
 
 static void	warp_kst_store(struct warp_db *, const struct warp_kernel_status *);
-static void	warp_kst_db(struct warp_db *, struct warp_kernel_status *,
-		    struct warp_network *, size_t, struct warp_endpoint *,
-		    size_t);
+static void	warp_kst_clear(struct warp_kernel_status *);
 static void	warp_kst_kernel(struct warp_kernel_status *);
 
 /* What the kernel said about the peers it has, kept in endpoint_stats. */
@@ -53,50 +51,20 @@ warp_kst_store(struct warp_db *db, const struct warp_kernel_status *st)
 	free(rows);
 }
 
-/* Every network and endpoint with its stored apply status. */
+/*
+ * The stored part comes from the core (warp_status_stored); what it says
+ * about the peers is the last sample, and only the kernel's own figures
+ * are shown here: a peer the kernel does not have shows none.
+ */
 static void
-warp_kst_db(struct warp_db *db, struct warp_kernel_status *st,
-    struct warp_network *nets, size_t nnets, struct warp_endpoint *eps,
-    size_t neps)
+warp_kst_clear(struct warp_kernel_status *st)
 {
-	struct warp_kernel_net_status	*ns;
-	struct warp_kernel_peer_status	*ps;
-	size_t				 i;
-	int64_t				 now = time(NULL);
+	size_t	i;
 
-	st->nets = warp_xcalloc(nnets + 1, sizeof(*st->nets));
-	st->peers = warp_xcalloc(neps + 1, sizeof(*st->peers));
-	st->nnets = nnets;
-	st->npeers = neps;
-	for (i = 0; i < nnets; i++) {
-		ns = &st->nets[i];
-		warp_network_ifnames(&nets[i]);
-		ns->id = nets[i].id;
-		(void)snprintf(ns->name, sizeof(ns->name), "%s", nets[i].name);
-		(void)snprintf(ns->type, sizeof(ns->type), "%s",
-		    warp_net_type_name(nets[i].type));
-		(void)snprintf(ns->if_wg, sizeof(ns->if_wg), "%s",
-		    nets[i].if_wg);
-		(void)snprintf(ns->if_vrf, sizeof(ns->if_vrf), "%s",
-		    nets[i].if_vrf);
-		ns->enabled = nets[i].enabled;
-		warp_state_status_get(db, "network", ns->id, ns->apply_status,
-		    sizeof(ns->apply_status), ns->apply_error,
-		    sizeof(ns->apply_error));
-	}
-	for (i = 0; i < neps; i++) {
-		ps = &st->peers[i];
-		ps->endpoint_id = eps[i].id;
-		ps->network_id = eps[i].network_id;
-		(void)snprintf(ps->network, sizeof(ps->network), "%s",
-		    eps[i].network_name);
-		(void)snprintf(ps->name, sizeof(ps->name), "%s", eps[i].name);
-		(void)snprintf(ps->public_key, sizeof(ps->public_key), "%s",
-		    eps[i].public_key);
-		ps->active = warp_endpoint_is_active(&eps[i], now);
-		warp_state_status_get(db, "endpoint", ps->endpoint_id,
-		    ps->apply_status, sizeof(ps->apply_status),
-		    ps->apply_error, sizeof(ps->apply_error));
+	for (i = 0; i < st->npeers; i++) {
+		st->peers[i].last_handshake = 0;
+		st->peers[i].rx_bytes = st->peers[i].tx_bytes = 0;
+		st->peers[i].remote[0] = '\0';
 	}
 }
 
@@ -163,38 +131,23 @@ int
 warp_kernel_status(struct warp_db *db, const char *netns,
     struct warp_kernel_status *st, struct warp_err *err)
 {
-	struct warp_server_config	 cfg;
-	struct warp_network		*nets = NULL;
-	struct warp_endpoint		*eps = NULL;
-	struct warp_err			 e2;
-	const char			*nsname;
-	size_t				 nnets = 0, neps = 0;
-	int				 saved = -1, ret = -1;
+	struct warp_err	 e2;
+	int		 saved = -1;
 
-	memset(st, 0, sizeof(*st));
-	if (warp_server_config_get(db, &cfg, err) == -1)
+	if (warp_status_stored(db, st, err) == -1)
 		return (-1);
-	nsname = netns != NULL ? netns : cfg.netns;
-	(void)snprintf(st->netns, sizeof(st->netns), "%s", nsname);
-	if (warp_network_list(db, &nets, &nnets, err) == -1 ||
-	    warp_endpoint_list(db, 0, &eps, &neps, err) == -1)
-		goto out;
-	warp_kst_db(db, st, nets, nnets, eps, neps);
+	warp_kst_clear(st);
+	if (netns != NULL)
+		(void)snprintf(st->netns, sizeof(st->netns), "%s", netns);
 	/* A missing namespace just means nothing is there. */
-	ret = 0;
-	if (warp_netns_enter(nsname, 0, &saved, &e2) == -1)
-		goto out;
+	if (warp_netns_enter(st->netns, 0, &saved, &e2) == -1)
+		return (0);
 	st->kernel_read = 1;
 	warp_kst_kernel(st);
 	warp_kst_store(db, st);
 	warp_traffic_sample_status(db, st);	/* quotas, history */
-out:
-	if (ret == -1)
-		warp_kernel_status_free(st);
 	warp_netns_leave(saved);
-	warp_network_list_free(nets);
-	warp_endpoint_list_free(eps);
-	return (ret);
+	return (0);
 }
 
 void

@@ -29,7 +29,8 @@
  *
  * Everything is dumped first and only differences are sent, many
  * requests per sendmsg (each ACKed); every request is counted in
- * ctx->cnt->tc and nothing is sent on a dry run.
+ * ctx->cnt->tc where the stream is sent (warp_tcq_flush), and a dry run
+ * stops there.
  */
 #include <sys/socket.h>
 
@@ -199,7 +200,6 @@ warp_tcq_msg(struct warp_tcq *q, struct warp_knet *kn, uint16_t type,
 	(void)vsnprintf(q->what[q->n], sizeof(q->what[q->n]), fmt, ap);
 	va_end(ap);
 	warp_kplan(q->ctx, "%s", q->what[q->n]);
-	q->ctx->cnt->tc++;
 	q->kn[q->n] = kn;
 	nlh = mnl_nlmsg_put_header(q->buf + q->len);
 	nlh->nlmsg_type = type;
@@ -216,18 +216,28 @@ warp_tcq_end(struct warp_tcq *q, struct nlmsghdr *nlh)
 	q->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
+static void
+warp_tcq_refused(void *arg, size_t idx, int e)
+{
+	struct warp_tcq	*q = arg;
+
+	if (idx < (size_t)q->n && q->kn[idx] != NULL)
+		warp_knet_fail(q->ctx, q->kn[idx], "%s: %s%s", q->what[idx],
+		    strerror(e), e == ENOENT || e == EOPNOTSUPP ? " (the "
+		    "kernel lacks HTB, flower, matchall, mirred or IFB)" : "");
+	else
+		warp_kplan(q->ctx, "  failed: %s", strerror(e));
+}
+
+/* The counted send path of traffic control: counted and cut off here. */
 static int
 warp_tcq_flush(struct warp_tcq *q)
 {
-	struct nlmsghdr	*nlh;
-	struct nlmsgerr	*ne;
-	char		*rbuf;
-	int		 answers = 0, n, ret = 0;
-	ssize_t		 got;
-	uint32_t	 idx;
+	int	n, ret = 0;
 
 	if (q->n == 0)
 		return (0);
+	q->ctx->cnt->tc += (uint64_t)q->n;
 	if (q->ctx->dry_run)
 		goto done;
 	if (mnl_socket_sendto(q->nl, q->buf, q->len) < 0) {
@@ -238,37 +248,9 @@ warp_tcq_flush(struct warp_tcq *q)
 		ret = -1;
 		goto done;
 	}
-	rbuf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	while (answers < q->n) {
-		if ((got = mnl_socket_recvfrom(q->nl, rbuf,
-		    WARP_NL_DUMPSZ)) <= 0) {
-			ret = -1;
-			break;
-		}
-		n = (int)got;
-		for (nlh = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, n);
-		    nlh = mnl_nlmsg_next(nlh, &n)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			answers++;
-			ne = mnl_nlmsg_get_payload(nlh);
-			if (ne->error == 0)
-				continue;
-			idx = nlh->nlmsg_seq - q->seq0;
-			ret = -1;
-			if (idx < (uint32_t)q->n && q->kn[idx] != NULL)
-				warp_knet_fail(q->ctx, q->kn[idx], "%s: %s%s",
-				    q->what[idx], strerror(-ne->error),
-				    -ne->error == ENOENT ||
-				    -ne->error == EOPNOTSUPP ? " (the kernel "
-				    "lacks HTB, flower, matchall, mirred or "
-				    "IFB)" : "");
-			else
-				warp_kplan(q->ctx, "  failed: %s",
-				    strerror(-ne->error));
-		}
-	}
-	free(rbuf);
+	if (warp_mnl_acks(q->nl, (size_t)q->n, q->seq0, warp_tcq_refused,
+	    q) != 0)
+		ret = -1;
 done:
 	q->len = 0;
 	q->n = 0;
@@ -282,30 +264,9 @@ static int
 warp_tc_dump(struct warp_tcq *q, struct nlmsghdr *nlh, mnl_cb_t cb,
     void *data)
 {
-	char		*buf;
-	unsigned int	 portid;
-	ssize_t		 n;
-	int		 ret;
-
 	nlh->nlmsg_seq = q->seq++;
 	q->seq0 = q->seq;
-	portid = mnl_socket_get_portid(q->nl);
-	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0)
-		return (-errno);
-	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(q->nl, buf, WARP_NL_DUMPSZ)) <= 0) {
-			ret = n == 0 ? -EIO : -errno;
-			break;
-		}
-		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, cb, data);
-		if (ret <= MNL_CB_STOP) {
-			ret = ret == MNL_CB_ERROR ? -errno : 0;
-			break;
-		}
-	}
-	free(buf);
-	return (ret);
+	return (warp_mnl_talk(q->nl, nlh, cb, data));
 }
 
 static int
@@ -546,7 +507,7 @@ warp_tc_desired(struct warp_knet *kn, const struct warp_traffic *tr,
     size_t ntr, int dir, struct warp_tcdev *d)
 {
 	const struct warp_traffic	*t;
-	struct warp_kpeer		*kp;
+	struct warp_state_peer		*kp;
 	struct warp_tcclass		*c;
 	struct warp_tcfilter		*f;
 	uint64_t			 bps;
