@@ -13,6 +13,7 @@
 
 #include "warp.h"
 #include "warp_db_int.h"
+#include "warp_state.h"
 
 #define EP_COLUMNS	"e.id, e.network_id, n.name, e.name, e.kind, " \
 			"e.overlay_ip, e.public_key, e.private_key IS NOT NULL, " \
@@ -26,6 +27,9 @@
 static int	warp_endpoint_row(sqlite3_stmt *, struct warp_endpoint *);
 static int	warp_endpoint_load_lans(struct warp_db *,
 		    struct warp_endpoint *, struct warp_err *);
+static int	warp_endpoint_parse_lans(const struct warp_network *,
+		    const char * const *, size_t, struct warp_cidr *,
+		    struct warp_err *);
 static int	warp_endpoint_check_lans(struct warp_db *,
 		    const struct warp_network *, int64_t, const char * const *,
 		    size_t, struct warp_cidr *, struct warp_err *);
@@ -281,15 +285,11 @@ warp_endpoint_list_free(struct warp_endpoint *v)
  * overlap the overlay, each other, or another site's LANs in the network.
  */
 static int
-warp_endpoint_check_lans(struct warp_db *db, const struct warp_network *n,
-    int64_t self, const char * const *in, size_t count, struct warp_cidr *out,
+warp_endpoint_parse_lans(const struct warp_network *n,
+    const char * const *in, size_t count, struct warp_cidr *out,
     struct warp_err *err)
 {
-	sqlite3_stmt		*st;
-	struct warp_cidr	 other;
-	struct warp_err		 ignore;
-	size_t			 i, j;
-	int			 rc;
+	size_t	i, j;
 
 	if (count == 0)
 		return (0);
@@ -315,6 +315,25 @@ warp_endpoint_check_lans(struct warp_db *db, const struct warp_network *n,
 				    "%s overlap", in[i], in[j]));
 		}
 	}
+	return (0);
+}
+
+/* ... and no other site's LANs in the network (the database's part). */
+static int
+warp_endpoint_check_lans(struct warp_db *db, const struct warp_network *n,
+    int64_t self, const char * const *in, size_t count, struct warp_cidr *out,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	 other;
+	struct warp_err		 ignore;
+	size_t			 i;
+	int			 rc;
+
+	if (count == 0)
+		return (0);
+	if (warp_endpoint_parse_lans(n, in, count, out, err) == -1)
+		return (-1);
 	if (warp_db_prepare(db, &st, "SELECT e.name, l.cidr FROM endpoint_lans "
 	    "l JOIN endpoints e ON e.id = l.endpoint_id WHERE e.network_id = ? "
 	    "AND e.id != ?", err) == -1)
@@ -997,4 +1016,109 @@ warp_endpoint_page_free(struct warp_endpoint *v, struct warp_endpoint_stats *st)
 {
 	free(v);
 	free(st);
+}
+
+/* ------------------------------------------------- the reconciler's check */
+
+/* A raw LAN row is at most this long; longer is malformed as it stands. */
+#define WARP_EP_LANTEXT		64
+
+struct warp_ep_lanrows {
+	int64_t		 id;		/* endpoint of the rows collected */
+	size_t		 count;		/* rows it has (all of them) */
+	char		 text[WARP_MAX_LANS + 1][WARP_EP_LANTEXT];
+	const char	*in[WARP_MAX_LANS + 1];
+};
+
+static int
+warp_endpoint_id_cmp(const void *key, const void *elem)
+{
+	int64_t	id = *(const int64_t *)key;
+	int64_t	other = ((const struct warp_endpoint *)elem)->id;
+
+	return (id < other ? -1 : id > other);
+}
+
+/* The rows collected for one endpoint, through the edge's validator. */
+static void
+warp_endpoint_lanrows_check(const struct warp_network *n,
+    const struct warp_endpoint *eps, size_t neps, struct warp_ep_lanrows *r,
+    void (*bad)(void *, size_t, const char *), void *arg)
+{
+	const struct warp_endpoint	*e;
+	struct warp_cidr		 out[WARP_MAX_LANS + 1];
+	struct warp_err			 err;
+	size_t				 i;
+
+	if (r->count == 0)
+		return;
+	if ((e = bsearch(&r->id, eps, neps, sizeof(*eps),
+	    warp_endpoint_id_cmp)) == NULL)
+		return;
+	for (i = 0; i < r->count && i <= WARP_MAX_LANS; i++)
+		r->in[i] = r->text[i];
+	if (warp_endpoint_parse_lans(n, r->in, r->count, out, &err) == -1)
+		bad(arg, (size_t)(e - eps), err.msg);
+}
+
+/*
+ * The endpoints of network n as the reconciler loaded them (eps, sorted
+ * by id as warp_endpoint_list returns them), checked again with the
+ * edge's validators: name, overlay address, and the LAN list as stored
+ * (every row, not the WARP_MAX_LANS the loader keeps).  bad(arg, index,
+ * message) for each endpoint that fails (perhaps more than once); -1
+ * only when the database cannot be read.
+ */
+int
+warp_endpoints_revalidate(struct warp_db *db, const struct warp_network *n,
+    const struct warp_endpoint *eps, size_t neps,
+    void (*bad)(void *, size_t, const char *), void *arg,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_ep_lanrows	*r;
+	struct warp_err		 e;
+	const char		*text;
+	uint32_t		 host, last;
+	size_t			 i;
+	int			 rc;
+
+	last = n->subnet.addr | ~warp_cidr_mask(n->subnet.len);
+	for (i = 0; i < neps; i++) {
+		if (warp_name_validate("endpoint", eps[i].name, &e) == -1)
+			bad(arg, i, e.msg);
+		host = eps[i].overlay_ip;
+		if (!warp_cidr_contains(&n->subnet, host) ||
+		    host == n->subnet.addr || host == n->gateway_ip ||
+		    host == last)
+			bad(arg, i, "its overlay address is not a host address "
+			    "of the network's subnet");
+	}
+	if (warp_db_prepare(db, &st, "SELECT l.endpoint_id, l.cidr FROM "
+	    "endpoint_lans l JOIN endpoints e ON e.id = l.endpoint_id WHERE "
+	    "e.network_id = ? ORDER BY l.endpoint_id, l.rowid", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n->id);
+	r = warp_xcalloc(1, sizeof(*r));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) != r->id) {
+			warp_endpoint_lanrows_check(n, eps, neps, r, bad, arg);
+			r->id = sqlite3_column_int64(st, 0);
+			r->count = 0;
+		}
+		if (r->count <= WARP_MAX_LANS) {
+			text = (const char *)sqlite3_column_text(st, 1);
+			if (text == NULL || strlen(text) >= WARP_EP_LANTEXT)
+				text = "(malformed)";
+			(void)snprintf(r->text[r->count],
+			    sizeof(r->text[r->count]), "%s", text);
+		}
+		r->count++;
+	}
+	warp_endpoint_lanrows_check(n, eps, neps, r, bad, arg);
+	free(r);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading LAN subnets"));
+	return (0);
 }

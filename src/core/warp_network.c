@@ -12,6 +12,7 @@
 
 #include "warp.h"
 #include "warp_db_int.h"
+#include "warp_state.h"
 
 #define NET_COLUMNS	"id, vcid, name, type, description, subnet, " \
 			"expected_users, listen_port, public_key, dns, mtu, " \
@@ -712,7 +713,8 @@ warp_network_allocate(struct warp_db *db, const struct warp_network_spec *s,
 	}
 	/* VCID: 8 random digits, unique; it also names kernel objects. */
 	do {
-		n->vcid = 10000000 + randombytes_uniform(90000000);
+		n->vcid = WARP_VCID_MIN + randombytes_uniform(WARP_VCID_MAX -
+		    WARP_VCID_MIN + 1);
 		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE vcid = ?1 "
 		    "AND id != ?2", n->vcid, 0, &found, err) == -1)
 			return (-1);
@@ -1123,4 +1125,123 @@ warp_network_count_endpoints(struct warp_db *db, int64_t id)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return (n);
+}
+
+/* ------------------------------------------------- the reconciler's check */
+
+/* A raw resource row is at most this long; longer is malformed. */
+#define WARP_NET_RESTEXT	64
+
+/* The resource list as stored (every row), through the edge's parser. */
+static int
+warp_network_resource_rows(struct warp_db *db, const struct warp_network *n,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	*out;
+	char			(*text)[WARP_NET_RESTEXT];
+	const char		*in[WARP_MAX_RESOURCES + 1], *t;
+	size_t			 count = 0;
+	int			 rc, ret;
+
+	if (warp_db_prepare(db, &st, "SELECT cidr FROM network_resources "
+	    "WHERE network_id = ? ORDER BY rowid", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n->id);
+	text = warp_xcalloc(WARP_MAX_RESOURCES + 1, sizeof(*text));
+	out = warp_xcalloc(WARP_MAX_RESOURCES + 1, sizeof(*out));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count <= WARP_MAX_RESOURCES) {
+			t = (const char *)sqlite3_column_text(st, 0);
+			if (t == NULL || strlen(t) >= WARP_NET_RESTEXT)
+				t = "(malformed)";
+			(void)snprintf(text[count], sizeof(text[count]), "%s", t);
+			in[count] = text[count];
+		}
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		ret = warp_db_sqlerr(db, err, "reading resource subnets");
+	else
+		ret = warp_network_parse_resources(in, count, &n->subnet, out,
+		    err);
+	free(text);
+	free(out);
+	return (ret);
+}
+
+/* Names, table and VLAN/VNI: what the kernel objects are made of. */
+static int
+warp_network_kernel_fields(const struct warp_network *n, struct warp_err *err)
+{
+	struct warp_network	d;
+	const char		*have[4], *want[4];
+	size_t			 i;
+
+	if (n->vcid < WARP_VCID_MIN || n->vcid > WARP_VCID_MAX)
+		return (warp_err_input(err, "VCID %u is not %d-%d: the interface "
+		    "names derived from it are not the network's", n->vcid,
+		    WARP_VCID_MIN, WARP_VCID_MAX));
+	memset(&d, 0, sizeof(d));
+	d.vcid = n->vcid;
+	warp_network_ifnames(&d);
+	have[0] = n->if_wg; have[1] = n->if_vrf;
+	have[2] = n->if_br; have[3] = n->if_vx;
+	want[0] = d.if_wg; want[1] = d.if_vrf;
+	want[2] = d.if_br; want[3] = d.if_vx;
+	for (i = 0; i < 4; i++) {
+		if (strcmp(have[i], want[i]) != 0)
+			return (warp_err_input(err, "interface name %s is not "
+			    "derived from VCID %u (%s)", have[i], n->vcid,
+			    want[i]));
+		if (warp_ifname_validate(have[i], err) == -1)
+			return (-1);
+	}
+	if (n->table_id != (int)n->vcid)
+		return (warp_err_input(err, "routing table %d is not the "
+		    "network's own (%u, its VCID)", n->table_id, n->vcid));
+	if ((n->type == WARP_NET_L2_P2P || n->type == WARP_NET_L2_MESH) &&
+	    (n->vlan_min < 0 || n->vlan_max > WARP_VLAN_MAX ||
+	    n->vlan_min > n->vlan_max || (n->vlan_max > 0 && n->vlan_min < 1)))
+		return (warp_err_input(err, "VLANs %d-%d are not within 1-%d",
+		    n->vlan_min, n->vlan_max, WARP_VLAN_MAX));
+	if (n->type == WARP_NET_L2_MESH && (n->vni < 1 || n->vni > WARP_VNI_MAX))
+		return (warp_err_input(err, "VNI %u is not within 1-%d", n->vni,
+		    WARP_VNI_MAX));
+	return (0);
+}
+
+/*
+ * The root side trusts nothing a worker can write (issue #12): a network
+ * as the reconciler loaded it, checked again with the edge's validators
+ * and the rules of allocation (names and table from the VCID).  err
+ * names the first fault, in words for the network's apply status.
+ */
+int
+warp_network_revalidate(struct warp_db *db, const struct warp_network *n,
+    struct warp_err *err)
+{
+	uint8_t	key[WARP_KEY_LEN];
+	char	dns[WARP_DNS_MAX], net[WARP_CIDR_STRLEN];
+
+	if (warp_name_validate("network", n->name, err) == -1 ||
+	    warp_network_kernel_fields(n, err) == -1 ||
+	    warp_network_int_check(WARP_NI_MTU, n->mtu, err) == -1 ||
+	    warp_network_int_check(WARP_NI_KEEPALIVE, n->keepalive, err) == -1 ||
+	    warp_network_int_check(WARP_NI_PORT, n->listen_port, err) == -1)
+		return (-1);
+	if (n->subnet.len < WARP_PREFIX_MIN || n->subnet.len > WARP_PREFIX_MAX ||
+	    (n->subnet.addr & ~warp_cidr_mask(n->subnet.len)) != 0) {
+		warp_cidr_format(&n->subnet, net, sizeof(net));
+		return (warp_err_input(err, "overlay subnet %s is not a /%d to "
+		    "/%d network", net, WARP_PREFIX_MIN, WARP_PREFIX_MAX));
+	}
+	if (warp_key_from_base64(n->public_key, key) == -1)
+		return (warp_err_input(err, "its public key is not a WireGuard "
+		    "key"));
+	if (n->dns[0] != '\0' && warp_dns_parse(n->dns, dns, sizeof(dns),
+	    err) == -1)
+		return (-1);
+	return (warp_network_resource_rows(db, n, err));
 }

@@ -14,12 +14,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "warp.h"
 #include "warp_db_int.h"
 #include "warp_state.h"
 
 static void	warp_state_peer_allowed(struct warp_state_peer *,
 		    const struct warp_endpoint *, int);
+static void	warp_state_peer_bad(void *, size_t, const char *);
+static int	warp_state_key_check(const struct warp_network *,
+		    const uint8_t [WARP_KEY_LEN], struct warp_err *);
+
+/* What a re-validation found wrong with a stored row, as its status says. */
+#define WARP_STATE_BAD		"in the database: "
 
 static void
 warp_state_peer_allowed(struct warp_state_peer *sp,
@@ -40,6 +48,40 @@ warp_state_peer_allowed(struct warp_state_peer *sp,
 	}
 }
 
+/* An endpoint whose row fails its check: failed, and no peer for it. */
+static void
+warp_state_peer_bad(void *arg, size_t i, const char *msg)
+{
+	struct warp_state_peer	*sp = &((struct warp_state_peer *)arg)[i];
+
+	if (!sp->failed)
+		(void)snprintf(sp->error, sizeof(sp->error), "%s%.*s",
+		    WARP_STATE_BAD, (int)(sizeof(sp->error) -
+		    sizeof(WARP_STATE_BAD)), msg);
+	sp->failed = 1;
+	sp->active = 0;
+}
+
+/* The stored public key must be the private key's (configs carry it). */
+static int
+warp_state_key_check(const struct warp_network *net,
+    const uint8_t priv[WARP_KEY_LEN], struct warp_err *err)
+{
+	uint8_t	pub[WARP_KEY_LEN], have[WARP_KEY_LEN];
+	int	same;
+
+	if (warp_key_public(priv, pub) == -1 ||
+	    warp_key_from_base64(net->public_key, have) == -1)
+		return (warp_err_input(err, WARP_STATE_BAD "the network's keys "
+		    "are not a WireGuard keypair"));
+	same = sodium_memcmp(pub, have, WARP_KEY_LEN) == 0;
+	explicit_bzero(pub, sizeof(pub));
+	if (!same)
+		return (warp_err_input(err, WARP_STATE_BAD "the network's public "
+		    "key is not its private key's"));
+	return (0);
+}
+
 int
 warp_state_network_load(struct warp_db *db, const struct warp_network *net,
     int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
@@ -53,6 +95,7 @@ warp_state_network_load(struct warp_db *db, const struct warp_network *net,
 	*out = NULL;
 	*nout = 0;
 	if (warp_network_private_key(db, net->id, priv, err) == -1 ||
+	    warp_state_key_check(net, priv, err) == -1 ||
 	    warp_endpoint_list(db, net->id, &eps, &neps, err) == -1)
 		return (-1);
 	peers = warp_xcalloc(neps + 1, sizeof(*peers));
@@ -75,6 +118,12 @@ warp_state_network_load(struct warp_db *db, const struct warp_network *net,
 			    (int)sizeof(sp->error) - 1, e2.msg);
 		}
 		warp_state_peer_allowed(sp, &eps[i], peer_lans);
+	}
+	if (warp_endpoints_revalidate(db, net, eps, neps, warp_state_peer_bad,
+	    peers, err) == -1) {
+		warp_endpoint_list_free(eps);
+		warp_state_peers_free(peers, neps);
+		return (-1);
 	}
 	warp_endpoint_list_free(eps);
 	*out = peers;

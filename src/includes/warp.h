@@ -41,6 +41,11 @@
 #define WARP_VLAN_MAX		4094	/* VLAN ids 1..4094 */
 #define WARP_VNI_MAX		16777215	/* VXLAN ids 1..2^24-1 */
 #define WARP_VXLAN_PORT		4789	/* IANA VXLAN port, both sides */
+/* A network's VCID: 8 digits; it names its kernel objects and table. */
+#define WARP_VCID_MIN		10000000
+#define WARP_VCID_MAX		99999999
+#define WARP_PREFIX_MIN		16	/* the widest overlay, WARP_USERS_MAX */
+#define WARP_PREFIX_MAX		30
 /* Tunnel overheads over the WireGuard MTU, gateway and site alike. */
 #define WARP_GRE_OVERHEAD	38	/* outer IPv4 + GRE + Ethernet */
 #define WARP_VXLAN_OVERHEAD	50	/* outer IPv4 + UDP + VXLAN + Ethernet */

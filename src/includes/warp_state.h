@@ -39,6 +39,21 @@ int	warp_state_network_load(struct warp_db *, const struct warp_network *,
 	    struct warp_state_peer **, size_t *, struct warp_err *);
 void	warp_state_peers_free(struct warp_state_peer *, size_t);
 
+/*
+ * The root side trusts nothing a worker can write: every row the
+ * reconciler loads is checked again with the validators the edges use
+ * (implemented beside them, in warp_network.c and warp_endpoint.c).  A
+ * row that fails is that object's failure, never the appliance's.
+ * warp_state_network_load() checks the endpoints itself (a failing one
+ * is failed and inactive); the reconciler checks each network with
+ * warp_network_revalidate() (err: why, for its apply status).
+ */
+int	warp_network_revalidate(struct warp_db *, const struct warp_network *,
+	    struct warp_err *);
+int	warp_endpoints_revalidate(struct warp_db *, const struct warp_network *,
+	    const struct warp_endpoint *, size_t,
+	    void (*)(void *, size_t, const char *), void *, struct warp_err *);
+
 /* Apply status of one object ("firewall" 0, "network" id, "endpoint" id). */
 struct warp_state_status {
 	const char	*type;

@@ -36,6 +36,7 @@
 static uint64_t	warp_kcounters_total(const struct warp_kernel_counters *);
 static int	warp_kload(struct warp_kctx *, struct warp_err *);
 static void	warp_kload_peers(struct warp_kctx *, struct warp_knet *);
+static void	warp_kload_check(struct warp_kctx *, struct warp_knet *);
 static void	warp_kctx_free(struct warp_kctx *);
 static int	warp_ip_forward(struct warp_kctx *);
 static void	warp_kstatus_peer(struct warp_knet *, struct warp_state_peer *,
@@ -48,6 +49,24 @@ static uint64_t
 warp_kcounters_total(const struct warp_kernel_counters *c)
 {
 	return (c->rtnl + c->genl + c->nft + c->sysctl + c->tc);
+}
+
+/*
+ * A network whose row fails the edge's validators (a worker could have
+ * written it) is that network's failure: nothing of it is changed in the
+ * kernel, and its firewall chains only drop, so an untrusted row neither
+ * reaches the kernel nor stops the other networks.
+ */
+static void
+warp_kload_check(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	struct warp_err	err;
+
+	if (warp_network_revalidate(ctx->db, &kn->net, &err) == 0)
+		return;
+	warp_knet_fail(ctx, kn, "in the database: %s", err.msg);
+	kn->hold = 1;
+	kn->fw_closed = 1;
 }
 
 /* The desired state of one network, from the database (warp_state.c). */
@@ -64,6 +83,12 @@ warp_kload_peers(struct warp_kctx *ctx, struct warp_knet *kn)
 		return;
 	}
 	for (i = 0; i < kn->npeers; i++) {
+		if (kn->peers[i].failed && !kn->peers[i].hold) {
+			/* That endpoint only: it gets no peer. */
+			warp_kplan(ctx, "  failed (%s/%s): %s", kn->net.name,
+			    kn->peers[i].name, kn->peers[i].error);
+			continue;
+		}
 		if (!kn->peers[i].hold)
 			continue;
 		warp_knet_fail(ctx, kn, "endpoint %s: %s", kn->peers[i].name,
@@ -93,6 +118,7 @@ warp_kload(struct warp_kctx *ctx, struct warp_err *err)
 		if ((kn->kt = warp_ktype_get(kn->net.type)) == NULL)
 			warp_fatal("network type %d has no kernel realisation",
 			    kn->net.type);
+		warp_kload_check(ctx, kn);
 		warp_kload_peers(ctx, kn);
 	}
 	warp_network_list_free(nets);
