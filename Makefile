@@ -64,6 +64,19 @@ $(BUILD)/fuzz/fuzz_tpl: tests/fuzz/fuzz_tpl.c src/web/warp_tpl.c $(FUZZ_OBJ) $(B
 	clang $(FUZZ_WEB_CFLAGS) -fsanitize=fuzzer -o $@ $< src/web/warp_tpl.c \
 	    $(BUILD)/kodev/warpd/.objs/*_html.c $(FUZZ_OBJ) $(LIBS)
 
+# Netlink reply callbacks: the rooms that parse dumps are compiled into
+# the harness (their callbacks are static), the other kernel rooms linked.
+FUZZ_NL_SRC	= src/kernel/kernel_wgnl.c src/kernel/kernel_fw.c \
+		  src/kernel/kernel_quota.c src/kernel/kernel_tc.c \
+		  src/kernel/kernel_l2.c
+FUZZ_NL_OBJ	= $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,\
+		  $(filter-out $(FUZZ_NL_SRC),$(wildcard src/kernel/*.c)))
+$(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c $(FUZZ_NL_SRC) $(FUZZ_OBJ) $(FUZZ_NL_OBJ) \
+    $(HEADERS)
+	clang $(FUZZ_CFLAGS) -Wno-missing-prototypes -Wno-cast-qual \
+	    -fsanitize=fuzzer -o $@ \
+	    $< $(FUZZ_OBJ) $(FUZZ_NL_OBJ) $(LIBS)
+
 tests-build: all $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/gen/warp_migrations_data.c: $(MIGRATIONS) migrations/embed.sh

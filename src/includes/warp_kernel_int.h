@@ -195,11 +195,14 @@ int	warp_nl_talk(struct warp_kctx *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);
 void	warp_nl_talk_close(struct warp_kctx *);
 /* libmnl plumbing shared by the rooms (kernel_send.c; -errno on failure). */
+int	warp_mnl_run(const void *, size_t, uint32_t, uint32_t,
+	    int (*)(const struct nlmsghdr *, void *), void *);
 int	warp_mnl_talk(struct mnl_socket *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);
 int	warp_mnl_acks(struct mnl_socket *, size_t, uint32_t,
 	    void (*)(void *, size_t, int), void *);
 int	warp_nft_open(struct mnl_socket **);
+int	warp_nft_udata_ok(const void *, uint32_t);
 int	warp_nft_dump(struct mnl_socket *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);
 int	warp_nft_batch_send(struct warp_kctx *, struct mnl_socket *,

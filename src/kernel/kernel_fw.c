@@ -559,7 +559,8 @@ warp_fw_rule_cb(const struct nlmsghdr *nlh, void *arg)
 	    (chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)) == NULL ||
 	    (c = warp_fw_chain_get(fw, chain, 0)) == NULL)
 		goto out;
-	if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen)) != NULL)
+	if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen)) != NULL &&
+	    warp_nft_udata_ok(ud, udlen))
 		(void)nftnl_udata_parse(ud, udlen, warp_fw_udata_cb, &comment);
 	/* A rule without our comment never matches: the chain is redone. */
 	warp_fw_have_rule(c, comment != NULL ? comment : "");

@@ -426,7 +426,9 @@ warp_l2_vids_cb(const struct nlmsghdr *nlh, void *data)
 	uint8_t				 f;
 	int				 vid;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || ifm->ifi_index != pv->ifindex)
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifm)) ||
+	    ifm->ifi_index != pv->ifindex)
 		return (MNL_CB_OK);
 	mnl_attr_for_each(a, nlh, sizeof(*ifm)) {
 		if (mnl_attr_get_type(a) != IFLA_AF_SPEC)
@@ -637,7 +639,9 @@ warp_l2_fdb_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t		 dst = 0;
 	int			 has_dst = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWNEIGH || ndm->ndm_ifindex != fdb->ifindex)
+	if (nlh->nlmsg_type != RTM_NEWNEIGH ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)) ||
+	    ndm->ndm_ifindex != fdb->ifindex)
 		return (MNL_CB_OK);
 	mnl_attr_for_each(a, nlh, sizeof(*ndm)) {
 		if (mnl_attr_get_type(a) == NDA_LLADDR &&

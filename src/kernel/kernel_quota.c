@@ -117,6 +117,13 @@ warp_qt_name_parse(const char *s, int64_t *id, int64_t *gen)
 	return (0);
 }
 
+/* A name from a reply (NULL when the kernel sent none) is want. */
+static int
+warp_qt_is(const char *got, const char *want)
+{
+	return (got != NULL && strcmp(got, want) == 0);
+}
+
 static int
 warp_qt_table_cb(const struct nlmsghdr *nlh, void *arg)
 {
@@ -127,7 +134,7 @@ warp_qt_table_cb(const struct nlmsghdr *nlh, void *arg)
 		warp_fatal("nftnl_table_alloc");
 	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
 	    nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == NFPROTO_INET &&
-	    strcmp(nftnl_table_get_str(t, NFTNL_TABLE_NAME), WARP_QT_TABLE) == 0)
+	    warp_qt_is(nftnl_table_get_str(t, NFTNL_TABLE_NAME), WARP_QT_TABLE))
 		qs->table = 1;
 	nftnl_table_free(t);
 	return (MNL_CB_OK);
@@ -142,8 +149,8 @@ warp_qt_chain_cb(const struct nlmsghdr *nlh, void *arg)
 	if ((c = nftnl_chain_alloc()) == NULL)
 		warp_fatal("nftnl_chain_alloc");
 	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
-	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), WARP_QT_TABLE) == 0 &&
-	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), WARP_QT_CHAIN) == 0)
+	    warp_qt_is(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), WARP_QT_TABLE) &&
+	    warp_qt_is(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), WARP_QT_CHAIN))
 		qs->chain = 1;
 	nftnl_chain_free(c);
 	return (MNL_CB_OK);
@@ -158,7 +165,7 @@ warp_qt_rule_cb(const struct nlmsghdr *nlh, void *arg)
 	if ((r = nftnl_rule_alloc()) == NULL)
 		warp_fatal("nftnl_rule_alloc");
 	if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
-	    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), WARP_QT_TABLE) == 0)
+	    warp_qt_is(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), WARP_QT_TABLE))
 		qs->rules++;
 	nftnl_rule_free(r);
 	return (MNL_CB_OK);
@@ -173,8 +180,8 @@ warp_qt_set_cb(const struct nlmsghdr *nlh, void *arg)
 	if ((s = nftnl_set_alloc()) == NULL)
 		warp_fatal("nftnl_set_alloc");
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
-	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), WARP_QT_TABLE) == 0 &&
-	    strcmp(nftnl_set_get_str(s, NFTNL_SET_NAME), WARP_QT_SET) == 0)
+	    warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_TABLE), WARP_QT_TABLE) &&
+	    warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_NAME), WARP_QT_SET))
 		qs->set = 1;
 	nftnl_set_free(s);
 	return (MNL_CB_OK);

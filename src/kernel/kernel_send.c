@@ -185,6 +185,33 @@ warp_nl_talk(struct warp_kctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 }
 
 /*
+ * mnl_cb_run() over a reply whose every message lies inside it: libmnl's
+ * own check compares nlmsg_len as an int, so a length of 2^31 or more
+ * would pass it and be read far past the reply.  -1 with errno EBADMSG
+ * for such a reply; else what mnl_cb_run() returns.  Every dump reader
+ * of the reconciler runs its callbacks through here.
+ */
+int
+warp_mnl_run(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+    mnl_cb_t cb, void *data)
+{
+	const struct nlmsghdr	*nlh;
+	size_t			 off = 0;
+
+	while (len - off >= sizeof(*nlh)) {
+		nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - off) {
+			errno = EBADMSG;
+			return (MNL_CB_ERROR);
+		}
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+		if (off > len)
+			break;
+	}
+	return (mnl_cb_run(buf, len, seq, portid, cb, data));
+}
+
+/*
  * Send one request whose nlmsg_seq the caller set, and run cb on its
  * answers to the end (NLMSG_DONE or the ACK).  0, or -errno.
  */
@@ -207,7 +234,8 @@ warp_mnl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 			ret = n == 0 ? -EIO : -errno;
 			break;
 		}
-		ret = mnl_cb_run(buf, n, nlh->nlmsg_seq, portid, cb, data);
+		ret = warp_mnl_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb,
+		    data);
 		if (ret <= MNL_CB_STOP) {
 			ret = ret == MNL_CB_ERROR ? -errno : 0;
 			break;
@@ -279,6 +307,25 @@ warp_nft_open(struct mnl_socket **out)
 	    sizeof(tv));
 	*out = nl;
 	return (0);
+}
+
+/*
+ * Rule user data as the kernel keeps it (opaque: any program may have
+ * written it) is a chain of type, length, value; nftnl_udata_parse()
+ * follows the lengths without checking them, so they are checked here.
+ */
+int
+warp_nft_udata_ok(const void *data, uint32_t len)
+{
+	const uint8_t	*p = data;
+	uint32_t	 off = 0;
+
+	while (off < len) {
+		if (len - off < 2 || p[off + 1] > len - off - 2)
+			return (0);
+		off += 2 + p[off + 1];
+	}
+	return (1);
 }
 
 /* An nftables dump; a table or object that does not exist is empty. */

@@ -280,19 +280,60 @@ warp_tc_attr_cb(const struct nlattr *a, void *data)
 	return (MNL_CB_OK);
 }
 
+/*
+ * What a reply says is checked before it is read: a string attribute must
+ * end in its NUL, a number must be as long as its type, the tcmsg must be
+ * there (fuzz_netlink feeds these callbacks mutated replies).
+ */
+static const char *
+warp_tc_str(const struct nlattr *a)
+{
+	if (a == NULL || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return (NULL);
+	return (mnl_attr_get_str(a));
+}
+
+static int
+warp_tc_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (a == NULL || mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return (0);
+	*v = mnl_attr_get_u32(a);
+	return (1);
+}
+
+static int
+warp_tc_u64(const struct nlattr *a, uint64_t *v)
+{
+	if (a == NULL || mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+		return (0);
+	*v = mnl_attr_get_u64(a);
+	return (1);
+}
+
+static const struct tcmsg *
+warp_tc_msg(const struct nlmsghdr *nlh)
+{
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
+		return (NULL);
+	return (mnl_nlmsg_get_payload(nlh));
+}
+
 /* Only roots and ingress qdiscs are kept (not the classes' leaves). */
 static int
 warp_tc_qdisc_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct warp_tcq		*q = data;
 	const struct nlattr	*tb[65] = { NULL };
-	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	const struct tcmsg	*t;
 	struct warp_tcroot	*r;
+	const char		*kind;
 
-	if (t->tcm_parent != TC_H_ROOT && t->tcm_parent != TC_H_INGRESS)
+	if ((t = warp_tc_msg(nlh)) == NULL ||
+	    (t->tcm_parent != TC_H_ROOT && t->tcm_parent != TC_H_INGRESS))
 		return (MNL_CB_OK);
 	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
-	if (tb[TCA_KIND] == NULL)
+	if ((kind = warp_tc_str(tb[TCA_KIND])) == NULL)
 		return (MNL_CB_OK);
 	if (q->nroots == q->caproots) {
 		q->caproots = q->caproots ? q->caproots * 2 : 64;
@@ -305,8 +346,8 @@ warp_tc_qdisc_cb(const struct nlmsghdr *nlh, void *data)
 	r->ifindex = t->tcm_ifindex;
 	r->root = t->tcm_parent == TC_H_ROOT;
 	r->ingress = t->tcm_parent == TC_H_INGRESS &&
-	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "ingress") == 0;
-	warp_kcopy(r->kind, sizeof(r->kind), mnl_attr_get_str(tb[TCA_KIND]));
+	    strcmp(kind, "ingress") == 0;
+	warp_kcopy(r->kind, sizeof(r->kind), kind);
 	r->handle = t->tcm_handle;
 	return (MNL_CB_OK);
 }
@@ -316,13 +357,17 @@ warp_tc_class_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct warp_tcdev	*d = data;
 	const struct nlattr	*tb[65] = { NULL }, *ob[65] = { NULL };
-	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	const struct tcmsg	*t;
 	struct tc_htb_opt	*o;
 	struct warp_tcclass	*c;
+	const char		*kind;
 
+	if ((t = warp_tc_msg(nlh)) == NULL)
+		return (MNL_CB_OK);
 	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
-	if (t->tcm_ifindex != d->ifindex || tb[TCA_KIND] == NULL ||
-	    strcmp(mnl_attr_get_str(tb[TCA_KIND]), "htb") != 0 ||
+	if (t->tcm_ifindex != d->ifindex ||
+	    (kind = warp_tc_str(tb[TCA_KIND])) == NULL ||
+	    strcmp(kind, "htb") != 0 ||
 	    TC_H_MAJ(t->tcm_handle) != WARP_TC_ROOT || tb[TCA_OPTIONS] == NULL)
 		return (MNL_CB_OK);
 	(void)mnl_attr_parse_nested(tb[TCA_OPTIONS], warp_tc_attr_cb, ob);
@@ -339,10 +384,10 @@ warp_tc_class_cb(const struct nlmsghdr *nlh, void *data)
 	c = &d->classes[d->nclasses++];
 	memset(c, 0, sizeof(*c));
 	c->minor = TC_H_MIN(t->tcm_handle);
-	c->rate = ob[TCA_HTB_RATE64] != NULL ?
-	    mnl_attr_get_u64(ob[TCA_HTB_RATE64]) : o->rate.rate;
-	c->ceil = ob[TCA_HTB_CEIL64] != NULL ?
-	    mnl_attr_get_u64(ob[TCA_HTB_CEIL64]) : o->ceil.rate;
+	if (!warp_tc_u64(ob[TCA_HTB_RATE64], &c->rate))
+		c->rate = o->rate.rate;
+	if (!warp_tc_u64(ob[TCA_HTB_CEIL64], &c->ceil))
+		c->ceil = o->ceil.rate;
 	return (MNL_CB_OK);
 }
 
@@ -352,12 +397,13 @@ warp_tc_mirred_target(const struct nlattr *acts)
 {
 	const struct nlattr	*a, *tb[65], *ob[65];
 	struct tc_mirred	*m;
+	const char		*kind;
 
 	mnl_attr_for_each_nested(a, acts) {
 		memset(tb, 0, sizeof(tb));
 		(void)mnl_attr_parse_nested(a, warp_tc_attr_cb, tb);
-		if (tb[TCA_ACT_KIND] == NULL || tb[TCA_ACT_OPTIONS] == NULL ||
-		    strcmp(mnl_attr_get_str(tb[TCA_ACT_KIND]), "mirred") != 0)
+		if ((kind = warp_tc_str(tb[TCA_ACT_KIND])) == NULL ||
+		    tb[TCA_ACT_OPTIONS] == NULL || strcmp(kind, "mirred") != 0)
 			continue;
 		memset(ob, 0, sizeof(ob));
 		(void)mnl_attr_parse_nested(tb[TCA_ACT_OPTIONS],
@@ -377,16 +423,18 @@ warp_tc_filter_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct warp_tcdev	*d = data;
 	const struct nlattr	*tb[65] = { NULL }, *ob[65] = { NULL };
-	struct tcmsg		*t = mnl_nlmsg_get_payload(nlh);
+	const struct tcmsg	*t;
 	struct warp_tcfilter	*f;
 	const char		*kind;
 
+	if ((t = warp_tc_msg(nlh)) == NULL)
+		return (MNL_CB_OK);
 	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
-	if (t->tcm_ifindex != d->ifindex || tb[TCA_KIND] == NULL ||
+	if (t->tcm_ifindex != d->ifindex ||
+	    (kind = warp_tc_str(tb[TCA_KIND])) == NULL ||
 	    t->tcm_handle == 0 || tb[TCA_OPTIONS] == NULL ||
 	    TC_H_MAJ(t->tcm_info) >> 16 != WARP_TC_PRIO)
 		return (MNL_CB_OK);
-	kind = mnl_attr_get_str(tb[TCA_KIND]);
 	(void)mnl_attr_parse_nested(tb[TCA_OPTIONS], warp_tc_attr_cb, ob);
 	if (strcmp(kind, "matchall") == 0) {
 		if (ob[TCA_MATCHALL_ACT] != NULL)
@@ -405,20 +453,15 @@ warp_tc_filter_cb(const struct nlmsghdr *nlh, void *data)
 	f = &d->filters[d->nfilters++];
 	memset(f, 0, sizeof(*f));
 	f->handle = t->tcm_handle;
-	if (ob[TCA_FLOWER_CLASSID] != NULL)
-		f->classid = mnl_attr_get_u32(ob[TCA_FLOWER_CLASSID]);
-	if (ob[TCA_FLOWER_KEY_IPV4_DST] != NULL) {
-		f->addr = mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_DST]);
-		f->mask = ob[TCA_FLOWER_KEY_IPV4_DST_MASK] != NULL ?
-		    mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_DST_MASK]) :
-		    0xffffffff;
+	(void)warp_tc_u32(ob[TCA_FLOWER_CLASSID], &f->classid);
+	f->mask = 0xffffffff;
+	if (warp_tc_u32(ob[TCA_FLOWER_KEY_IPV4_DST], &f->addr)) {
+		(void)warp_tc_u32(ob[TCA_FLOWER_KEY_IPV4_DST_MASK], &f->mask);
 		f->classid |= 0x80000000U;	/* marks "by destination" */
-	} else if (ob[TCA_FLOWER_KEY_IPV4_SRC] != NULL) {
-		f->addr = mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_SRC]);
-		f->mask = ob[TCA_FLOWER_KEY_IPV4_SRC_MASK] != NULL ?
-		    mnl_attr_get_u32(ob[TCA_FLOWER_KEY_IPV4_SRC_MASK]) :
-		    0xffffffff;
-	}
+	} else if (warp_tc_u32(ob[TCA_FLOWER_KEY_IPV4_SRC], &f->addr))
+		(void)warp_tc_u32(ob[TCA_FLOWER_KEY_IPV4_SRC_MASK], &f->mask);
+	else
+		f->mask = 0;
 	return (MNL_CB_OK);
 }
 
@@ -832,7 +875,8 @@ warp_tc_link_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ifinfomsg	*ifi = mnl_nlmsg_get_payload(nlh);
 
-	*(int *)data = ifi->ifi_index;
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)))
+		*(int *)data = ifi->ifi_index;
 	return (MNL_CB_OK);
 }
 

@@ -90,7 +90,8 @@ warp_wgnl_talk(struct warp_wgnl *w, struct nlmsghdr *nlh, mnl_cb_t cb,
 		n = mnl_socket_recvfrom(w->nl, w->rbuf, WARP_WGNL_RCVSZ);
 		if (n < 0)
 			return (-errno);
-		ret = mnl_cb_run(w->rbuf, n, seq, w->portid, cb, arg);
+		ret = warp_mnl_run(w->rbuf, (size_t)n, seq, w->portid, cb,
+		    arg);
 		if (ret < 0)
 			return (errno != 0 ? -errno : -EIO);
 		if (ret == MNL_CB_STOP)
