@@ -16,7 +16,8 @@
 #define NET_COLUMNS	"id, vcid, name, type, description, subnet, " \
 			"expected_users, listen_port, public_key, dns, mtu, " \
 			"keepalive, peer_communication, vlan_min, vlan_max, " \
-			"vni, table_id, enabled, created_at"
+			"vni, table_id, enabled, created_at, " \
+			"coalesce(gateway_ip, '')"
 
 static int	warp_network_row(struct warp_db *, sqlite3_stmt *,
 		    struct warp_network *, struct warp_err *);
@@ -151,6 +152,12 @@ warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
 		return (warp_err_system(err, "network %s has a damaged subnet",
 		    n->name));
 	n->gateway_ip = n->subnet.addr + 1;
+	if (*(const char *)sqlite3_column_text(st, 19) != '\0' &&
+	    (warp_ip_parse((const char *)sqlite3_column_text(st, 19),
+	    &n->gateway_ip, &ignore) == -1 ||
+	    !warp_cidr_contains(&n->subnet, n->gateway_ip)))
+		return (warp_err_system(err, "network %s has a damaged gateway "
+		    "address", n->name));
 	n->expected_users = sqlite3_column_int(st, 6);
 	n->listen_port = sqlite3_column_int(st, 7);
 	(void)snprintf(n->public_key, sizeof(n->public_key), "%s",

@@ -56,4 +56,14 @@ int	warp_db_sealed_key(struct warp_db *, const char *, int64_t,
 /* Inside the caller's transaction: the object waits for the reconciler. */
 int	warp_db_mark_pending(struct warp_db *, const char *, int64_t,
 	    struct warp_err *);
+
+/*
+ * The free overlay addresses of a network (warp_pool.c), inside the
+ * caller's transaction: take the lowest, give one back, forget them all
+ * (the subnet changed; rebuilt on the next take).
+ */
+int	warp_pool_take(struct warp_db *, const struct warp_network *,
+	    uint32_t *, struct warp_err *);
+int	warp_pool_give(struct warp_db *, int64_t, uint32_t, struct warp_err *);
+int	warp_pool_reset(struct warp_db *, int64_t, struct warp_err *);
 #endif
