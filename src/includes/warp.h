@@ -255,6 +255,13 @@ struct warp_network_edit {
 	const char		*vlan;
 	const char		*vlan_range;
 	int			 clear_vlan;
+	/*
+	 * Size: grow in place to the prefix that holds this many users (0:
+	 * unchanged), or to a given subnet that contains the current one
+	 * (NULL: unchanged); endpoints and the gateway keep their addresses.
+	 */
+	long			 expected_users;
+	const char		*subnet;
 };
 
 void	warp_network_spec_init(struct warp_network_spec *);
