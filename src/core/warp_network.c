@@ -69,6 +69,9 @@ static int	warp_network_edit_size(struct warp_db *,
 static int	warp_network_size_target(const struct warp_network_edit *,
 		    const struct warp_network *, struct warp_cidr *,
 		    struct warp_err *);
+static int	warp_network_size_given(const struct warp_network_edit *,
+		    const struct warp_network *, const struct warp_cidr *, int,
+		    struct warp_err *);
 static int	warp_network_size_fits(struct warp_db *,
 		    const struct warp_network *, const struct warp_cidr *,
 		    struct warp_err *);
@@ -1041,29 +1044,42 @@ warp_network_edit_shared(struct warp_db *db,
 /*
  * Edit, step 3a: the subnet an edit of the size asks for.  Expected users
  * only ever grow it: to the one larger prefix that contains the current
- * subnet.  A given subnet must contain the current one or lie inside it.
+ * subnet.  A given subnet (other than the current one) must contain the
+ * current one or lie inside it.
  */
 static int
 warp_network_size_target(const struct warp_network_edit *e,
     const struct warp_network *n, struct warp_cidr *to, struct warp_err *err)
 {
-	char	cur[WARP_CIDR_STRLEN];
 	int	prefix = 32;
 
 	*to = n->subnet;
-	warp_cidr_format(&n->subnet, cur, sizeof(cur));
 	if (e->expected_users != 0 &&
 	    warp_prefix_for_users(e->expected_users, &prefix, err) == -1)
 		return (warp_err_field(err, WARP_F_EXPECTED_USERS));
-	if (e->subnet == NULL) {
-		if (prefix < n->subnet.len) {
-			to->len = prefix;
-			to->addr = n->subnet.addr & warp_cidr_mask(prefix);
-		}
-		return (0);
+	if (e->subnet != NULL) {
+		if (warp_cidr_parse(e->subnet, to, err) == -1)
+			return (warp_err_field(err, WARP_F_SUBNET));
+		/* A form sends the subnet it showed with the users it asks. */
+		if (to->addr != n->subnet.addr || to->len != n->subnet.len)
+			return (warp_network_size_given(e, n, to, prefix, err));
 	}
-	if (warp_cidr_parse(e->subnet, to, err) == -1)
-		return (warp_err_field(err, WARP_F_SUBNET));
+	if (prefix < n->subnet.len) {
+		to->len = prefix;
+		to->addr = n->subnet.addr & warp_cidr_mask(prefix);
+	}
+	return (0);
+}
+
+/* Edit, step 3a': a subnet given that differs from the current one. */
+static int
+warp_network_size_given(const struct warp_network_edit *e,
+    const struct warp_network *n, const struct warp_cidr *to, int prefix,
+    struct warp_err *err)
+{
+	char	cur[WARP_CIDR_STRLEN];
+
+	warp_cidr_format(&n->subnet, cur, sizeof(cur));
 	if (to->len < 16 || to->len > 30) {
 		warp_err_input(err, "overlay subnet %s must be from /16 to /30",
 		    e->subnet);
@@ -1159,7 +1175,13 @@ warp_network_edit_size(struct warp_db *db, const struct warp_network_edit *e,
 	long			count;
 
 	*moved = 0;
-	if (e->expected_users == 0 && e->subnet == NULL)
+	if (e->subnet == NULL && (e->expected_users == 0 ||
+	    e->expected_users == n->expected_users))
+		return (0);	/* a form sends the size it showed */
+	if (warp_network_size_target(e, n, &to, err) == -1)
+		return (-1);
+	if (to.addr == n->subnet.addr && to.len == n->subnet.len &&
+	    (e->expected_users == 0 || e->expected_users == n->expected_users))
 		return (0);
 	if (n->type == WARP_NET_L2_P2P) {
 		warp_err_input(err, "an l2-p2p network joins exactly 2 sites; "
@@ -1167,10 +1189,9 @@ warp_network_edit_size(struct warp_db *db, const struct warp_network_edit *e,
 		return (warp_err_field(err, e->subnet != NULL ? WARP_F_SUBNET :
 		    WARP_F_EXPECTED_USERS));
 	}
-	if (warp_network_size_target(e, n, &to, err) == -1)
-		return (-1);
 	count = warp_network_count_endpoints(db, n->id);
-	if (e->expected_users != 0 && e->expected_users < count) {
+	if (e->expected_users != 0 && e->expected_users != n->expected_users &&
+	    e->expected_users < count) {
 		warp_err_input(err, "network '%s' has %ld endpoints; expected "
 		    "users cannot be fewer", n->name, count);
 		return (warp_err_field(err, WARP_F_EXPECTED_USERS));
@@ -1183,10 +1204,10 @@ warp_network_edit_size(struct warp_db *db, const struct warp_network_edit *e,
 		*moved = 1;
 		warp_network_changed(what, "subnet");
 	}
-	if (e->expected_users != 0) {
+	if (e->expected_users != 0 && e->expected_users != n->expected_users) {
 		n->expected_users = (int)e->expected_users;
 		warp_network_changed(what, "expected users");
-	} else
+	} else if (*moved && e->expected_users == 0)
 		n->expected_users = (int)((1L << (32 - to.len)) - 2);
 	return (0);
 }
