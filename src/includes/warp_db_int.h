@@ -22,6 +22,7 @@ struct warp_db {
 	int		 txn_depth;	/* nested warp_db_begin() calls */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
+	struct warp_audit_q *audit_q;	/* deferred audit rows (warp_audit.c) */
 };
 
 struct warp_migration {
@@ -66,4 +67,7 @@ int	warp_pool_take(struct warp_db *, const struct warp_network *,
 	    uint32_t *, struct warp_err *);
 int	warp_pool_give(struct warp_db *, int64_t, uint32_t, struct warp_err *);
 int	warp_pool_reset(struct warp_db *, int64_t, struct warp_err *);
+
+/* The last flush of the deferred audit rows (warp_audit.c). */
+int	warp_audit_queue_close(struct warp_db *);
 #endif

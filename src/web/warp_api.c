@@ -366,8 +366,8 @@ warp_api_config(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	(void)snprintf(obj, sizeof(obj), "%lld", (long long)ctx.id);
-	(void)warp_audit(ctx.db, ctx.actor, "config.download", "endpoint",
-	    obj, &err);
+	(void)warp_audit_defer(ctx.db, ctx.actor, "config.download",
+	    "endpoint", obj);
 	warp_http_respond(req, 200, "text/plain; charset=utf-8", text,
 	    strlen(text));
 	warp_config_free(text);

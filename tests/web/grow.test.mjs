@@ -3,7 +3,8 @@
 // Endpoints keep their addresses, changed configs get a new version; a
 // larger prefix over another network, a subnet that does not contain the
 // current one and a shrink below the addresses in use are refused with a
-// clear error that names the reason, and nothing changes.
+// clear error that names the reason, and nothing changes.  And QR views
+// queue their audit rows: every one is written, none twice.
 import { Client, ok, failed, login, pageCsrf, sql, snapshot, warpctl } from "./lib.mjs";
 
 const ADMIN = "gina", ADMIN_PW = "grow-pass-12345";
@@ -118,6 +119,25 @@ async function main() {
 	    "a secure-internet config does not change: no new version");
 	ok(/network\.update/.test(sql("SELECT group_concat(action) FROM audit_log " +
 	    `WHERE object = 'gform'`)), "the audit log has the update");
+
+	// QR views queue their audit rows (issue #11): 150 views in parallel,
+	// then, within a few seconds (each worker flushes every second), 150
+	// rows, none lost.
+	const ep = +sql("SELECT id FROM endpoints WHERE name = 'phone'");
+	const qr0 = +sql("SELECT count(*) FROM audit_log WHERE action = 'config.qr'");
+	const views = await Promise.all(Array.from({ length: 150 }, () =>
+	    api.get(`/api/v1/endpoints/${ep}/qr.svg`)));
+	ok(views.every((x) => x.status === 200), "150 parallel QR views answer 200",
+	    [...new Set(views.map((x) => x.status))].join(","));
+	let qr = 0;
+	for (let i = 0; i < 50; i++) {
+		qr = +sql("SELECT count(*) FROM audit_log WHERE action = 'config.qr'") - qr0;
+		if (qr >= 150) break;
+		await new Promise((res) => setTimeout(res, 100));
+	}
+	await new Promise((res) => setTimeout(res, 1500));
+	qr = +sql("SELECT count(*) FROM audit_log WHERE action = 'config.qr'") - qr0;
+	ok(qr === 150, "and the audit log has exactly 150 config.qr rows for them", `${qr}`);
 	process.exit(failed() ? 1 : 0);
 }
 
