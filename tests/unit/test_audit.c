@@ -18,18 +18,11 @@ static struct warp_db	*db;
 static long
 rows(const char *where)
 {
-	sqlite3_stmt	*st;
-	char		 sql[300];
-	long		 n = -1;
+	char	sql[300];
 
 	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit_log "
 	    "WHERE action = 'config.qr' AND %s", where);
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-		return (-1);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (n);
+	return (testdb_count(db, sql));
 }
 
 static void

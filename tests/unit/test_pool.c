@@ -63,15 +63,7 @@ ep_ip(const char *ref)
 static long
 count_rows(const char *sql)
 {
-	sqlite3_stmt	*st;
-	long		 n = -1;
-
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-		return (-1);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (n);
+	return (testdb_count(db, sql));
 }
 
 static void
