@@ -1093,8 +1093,8 @@ warp_network_size_given(const struct warp_network_edit *e,
 	if (!warp_cidr_overlaps(to, &n->subnet)) {
 		warp_err_input(err, "subnet %s does not contain network '%s''s "
 		    "subnet %s: a network grows in place (its endpoints keep "
-		    "their addresses), e.g. to a shorter prefix of %s", e->subnet,
-		    n->name, cur, cur);
+		    "their addresses), e.g. to a shorter prefix of %s",
+		    e->subnet, n->name, cur, cur);
 		return (warp_err_field(err, WARP_F_SUBNET));
 	}
 	return (0);
@@ -1127,8 +1127,9 @@ warp_network_size_fits(struct warp_db *db, const struct warp_network *n,
 	}
 	for (i = 0; i < n->nresources; i++) {
 		if (warp_cidr_overlaps(to, &n->resources[i]))
-			return (warp_err_input(err, "subnet %s would overlap the "
-			    "network's resource subnet; change that first", buf));
+			return (warp_err_input(err, "subnet %s would overlap "
+			    "the network's resource subnet; change that first",
+			    buf));
 	}
 	if (warp_db_prepare(db, &st, "SELECT e.name, e.overlay_ip, l.cidr FROM "
 	    "endpoints e LEFT JOIN endpoint_lans l ON l.endpoint_id = e.id "

@@ -181,7 +181,8 @@ again:
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE) {
 		warp_err_set(err, WARP_ECONFLICT, "network '%s' is full: its "
-		    "/%d holds %u endpoints besides the gateway", n->name, n->subnet.len,
+		    "/%d holds %u endpoints besides the gateway", n->name,
+		    n->subnet.len,
 		    (1U << (32 - n->subnet.len)) - 3);
 		return (warp_err_field(err, WARP_F_EXPECTED_USERS));
 	}

@@ -42,6 +42,11 @@ warp_check_apply "apply after growing the network"
 wait "$pinger"
 kt_check_out "the gateway's address is 10.96.4.5/28, the /30 is gone" \
     '^inet 10.96.4.5/28$' sh -c "ip netns exec kt-gw ip -4 -o addr show dev $WG | awk '{ print \$3, \$4 }'"
+kt_check "no rule or route names the old /30 any more" \
+    sh -c "! ip netns exec kt-gw ip -4 rule show | grep -q '10.96.4.4/30' &&
+        ! ip netns exec kt-gw ip -4 route show table all | grep -q '10.96.4.4/30'"
+kt_check_out "the return rule now names the /28" 'to 10.96.4.0/28' \
+    kt_in kt-gw ip -4 rule show
 kt_check "only one address on the WireGuard device" \
     [ "$(kt_in kt-gw ip -4 -o addr show dev "$WG" | wc -l)" = 1 ]
 kt_check "the WireGuard device was not recreated (same ifindex $idx1)" \
