@@ -185,6 +185,7 @@ test-deploy: all
 
 bench: all
 	sh bench/run
+	sh bench/alloc
 
 clean:
 	rm -rf $(BUILD)

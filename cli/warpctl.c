@@ -69,7 +69,9 @@ const struct warpctl_command warpctl_core_commands[] = {
 	    "[--listen-port P]\n"
 	    "        [--resource-subnet CIDR]... [--vlan ID | --vlan-range A-B "
 	    "| --no-vlan]\n"
-	    "        [--default-down RATE] [--default-up RATE]" },
+	    "        [--default-down RATE] [--default-up RATE]\n"
+	    "        [--expected-users N] [--subnet CIDR]   (grow in place: "
+	    "endpoints keep their addresses)" },
 	{ "suspend-network", cmd_network_state, "suspend-network NET" },
 	{ "resume-network", cmd_network_state, "resume-network NET" },
 	{ "delete-network", cmd_delete_network, "delete-network NET" },
@@ -113,27 +115,38 @@ static const struct warpctl_command *warpctl_tables[] = {
 
 static const char	*warpctl_cmdname;
 
-/* The CLI's hint for an input the core named (struct warp_err field). */
+/*
+ * The CLI's hint for an input the core named (struct warp_err field); an
+ * entry with a command applies to that command only (hint NULL: the core's
+ * message says it all) and comes before the general ones.
+ */
 static const struct {
 	const char	*field;
 	const char	*hint;
+	const char	*cmd;
 } warpctl_hints[] = {
+	{ WARP_F_EXPECTED_USERS, NULL, "edit-network" },
+	{ WARP_F_SUBNET,	NULL, "edit-network" },
 	{ WARP_F_EXPECTED_USERS, "create a network with more "
-				"--expected-users" },
+				"--expected-users", "create-network" },
+	{ WARP_F_EXPECTED_USERS, "grow the network with `warpctl edit-network "
+				"NET --expected-users N`", NULL },
 	{ WARP_F_SUBNET,	"give --subnet or widen the container "
-				"(warpctl config set container.TYPE CIDR)" },
-	{ WARP_F_RESOURCES,	"give it with --resource-subnet CIDR" },
-	{ WARP_F_TYPE,		"use --type cpe or gateway" },
-	{ WARP_F_PUBLIC_HOST,	"give it with --public-host" },
+				"(warpctl config set container.TYPE CIDR)",
+				NULL },
+	{ WARP_F_RESOURCES,	"give it with --resource-subnet CIDR", NULL },
+	{ WARP_F_TYPE,		"use --type cpe or gateway", NULL },
+	{ WARP_F_PUBLIC_HOST,	"give it with --public-host", NULL },
 	{ WARP_F_DB,		"run `warpctl init` first (or set --db / "
-				"WARP_DB)" },
-	{ WARP_F_SETTING_HOST,	"run `warpctl config set public-host HOST`" },
+				"WARP_DB)", NULL },
+	{ WARP_F_SETTING_HOST,	"run `warpctl config set public-host HOST`",
+				NULL },
 	{ WARP_F_PORT_POOL,	"widen it with `warpctl config set port-pool "
-				"LOW-HIGH`" },
-	{ WARP_F_VERSION,	"see `warpctl history`" },
-	{ WARP_F_NETWORK,	"see `warpctl list-networks`" },
-	{ WARP_F_ENDPOINT,	"see `warpctl list-endpoints`" },
-	{ NULL, NULL }
+				"LOW-HIGH`", NULL },
+	{ WARP_F_VERSION,	"see `warpctl history`", NULL },
+	{ WARP_F_NETWORK,	"see `warpctl list-networks`", NULL },
+	{ WARP_F_ENDPOINT,	"see `warpctl list-endpoints`", NULL },
+	{ NULL, NULL, NULL }
 };
 
 int
@@ -143,9 +156,14 @@ warpctl_fail(const struct warp_err *err)
 	int		 i;
 
 	for (i = 0; err->field[0] != '\0' && warpctl_hints[i].field != NULL;
-	    i++)
-		if (strcmp(warpctl_hints[i].field, err->field) == 0)
-			hint = warpctl_hints[i].hint;
+	    i++) {
+		if (strcmp(warpctl_hints[i].field, err->field) != 0 ||
+		    (warpctl_hints[i].cmd != NULL && (warpctl_cmdname == NULL ||
+		    strcmp(warpctl_hints[i].cmd, warpctl_cmdname) != 0)))
+			continue;
+		hint = warpctl_hints[i].hint;
+		break;
+	}
 	fprintf(stderr, "warpctl: %s%s%s\n", err->msg[0] ? err->msg :
 	    "unknown error", hint != NULL ? "; " : "",
 	    hint != NULL ? hint : "");
@@ -632,11 +650,14 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 		{ "vlan", required_argument, NULL, 'v' },
 		{ "vlan-range", required_argument, NULL, 'V' },
 		{ "no-vlan", no_argument, NULL, 'N' },
+		{ "expected-users", required_argument, NULL, 'e' },
+		{ "subnet", required_argument, NULL, 's' },
 		WARPCTL_TRAFFIC_NET_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct warpctl_args		a = { .npos = 0 };
 	struct warp_network_edit	e;
+	long				v;
 	struct warp_network		n;
 	struct warp_err			err;
 	int				ch, rc, other = 0;
@@ -674,6 +695,15 @@ cmd_edit_network(struct warpctl *ctl, int argc, char **argv)
 			break;
 		case 'N':
 			e.clear_vlan = 1;
+			break;
+		case 'e':
+			if (warpctl_int("--expected-users", optarg, 1,
+			    WARP_USERS_MAX, &v) == -1)
+				return (EXIT_INPUT);
+			e.expected_users = v;
+			break;
+		case 's':
+			e.subnet = optarg;
 			break;
 		default:
 			if (warpctl_net_option(ch, &e.mtu, &e.keepalive,

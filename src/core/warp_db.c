@@ -328,6 +328,8 @@ warp_db_close(struct warp_db *db)
 {
 	if (db == NULL)
 		return;
+	if (db->sql != NULL)
+		(void)warp_audit_queue_close(db);
 	if (db->dv_stmt != NULL)
 		sqlite3_finalize(db->dv_stmt);
 	if (db->sql != NULL)

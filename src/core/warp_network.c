@@ -17,7 +17,8 @@
 #define NET_COLUMNS	"id, vcid, name, type, description, subnet, " \
 			"expected_users, listen_port, public_key, dns, mtu, " \
 			"keepalive, peer_communication, vlan_min, vlan_max, " \
-			"vni, table_id, enabled, created_at"
+			"vni, table_id, enabled, created_at, " \
+			"coalesce(gateway_ip, '')"
 
 static int	warp_network_row(struct warp_db *, sqlite3_stmt *,
 		    struct warp_network *, struct warp_err *);
@@ -63,6 +64,18 @@ static int	warp_network_edit_fields(const struct warp_network_edit *,
 static int	warp_network_edit_shared(struct warp_db *,
 		    const struct warp_network_edit *, struct warp_network *,
 		    struct warp_buf *, struct warp_err *);
+static int	warp_network_edit_size(struct warp_db *,
+		    const struct warp_network_edit *, struct warp_network *,
+		    int *, struct warp_buf *, struct warp_err *);
+static int	warp_network_size_target(const struct warp_network_edit *,
+		    const struct warp_network *, struct warp_cidr *,
+		    struct warp_err *);
+static int	warp_network_size_given(const struct warp_network_edit *,
+		    const struct warp_network *, const struct warp_cidr *, int,
+		    struct warp_err *);
+static int	warp_network_size_fits(struct warp_db *,
+		    const struct warp_network *, const struct warp_cidr *,
+		    struct warp_err *);
 static int	warp_network_store_edit(struct warp_db *,
 		    const struct warp_network *, struct warp_err *);
 
@@ -152,6 +165,12 @@ warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
 		return (warp_err_system(err, "network %s has a damaged subnet",
 		    n->name));
 	n->gateway_ip = n->subnet.addr + 1;
+	if (*(const char *)sqlite3_column_text(st, 19) != '\0' &&
+	    (warp_ip_parse((const char *)sqlite3_column_text(st, 19),
+	    &n->gateway_ip, &ignore) == -1 ||
+	    !warp_cidr_contains(&n->subnet, n->gateway_ip)))
+		return (warp_err_system(err, "network %s has a damaged gateway "
+		    "address", n->name));
 	n->expected_users = sqlite3_column_int(st, 6);
 	n->listen_port = sqlite3_column_int(st, 7);
 	(void)snprintf(n->public_key, sizeof(n->public_key), "%s",
@@ -1024,6 +1043,178 @@ warp_network_edit_shared(struct warp_db *db,
 	return (0);
 }
 
+/*
+ * Edit, step 3a: the subnet an edit of the size asks for.  Expected users
+ * only ever grow it: to the one larger prefix that contains the current
+ * subnet.  A given subnet (other than the current one) must contain the
+ * current one or lie inside it.
+ */
+static int
+warp_network_size_target(const struct warp_network_edit *e,
+    const struct warp_network *n, struct warp_cidr *to, struct warp_err *err)
+{
+	int	prefix = 32;
+
+	*to = n->subnet;
+	if (e->expected_users != 0 &&
+	    warp_prefix_for_users(e->expected_users, &prefix, err) == -1)
+		return (warp_err_field(err, WARP_F_EXPECTED_USERS));
+	if (e->subnet != NULL) {
+		if (warp_cidr_parse(e->subnet, to, err) == -1)
+			return (warp_err_field(err, WARP_F_SUBNET));
+		/* A form sends the subnet it showed with the users it asks. */
+		if (to->addr != n->subnet.addr || to->len != n->subnet.len)
+			return (warp_network_size_given(e, n, to, prefix, err));
+	}
+	if (prefix < n->subnet.len) {
+		to->len = prefix;
+		to->addr = n->subnet.addr & warp_cidr_mask(prefix);
+	}
+	return (0);
+}
+
+/* Edit, step 3a': a subnet given that differs from the current one. */
+static int
+warp_network_size_given(const struct warp_network_edit *e,
+    const struct warp_network *n, const struct warp_cidr *to, int prefix,
+    struct warp_err *err)
+{
+	char	cur[WARP_CIDR_STRLEN];
+
+	warp_cidr_format(&n->subnet, cur, sizeof(cur));
+	if (to->len < 16 || to->len > 30) {
+		warp_err_input(err, "overlay subnet %s must be from /16 to /30",
+		    e->subnet);
+		return (warp_err_field(err, WARP_F_SUBNET));
+	}
+	if (to->len > prefix) {
+		warp_err_input(err, "subnet %s is too small for %ld users "
+		    "(needs a /%d)", e->subnet, e->expected_users, prefix);
+		return (warp_err_field(err, WARP_F_SUBNET));
+	}
+	if (!warp_cidr_overlaps(to, &n->subnet)) {
+		warp_err_input(err, "subnet %s does not contain network '%s''s "
+		    "subnet %s: a network grows in place (its endpoints keep "
+		    "their addresses), e.g. to a shorter prefix of %s",
+		    e->subnet, n->name, cur, cur);
+		return (warp_err_field(err, WARP_F_SUBNET));
+	}
+	return (0);
+}
+
+/*
+ * Edit, step 3b: every address in use (the gateway's, the endpoints') is a
+ * host address of the new subnet, and its overlay overlaps no resource or
+ * LAN subnet of the network.
+ */
+static int
+warp_network_size_fits(struct warp_db *db, const struct warp_network *n,
+    const struct warp_cidr *to, struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_cidr	 lan;
+	struct warp_err		 ignore;
+	uint32_t		 a, last;
+	size_t			 i;
+	char			 buf[WARP_CIDR_STRLEN];
+	int			 rc, bad = 0;
+
+	warp_cidr_format(to, buf, sizeof(buf));
+	last = to->addr + (uint32_t)((1ULL << (32 - to->len)) - 1);
+	if (n->gateway_ip <= to->addr || n->gateway_ip >= last) {
+		warp_err_input(err, "subnet %s would leave out the gateway's "
+		    "address; a network shrinks only around the addresses in "
+		    "use", buf);
+		return (warp_err_field(err, WARP_F_SUBNET));
+	}
+	for (i = 0; i < n->nresources; i++) {
+		if (warp_cidr_overlaps(to, &n->resources[i]))
+			return (warp_err_input(err, "subnet %s would overlap "
+			    "the network's resource subnet; change that first",
+			    buf));
+	}
+	if (warp_db_prepare(db, &st, "SELECT e.name, e.overlay_ip, l.cidr FROM "
+	    "endpoints e LEFT JOIN endpoint_lans l ON l.endpoint_id = e.id "
+	    "WHERE e.network_id = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, n->id);
+	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (warp_ip_parse((const char *)sqlite3_column_text(st, 1), &a,
+		    &ignore) == 0 && (a <= to->addr || a >= last)) {
+			warp_err_set(err, WARP_ECONFLICT, "network '%s' cannot "
+			    "shrink to %s: endpoint '%s' uses %s; a network "
+			    "shrinks only around the addresses in use", n->name,
+			    buf, sqlite3_column_text(st, 0),
+			    sqlite3_column_text(st, 1));
+			bad = 1;
+		} else if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+		    warp_cidr_parse((const char *)sqlite3_column_text(st, 2),
+		    &lan, &ignore) == 0 && warp_cidr_overlaps(to, &lan)) {
+			warp_err_set(err, WARP_ECONFLICT, "subnet %s would "
+			    "overlap LAN subnet %s of site '%s'", buf,
+			    sqlite3_column_text(st, 2),
+			    sqlite3_column_text(st, 0));
+			bad = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (bad)
+		return (warp_err_field(err, WARP_F_SUBNET));
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "checking the new subnet"));
+	return (0);
+}
+
+/*
+ * Edit, step 3: the size.  *moved: the subnet changed (the address pool
+ * is rebuilt for it).  The gateway keeps its address, stored from now on.
+ */
+static int
+warp_network_edit_size(struct warp_db *db, const struct warp_network_edit *e,
+    struct warp_network *n, int *moved, struct warp_buf *what,
+    struct warp_err *err)
+{
+	struct warp_cidr	to;
+	long			count;
+
+	*moved = 0;
+	if (e->subnet == NULL && (e->expected_users == 0 ||
+	    e->expected_users == n->expected_users))
+		return (0);	/* a form sends the size it showed */
+	if (warp_network_size_target(e, n, &to, err) == -1)
+		return (-1);
+	if (to.addr == n->subnet.addr && to.len == n->subnet.len &&
+	    (e->expected_users == 0 || e->expected_users == n->expected_users))
+		return (0);
+	if (n->type == WARP_NET_L2_P2P) {
+		warp_err_input(err, "an l2-p2p network joins exactly 2 sites; "
+		    "its size does not change");
+		return (warp_err_field(err, e->subnet != NULL ? WARP_F_SUBNET :
+		    WARP_F_EXPECTED_USERS));
+	}
+	count = warp_network_count_endpoints(db, n->id);
+	if (e->expected_users != 0 && e->expected_users != n->expected_users &&
+	    e->expected_users < count) {
+		warp_err_input(err, "network '%s' has %ld endpoints; expected "
+		    "users cannot be fewer", n->name, count);
+		return (warp_err_field(err, WARP_F_EXPECTED_USERS));
+	}
+	if (to.addr != n->subnet.addr || to.len != n->subnet.len) {
+		if (warp_network_check_subnet(db, &to, n->id, err) == -1 ||
+		    warp_network_size_fits(db, n, &to, err) == -1)
+			return (warp_err_field(err, WARP_F_SUBNET));
+		n->subnet = to;
+		*moved = 1;
+		warp_network_changed(what, "subnet");
+	}
+	if (e->expected_users != 0 && e->expected_users != n->expected_users) {
+		n->expected_users = (int)e->expected_users;
+		warp_network_changed(what, "expected users");
+	} else if (*moved && e->expected_users == 0)
+		n->expected_users = (int)((1L << (32 - to.len)) - 2);
+	return (0);
+}
+
 static int
 warp_network_store_edit(struct warp_db *db, const struct warp_network *n,
     struct warp_err *err)
@@ -1031,11 +1222,19 @@ warp_network_store_edit(struct warp_db *db, const struct warp_network *n,
 	sqlite3_stmt	*st;
 	int		 rc;
 
+	char		 subnet[WARP_CIDR_STRLEN], gw[WARP_IP_STRLEN];
+
+	warp_cidr_format(&n->subnet, subnet, sizeof(subnet));
+	warp_ip_format(n->gateway_ip, gw, sizeof(gw));
 	if (warp_db_prepare(db, &st, "UPDATE networks SET description = ?, "
 	    "dns = ?, mtu = ?, keepalive = ?, peer_communication = ?, "
-	    "listen_port = ?, vlan_min = ?, vlan_max = ?, updated_at = "
-	    "unixepoch() WHERE id = ?", err) == -1)
+	    "listen_port = ?, vlan_min = ?, vlan_max = ?, subnet = ?10, "
+	    "expected_users = ?11, gateway_ip = ?12, updated_at = "
+	    "unixepoch() WHERE id = ?9", err) == -1)
 		return (-1);
+	sqlite3_bind_text(st, 10, subnet, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 11, n->expected_users);
+	sqlite3_bind_text(st, 12, gw, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 1, n->description, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, n->dns, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, n->mtu);
@@ -1063,13 +1262,16 @@ warp_network_update(struct warp_db *db, const char *ref,
 	struct warp_network	n;
 	struct warp_buf		what;
 	char			reason[128];
+	int			moved;
 
 	warp_buf_init(&what);
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
 	if (warp_network_get(db, ref, &n, err) == -1 ||
 	    warp_network_edit_fields(e, &n, &what, err) == -1 ||
-	    warp_network_edit_shared(db, e, &n, &what, err) == -1)
+	    warp_network_edit_size(db, e, &n, &moved, &what, err) == -1 ||
+	    warp_network_edit_shared(db, e, &n, &what, err) == -1 ||
+	    (moved && warp_pool_reset(db, n.id, err) == -1))
 		goto fail;
 	if (what.len == 0) {
 		warp_err_input(err, "nothing to change");

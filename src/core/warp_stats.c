@@ -228,7 +228,10 @@ warp_audit_list(struct warp_db *db, const struct warp_audit_filter *f,
 	sqlite3_stmt		*st;
 	struct warp_audit_entry	*a;
 	size_t			 n = 0;
+	struct warp_err		 ignore;
 
+	/* This handle's own deferred rows first (a failed flush: later). */
+	(void)warp_audit_flush(db, &ignore);
 	*out = warp_xcalloc((size_t)f->limit + 1, sizeof(**out));
 	*count = 0;
 	if (warp_db_prepare(db, &st, "SELECT id, at, actor, action, "

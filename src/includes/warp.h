@@ -260,6 +260,13 @@ struct warp_network_edit {
 	const char		*vlan;
 	const char		*vlan_range;
 	int			 clear_vlan;
+	/*
+	 * Size: grow in place to the prefix that holds this many users (0:
+	 * unchanged), or to a given subnet that contains the current one
+	 * (NULL: unchanged); endpoints and the gateway keep their addresses.
+	 */
+	long			 expected_users;
+	const char		*subnet;
 };
 
 void	warp_network_spec_init(struct warp_network_spec *);
@@ -411,6 +418,20 @@ int	warp_qr_terminal(const char *, char **, struct warp_err *);
 /* Audit log. */
 int	warp_audit(struct warp_db *, const char *, const char *, const char *,
 	    const char *, struct warp_err *);
+/*
+ * Audit rows of views (QR codes, config downloads) that must not wait for
+ * the write lock: queued in the handle, written in one transaction every
+ * WARP_AUDIT_BATCH rows, when the oldest is a second old
+ * (warp_audit_flush_due, from a timer), before the audit log is read and
+ * when the handle is closed.  A row whose write fails stays queued; none
+ * is dropped.
+ */
+#define WARP_AUDIT_BATCH	64
+int	warp_audit_defer(struct warp_db *, const char *, const char *,
+	    const char *, const char *);
+int	warp_audit_flush(struct warp_db *, struct warp_err *);
+int	warp_audit_flush_due(struct warp_db *, int64_t, struct warp_err *);
+size_t	warp_audit_queued(struct warp_db *);
 
 struct warp_audit_filter {
 	const char	*user;		/* NULL/"": any actor */

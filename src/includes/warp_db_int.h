@@ -22,6 +22,7 @@ struct warp_db {
 	int		 txn_depth;	/* nested warp_db_begin() calls */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
+	struct warp_audit_q *audit_q;	/* deferred audit rows (warp_audit.c) */
 };
 
 struct warp_migration {
@@ -56,4 +57,17 @@ int	warp_db_sealed_key(struct warp_db *, const char *, int64_t,
 /* Inside the caller's transaction: the object waits for the reconciler. */
 int	warp_db_mark_pending(struct warp_db *, const char *, int64_t,
 	    struct warp_err *);
+
+/*
+ * The free overlay addresses of a network (warp_pool.c), inside the
+ * caller's transaction: take the lowest, give one back, forget them all
+ * (the subnet changed; rebuilt on the next take).
+ */
+int	warp_pool_take(struct warp_db *, const struct warp_network *,
+	    uint32_t *, struct warp_err *);
+int	warp_pool_give(struct warp_db *, int64_t, uint32_t, struct warp_err *);
+int	warp_pool_reset(struct warp_db *, int64_t, struct warp_err *);
+
+/* The last flush of the deferred audit rows (warp_audit.c). */
+int	warp_audit_queue_close(struct warp_db *);
 #endif

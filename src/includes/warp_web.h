@@ -137,6 +137,11 @@ void		 warp_apply_state(struct warp_db *, const char *, int64_t,
 
 int		 warp_web_network_spec(struct warp_ctx *,
 		    struct warp_network_spec *, char **);
+#define WARP_EDIT_FORM	1	/* the HTML form: it sends every field */
+#define WARP_EDIT_API	2	/* JSON: absent fields stay as they are */
+int		 warp_web_network_edit(struct warp_ctx *,
+		    const struct warp_network *, struct warp_network_edit *,
+		    char **, int);
 
 /* warp_cache.c */
 void		 warp_cache_sync(struct warp_db *);

@@ -142,6 +142,38 @@ warp_api_networks(struct http_request *req)
 	return (warp_http_end(&ctx));
 }
 
+/*
+ * POST /api/v1/networks/N: change the fields given (the edit form's; what
+ * is absent stays as it is), e.g. {"expected_users": 500} grows it in
+ * place.  Answers the network as it now is.
+ */
+static int
+api_network_update(struct warp_ctx *ctx, struct warp_network *n)
+{
+	struct warp_network_edit	 ed;
+	struct warp_buf			 b;
+	struct warp_err			 err;
+	char				 ref[32], *res;
+
+	warp_err_clear(&err);
+	if (warp_web_network_edit(ctx, n, &ed, &res, WARP_EDIT_API) == -1) {
+		free(res);
+		return (-1);
+	}
+	(void)snprintf(ref, sizeof(ref), "%lld", (long long)n->id);
+	if (warp_network_update(ctx->db, ref, &ed, ctx->actor, &err) == -1 ||
+	    warp_network_get_id(ctx->db, n->id, n, &err) == -1) {
+		free(res);
+		err.field[0] = '\0';	/* the create form's hints */
+		return (warp_http_fail(ctx, &err));
+	}
+	free(res);
+	warp_http_changed(ctx);
+	warp_buf_init(&b);
+	warp_json_network(&b, ctx->db, n);
+	return (reply(ctx, 200, &b));
+}
+
 int
 warp_api_network(struct http_request *req)
 {
@@ -151,13 +183,17 @@ warp_api_network(struct http_request *req)
 	struct warp_err		err;
 	char			ref[32];
 
-	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_DELETE |
-	    WARP_A_API | (req->method == HTTP_METHOD_DELETE ?
-	    WARP_A_WRITE : 0)) == -1)
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
+	    WARP_M_DELETE | WARP_A_API | (req->method == HTTP_METHOD_GET ||
+	    req->method == HTTP_METHOD_HEAD ? 0 : WARP_A_WRITE)) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
 	if (warp_network_get_id(ctx.db, ctx.id, &n, &err) == -1) {
 		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	if (ctx.method == WARP_M_POST) {
+		(void)api_network_update(&ctx, &n);
 		return (warp_http_end(&ctx));
 	}
 	warp_buf_init(&b);
@@ -330,8 +366,8 @@ warp_api_config(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 	(void)snprintf(obj, sizeof(obj), "%lld", (long long)ctx.id);
-	(void)warp_audit(ctx.db, ctx.actor, "config.download", "endpoint",
-	    obj, &err);
+	(void)warp_audit_defer(ctx.db, ctx.actor, "config.download",
+	    "endpoint", obj);
 	warp_http_respond(req, 200, "text/plain; charset=utf-8", text,
 	    strlen(text));
 	warp_config_free(text);

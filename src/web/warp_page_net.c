@@ -515,6 +515,64 @@ warp_page_network(struct http_request *req)
 	return (warp_http_end(&ctx));
 }
 
+/*
+ * The edit of a network from the form (WARP_EDIT_FORM: an unticked box or
+ * an emptied VLAN field means off) or from the API's JSON (WARP_EDIT_API:
+ * what is absent stays as it is; "vlan": null clears the VLANs).  *res
+ * holds the resource subnets' text; free it after the update.
+ */
+int
+warp_web_network_edit(struct warp_ctx *ctx, const struct warp_network *n,
+    struct warp_network_edit *ed, char **res, int how)
+{
+	const char	*v, *key;
+
+	*res = NULL;
+	warp_network_edit_init(ed);
+	ed->description = warp_form_get(&ctx->form, "description");
+	ed->dns = how == WARP_EDIT_API ? warp_form_get(&ctx->form, "dns") :
+	    warp_form_str(ctx, "dns");
+	if (warp_form_intv(ctx, "mtu", WARP_MTU_MIN, WARP_MTU_MAX, &ed->mtu,
+	    -1) == -1 ||
+	    warp_form_intv(ctx, "keepalive", 0, WARP_KEEPALIVE_MAX,
+	    &ed->keepalive, -1) == -1 ||
+	    warp_form_intv(ctx, "listen_port", 1, WARP_PORT_MAX,
+	    &ed->listen_port, -1) == -1 ||
+	    warp_form_int(ctx, "expected_users", 1, WARP_USERS_MAX,
+	    &ed->expected_users) == -1)
+		return (-1);
+	ed->subnet = warp_form_str(ctx, "subnet");
+	if (warp_form_get(&ctx->form, how == WARP_EDIT_API ?
+	    "peer_communication" : "peer_communication_present") != NULL) {
+		v = warp_form_get(&ctx->form, "peer_communication");
+		ed->peer_communication = v != NULL && (!strcmp(v, "1") ||
+		    !strcmp(v, "on"));
+	}
+	key = warp_form_get(&ctx->form, "resources") != NULL ? "resources" :
+	    "resource_subnets";
+	if ((how == WARP_EDIT_API || n->type == WARP_NET_RESOURCE_GATEWAY) &&
+	    warp_form_get(&ctx->form, key) != NULL) {
+		ed->set_resources = 1;
+		if (warp_form_cidrs(ctx, key, "resource subnets", ed->resources,
+		    WARP_MAX_RESOURCES, &ed->nresources, res) == -1)
+			return (-1);
+	}
+	if (how == WARP_EDIT_API) {
+		ed->vlan = warp_form_str(ctx, "vlan");
+		ed->vlan_range = warp_form_str(ctx, "vlan_range");
+		ed->clear_vlan = ed->vlan == NULL && ed->vlan_range == NULL &&
+		    (warp_form_get(&ctx->form, "vlan") != NULL ||
+		    warp_form_get(&ctx->form, "vlan_range") != NULL);
+	} else if (n->type == WARP_NET_L2_P2P || n->type == WARP_NET_L2_MESH) {
+		ed->vlan = warp_form_str(ctx, "vlan");
+		ed->vlan_range = warp_form_str(ctx, "vlan_range");
+		if (ed->vlan == NULL && ed->vlan_range == NULL &&
+		    n->vlan_min != 0)
+			ed->clear_vlan = 1;
+	}
+	return (0);
+}
+
 /* GET/POST /networks/N/edit */
 int
 warp_page_network_edit(struct http_request *req)
@@ -523,7 +581,6 @@ warp_page_network_edit(struct http_request *req)
 	struct warp_network		 n;
 	struct warp_network_edit	 ed;
 	struct warp_err			 err;
-	const char			*v;
 	char				 ref[32], loc[64], *res;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
@@ -532,42 +589,22 @@ warp_page_network_edit(struct http_request *req)
 	warp_err_clear(&err);
 	if (ctx.method == WARP_M_GET) {
 		network_vars(&ctx, &n);
+		warp_tpl_set_int(ctx.tpl, "expected_users", n.expected_users);
+		warp_tpl_set_int(ctx.tpl, "endpoint_count",
+		    warp_network_count_endpoints(ctx.db, n.id));
+		warp_tpl_set_int(ctx.tpl, "is_p2p", n.type == WARP_NET_L2_P2P);
 		warp_http_page(&ctx, 200, "network_edit", n.name);
 		return (warp_http_end(&ctx));
 	}
-	warp_network_edit_init(&ed);
-	ed.description = warp_form_get(&ctx.form, "description");
-	ed.dns = warp_form_str(&ctx, "dns");
-	if (warp_form_intv(&ctx, "mtu", WARP_MTU_MIN, WARP_MTU_MAX, &ed.mtu,
-	    -1) == -1 ||
-	    warp_form_intv(&ctx, "keepalive", 0, WARP_KEEPALIVE_MAX,
-	    &ed.keepalive, -1) == -1 ||
-	    warp_form_intv(&ctx, "listen_port", 1, WARP_PORT_MAX,
-	    &ed.listen_port, -1) == -1)
+	if (warp_web_network_edit(&ctx, &n, &ed, &res, WARP_EDIT_FORM) == -1) {
+		free(res);
 		return (warp_http_end(&ctx));
-	if (warp_form_get(&ctx.form, "peer_communication_present") != NULL) {
-		v = warp_form_get(&ctx.form, "peer_communication");
-		ed.peer_communication = v != NULL && !strcmp(v, "1");
-	}
-	res = NULL;
-	if (n.type == WARP_NET_RESOURCE_GATEWAY &&
-	    warp_form_get(&ctx.form, "resources") != NULL) {
-		ed.set_resources = 1;
-		if (warp_form_cidrs(&ctx, "resources", "resource subnets",
-		    ed.resources, WARP_MAX_RESOURCES, &ed.nresources,
-		    &res) == -1)
-			return (warp_http_end(&ctx));
-	}
-	if (n.type == WARP_NET_L2_P2P || n.type == WARP_NET_L2_MESH) {
-		ed.vlan = warp_form_str(&ctx, "vlan");
-		ed.vlan_range = warp_form_str(&ctx, "vlan_range");
-		if (ed.vlan == NULL && ed.vlan_range == NULL &&
-		    n.vlan_min != 0)
-			ed.clear_vlan = 1;
 	}
 	(void)snprintf(ref, sizeof(ref), "%lld", (long long)n.id);
 	if (warp_network_update(ctx.db, ref, &ed, ctx.actor, &err) == -1) {
 		free(res);
+		/* The create form's hints do not fit an edit's refusals. */
+		err.field[0] = '\0';
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}

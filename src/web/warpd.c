@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -50,6 +51,7 @@
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
+void	kore_worker_teardown(void);
 void	kore_parent_teardown(void);
 void	kore_seccomp_hook(void);
 
@@ -109,6 +111,7 @@ static int		 no_apply = 0;
 
 #define WARPD_TICK_MS	60000	/* periodic reconcile and stats refresh */
 static void		 warpd_tick(void *, u_int64_t);
+static void		 warpd_audit_tick(void *, u_int64_t);
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -219,6 +222,31 @@ kore_worker_configure(void)
 	 */
 	if (worker != NULL && worker->id == 1)
 		kore_timer_add(warpd_tick, WARPD_TICK_MS, NULL, 0);
+	/* Views queue their audit rows; each worker writes them (1 s). */
+	kore_timer_add(warpd_audit_tick, 1000, NULL, 0);
+}
+
+static void
+warpd_audit_tick(void *arg, u_int64_t now)
+{
+	struct warp_err	err;
+
+	(void)arg;
+	(void)now;
+	if (warp_web_db == NULL)
+		return;
+	warp_err_clear(&err);
+	if (warp_audit_flush_due(warp_web_db, (int64_t)time(NULL), &err) == -1)
+		kore_log(LOG_WARNING, "warpd: audit rows kept for the next "
+		    "try: %s", err.msg);
+}
+
+/* A worker that exits writes the audit rows it still holds. */
+void
+kore_worker_teardown(void)
+{
+	warp_db_close(warp_web_db);
+	warp_web_db = NULL;
 }
 
 static void

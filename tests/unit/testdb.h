@@ -72,6 +72,21 @@ testdb_mkep(struct warp_db *db, const char *net, const char *name,
 	return (id);
 }
 
+/* The one number a query answers (-1: it did not). */
+static long __attribute__((unused))
+testdb_count(struct warp_db *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long		 n = -1;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
+}
+
 /* BLAKE2b over every row of every table, in a stable order. */
 static void
 testdb_fingerprint(struct warp_db *db, char out[65])
