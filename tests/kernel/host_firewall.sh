@@ -21,54 +21,16 @@ DB=$KT_TMP/w.db
 "$W" --db "$DB" init --public-host 192.0.2.1 --uplink eth0 > /dev/null 2>&1 || kt_bail "warpctl init"
 
 # TCP and UDP listeners that answer with the address they saw; clients
-# that print the answer, or "timeout"/"refused" (exit 1).
-cat > "$KT_TMP/net.py" <<'EOP'
-import selectors, socket, sys
-mode = sys.argv[1]
-if mode in ("tcp-serve", "udp-serve"):
-    sel = selectors.DefaultSelector()
-    for p in sys.argv[2:]:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if mode == "tcp-serve" else socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", int(p)))
-        if mode == "tcp-serve":
-            s.listen(16)
-        sel.register(s, selectors.EVENT_READ)
-    print("listening", flush=True)
-    while True:
-        for key, _ in sel.select():
-            s = key.fileobj
-            if mode == "tcp-serve":
-                c, a = s.accept()
-                c.sendall(("from %s\n" % a[0]).encode())
-                c.close()
-            else:
-                d, a = s.recvfrom(2048)
-                s.sendto(("from %s\n" % a[0]).encode(), a)
-    sys.exit(0)
-addr, port, wait = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else 3
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM if mode == "tcp" else socket.SOCK_DGRAM)
-s.settimeout(wait)
-try:
-    if mode == "tcp":
-        s.connect((addr, port))
-        print(s.recv(100).decode().strip())
-    else:
-        s.sendto(b"hello", (addr, port))
-        print(s.recvfrom(100)[0].decode().strip())
-except socket.timeout:
-    print("timeout"); sys.exit(1)
-except ConnectionRefusedError:
-    print("refused"); sys.exit(1)
-EOP
+# that print the answer, or "timeout"/"refused" (tests/lib/tcpudp.py).
+NETPY=$TOP/tests/lib/tcpudp.py
 serve() {	# NS tcp|udp PORT...
 	_ns=$1 _m=$2; shift 2
-	ip netns exec "$_ns" python3 "$KT_TMP/net.py" "$_m-serve" "$@" > "$KT_TMP/serve.$_ns.$_m" 2>&1 &
+	ip netns exec "$_ns" python3 "$NETPY" "$_m-serve" "$@" > "$KT_TMP/serve.$_ns.$_m" 2>&1 &
 	kt_on_exit "kill $!"
 	kt_wait 30 grep -q listening "$KT_TMP/serve.$_ns.$_m" || kt_bail "listener $_m $* in $_ns"
 }
 conn() {	# NS tcp|udp ADDR PORT [WAIT]: the answer, or timeout/refused
-	ip netns exec "$1" python3 "$KT_TMP/net.py" "$2" "$3" "$4" "${5:-3}"
+	ip netns exec "$1" python3 "$NETPY" "$2" "$3" "$4" "${5:-3}"
 }
 opens() {	# NS proto ADDR PORT: an answer comes back
 	conn "$1" "$2" "$3" "$4" 20 | grep -q '^from '
