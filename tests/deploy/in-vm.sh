@@ -307,11 +307,9 @@ EON
 		fi ;;
 	esac
 
-	check "the client loads its exported config with the real wg-quick" tunnel_up
-	tunnel_passes "after the install"
-
 	mark "firewall"
-	# --- the base input policy, with traffic from the client: SSH (a
+	# --- the base input policy, with traffic from the client (before its
+	# tunnel is up: then everything it sends goes into the tunnel): SSH (a
 	# listener stands in for sshd) and 443 connect, a port outside the
 	# policy gets no answer at all
 	NETPY=$TOP/tests/lib/tcpudp.py
@@ -360,6 +358,9 @@ EON
 	kill $lpid 2>/dev/null
 	check "forwarding, set to 0 before the start, is on again (warp-firewall writes it; no sysctl runs)" \
 	    test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1
+
+	check "the client loads its exported config with the real wg-quick" tunnel_up
+	tunnel_passes "after the install"
 
 	mark "restart"
 	# --- restart: the same kernel state, the tunnel still passes
