@@ -119,12 +119,13 @@ $(BUILD)/warpd: $(BUILD)/libwarp.a $(WEB_SRC) $(HEADERS) conf/warpd.conf conf/bu
 # A first `make run` initialises the dev database with the gateway in its
 # own network namespace ($(WARP_NETNS_DEV)), so trying the appliance never
 # changes the host's own networking; `init` prints the admin password.
-# As root the namespace gets an uplink: a veth pair (warp-dev0 on the host,
-# 10.231.255.1/30; uplink0 in the namespace, .2, default route via .1) and
-# the NAT of conf/dev-uplink.nft (table ip warp_dev), so Secure Internet
-# networks apply and a WireGuard client reaches them at the host's address.
-# This enables IP forwarding on the host; `make run-clean` removes the
-# pair, the namespace and the table.
+# As root the namespace gets an uplink, made by `warpctl dev-uplink` over
+# netlink: a veth pair (warp-dev0 on the host, 10.231.255.1/30; uplink0 in
+# the namespace, .2, default route via .1), IP forwarding on, and table ip
+# warp_dev (masquerade out; the database's WireGuard port pool forwarded
+# to the namespace), so Secure Internet networks apply and a WireGuard
+# client reaches them at the host's address. `make run-clean` removes the
+# table, the pair and the namespace (`warpctl dev-uplink --remove`).
 WARP_NETNS_DEV	?= warp-dev
 run: all
 	@mkdir -p $(dir $(WARP_DB_DEV))
@@ -140,19 +141,8 @@ run: all
 	@if [ "$$(id -u)" = 0 ] && [ "$$($(BUILD)/warpctl --db $(WARP_DB_DEV) \
 	    config show --json | sed -n 's/.*"netns":"\([^"]*\)".*/\1/p')" = \
 	    "$(WARP_NETNS_DEV)" ]; then \
-	    ip netns add $(WARP_NETNS_DEV) 2>/dev/null; \
-	    if ! ip link show warp-dev0 >/dev/null 2>&1; then \
-	    ip link add warp-dev0 type veth peer name uplink0 \
-	    netns $(WARP_NETNS_DEV) && \
-	    ip addr add 10.231.255.1/30 dev warp-dev0 && \
-	    ip link set warp-dev0 up && \
-	    ip -n $(WARP_NETNS_DEV) link set lo up && \
-	    ip -n $(WARP_NETNS_DEV) addr add 10.231.255.2/30 dev uplink0 && \
-	    ip -n $(WARP_NETNS_DEV) link set uplink0 up && \
-	    ip -n $(WARP_NETNS_DEV) route add default via 10.231.255.1 \
-	    || exit 1; fi; \
-	    echo 1 > /proc/sys/net/ipv4/ip_forward && \
-	    nft -f conf/dev-uplink.nft || exit 1; \
+	    $(BUILD)/warpctl --db $(WARP_DB_DEV) dev-uplink \
+	    --netns $(WARP_NETNS_DEV) >/dev/null || exit 1; \
 	    $(BUILD)/warpctl --db $(WARP_DB_DEV) config show --json | \
 	    grep -q '"uplink":"uplink0"' || $(BUILD)/warpctl --db \
 	    $(WARP_DB_DEV) config set uplink uplink0 || exit 1; \
@@ -161,9 +151,7 @@ run: all
 	WARP_DB=$(WARP_DB_DEV) $(BUILD)/warpd -f $$([ "$$(id -u)" = 0 ] || echo -r -n)
 
 run-clean:
-	-ip link del warp-dev0 2>/dev/null
-	-ip netns del $(WARP_NETNS_DEV) 2>/dev/null
-	-nft delete table ip warp_dev 2>/dev/null
+	-$(BUILD)/warpctl dev-uplink --netns $(WARP_NETNS_DEV) --remove
 
 deps:
 	sh ./install-deps.sh

@@ -14,11 +14,13 @@
 #   nginx (/etc/nginx/conf.d/warp.conf): TLS 1.2+ on 443 with HSTS in front
 #     of warpd's 127.0.0.1:8080, 80 redirects to https; a self-signed
 #     certificate for the public host unless --cert/--key are given
-#   systemd: warp-firewall.service (base input policy, nftables table
-#     inet warp_host: SSH, 80, 443, the WireGuard port pool, replies; drop
-#     the rest), warp-apply.service (the kernel state from the database at
-#     boot, before the web opens), warpd.service
-#   /etc/sysctl.d/60-warp.conf (forwarding), /etc/modules-load.d/warp.conf
+#   systemd: warp-firewall.service (warpctl host-firewall: the base input
+#     policy, nftables table inet warp_host: SSH, 80, 443, the WireGuard
+#     port pool, replies; drop the rest; and IPv4 forwarding on; its SSH
+#     port in /etc/warp/firewall.conf), warp-apply.service (the kernel
+#     state from the database at boot, before the web opens), warpd.service
+#   /etc/sysctl.d/60-warp.conf (forwarding at boot), /etc/modules-load.d/warp.conf
+# The kernel is changed only by warpctl and warpd, over netlink.
 # and prints the admin URL and, on the first install, the one-time
 # password of the web user admin.
 #
@@ -56,7 +58,8 @@ UNITDIR=/etc/systemd/system
 UNITS="warp-firewall.service warp-apply.service warpd.service"
 NGINX_CONF=/etc/nginx/conf.d/warp.conf
 NGINX_DEFAULT=/etc/nginx/sites-enabled/default
-NFT_FILE=/etc/nftables.d/warp-host.nft
+OLD_NFT_FILE=/etc/nftables.d/warp-host.nft	# written by older releases
+FW_CONF=$ETC/firewall.conf
 SYSCTL_FILE=/etc/sysctl.d/60-warp.conf
 MODULES_FILE=/etc/modules-load.d/warp.conf
 OS_RELEASE=/etc/os-release
@@ -232,7 +235,7 @@ if [ $uninstall -eq 1 ]; then
 			systemctl reload nginx || failed "nginx reload failed"
 		fi
 	fi
-	for f in "$NFT_FILE" "$SYSCTL_FILE" "$MODULES_FILE" "$SBIN_WARPD" "$BIN_WARPCTL"; do
+	for f in "$OLD_NFT_FILE" "$SYSCTL_FILE" "$MODULES_FILE" "$SBIN_WARPD" "$BIN_WARPCTL"; do
 		[ -e "$f" ] || continue
 		step "remove $f"
 		doit rm -f "$f"
@@ -420,12 +423,9 @@ if [ $reload_nginx -eq 1 ] && [ $dry -eq 0 ]; then
 	}
 fi
 
-# 8. kernel: forwarding, modules, the base input policy
+# 8. kernel: forwarding at boot (warp-firewall.service turns it on now),
+# modules, the base input policy's settings
 put_file "$CONF/sysctl-warp.conf" "$SYSCTL_FILE" 0644 "persist IP forwarding"
-if [ "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" != 1 ]; then
-	step "enable IP forwarding now (sysctl -p $SYSCTL_FILE)"
-	doit sysctl -q -p "$SYSCTL_FILE"
-fi
 put_file "$CONF/modules-warp.conf" "$MODULES_FILE" 0644 "load the kernel modules at boot"
 mods=$(sed -e 's/#.*//' "$CONF/modules-warp.conf" | tr -s ' \n' ' ')
 builtin=/lib/modules/$(uname -r)/modules.builtin
@@ -438,11 +438,21 @@ for m in $mods; do
 		echo "$PROG: warning: not every module loaded ($mods): networks this kernel cannot build will fail with a message" >&2
 	break
 done
-sed -e "s|@SSH_PORT@|$opt_ssh|g" -e "s|@WG_PORTS@|$pool|g" \
-	"$CONF/warp-host.nft.in" > "$WORK/warp-host.nft"
+# warpctl host-firewall reads the pool from the database itself; it is
+# named here so that a changed pool makes this file, and so the
+# firewall, change.
+{
+	echo "# WARP gateway: settings of warp-firewall.service (deploy.sh writes this)"
+	echo "# WireGuard port pool at the last deploy.sh: $pool (read from the database)"
+	echo "WARP_SSH_PORT=$opt_ssh"
+} > "$WORK/firewall.conf"
 restart_fw=0
-if put_file "$WORK/warp-host.nft" "$NFT_FILE" 0644 "write the base input policy (SSH $opt_ssh, 80, 443, UDP $pool)"; then
+if put_file "$WORK/firewall.conf" "$FW_CONF" 0644 "set the base input policy (SSH $opt_ssh, 80, 443, UDP $pool)"; then
 	restart_fw=1
+fi
+if [ -e "$OLD_NFT_FILE" ]; then
+	step "remove $OLD_NFT_FILE (an older release's; warpctl builds the policy now)"
+	doit rm -f "$OLD_NFT_FILE"
 fi
 
 # 9. systemd

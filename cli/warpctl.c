@@ -110,7 +110,7 @@ const struct warpctl_command warpctl_core_commands[] = {
 
 static const struct warpctl_command *warpctl_tables[] = {
 	warpctl_core_commands, warpctl_user_commands, warpctl_kernel_commands,
-	warpctl_traffic_commands
+	warpctl_traffic_commands, warpctl_host_commands
 };
 
 static const char	*warpctl_cmdname;

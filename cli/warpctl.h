@@ -36,6 +36,7 @@ extern const struct warpctl_command	warpctl_core_commands[];	/* warpctl.c */
 extern const struct warpctl_command	warpctl_user_commands[];	/* warpctl_user.c */
 extern const struct warpctl_command	warpctl_kernel_commands[];	/* warpctl_kernel.c */
 extern const struct warpctl_command	warpctl_traffic_commands[];	/* warpctl_traffic.c */
+extern const struct warpctl_command	warpctl_host_commands[];	/* warpctl_host.c */
 
 /* config set metrics|metrics-token VALUE (warpctl_traffic.c). */
 int		 warpctl_metrics_config(struct warpctl *, const char *,

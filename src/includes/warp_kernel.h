@@ -99,4 +99,41 @@ int	warp_netns_enter(const char *name, int create, int *saved,
 void	warp_netns_leave(int saved);
 int	warp_netns_exists(const char *name);
 
+/*
+ * The host around the gateway (kernel_host.c), over netlink only.
+ * warp_host_firewall: the base input policy in table inet warp_host
+ * (replies, loopback, ICMP/ICMPv6, SSH, 80, 443, the WireGuard port
+ * pool, inside the tunnels; drop the rest), other tables untouched, and
+ * net.ipv4.ip_forward on; remove: the table only.  warp_host_uplink:
+ * `make run`'s uplink for the gateway namespace netns: veth
+ * WARP_DEV_HOST_IF (host, .1/30) -- WARP_DEV_NS_IF (namespace, .2/30,
+ * default route via .1), forwarding on, and table ip warp_dev
+ * (masquerade out, DNAT of the port pool to .2); remove: the table, the
+ * pair and the namespace.  Both read the kernel first and send only a
+ * difference: *sent counts the messages (0 on a second run); plan (may
+ * be NULL) gets one line per step.
+ */
+#define WARP_DEV_HOST_IF	"warp-dev0"
+#define WARP_DEV_NS_IF		"uplink0"
+#define WARP_DEV_HOST_ADDR	0x0ae7ff01U	/* 10.231.255.1 */
+#define WARP_DEV_PEER_ADDR	0x0ae7ff02U	/* 10.231.255.2 */
+#define WARP_DEV_PREFIXLEN	30
+
+struct warp_host_fw {
+	uint16_t	ssh_port;
+	uint16_t	port_min;	/* the WireGuard port pool */
+	uint16_t	port_max;
+};
+
+struct warp_host_uplink {
+	const char	*netns;
+	uint16_t	 port_min;	/* DNAT to the namespace */
+	uint16_t	 port_max;
+};
+
+int	warp_host_firewall(const struct warp_host_fw *, int remove,
+	    struct warp_buf *plan, uint64_t *sent, struct warp_err *);
+int	warp_host_uplink(const struct warp_host_uplink *, int remove,
+	    struct warp_buf *plan, uint64_t *sent, struct warp_err *);
+
 #endif

@@ -177,6 +177,17 @@ EOU
 		sed 's/^/#   /' "$OUT/dry.out"
 	fi
 
+	# Someone else's table: the appliance must leave it exactly as it is.
+	nft -f - <<EON
+table inet other {
+	chain c {
+		type filter hook input priority 10; policy accept;
+		tcp dport 9999 accept comment "not the appliance's"
+	}
+}
+EON
+	nft -a list table inet other > "$KEEP/other.nft"
+
 	# --- the install
 	mark "install"
 	if sh ./deploy.sh > "$OUT/deploy1.out" 2>&1; then
@@ -226,9 +237,11 @@ EOU
 	    /etc/systemd/system/warp-apply.service /etc/systemd/system/warp-firewall.service
 	systemd-analyze security warpd.service > "$OUT/security-warpd.txt" 2>&1
 	systemd-analyze security warp-apply.service > "$OUT/security-warp-apply.txt" 2>&1
+	systemd-analyze security warp-firewall.service > "$OUT/security-warp-firewall.txt" 2>&1
 	score=$(sed -n 's/.*Overall exposure level for warpd.service: *//p' "$OUT/security-warpd.txt")
 	score2=$(sed -n 's/.*Overall exposure level for warp-apply.service: *//p' "$OUT/security-warp-apply.txt")
-	[ -n "$score" ] && ok "systemd-analyze security: warpd.service exposure $score, warp-apply.service $score2 (in $OUT/security-*.txt)" ||
+	score3=$(sed -n 's/.*Overall exposure level for warp-firewall.service: *//p' "$OUT/security-warp-firewall.txt")
+	[ -n "$score" ] && ok "systemd-analyze security: warpd.service exposure $score, warp-apply.service $score2, warp-firewall.service $score3 (in $OUT/security-*.txt)" ||
 		nok "systemd-analyze security gave no score for warpd"
 
 	mark "TLS"
@@ -293,6 +306,58 @@ EOU
 			nok "throttle/log addresses differ: attempts '$addrs', log '$logged'"
 		fi ;;
 	esac
+
+	mark "firewall"
+	# --- the base input policy, with traffic from the client (before its
+	# tunnel is up: then everything it sends goes into the tunnel): SSH (a
+	# listener stands in for sshd) and 443 connect, a port outside the
+	# policy gets no answer at all
+	NETPY=$TOP/tests/lib/tcpudp.py
+	python3 "$NETPY" tcp-serve 22 8081 > "$OUT/listen.out" 2>&1 &
+	lpid=$!
+	i=0
+	until grep -q listening "$OUT/listen.out" || [ $i -ge 100 ]; do sleep 0.3; i=$((i + 1)); done
+	c22=$(in_client python3 "$NETPY" tcp $HOST 22 20)
+	c443=$(in_client curl -sS -o /dev/null -w '%{http_code}' --cacert "$CA" --max-time 20 "${URL}healthz")
+	c8081=$(in_client python3 "$NETPY" tcp $HOST 8081 3)
+	l8081=$(python3 "$NETPY" tcp 127.0.0.1 8081 10)
+	if [ "$c22" = "from 203.0.113.2" ] && [ "$c443" = 200 ] && [ "$c8081" = timeout ] &&
+	   [ "$l8081" = "from 127.0.0.1" ]; then
+		ok "firewall: from the client SSH (22) connects and 443 answers; 8081 (listening) is dropped, no answer at all; on the gateway itself it connects"
+	else
+		nok "firewall: 22 '$c22', 443 '$c443', 8081 '$c8081' (want: from 203.0.113.2, 200, timeout), local 8081 '$l8081'"
+		nft list table inet warp_host 2>&1 | sed 's/^/#   /'
+	fi
+	nft -a list table inet other > "$OUT/other.nft" 2>&1
+	check "another table (inet other) is exactly as before the install" cmp "$KEEP/other.nft" "$OUT/other.nft"
+	check "warp-firewall.service runs warpctl host-firewall, no nft" sh -c \
+	    "grep -q '^ExecStart=/usr/local/bin/warpctl .*host-firewall' /etc/systemd/system/warp-firewall.service &&
+	     ! grep '^Exec' /etc/systemd/system/warp-firewall.service | grep -q nft"
+	nft list table inet warp_host > "$OUT/host.1" 2>&1
+	systemctl stop warp-firewall.service
+	if ! nft list table inet warp_host > /dev/null 2>&1 && nft list table inet warp > /dev/null 2>&1 &&
+	   nft -a list table inet other 2>&1 | cmp -s - "$KEEP/other.nft"; then
+		ok "systemctl stop warp-firewall removes table inet warp_host only (inet warp and inet other stay)"
+	else
+		nok "after systemctl stop warp-firewall: $(nft list tables | tr '\n' ' ')"
+	fi
+	c8081=$(in_client python3 "$NETPY" tcp $HOST 8081 20)
+	[ "$c8081" = "from 203.0.113.2" ] && ok "without the policy 8081 connects from the client (so the policy dropped it)" ||
+		nok "without the policy 8081: '$c8081'"
+	echo 0 > /proc/sys/net/ipv4/ip_forward	# (the test's own doing)
+	systemctl start warp-firewall.service
+	nft list table inet warp_host > "$OUT/host.2" 2>&1
+	c8081=$(in_client python3 "$NETPY" tcp $HOST 8081 3)
+	if systemctl is-active -q warp-firewall.service && cmp -s "$OUT/host.1" "$OUT/host.2" &&
+	   [ "$c8081" = timeout ]; then
+		ok "systemctl start warp-firewall restores the same table ($(grep -c accept "$OUT/host.2") accept rules); 8081 is dropped again"
+	else
+		nok "after systemctl start warp-firewall: 8081 '$c8081'"
+		diff "$OUT/host.1" "$OUT/host.2" | sed 's/^/#   /'
+	fi
+	kill $lpid 2>/dev/null
+	check "forwarding, set to 0 before the start, is on again (warp-firewall writes it; no sysctl runs)" \
+	    test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1
 
 	check "the client loads its exported config with the real wg-quick" tunnel_up
 	tunnel_passes "after the install"
