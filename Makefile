@@ -26,6 +26,8 @@ HEADERS		= $(wildcard src/includes/*.h)
 MIGRATIONS	= $(sort $(wildcard migrations/*.sql))
 
 WARP_DB_DEV	?= $(TOP)/run/warp.db
+# Its master key, outside run/ (which warpd makes the workers').
+WARP_KEY_DEV	?= $(TOP)/run-keys/master.key
 
 UNIT_SRC	= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
@@ -113,6 +115,7 @@ $(BUILD)/warpd: $(BUILD)/libwarp.a $(WEB_SRC) $(HEADERS) conf/warpd.conf conf/bu
 # This enables IP forwarding on the host; `make run-clean` removes the
 # pair, the namespace and the table.
 WARP_NETNS_DEV	?= warp-dev
+run: export WARP_KEY = $(WARP_KEY_DEV)
 run: all
 	@mkdir -p $(dir $(WARP_DB_DEV))
 	@if [ ! -e $(WARP_DB_DEV) ]; then \
