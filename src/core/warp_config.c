@@ -21,7 +21,6 @@ static void	warp_config_allowed(struct warp_buf *, const struct warp_cidr *);
 static void	warp_config_l2_setup(struct warp_buf *,
 		    const struct warp_network *, const struct warp_endpoint *,
 		    const struct warp_endpoint *, size_t);
-static char	**warp_config_lines(const char *, size_t *);
 
 static void
 warp_config_allowed(struct warp_buf *b, const struct warp_cidr *c)
@@ -619,32 +618,6 @@ fail:
 	return (-1);
 }
 
-/* Split into lines (in place in a copy); the array owns the copy. */
-static char **
-warp_config_lines(const char *text, size_t *count)
-{
-	char	*copy, *p, **v;
-	size_t	 n = 0, cap = 16;
-
-	copy = warp_xstrdup(text);
-	v = warp_xcalloc(cap + 1, sizeof(*v));
-	v[0] = copy;	/* keeps the copy reachable for free() */
-	p = copy;
-	while (*p != '\0') {
-		if (n + 2 >= cap) {
-			cap *= 2;
-			if ((v = realloc(v, (cap + 1) * sizeof(*v))) == NULL)
-				warp_fatal("out of memory");
-		}
-		v[1 + n++] = p;
-		p += strcspn(p, "\n");
-		if (*p == '\n')
-			*p++ = '\0';
-	}
-	*count = n;
-	return (v);
-}
-
 /* Replace the values of PrivateKey and PresharedKey with a fingerprint. */
 char *
 warp_config_mask_secrets(const char *text)
@@ -674,61 +647,6 @@ warp_config_mask_secrets(const char *text)
 		warp_buf_append(&b, p, len);
 	}
 	return (warp_buf_release(&b));
-}
-
-/*
- * Line diff (longest common subsequence; configs are small) of two texts,
- * secrets masked, in unified style without hunks: every line is shown.
- */
-char *
-warp_config_diff(const char *a, const char *b, const char *label_a,
-    const char *label_b)
-{
-	char		*ma, *mb, **la, **lb;
-	size_t		 na, nb, i, j;
-	uint32_t	*t;
-	struct warp_buf	 out;
-
-	ma = warp_config_mask_secrets(a);
-	mb = warp_config_mask_secrets(b);
-	la = warp_config_lines(ma, &na);
-	lb = warp_config_lines(mb, &nb);
-	t = warp_xcalloc((na + 1) * (nb + 1), sizeof(*t));
-#define T(x, y)	t[(x) * (nb + 1) + (y)]
-	for (i = na; i-- > 0;) {
-		for (j = nb; j-- > 0;) {
-			if (strcmp(la[1 + i], lb[1 + j]) == 0)
-				T(i, j) = T(i + 1, j + 1) + 1;
-			else
-				T(i, j) = T(i + 1, j) > T(i, j + 1) ?
-				    T(i + 1, j) : T(i, j + 1);
-		}
-	}
-	warp_buf_init(&out);
-	warp_buf_appendf(&out, "--- %s\n+++ %s\n", label_a, label_b);
-	i = j = 0;
-	while (i < na || j < nb) {
-		if (i < na && j < nb && strcmp(la[1 + i], lb[1 + j]) == 0) {
-			warp_buf_appendf(&out, " %s\n", la[1 + i]);
-			i++;
-			j++;
-		} else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) {
-			warp_buf_appendf(&out, "-%s\n", la[1 + i]);
-			i++;
-		} else {
-			warp_buf_appendf(&out, "+%s\n", lb[1 + j]);
-			j++;
-		}
-	}
-#undef T
-	free(t);
-	free(la[0]);
-	free(la);
-	free(lb[0]);
-	free(lb);
-	free(ma);
-	free(mb);
-	return (warp_buf_release(&out));
 }
 
 /*
