@@ -66,6 +66,12 @@ $(BUILD)/fuzz/fuzz_tpl: tests/fuzz/fuzz_tpl.c src/web/warp_tpl.c $(FUZZ_OBJ) $(B
 	clang $(FUZZ_WEB_CFLAGS) -fsanitize=fuzzer -o $@ $< src/web/warp_tpl.c \
 	    $(BUILD)/kodev/warpd/.objs/*_html.c $(FUZZ_OBJ) $(LIBS)
 
+# The request parsers (forms, JSON bodies, cookies): Kore-free, alone.
+$(BUILD)/fuzz/fuzz_form $(BUILD)/fuzz/fuzz_json $(BUILD)/fuzz/fuzz_cookie: \
+    $(BUILD)/fuzz/%: tests/fuzz/%.c src/web/warp_parse.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< src/web/warp_parse.c \
+	    $(FUZZ_OBJ) $(LIBS)
+
 tests-build: all $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/gen/warp_migrations_data.c: $(MIGRATIONS) migrations/embed.sh
