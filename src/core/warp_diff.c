@@ -131,9 +131,10 @@ diff_bisect(struct diff *d, long x0, long x1, long y0, long y1, long *xm,
 	d->st->work += (size_t)maxd;
 	v1[off + 1] = v2[off + 1] = 0;
 	for (dd = 0; dd < maxd; dd++) {
-		if (d->st->work > WARP_DIFF_WORK_MAX)
-			return (-1);
 		for (k = -dd + k1s; k <= dd - k1e; k += 2) {
+			/* Checked per diagonal: at most one snake over. */
+			if (d->st->work > WARP_DIFF_WORK_MAX)
+				return (-1);
 			ko = off + k;
 			x = (k == -dd || (k != dd && v1[ko - 1] < v1[ko + 1])) ?
 			    v1[ko + 1] : v1[ko - 1] + 1;
@@ -158,6 +159,8 @@ diff_bisect(struct diff *d, long x0, long x1, long y0, long y1, long *xm,
 			}
 		}
 		for (k = -dd + k2s; k <= dd - k2e; k += 2) {
+			if (d->st->work > WARP_DIFF_WORK_MAX)
+				return (-1);
 			ko = off + k;
 			x = (k == -dd || (k != dd && v2[ko - 1] < v2[ko + 1])) ?
 			    v2[ko + 1] : v2[ko - 1] + 1;

@@ -107,7 +107,7 @@ check_sides(const char *d, const char *a, const char *b,
 	check_minimal(a, b, st);
 	check_side(d, a, '-');
 	check_side(d, b, '+');
-	if (st->work > WARP_DIFF_WORK_MAX + 4 * (strlen(a) + strlen(b) + 4) ||
+	if (st->work > WARP_DIFF_WORK_MAX + strlen(a) + strlen(b) + 2 ||
 	    st->bytes > 64 * (strlen(a) + strlen(b) + 8))
 		abort();
 }
