@@ -68,7 +68,7 @@ $(BUILD)/fuzz/fuzz_tpl: tests/fuzz/fuzz_tpl.c src/web/warp_tpl.c $(FUZZ_OBJ) $(B
 
 # The request parsers (forms, JSON bodies, cookies): Kore-free, alone.
 $(BUILD)/fuzz/fuzz_form $(BUILD)/fuzz/fuzz_json $(BUILD)/fuzz/fuzz_cookie: \
-    $(BUILD)/fuzz/%: tests/fuzz/%.c src/web/warp_parse.c $(FUZZ_OBJ)
+    $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/form_check.h src/web/warp_parse.c $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< src/web/warp_parse.c \
 	    $(FUZZ_OBJ) $(LIBS)
 
