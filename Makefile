@@ -26,6 +26,8 @@ HEADERS		= $(wildcard src/includes/*.h)
 MIGRATIONS	= $(sort $(wildcard migrations/*.sql))
 
 WARP_DB_DEV	?= $(TOP)/run/warp.db
+# Its master key, outside run/ (which warpd makes the workers').
+WARP_KEY_DEV	?= $(TOP)/run-keys/master.key
 
 UNIT_SRC	= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
@@ -77,6 +79,12 @@ $(BUILD)/fuzz/fuzz_netlink: tests/fuzz/fuzz_netlink.c $(FUZZ_NL_SRC) $(FUZZ_OBJ)
 	    -fsanitize=fuzzer -o $@ \
 	    $< $(FUZZ_OBJ) $(FUZZ_NL_OBJ) $(LIBS)
 
+# The request parsers (forms, JSON bodies, cookies): Kore-free, alone.
+$(BUILD)/fuzz/fuzz_form $(BUILD)/fuzz/fuzz_json $(BUILD)/fuzz/fuzz_cookie: \
+    $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/form_check.h src/web/warp_parse.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< src/web/warp_parse.c \
+	    $(FUZZ_OBJ) $(LIBS)
+
 tests-build: all $(UNIT_BIN) $(FUZZ_BIN)
 
 $(BUILD)/gen/warp_migrations_data.c: $(MIGRATIONS) migrations/embed.sh
@@ -127,6 +135,7 @@ $(BUILD)/warpd: $(BUILD)/libwarp.a $(WEB_SRC) $(HEADERS) conf/warpd.conf conf/bu
 # client reaches them at the host's address. `make run-clean` removes the
 # table, the pair and the namespace (`warpctl dev-uplink --remove`).
 WARP_NETNS_DEV	?= warp-dev
+run: export WARP_KEY = $(WARP_KEY_DEV)
 run: all
 	@mkdir -p $(dir $(WARP_DB_DEV))
 	@if [ ! -e $(WARP_DB_DEV) ]; then \

@@ -10,7 +10,9 @@
 # checkout's build is current, and sets up
 #   /usr/local/sbin/warpd, /usr/local/bin/warpctl
 #   the system user warp; /var/lib/warp (root:warp 0770: warp.db root:warp
-#     0660, its master key warp.db.key root:root 0600); /etc/warp/tls
+#     0660); its master key /var/lib/warp-keys/master.key (root:root 0600,
+#     directory 0700; moved there from an older install's warp.db.key);
+#     /etc/warp/tls
 #   nginx (/etc/nginx/conf.d/warp.conf): TLS 1.2+ on 443 with HSTS in front
 #     of warpd's 127.0.0.1:8080, 80 redirects to https; a self-signed
 #     certificate for the public host unless --cert/--key are given
@@ -52,6 +54,8 @@ BIN_WARPCTL=/usr/local/bin/warpctl
 STATE=/var/lib/warp
 DB=$STATE/warp.db
 BACKUPS=$STATE/backups
+KEYDIR=/var/lib/warp-keys
+KEY=$KEYDIR/master.key
 ETC=/etc/warp
 TLS=$ETC/tls
 UNITDIR=/etc/systemd/system
@@ -191,7 +195,7 @@ trap 'rm -rf "$WORK"; exit 2' INT TERM HUP
 if [ $uninstall -eq 1 ]; then
 	# The networks' kernel objects go with the appliance: apply an empty
 	# copy of the desired state (the live database is left as it is).
-	if [ -x "$BIN_WARPCTL" ] && [ -f "$DB" ] && [ -f "$DB.key" ]; then
+	if [ -x "$BIN_WARPCTL" ] && [ -f "$DB" ] && { [ -f "$KEY" ] || [ -f "$DB.key" ]; }; then
 		n=$("$BIN_WARPCTL" --db "$DB" list-networks --json 2>/dev/null |
 			tr '{' '\n' | grep -c '"id"')
 		if [ "${n:-0}" -gt 0 ]; then
@@ -246,8 +250,12 @@ if [ $uninstall -eq 1 ]; then
 	fi
 	if [ $purge -eq 1 ]; then
 		if [ -e "$STATE" ]; then
-			step "remove $STATE (database, master key, backups)"
+			step "remove $STATE (database, backups)"
 			doit rm -rf "$STATE"
+		fi
+		if [ -e "$KEYDIR" ]; then
+			step "remove $KEYDIR (master key)"
+			doit rm -rf "$KEYDIR"
 		fi
 		if id warp >/dev/null 2>&1; then
 			step "remove the system user warp"
@@ -368,10 +376,22 @@ for f in "$DB" "$DB-wal" "$DB-shm"; do
 		doit chmod 0660 "$f"
 	fi
 done
-if [ -f "$DB.key" ] && [ "$(dir_state "$DB.key")" != "root:root 600" ]; then
-	step "set $DB.key to root:root 0600"
-	doit chown root:root "$DB.key"
-	doit chmod 0600 "$DB.key"
+if [ -f "$DB.key" ] && [ ! -e "$KEY" ]; then
+	# (warpctl moves it too, on its first open of the database)
+	step "move the master key $DB.key to $KEY"
+	doit mkdir -p "$KEYDIR"
+	doit chmod 0700 "$KEYDIR"
+	doit mv "$DB.key" "$KEY"
+fi
+if [ -d "$KEYDIR" ] && [ "$(dir_state "$KEYDIR")" != "root:root 700" ]; then
+	step "set $KEYDIR to root:root 0700"
+	doit chown root:root "$KEYDIR"
+	doit chmod 0700 "$KEYDIR"
+fi
+if [ -f "$KEY" ] && [ "$(dir_state "$KEY")" != "root:root 600" ]; then
+	step "set $KEY to root:root 0600"
+	doit chown root:root "$KEY"
+	doit chmod 0600 "$KEY"
 fi
 
 # 6. TLS: the given certificate, else one self-signed for the public host

@@ -1295,8 +1295,10 @@ cmd_diff(struct warpctl *ctl, int argc, char **argv)
 		    e.network_name, e.name, v1);
 		(void)snprintf(lb, sizeof(lb), "%s/%s version %ld",
 		    e.network_name, e.name, v2);
-		d = warp_config_diff(a, b, la, lb);
-		fputs(d, stdout);
+		if (warp_config_diff(a, b, la, lb, &d, NULL, &err) == -1)
+			rc = warpctl_fail(&err);
+		else
+			fputs(d, stdout);
 		free(d);
 	}
 	warp_config_free(a);

@@ -87,7 +87,7 @@ warp_db_backup(struct warp_db *db, const char *path, struct warp_err *err)
 		return (warp_err_system(err, "cannot create %s: %s", path,
 		    strerror(errno)));
 	close(fd);
-	keypath = warp_db_key_path(path);
+	keypath = warp_db_key_legacy_path(path);	/* FILE.key */
 	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		warp_err_system(err, "cannot open %s", path);
@@ -188,7 +188,8 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	int		 version = 0, appid = 0, rc = -1;
 
 	memset(&src, 0, sizeof(src));
-	kp = keypath != NULL ? warp_xstrdup(keypath) : warp_db_key_path(path);
+	kp = keypath != NULL ? warp_xstrdup(keypath) :
+	    warp_db_key_legacy_path(path);
 	if (warp_backup_read_key(kp, key, err) == -1)
 		goto out;
 	if (sqlite3_open_v2(path, &src.sql, SQLITE_OPEN_READONLY |

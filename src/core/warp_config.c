@@ -18,10 +18,17 @@
 static int	warp_config_unseal_text(struct warp_db *, const void *, int,
 		    char **, struct warp_err *);
 static void	warp_config_allowed(struct warp_buf *, const struct warp_cidr *);
+static int	rollback_version(struct warp_db *, const struct warp_endpoint *,
+		    int, char **, int *, struct warp_err *);
+static int	rollback_keys(struct warp_db *, int64_t, int, struct warp_err *);
+static int	rollback_render(struct warp_db *, const char *, char *,
+		    const char *, const char *, struct warp_endpoint *,
+		    struct warp_err *);
+static int	rollback_nothing(struct warp_db *, int64_t, int, int,
+		    struct warp_err *);
 static void	warp_config_l2_setup(struct warp_buf *,
 		    const struct warp_network *, const struct warp_endpoint *,
 		    const struct warp_endpoint *, size_t);
-static char	**warp_config_lines(const char *, size_t *);
 
 static void
 warp_config_allowed(struct warp_buf *b, const struct warp_cidr *c)
@@ -488,9 +495,118 @@ fail:
 	return (-1);
 }
 
+/* Rollback, step 1: the version's LAN list and whether its keys are gone. */
+static int
+rollback_version(struct warp_db *db, const struct warp_endpoint *e,
+    int version, char **lans, int *retired, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+
+	if (warp_db_prepare(db, &st, "SELECT lans, retired FROM "
+	    "endpoint_configs WHERE endpoint_id = ? AND version = ?", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, e->id);
+	sqlite3_bind_int(st, 2, version);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		warp_err_set(err, WARP_ENOTFOUND, "endpoint %s/%s has no config "
+		    "version %d", e->network_name, e->name, version);
+		return (warp_err_field(err, WARP_F_VERSION));
+	}
+	*lans = warp_xstrdup((const char *)sqlite3_column_text(st, 0));
+	*retired = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+/* Step 2: that version's keys, unless another endpoint took its key since. */
+static int
+rollback_keys(struct warp_db *db, int64_t id, int version,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (warp_db_prepare(db, &st, "SELECT 1 FROM endpoints WHERE id != ?1 "
+	    "AND public_key = (SELECT public_key FROM endpoint_configs WHERE "
+	    "endpoint_id = ?1 AND version = ?2)", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return (warp_err_set(err, WARP_ECONFLICT, "version %d's public "
+		    "key is now used by another endpoint", version));
+	if (warp_db_prepare(db, &st, "UPDATE endpoints SET (public_key, "
+	    "private_key, preshared_key) = (SELECT public_key, private_key, "
+	    "preshared_key FROM endpoint_configs WHERE endpoint_id = ?1 AND "
+	    "version = ?2), updated_at = unixepoch() WHERE id = ?1",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "restoring keys"));
+	return (0);
+}
+
+/* Step 3: the LAN subnets, then the config re-rendered as a new version. */
+static int
+rollback_render(struct warp_db *db, const char *ref, char *lans,
+    const char *reason, const char *actor, struct warp_endpoint *e,
+    struct warp_err *err)
+{
+	const char	*list[WARP_MAX_LANS];
+	char		*p, *save;
+	size_t		 nl = 0;
+
+	for (p = strtok_r(lans, ",", &save); p != NULL && nl < WARP_MAX_LANS;
+	    p = strtok_r(NULL, ",", &save))
+		list[nl++] = p;
+	if (warp_endpoint_set_lans(db, ref, list, nl, reason, actor,
+	    err) == -1 ||
+	    warp_config_refresh_endpoint(db, e->id, reason, actor, NULL,
+	    err) == -1 ||
+	    warp_endpoint_get_id(db, e->id, e, err) == -1)
+		return (-1);
+	return (0);
+}
+
+/* No new version came out: say why (always an error). */
+static int
+rollback_nothing(struct warp_db *db, int64_t id, int version, int retired,
+    struct warp_err *err)
+{
+	char	*then = NULL, *now = NULL;
+	int	 same;
+
+	same = warp_config_version_text(db, id, version, &then, err) == 0 &&
+	    warp_config_version_text(db, id, 0, &now, err) == 0 &&
+	    strcmp(then, now) == 0;
+	warp_config_free(then);
+	warp_config_free(now);
+	if (retired)
+		return (warp_err_input(err, "version %d's keys were retired by "
+		    "a rotation and are never restored; with the current keys "
+		    "and its LAN subnets it renders as the current config: "
+		    "nothing to roll back", version));
+	if (same)
+		return (warp_err_input(err, "version %d is already the current "
+		    "config", version));
+	return (warp_err_input(err, "version %d's keys and LAN subnets are "
+	    "already current; the rest of the difference comes from network "
+	    "or server settings (DNS, MTU, port, host...), which a rollback of "
+	    "one endpoint does not change: edit the network instead", version));
+}
+
 /*
- * Make `version` current again: restore that version's keys and LAN
- * subnets, then store the re-rendered config as a new version.
+ * Make `version` current again: restore that version's keys (unless a
+ * rotation retired them: rotated keys may be compromised, so the current
+ * ones stay) and LAN subnets, then store the re-rendered config as a new
+ * version, all in one transaction.
  */
 int
 warp_config_rollback(struct warp_db *db, const char *ref, int version,
@@ -498,108 +614,24 @@ warp_config_rollback(struct warp_db *db, const char *ref, int version,
 {
 	struct warp_endpoint	 e;
 	struct warp_network	 n;
-	sqlite3_stmt		*st = NULL;
-	char			*lans = NULL, *p, *save;
-	const char		*list[WARP_MAX_LANS];
-	char			 reason[128], obj[80];
-	size_t			 nl = 0;
-	int			 rc, before, retired;
+	char			*lans = NULL, reason[128], obj[80];
+	int			 before, retired = 0;
 
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
 	if (warp_endpoint_get(db, ref, &e, err) == -1 ||
-	    warp_network_get_id(db, e.network_id, &n, err) == -1)
+	    warp_network_get_id(db, e.network_id, &n, err) == -1 ||
+	    rollback_version(db, &e, version, &lans, &retired, err) == -1 ||
+	    (!retired && rollback_keys(db, e.id, version, err) == -1))
 		goto fail;
-	if (warp_db_prepare(db, &st, "SELECT lans, retired FROM "
-	    "endpoint_configs WHERE endpoint_id = ? AND version = ?", err) == -1)
-		goto fail;
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_int(st, 2, version);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		warp_err_set(err, WARP_ENOTFOUND, "endpoint %s/%s has no config "
-		    "version %d", e.network_name, e.name, version);
-		warp_err_field(err, WARP_F_VERSION);
-		goto fail;
-	}
-	lans = warp_xstrdup((const char *)sqlite3_column_text(st, 0));
-	retired = sqlite3_column_int(st, 1);
-	sqlite3_finalize(st);
-	st = NULL;
-	/*
-	 * A retired version's keys are gone on purpose (rotated, perhaps
-	 * compromised): keep the current keys, restore only the LANs.
-	 */
-	if (retired)
-		goto lans;
-
-	/* Keys: the old public key must not have been taken since. */
-	if (warp_db_prepare(db, &st, "SELECT 1 FROM endpoints WHERE id != ?1 "
-	    "AND public_key = (SELECT public_key FROM endpoint_configs WHERE "
-	    "endpoint_id = ?1 AND version = ?2)", err) == -1)
-		goto fail;
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_int(st, 2, version);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc == SQLITE_ROW) {
-		warp_err_set(err, WARP_ECONFLICT, "version %d's public key is "
-		    "now used by another endpoint", version);
-		goto fail;
-	}
-	if (warp_db_prepare(db, &st, "UPDATE endpoints SET (public_key, "
-	    "private_key, preshared_key) = (SELECT public_key, private_key, "
-	    "preshared_key FROM endpoint_configs WHERE endpoint_id = ?1 AND "
-	    "version = ?2), updated_at = unixepoch() WHERE id = ?1",
-	    err) == -1)
-		goto fail;
-	sqlite3_bind_int64(st, 1, e.id);
-	sqlite3_bind_int(st, 2, version);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE) {
-		warp_db_sqlerr(db, err, "restoring keys");
-		goto fail;
-	}
-lans:
-	for (p = strtok_r(lans, ",", &save); p != NULL && nl < WARP_MAX_LANS;
-	    p = strtok_r(NULL, ",", &save))
-		list[nl++] = p;
 	(void)snprintf(reason, sizeof(reason), "rollback to version %d%s",
 	    version, retired ? " (its keys were retired by a rotation: the "
 	    "current keys are kept)" : "");
 	before = e.config_version;
-	if (warp_endpoint_set_lans(db, ref, list, nl, reason,
-	    actor, err) == -1 ||
-	    warp_config_refresh_endpoint(db, e.id, reason, actor, NULL,
-	    err) == -1 ||
-	    warp_endpoint_get_id(db, e.id, &e, err) == -1)
+	if (rollback_render(db, ref, lans, reason, actor, &e, err) == -1)
 		goto fail;
 	if (e.config_version == before) {
-		char	*then = NULL, *now = NULL;
-		int	 same;
-
-		same = warp_config_version_text(db, e.id, version, &then,
-		    err) == 0 && warp_config_version_text(db, e.id, 0, &now,
-		    err) == 0 && strcmp(then, now) == 0;
-		warp_config_free(then);
-		warp_config_free(now);
-		if (retired)
-			warp_err_input(err, "version %d's keys were retired by a "
-			    "rotation and are never restored; with the current "
-			    "keys and its LAN subnets it renders as the current "
-			    "config: nothing to roll back", version);
-		else if (same)
-			warp_err_input(err, "version %d is already the current "
-			    "config", version);
-		else
-			warp_err_input(err, "version %d's keys and LAN subnets "
-			    "are already current; the rest of the difference "
-			    "comes from network or server settings (DNS, MTU, "
-			    "port, host...), which a rollback of one endpoint "
-			    "does not change: edit the network instead",
-			    version);
+		(void)rollback_nothing(db, e.id, version, retired, err);
 		goto fail;
 	}
 	(void)snprintf(obj, sizeof(obj), "%s/%s", e.network_name, e.name);
@@ -612,37 +644,9 @@ lans:
 	free(lans);
 	return (warp_db_commit(db, err));
 fail:
-	if (st != NULL)
-		sqlite3_finalize(st);
 	free(lans);
 	warp_db_rollback(db);
 	return (-1);
-}
-
-/* Split into lines (in place in a copy); the array owns the copy. */
-static char **
-warp_config_lines(const char *text, size_t *count)
-{
-	char	*copy, *p, **v;
-	size_t	 n = 0, cap = 16;
-
-	copy = warp_xstrdup(text);
-	v = warp_xcalloc(cap + 1, sizeof(*v));
-	v[0] = copy;	/* keeps the copy reachable for free() */
-	p = copy;
-	while (*p != '\0') {
-		if (n + 2 >= cap) {
-			cap *= 2;
-			if ((v = realloc(v, (cap + 1) * sizeof(*v))) == NULL)
-				warp_fatal("out of memory");
-		}
-		v[1 + n++] = p;
-		p += strcspn(p, "\n");
-		if (*p == '\n')
-			*p++ = '\0';
-	}
-	*count = n;
-	return (v);
 }
 
 /* Replace the values of PrivateKey and PresharedKey with a fingerprint. */
@@ -674,61 +678,6 @@ warp_config_mask_secrets(const char *text)
 		warp_buf_append(&b, p, len);
 	}
 	return (warp_buf_release(&b));
-}
-
-/*
- * Line diff (longest common subsequence; configs are small) of two texts,
- * secrets masked, in unified style without hunks: every line is shown.
- */
-char *
-warp_config_diff(const char *a, const char *b, const char *label_a,
-    const char *label_b)
-{
-	char		*ma, *mb, **la, **lb;
-	size_t		 na, nb, i, j;
-	uint32_t	*t;
-	struct warp_buf	 out;
-
-	ma = warp_config_mask_secrets(a);
-	mb = warp_config_mask_secrets(b);
-	la = warp_config_lines(ma, &na);
-	lb = warp_config_lines(mb, &nb);
-	t = warp_xcalloc((na + 1) * (nb + 1), sizeof(*t));
-#define T(x, y)	t[(x) * (nb + 1) + (y)]
-	for (i = na; i-- > 0;) {
-		for (j = nb; j-- > 0;) {
-			if (strcmp(la[1 + i], lb[1 + j]) == 0)
-				T(i, j) = T(i + 1, j + 1) + 1;
-			else
-				T(i, j) = T(i + 1, j) > T(i, j + 1) ?
-				    T(i + 1, j) : T(i, j + 1);
-		}
-	}
-	warp_buf_init(&out);
-	warp_buf_appendf(&out, "--- %s\n+++ %s\n", label_a, label_b);
-	i = j = 0;
-	while (i < na || j < nb) {
-		if (i < na && j < nb && strcmp(la[1 + i], lb[1 + j]) == 0) {
-			warp_buf_appendf(&out, " %s\n", la[1 + i]);
-			i++;
-			j++;
-		} else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) {
-			warp_buf_appendf(&out, "-%s\n", la[1 + i]);
-			i++;
-		} else {
-			warp_buf_appendf(&out, "+%s\n", lb[1 + j]);
-			j++;
-		}
-	}
-#undef T
-	free(t);
-	free(la[0]);
-	free(la);
-	free(lb[0]);
-	free(lb);
-	free(ma);
-	free(mb);
-	return (warp_buf_release(&out));
 }
 
 /*

@@ -37,8 +37,27 @@ warp_db_default_path(void)
 	return (WARP_DB_DEFAULT);
 }
 
+/*
+ * Where the master key of the database at dbpath lives: WARP_KEY if set;
+ * for the default database WARP_KEY_DEFAULT, a directory only root can
+ * write (the database's own directory is the web workers'); otherwise
+ * <db>.key (a development or test database: one user, no workers).
+ */
 char *
 warp_db_key_path(const char *dbpath)
+{
+	const char	*k;
+
+	if ((k = getenv("WARP_KEY")) != NULL && *k != '\0')
+		return (warp_xstrdup(k));
+	if (strcmp(dbpath, WARP_DB_DEFAULT) == 0)
+		return (warp_xstrdup(WARP_KEY_DEFAULT));
+	return (warp_db_key_legacy_path(dbpath));
+}
+
+/* Where the key used to live for every database: next to it. */
+char *
+warp_db_key_legacy_path(const char *dbpath)
 {
 	char	*p;
 
@@ -141,20 +160,118 @@ warp_mkdir_parent(const char *path, struct warp_err *err)
 }
 
 /*
- * The master key: 32 random bytes in <db>.key, mode 0600 (0640 allowed so
- * the web workers' group can read it; never world-readable).
+ * A key file we opened: a regular file of ours, not writable or readable
+ * by others (0640 allowed), exactly the key's length.
+ */
+static int
+warp_db_read_key(int fd, const char *path, uint8_t key[WARP_MASTER_KEY_LEN],
+    struct warp_err *err)
+{
+	struct stat	 st;
+	ssize_t		 n;
+
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return (warp_err_system(err, "master key %s is not a regular "
+		    "file", path));
+	/* Planted by someone else? */
+	if (st.st_uid != geteuid())
+		return (warp_err_system(err, "master key %s is owned by uid %u, "
+		    "not by us (uid %u); refusing it", path,
+		    (unsigned)st.st_uid, (unsigned)geteuid()));
+	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP))
+		return (warp_err_system(err, "master key %s is accessible to "
+		    "others (mode %o); chmod 600 it", path, st.st_mode & 0777));
+	n = read(fd, key, WARP_MASTER_KEY_LEN);
+	if (n != WARP_MASTER_KEY_LEN)
+		return (warp_err_system(err, "master key %s is damaged (%zd "
+		    "bytes)", path, n));
+	return (0);
+}
+
+/* A new key file, 0600, in a directory made 0700 if it is missing. */
+static int
+warp_db_write_key(const char *path, const uint8_t key[WARP_MASTER_KEY_LEN],
+    struct warp_err *err)
+{
+	char	*copy;
+	int	 fd, rc = 0;
+
+	copy = warp_xstrdup(path);
+	if (mkdir(dirname(copy), 0700) == -1 && errno != EEXIST)
+		rc = warp_err_system(err, "cannot create the directory of the "
+		    "master key %s: %s", path, strerror(errno));
+	free(copy);
+	if (rc == -1)
+		return (-1);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 || write(fd, key, WARP_MASTER_KEY_LEN) !=
+	    WARP_MASTER_KEY_LEN || fsync(fd) == -1) {
+		rc = warp_err_system(err, "cannot write the master key %s: %s",
+		    path, strerror(errno));
+		if (fd != -1)
+			(void)unlink(path);
+	}
+	if (fd != -1)
+		close(fd);
+	return (rc);
+}
+
+/*
+ * An install from before the key left the database directory: its key is
+ * still <db>.key.  Move it (once: afterwards the old place is never read,
+ * whatever appears there).  1 moved, 0 nothing there, -1 error.
+ */
+static int
+warp_db_move_key(const char *dbpath, const char *path, struct warp_err *err)
+{
+	uint8_t		 key[WARP_MASTER_KEY_LEN];
+	char		*old;
+	int		 fd, rc = 0;
+
+	old = warp_db_key_legacy_path(dbpath);
+	if (strcmp(old, path) == 0 ||
+	    (fd = open(old, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (strcmp(old, path) != 0 && errno != ENOENT)
+			rc = warp_err_system(err, "cannot open the old master "
+			    "key %s: %s", old, strerror(errno));
+		free(old);
+		return (rc);
+	}
+	if (warp_db_read_key(fd, old, key, err) == -1 ||
+	    warp_db_write_key(path, key, err) == -1)
+		rc = -1;
+	else if (unlink(old) == -1)
+		rc = warp_err_system(err, "the master key was copied to %s but "
+		    "its old copy %s could not be removed: %s; remove it", path,
+		    old, strerror(errno));
+	else
+		rc = 1;
+	close(fd);
+	sodium_memzero(key, sizeof(key));
+	free(old);
+	return (rc);
+}
+
+/*
+ * The master key: 32 random bytes in warp_db_key_path(), mode 0600 (0640
+ * allowed; never world-readable), owned by whoever opens the database.
  */
 static int
 warp_db_load_key(struct warp_db *db, int create, int fresh,
     struct warp_err *err)
 {
 	char		*path;
-	int		 fd = -1, rc = -1;
-	struct stat	 st;
-	ssize_t		 n;
+	int		 fd, rc = -1;
 
 	path = warp_db_key_path(db->path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 &&
+	    errno == ENOENT) {
+		if (warp_db_move_key(db->path, path, err) == -1)
+			goto out;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd == -1) {
 		if (errno != ENOENT || !create) {
 			warp_err_system(err, "cannot open the master key %s: %s%s",
 			    path, strerror(errno), errno == ENOENT ?
@@ -169,40 +286,14 @@ warp_db_load_key(struct warp_db *db, int create, int fresh,
 			goto out;
 		}
 		randombytes_buf(db->master_key, sizeof(db->master_key));
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd == -1 || write(fd, db->master_key,
-		    sizeof(db->master_key)) != (ssize_t)sizeof(db->master_key) ||
-		    fsync(fd) == -1) {
-			warp_err_system(err, "cannot write the master key %s: %s",
-			    path, strerror(errno));
+		if (warp_db_write_key(path, db->master_key, err) == -1)
 			goto out;
-		}
 		db->has_master_key = 1;
 		rc = 0;
 		goto out;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		warp_err_system(err, "master key %s is not a regular file", path);
+	if (warp_db_read_key(fd, path, db->master_key, err) == -1)
 		goto out;
-	}
-	/* Planted by someone else (a worker can write the directory)? */
-	if (st.st_uid != geteuid()) {
-		warp_err_system(err, "master key %s is owned by uid %u, not by "
-		    "us (uid %u); refusing it", path, (unsigned)st.st_uid,
-		    (unsigned)geteuid());
-		goto out;
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
-		warp_err_system(err, "master key %s is accessible to others "
-		    "(mode %o); chmod 600 it", path, st.st_mode & 0777);
-		goto out;
-	}
-	n = read(fd, db->master_key, sizeof(db->master_key));
-	if (n != (ssize_t)sizeof(db->master_key)) {
-		warp_err_system(err, "master key %s is damaged (%zd bytes)",
-		    path, n);
-		goto out;
-	}
 	db->has_master_key = 1;
 	rc = 0;
 out:

@@ -15,13 +15,19 @@
 #include <stdint.h>
 
 #define WARP_DB_DEFAULT		"/var/lib/warp/warp.db"
+/*
+ * The master key of the default database: in a root-only directory, never
+ * in the database's directory (the web workers can write that one).
+ * Other databases keep theirs in WARP_KEY, else in <db>.key.
+ */
+#define WARP_KEY_DEFAULT	"/var/lib/warp-keys/master.key"
 #define WARP_APPLICATION_ID	0x57415250	/* "WARP" */
 
 #define WARP_NAME_MAX		32	/* network and endpoint names */
 #define WARP_DESC_MAX		256
 #define WARP_KEY_B64_LEN	44	/* base64 of 32 bytes, as wg prints */
 #define WARP_KEY_LEN		32
-#define WARP_MASTER_KEY_LEN	32	/* <db>.key: XChaCha20-Poly1305 key */
+#define WARP_MASTER_KEY_LEN	32	/* master key: XChaCha20-Poly1305 */
 #define WARP_IFNAMSIZ		16	/* including the NUL */
 #define WARP_MAX_RESOURCES	64
 #define WARP_MAX_LANS		32
@@ -139,6 +145,7 @@ struct warp_db;
 
 const char	*warp_db_default_path(void);
 char		*warp_db_key_path(const char *);
+char		*warp_db_key_legacy_path(const char *);
 int	warp_db_open(struct warp_db **, const char *, int, struct warp_err *);
 void	warp_db_close(struct warp_db *);
 int	warp_db_begin(struct warp_db *, struct warp_err *);
@@ -402,8 +409,18 @@ int	warp_config_refresh_endpoint(struct warp_db *, int64_t, const char *,
 	    const char *, int *, struct warp_err *);
 int	warp_config_rollback(struct warp_db *, const char *, int, const char *,
 	    int *, struct warp_err *);
-char	*warp_config_diff(const char *, const char *, const char *,
-	    const char *);
+/* The line diff of two versions (warp_diff.c): linear space, bounded. */
+#define WARP_DIFF_MAX_LINES	20000		/* per side, else refused */
+#define WARP_DIFF_MAX_BYTES	(2 * 1024 * 1024)
+#define WARP_DIFF_WORK_MAX	20000000	/* search steps, then a replacement */
+struct warp_diff_stats {
+	size_t	work;		/* search steps taken */
+	size_t	bytes;		/* what the diff allocated besides its output */
+	size_t	added, removed;	/* + and - lines */
+	int	replaced;	/* the work bound was hit: not minimal */
+};
+int	warp_config_diff(const char *, const char *, const char *,
+	    const char *, char **, struct warp_diff_stats *, struct warp_err *);
 char	*warp_config_mask_secrets(const char *);
 /* Retire keys of versions made with another public key (rotation). */
 int	warp_config_retire_keys(struct warp_db *, int64_t, struct warp_err *);

@@ -62,6 +62,11 @@ void		 warp_form_free(struct warp_form *);
 const char	*warp_form_get(const struct warp_form *, const char *);
 size_t		 warp_form_all(const struct warp_form *, const char *,
 		    const char **, size_t);
+/* warp_parse.c: the request parsers, Kore-free (fuzzed alone). */
+int		 warp_utf8_valid(const unsigned char *, size_t);
+int		 warp_json_form_parse(struct warp_form *, const char *, size_t,
+		    struct warp_err *);
+int		 warp_cookie_get(const char *, const char *, char *, size_t);
 
 /* What a handler needs (warp_http_begin). */
 #define WARP_M_GET	0x01

@@ -25,9 +25,6 @@
 int	warp_http_health(struct http_request *);
 int	warp_http_notfound(struct http_request *);
 
-static int	http_hexval(int);
-static int	http_utf8_valid(const unsigned char *, size_t);
-static char	*http_decode(const char *, size_t, struct warp_err *);
 static void	http_peer(struct warp_ctx *);
 static int	http_read_body(struct warp_ctx *);
 static int	http_auth(struct warp_ctx *);
@@ -114,267 +111,21 @@ warp_http_notfound(struct http_request *req)
 	return (KORE_RESULT_OK);
 }
 
-/* Forms. */
-
-static int
-http_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-static int
-http_utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t		i, n, k;
-	unsigned int	cp;
-
-	for (i = 0; i < len; i += n) {
-		if (s[i] < 0x80) {
-			n = 1;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 2;
-			cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 3;
-			cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 4;
-			cp = s[i] & 0x07;
-		} else
-			return (0);
-		if (i + n > len)
-			return (0);
-		for (k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return (0);
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return (0);
-	}
-	return (1);
-}
-
-/* Percent-decode; refuse NUL, bad escapes and invalid UTF-8. */
-static char *
-http_decode(const char *s, size_t len, struct warp_err *err)
-{
-	char	*out;
-	size_t	 i, o;
-	int	 hi, lo;
-
-	out = warp_xcalloc(1, len + 1);
-	for (i = o = 0; i < len; i++) {
-		if (s[i] == '+') {
-			out[o++] = ' ';
-		} else if (s[i] == '%') {
-			if (i + 2 >= len)
-				goto bad;
-			hi = http_hexval((unsigned char)s[i + 1]);
-			lo = http_hexval((unsigned char)s[i + 2]);
-			if (hi == -1 || lo == -1 || (hi == 0 && lo == 0))
-				goto bad;
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (s[i] == '\0') {
-			goto bad;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	if (!http_utf8_valid((unsigned char *)out, o)) {
-		free(out);
-		warp_err_input(err, "the form is not valid UTF-8");
-		return (NULL);
-	}
-	return (out);
-bad:
-	free(out);
-	warp_err_input(err, "malformed form encoding");
-	return (NULL);
-}
-
-int
-warp_form_parse(struct warp_form *f, const char *s, size_t len,
-    struct warp_err *err)
-{
-	const char	*p, *end, *amp, *eq;
-
-	end = s + len;
-	for (p = s; p < end; p = amp + 1) {
-		if ((amp = memchr(p, '&', end - p)) == NULL)
-			amp = end;
-		if (amp == p)
-			continue;
-		if (f->n == WARP_FORM_MAX)
-			return (warp_err_input(err, "too many form fields "
-			    "(at most %d)", WARP_FORM_MAX));
-		if ((eq = memchr(p, '=', amp - p)) == NULL)
-			eq = amp;
-		if ((size_t)(amp - eq) > WARP_FORM_VALUE_MAX)
-			return (warp_err_input(err, "a form field is too long"));
-		if (eq - p > 64)
-			return (warp_err_input(err, "a form field name is too "
-			    "long"));
-		if ((f->key[f->n] = http_decode(p, eq - p, err)) == NULL)
-			return (-1);
-		f->val[f->n] = http_decode(eq < amp ? eq + 1 : amp,
-		    eq < amp ? (size_t)(amp - eq - 1) : 0, err);
-		if (f->val[f->n] == NULL) {
-			free(f->key[f->n]);
-			return (-1);
-		}
-		f->n++;
-	}
-	return (0);
-}
-
-void
-warp_form_free(struct warp_form *f)
-{
-	size_t	i;
-
-	for (i = 0; i < f->n; i++) {
-		free(f->key[i]);
-		free(f->val[i]);
-	}
-	f->n = 0;
-}
-
-const char *
-warp_form_get(const struct warp_form *f, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->key[i], key))
-			return (f->val[i]);
-	return (NULL);
-}
-
-size_t
-warp_form_all(const struct warp_form *f, const char *key, const char **out,
-    size_t max)
-{
-	size_t	i, n;
-
-	for (i = n = 0; i < f->n && n < max; i++)
-		if (!strcmp(f->key[i], key) && f->val[i][0] != '\0')
-			out[n++] = f->val[i];
-	return (n);
-}
-
-/* JSON bodies of the API become the same flat form: strings, numbers,
- * booleans and arrays of strings. */
+/*
+ * JSON bodies of the API become the same flat form as a url-encoded body
+ * (warp_parse.c); an error is a 400 saying what was wrong.
+ */
 static int
 http_json_form(struct warp_ctx *ctx, const char *body, size_t len)
 {
-	struct kore_json	 json;
-	struct kore_json_item	*it, *el;
-	struct warp_form	*f;
-	char			 num[64];
-	const char		*v;
-	int			 rc;
+	struct warp_err	err;
 
-	f = &ctx->form;
-	rc = -1;
-	kore_json_init(&json, body, len);
-	if (!kore_json_parse(&json)) {
-		warp_http_error(ctx, 400, "the body is not valid JSON");
-		goto out;
+	warp_err_clear(&err);
+	if (warp_json_form_parse(&ctx->form, body, len, &err) == -1) {
+		warp_http_error(ctx, 400, err.msg);
+		return (-1);
 	}
-	if (json.root == NULL || json.root->type != KORE_JSON_TYPE_OBJECT) {
-		warp_http_error(ctx, 400, "the body must be a JSON object");
-		goto out;
-	}
-	TAILQ_FOREACH(it, &json.root->data.items, list) {
-		if (f->n >= WARP_FORM_MAX - 1) {
-			warp_http_error(ctx, 400, "too many fields");
-			goto out;
-		}
-		if (strlen(it->name) > 64 ||
-		    !http_utf8_valid((unsigned char *)it->name,
-		    strlen(it->name))) {
-			warp_http_error(ctx, 400, "bad field name");
-			goto out;
-		}
-		v = NULL;
-		switch (it->type) {
-		case KORE_JSON_TYPE_STRING:
-			v = it->data.string;
-			break;
-		case KORE_JSON_TYPE_INTEGER:
-			(void)snprintf(num, sizeof(num), "%lld",
-			    (long long)it->data.s64);
-			v = num;
-			break;
-		case KORE_JSON_TYPE_INTEGER_U64:
-			(void)snprintf(num, sizeof(num), "%llu",
-			    (unsigned long long)it->data.u64);
-			v = num;
-			break;
-		case KORE_JSON_TYPE_NUMBER:
-			(void)snprintf(num, sizeof(num), "%.0f",
-			    it->data.number);
-			v = num;
-			break;
-		case KORE_JSON_TYPE_LITERAL:
-			v = it->data.literal == KORE_JSON_TRUE ? "1" :
-			    it->data.literal == KORE_JSON_FALSE ? "0" : "";
-			break;
-		case KORE_JSON_TYPE_ARRAY:
-			TAILQ_FOREACH(el, &it->data.items, list) {
-				if (el->type != KORE_JSON_TYPE_STRING) {
-					warp_http_error(ctx, 400, "arrays "
-					    "hold strings only");
-					goto out;
-				}
-				if (f->n >= WARP_FORM_MAX) {
-					warp_http_error(ctx, 400,
-					    "too many fields");
-					goto out;
-				}
-				if (strlen(el->data.string) >
-				    WARP_FORM_VALUE_MAX) {
-					warp_http_error(ctx, 400,
-					    "a field is too long");
-					goto out;
-				}
-				f->key[f->n] = warp_xstrdup(it->name);
-				f->val[f->n] = warp_xstrdup(el->data.string);
-				f->n++;
-			}
-			continue;
-		default:
-			warp_http_error(ctx, 400, "nested objects are not "
-			    "accepted");
-			goto out;
-		}
-		if (strlen(v) > WARP_FORM_VALUE_MAX ||
-		    !http_utf8_valid((const unsigned char *)v, strlen(v))) {
-			warp_http_error(ctx, 400, "a field is too long or not "
-			    "UTF-8");
-			goto out;
-		}
-		f->key[f->n] = warp_xstrdup(it->name);
-		f->val[f->n] = warp_xstrdup(v);
-		f->n++;
-	}
-	rc = 0;
-out:
-	kore_json_cleanup(&json);
-	return (rc);
+	return (0);
 }
 
 static int
@@ -536,28 +287,19 @@ warp_http_set_session_cookie(struct warp_ctx *ctx, const char *token,
 
 /*
  * One of our cookies, by exact name (cookie names are case-sensitive;
- * Kore's http_request_cookie() is not): Kore parses the header.  0 when
- * absent, empty or longer than outlen allows.
+ * Kore's http_request_cookie() is not), parsed by the one cookie parser,
+ * warp_cookie_get() (fuzzed).  0 when absent, empty or longer than outlen
+ * allows.
  */
 int
 warp_http_cookie(struct http_request *req, const char *name, char *out,
     size_t outlen)
 {
-	struct http_cookie	*ck;
-	size_t			 vlen;
+	const char	*hdr;
 
-	if (TAILQ_EMPTY(&req->req_cookies))
-		http_populate_cookies(req);
-	TAILQ_FOREACH(ck, &req->req_cookies, list) {
-		if (strcmp(ck->name, name) != 0)
-			continue;
-		vlen = strlen(ck->value);
-		if (vlen == 0 || vlen >= outlen)
-			return (0);
-		memcpy(out, ck->value, vlen + 1);
-		return (1);
-	}
-	return (0);
+	if (!http_request_header(req, "cookie", &hdr))
+		return (0);
+	return (warp_cookie_get(hdr, name, out, outlen));
 }
 
 static int

@@ -465,8 +465,10 @@ warp_page_endpoint_diff(struct http_request *req)
 	const char		*qa, *qb;
 	char			*ta, *tb, *diff, *line, *save, la[16], lb[16];
 	long			 a, b;
+	int			 rc;
 
-	if (warp_http_begin(&ctx, req, WARP_M_GET) == -1 ||
+	/* Viewers see no config text anywhere (config, QR, API): nor here. */
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_WRITE) == -1 ||
 	    load_endpoint(&ctx, &e) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
@@ -489,9 +491,13 @@ warp_page_endpoint_diff(struct http_request *req)
 	}
 	(void)snprintf(la, sizeof(la), "v%ld", a);
 	(void)snprintf(lb, sizeof(lb), "v%ld", b);
-	diff = warp_config_diff(ta, tb, la, lb);
+	rc = warp_config_diff(ta, tb, la, lb, &diff, NULL, &err);
 	warp_config_free(ta);
 	warp_config_free(tb);
+	if (rc == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
 	for (line = strtok_r(diff, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		row = warp_tpl_push(ctx.tpl, "lines");

@@ -6,7 +6,9 @@
  * talks to the kernel, on a typed "apply now" message from a worker.
  * Workers run as the `runas` user (default "warp"), chrooted into the
  * database directory and under seccomp; they inherit the master key in
- * memory and never read the key file, which stays 0600 root.
+ * memory and never read the key file.  That file is root's, 0600, in a
+ * directory no worker can write (warp_db_key_path(); warpd refuses to
+ * start otherwise): a worker can neither replace, remove nor plant it.
  *
  *   warpd [-D dbpath] [-u runas-user] [-P proxy-addr] [kore options: -f -n -q -r -v -h]
  *
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -56,7 +59,13 @@ void	kore_parent_teardown(void);
 void	kore_seccomp_hook(void);
 
 static void	warpd_args(int, char **, int *, char ***);
+static void	warpd_db_path(void);
 static void	warpd_db_prepare(void);
+static struct passwd	*warpd_runas(void);
+static void	warpd_key_guard(const struct passwd *);
+static int	warpd_path_under(const char *, const char *);
+static int	warpd_dir_writable(const char *, const struct passwd *,
+		    const gid_t *, int);
 static void	warpd_db_perms(const char *, gid_t, mode_t);
 static void	warpd_msg_apply(struct kore_msg *, const void *);
 static void	warpd_apply(void);
@@ -129,6 +138,10 @@ kore_parent_configure(int argc, char **argv)
 	if (sodium_init() == -1)
 		fatal("libsodium failed to initialise");
 
+	warpd_db_path();
+	pw = warpd_runas();
+	if (pw != NULL && getuid() == 0)
+		warpd_key_guard(pw);
 	warpd_db_prepare();
 	/* Development and tests: record changes, never touch the kernel. */
 	if (getenv("WARP_NO_APPLY") != NULL &&
@@ -163,19 +176,7 @@ kore_parent_configure(int argc, char **argv)
 		(void)snprintf(db_worker_path, sizeof(db_worker_path), "/%s",
 		    strrchr(db_abspath, '/') + 1);
 
-	if (!skip_runas) {
-		if (opt_runas == NULL)
-			opt_runas = getenv("WARP_RUNAS");
-		if (opt_runas == NULL || *opt_runas == '\0')
-			opt_runas = WARPD_RUNAS_DEFAULT;
-		if ((pw = getpwnam(opt_runas)) == NULL) {
-			fatal("warpd: worker user '%s' does not exist; create "
-			    "it (useradd --system --no-create-home --shell "
-			    "/usr/sbin/nologin %s) or pass -u USER, or -r to "
-			    "keep the current user", opt_runas, opt_runas);
-		}
-		if (pw->pw_uid == 0)
-			fatal("warpd: refusing to run workers as root");
+	if (pw != NULL) {
 		kore_runas_user = kore_strdup(opt_runas);
 		if (getuid() == 0) {
 			/* The worker user writes the db, never the key. */
@@ -345,16 +346,114 @@ warpd_args(int argc, char **argv, int *kargc, char ***kargv)
 	*kargv = out;
 }
 
+/* The workers' user (NULL with -r): -u, else WARP_RUNAS, else "warp". */
+static struct passwd *
+warpd_runas(void)
+{
+	struct passwd	*pw;
+
+	if (skip_runas)
+		return (NULL);
+	if (opt_runas == NULL)
+		opt_runas = getenv("WARP_RUNAS");
+	if (opt_runas == NULL || *opt_runas == '\0')
+		opt_runas = WARPD_RUNAS_DEFAULT;
+	if ((pw = getpwnam(opt_runas)) == NULL) {
+		fatal("warpd: worker user '%s' does not exist; create "
+		    "it (useradd --system --no-create-home --shell "
+		    "/usr/sbin/nologin %s) or pass -u USER, or -r to "
+		    "keep the current user", opt_runas, opt_runas);
+	}
+	if (pw->pw_uid == 0)
+		fatal("warpd: refusing to run workers as root");
+	return (pw);
+}
+
 /*
- * Find the database (-D, else WARP_DB, else the default path, the same rule
- * as warpctl), create it and its directory on first start, and keep a copy
- * of the master key for the workers.
+ * The master key must be out of the workers' reach: not in the database
+ * directory (made theirs below) and no directory on its path writable by
+ * the worker user, so no worker can swap, remove or plant the file root
+ * reads at its next start.  Checked on the path as given and as resolved.
  */
 static void
-warpd_db_prepare(void)
+warpd_key_guard(const struct passwd *pw)
 {
-	struct warp_db		*db;
-	struct warp_err		 err;
+	char		*key, *copy, dir[PATH_MAX], real[PATH_MAX], rdb[PATH_MAX];
+	gid_t		 groups[64];
+	int		 ngroups = 64;
+
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1)
+		fatal("warpd: the worker user %s is in too many groups",
+		    pw->pw_name);
+	key = warp_db_key_path(db_abspath);
+	copy = kore_strdup(key);
+	(void)snprintf(dir, sizeof(dir), "%s", dirname(copy));
+	kore_free(copy);
+	if (realpath(dir, real) == NULL)
+		(void)snprintf(real, sizeof(real), "%s", dir); /* made 0700 */
+	if (realpath(db_dir, rdb) == NULL)
+		(void)snprintf(rdb, sizeof(rdb), "%s", db_dir);
+	if (warpd_path_under(dir, db_dir) || warpd_path_under(real, rdb))
+		fatal("warpd: the master key %s is in the database directory, "
+		    "which the worker user %s can write; keep it where only "
+		    "root can write: set WARP_KEY to e.g. %s (warpctl and "
+		    "warpd move it there from the old place)", key, pw->pw_name,
+		    WARP_KEY_DEFAULT);
+	if (warpd_dir_writable(dir, pw, groups, ngroups) ||
+	    warpd_dir_writable(real, pw, groups, ngroups))
+		fatal("warpd: the master key %s is in or under a directory the "
+		    "worker user %s can write; move it (WARP_KEY=PATH) to a "
+		    "directory only root can write", key, pw->pw_name);
+	free(key);
+}
+
+/* Is path dir itself or below it? */
+static int
+warpd_path_under(const char *path, const char *dir)
+{
+	size_t	n = strlen(dir);
+
+	return (strncmp(path, dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/'));
+}
+
+/* Can the worker rename or replace entries in dir or one above it? */
+static int
+warpd_dir_writable(const char *path, const struct passwd *pw,
+    const gid_t *groups, int ngroups)
+{
+	char		 dir[PATH_MAX], *slash;
+	struct stat	 st;
+	int		 i, grp;
+
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	for (;;) {
+		if (stat(dir[0] != '\0' ? dir : "/", &st) == 0) {
+			for (grp = 0, i = 0; i < ngroups; i++)
+				if (groups[i] == st.st_gid)
+					grp = 1;
+			if (st.st_uid == pw->pw_uid)
+				return (1);
+			/* Sticky: only the owner of an entry may move it. */
+			if (!(st.st_mode & S_ISVTX) &&
+			    (((st.st_mode & S_IWGRP) && grp) ||
+			    (st.st_mode & S_IWOTH)))
+				return (1);
+		}
+		if (dir[0] == '\0' || (slash = strrchr(dir, '/')) == NULL)
+			break;
+		*slash = '\0';
+	}
+	return (0);
+}
+
+/*
+ * Find the database (-D, else WARP_DB, else the default path, the same rule
+ * as warpctl) and its directory.
+ */
+static void
+warpd_db_path(void)
+{
 	const char		*path;
 	char			 cwd[PATH_MAX], *slash;
 	int			 n;
@@ -383,6 +482,17 @@ warpd_db_prepare(void)
 	*slash = '\0';
 	if (slash[1] == '\0')
 		fatal("warpd: database path %s names a directory", db_abspath);
+}
+
+/*
+ * Create the database and its directory on first start, and keep a copy
+ * of the master key for the workers.
+ */
+static void
+warpd_db_prepare(void)
+{
+	struct warp_db		*db;
+	struct warp_err		 err;
 
 	if (mkdir(db_dir, 0750) == -1 && errno != EEXIST)
 		fatal("warpd: cannot create %s: %s", db_dir, strerror(errno));
@@ -469,10 +579,7 @@ warpd_apply(void)
 		return;
 	}
 	warp_err_clear(&err);
-	/*
-	 * The key file sits in the workers' directory: root never reads it
-	 * again after start, it uses the key it loaded then.
-	 */
+	/* The key loaded at start: the file is not read again. */
 	if (warp_db_open(&db, db_abspath, WARP_DB_NOKEY, &err) == -1) {
 		kore_log(LOG_ERR, "warpd: apply: %s", err.msg);
 		return;

@@ -45,8 +45,12 @@ if [ "$(id -u)" = 0 ]; then
 	chown 0 "$DB.key"
 	# warpd (root) with a symlinked -wal in its directory: refuses to start,
 	# the target keeps its owner and mode.
+	# (its key out of the workers' directory, as warpd demands)
 	ln -s "$SCRATCH/victim" "$DB-wal"
-	WARP_DB=$DB WARP_NO_APPLY=1 timeout 20 "$TOP/build/warpd" -f > "$SCRATCH/wd.log" 2>&1
+	kd=$(mktemp -d /tmp/warp-key-XXXXXX)
+	WARP_KEY=$kd/master.key WARP_DB=$DB WARP_NO_APPLY=1 timeout 20 \
+	    "$TOP/build/warpd" -f > "$SCRATCH/wd.log" 2>&1
+	rm -rf "$kd"
 	check "warpd refuses a database whose -wal is a symlink, target untouched" \
 	    sh -c "grep -q 'not a regular file' '$SCRATCH/wd.log' && [ \"\$(stat -c '%s %a %g %Y' '$SCRATCH/victim')\" = '$vstat' ]"
 	rm -f "$DB-wal"

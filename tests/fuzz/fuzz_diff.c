@@ -1,8 +1,11 @@
 /*
  * libFuzzer harness for the config text handling: secret masking and the
  * line diff, fed arbitrary text split in two.  Masked output must not
- * contain the value of a PrivateKey line, and a diff of a text with itself
- * has no +/- lines.
+ * contain the value of a PrivateKey line; a diff of a text with itself
+ * has no +/- lines; the diff of a and b gives back (masked) a from its
+ * ' ' and '-' lines and b from its ' ' and '+' lines, within the work
+ * and memory bounds, with as few +/- lines as a quadratic LCS finds
+ * (for small inputs).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,11 +15,110 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* Rebuild one side from the diff's lines: keep ' ' and `mark` lines. */
+static char *
+side(const char *d, char mark)
+{
+	struct warp_buf	 b;
+	const char	*p, *eol;
+
+	warp_buf_init(&b);
+	warp_buf_append(&b, "", 0);
+	p = strchr(d, '\n') + 1;	/* the two header lines */
+	p = strchr(p, '\n') + 1;
+	for (; *p != '\0'; p = eol + 1) {
+		eol = strchr(p, '\n');
+		if (*p == ' ' || *p == mark) {
+			warp_buf_append(&b, p + 1, (size_t)(eol - p));
+		}
+	}
+	return (warp_buf_release(&b));
+}
+
+/* Each line of t ends in '\n' in the diff: compare with that added. */
+static void
+check_side(const char *d, const char *t, char mark)
+{
+	char	*got, *want, *m;
+	size_t	 n;
+
+	m = warp_config_mask_secrets(t);
+	n = strlen(m);
+	want = malloc(n + 2);
+	memcpy(want, m, n + 1);
+	if (n > 0 && want[n - 1] != '\n') {
+		want[n] = '\n';
+		want[n + 1] = '\0';
+	}
+	got = side(d, mark);
+	if (strcmp(got, want) != 0)
+		abort();
+	free(got);
+	free(want);
+	free(m);
+}
+
+/* Lines of a masked text, for the reference LCS. */
+static size_t
+split(const char *t, char **out, size_t max, char **copy)
+{
+	char	*p;
+	size_t	 n = 0;
+
+	*copy = warp_config_mask_secrets(t);
+	for (p = *copy; *p != '\0' && n < max; n++) {
+		out[n] = p;
+		p += strcspn(p, "\n");
+		if (*p == '\n')
+			*p++ = '\0';
+	}
+	return (*p == '\0' ? n : max + 1);
+}
+
+/* The quadratic LCS the diff replaced: the fewest +/- lines possible. */
+static void
+check_minimal(const char *a, const char *b, const struct warp_diff_stats *st)
+{
+	static char	*la[48], *lb[48];
+	static uint16_t	 t[49][49];
+	char		*ca, *cb;
+	size_t		 na, nb, i, j;
+
+	na = split(a, la, 48, &ca);
+	nb = split(b, lb, 48, &cb);
+	if (na <= 48 && nb <= 48 && !st->replaced) {
+		for (i = na + 1; i-- > 0;)
+			for (j = nb + 1; j-- > 0;)
+				t[i][j] = (i == na || j == nb) ? 0 :
+				    strcmp(la[i], lb[j]) == 0 ? t[i + 1][j + 1] + 1 :
+				    t[i + 1][j] > t[i][j + 1] ? t[i + 1][j] :
+				    t[i][j + 1];
+		if (st->removed != na - t[0][0] || st->added != nb - t[0][0])
+			abort();
+	}
+	free(ca);
+	free(cb);
+}
+
+static void
+check_sides(const char *d, const char *a, const char *b,
+    const struct warp_diff_stats *st)
+{
+	check_minimal(a, b, st);
+	check_side(d, a, '-');
+	check_side(d, b, '+');
+	if (st->work > WARP_DIFF_WORK_MAX + strlen(a) + strlen(b) + 2 ||
+	    st->bytes > 64 * (strlen(a) + strlen(b) + 8))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*a, *b, *d, *m, *p;
-	size_t	 half = size / 2;
+	struct warp_diff_stats	 st;
+	struct warp_err		 err;
+	char			*a, *b, *d, *m, *p;
+	size_t			 half = size / 2;
 
 	if (memchr(data, '\0', size) != NULL)
 		return (0);
@@ -27,9 +129,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(b, data + half, size - half);
 	b[size - half] = '\0';
 
-	d = warp_config_diff(a, b, "a", "b");
+	if (warp_config_diff(a, b, "a", "b", &d, &st, &err) == -1)
+		abort();
+	check_sides(d, a, b, &st);
 	free(d);
-	d = warp_config_diff(a, a, "a", "a");
+	if (warp_config_diff(a, a, "a", "a", &d, NULL, &err) == -1)
+		abort();
 	for (p = strchr(d, '\n'); p != NULL && p[1] != '\0';
 	    p = strchr(p + 1, '\n')) {
 		/* skip the two header lines */

@@ -226,7 +226,7 @@ test_versions(void)
 	    "makes no version");
 	warp_config_version_text(db, id, 1, &v1, &err);
 	now = current(id);
-	d = warp_config_diff(v1, now, "v1", "v2");
+	(void)warp_config_diff(v1, now, "v1", "v2", &d, NULL, &err);
 	CHECK(strstr(d, "-DNS = 9.9.9.9\n+DNS = 8.8.8.8\n") != NULL,
 	    "diff shows the DNS line change");
 	CHECK(strstr(d, "(hidden, fingerprint") != NULL &&
@@ -273,7 +273,7 @@ test_versions(void)
 		CHECK(wiped == 2, "the old private and preshared keys are wiped "
 		    "from versions 1 and 2 (%d)", wiped);
 		now = current(id);
-		d2 = warp_config_diff(v2, now, "v2", "v3");
+		(void)warp_config_diff(v2, now, "v2", "v3", &d2, NULL, &err);
 		CHECK(d2 != NULL && strstr(d2, "+PrivateKey = (hidden") != NULL,
 		    "the diff of a retired version and the current one works");
 		free(d2);

@@ -130,5 +130,25 @@ main(void)
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return (2);
+
+	/* Where the master key lives (the workers write the db directory). */
+	{
+		char	*k;
+
+		unsetenv("WARP_KEY");
+		k = warp_db_key_path(WARP_DB_DEFAULT);
+		CHECK_STR(k, "/var/lib/warp-keys/master.key",
+		    "the default database's key is outside /var/lib/warp");
+		free(k);
+		k = warp_db_key_path("/srv/x/w.db");
+		CHECK_STR(k, "/srv/x/w.db.key",
+		    "another database's key is <db>.key without WARP_KEY");
+		free(k);
+		setenv("WARP_KEY", "/root/k", 1);
+		k = warp_db_key_path(WARP_DB_DEFAULT);
+		CHECK_STR(k, "/root/k", "WARP_KEY names the key of any database");
+		free(k);
+		unsetenv("WARP_KEY");
+	}
 	return (check_done());
 }

@@ -199,6 +199,14 @@ async function main() {
 	    "viewer can read a network page, without edit controls");
 	r = await viewer.get(`/endpoints/${epId}/config`);
 	ok(r.status === 403, "viewer cannot download private keys (403)");
+	// Viewers see no config text anywhere, so not as a diff either.
+	r = await viewer.get(`/endpoints/${epId}/diff?a=1&b=1`);
+	const vep = await viewer.get(`/endpoints/${epId}`);
+	const adiff = await admin.get(`/endpoints/${epId}/diff?a=1&b=1`);
+	ok(r.status === 403 && vep.status === 200 &&
+	    !/id="diff"/.test(vep.text) && adiff.status === 200,
+	    "viewer cannot open a config diff (403) and gets no diff form; "
+	    + "an admin can", `viewer ${r.status}, admin ${adiff.status}`);
 	r = await op.post("/users", { form: { csrf: ocsrf, username: "evil",
 	    password: "evil-pass-1234", role: "admin" } });
 	const r2 = await op.get("/users");
