@@ -98,6 +98,7 @@ int	warp_netns_enter(const char *name, int create, int *saved,
 	    struct warp_err *err);
 void	warp_netns_leave(int saved);
 int	warp_netns_exists(const char *name);
+int	warp_netns_delete(const char *name, struct warp_err *err);
 
 /*
  * The host around the gateway (kernel_host.c), over netlink only.

@@ -164,3 +164,17 @@ warp_netns_leave(int saved)
 		warp_fatal("cannot return to the original network namespace");
 	close(saved);
 }
+
+int
+warp_netns_delete(const char *name, struct warp_err *err)
+{
+	char	path[PATH_MAX];
+
+	if (warp_netns_path(name, path, sizeof(path), err) == -1)
+		return (-1);
+	(void)umount2(path, MNT_DETACH);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return (warp_err_system(err, "remove %s: %s", path,
+		    strerror(errno)));
+	return (0);
+}
