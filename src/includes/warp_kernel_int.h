@@ -341,9 +341,60 @@ struct warp_fw_chain {
 	int		 recreate;	/* delete and create again */
 };
 
+/*
+ * One element of a named set as the kernel holds it: an exact key, or
+ * one end of an interval (flags NFT_SET_ELEM_INTERVAL_END on the end);
+ * in a verdict map, the jump it maps to.
+ */
+#define WARP_FW_KEYLEN		20	/* ifname . ipv4_addr */
+
+struct warp_fw_elem {
+	uint8_t		key[WARP_FW_KEYLEN];
+	uint32_t	flags;
+	int		verdict;	/* maps only */
+	char		chain[WARP_FW_CHAINLEN];
+	int		net;		/* owning network, -1: shared */
+	int		change;		/* diff: to add (want), to delete (have) */
+};
+
+/* A prefix of an interval set, [lo, hi) in host order. */
+struct warp_fw_range {
+	uint64_t	lo;
+	uint64_t	hi;
+};
+
+struct warp_fw_set {
+	char			 name[WARP_FW_CHAINLEN];
+	uint32_t		 flags;		/* NFT_SET_INTERVAL, _MAP */
+	uint32_t		 key_type;	/* nft's datatype ids */
+	uint32_t		 key_len;
+	uint32_t		 data_type;	/* maps: NFT_DATA_VERDICT */
+	uint32_t		 data_len;
+	uint32_t		 key_order;
+	struct warp_fw_range	*ranges;	/* interval sets, before */
+	size_t			 nranges;	/* warp_fw_set_ranges() */
+	struct warp_fw_elem	*want;
+	size_t			 nwant;
+	/* what the kernel has */
+	int			 present;
+	uint32_t		 have_flags;
+	uint32_t		 have_key_type;
+	uint32_t		 have_key_len;
+	uint32_t		 have_data_type;
+	uint32_t		 have_data_len;
+	struct warp_fw_elem	*have;
+	size_t			 nhave;
+	int			 stale;		/* in the kernel, not wanted */
+	int			 recreate;	/* delete and create again */
+	size_t			 nadd;		/* elements to add, delete */
+	size_t			 ndel;
+};
+
 struct warp_fw_build {
 	struct warp_fw_chain	*chains;
 	size_t			 nchains;
+	struct warp_fw_set	*sets;
+	size_t			 nsets;
 	struct warp_fw_rule	*rules;
 	size_t			 nrules;
 	struct warp_fw_rule	*cur;
@@ -373,7 +424,13 @@ void	warp_fw_build(struct warp_kctx *);
 /* What the kernel has: a chain (found, or a stale one), one of its rules. */
 struct warp_fw_chain *warp_fw_have_chain(struct warp_fw_build *, const char *);
 void	warp_fw_have_rule(struct warp_fw_chain *, const char *);
-/* Decide per chain; returns the number of chains to touch. */
+/* A set the kernel has (found, or a stale one) and one of its elements. */
+struct warp_fw_set *warp_fw_have_set(struct warp_fw_build *, const char *);
+void	warp_fw_have_elem(struct warp_fw_set *, const struct warp_fw_elem *);
+/*
+ * Decide per chain, per set and per set element; returns the number of
+ * chains and sets to touch plus the number of elements to add or delete.
+ */
 int	warp_fw_diff(struct warp_kctx *);
 /* The batch of messages the decisions ask for (begin and end included). */
 void	warp_fw_batch_make(struct warp_kctx *, struct warp_fw_batch *);
@@ -390,6 +447,39 @@ void	warp_fw_r_ct_established(struct warp_kctx *);
 void	warp_fw_r_udp_dport(struct warp_kctx *, uint16_t);
 void	warp_fw_r_verdict(struct warp_kctx *, int, const char *);
 void	warp_fw_r_masquerade(struct warp_kctx *);
+/* Matches against a named set: ip saddr|daddr @set, iifname|oifname
+ * @set (or vmap @set when the set is a verdict map), iifname . ip daddr
+ * @set. */
+void	warp_fw_r_ip_set(struct warp_kctx *, int, const char *);
+void	warp_fw_r_ifname_set(struct warp_kctx *, int, const char *);
+void	warp_fw_r_ifaddr_set(struct warp_kctx *, const char *);
+/*
+ * The table's named sets (kernel_fwset.c): made empty before the networks
+ * add their elements, interval ranges merged into elements after; read
+ * back, compared, and written by the batch in its order.
+ */
+void	warp_fw_sets_init(struct warp_fw_build *);
+void	warp_fw_set_ranges(struct warp_fw_build *);
+int	warp_fw_set_flags(struct warp_fw_build *, const char *, uint32_t *);
+int	warp_fw_sets_read(struct warp_fw_build *, struct mnl_socket *);
+int	warp_fw_sets_diff(struct warp_fw_build *);
+void	warp_fw_fill_elems_del(struct warp_kctx *, struct warp_fw_batch *);
+void	warp_fw_fill_sets_del(struct warp_kctx *, struct warp_fw_batch *);
+void	warp_fw_fill_sets_new(struct warp_kctx *, struct warp_fw_batch *);
+void	warp_fw_sets_free(struct warp_fw_build *);
+/* Shared with kernel_fw.c: a dump of the table (set: a set's elements),
+ * the next message of a batch (NULL and fb->full once it is full). */
+int	warp_fw_dump(struct mnl_socket *, uint16_t, const char *,
+	    int (*)(const struct nlmsghdr *, void *), void *);
+struct nlmsghdr *warp_fw_msg(struct warp_fw_batch *, uint16_t, uint16_t, int,
+	    const char *, ...) __attribute__((format(printf, 5, 6)));
+/* Elements of the table's named sets. */
+void	warp_fw_set_prefix(struct warp_kctx *, const char *,
+	    const struct warp_cidr *);
+void	warp_fw_set_ifname(struct warp_kctx *, const char *, const char *,
+	    const char *);
+void	warp_fw_set_ifaddr(struct warp_kctx *, const char *, const char *,
+	    uint32_t);
 void	warp_fw_chain_name(const struct warp_knet *, const char *, char *,
 	    size_t);
 

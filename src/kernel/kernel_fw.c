@@ -2,20 +2,24 @@
  * nftables through libnftnl: the appliance's own table, inet warp, and
  * nothing else.  The whole desired table is built in memory, compared
  * chain by chain with what the kernel has (each rule carries its own
- * description as its comment), and only chains that differ are flushed
- * and refilled, all in one atomic batch: either the new ruleset is in
- * place or the old one still is.
+ * description as its comment) and set element by set element
+ * (kernel_fwset.c); only chains that differ are flushed and refilled,
+ * only elements that differ are added or deleted, all in one atomic
+ * batch: either the new ruleset is in place or the old one still is.
  *
- * Shape of the table (see also kernel_types.c):
- *   chain forward     filter hook forward: per network, jump to
- *                     <wg>_from for packets coming from its VRF (in the
- *                     forward hook iifname is the VRF device, not the
- *                     WireGuard one), and to <wg>_to for packets going
- *                     out of its WireGuard device;
+ * Shape of the table (see also kernel_types.c): a bounded number of
+ * rules per network, and per packet, whatever the number of networks.
+ *   chain forward     filter hook forward: iifname vmap @nets_from (a
+ *                     network's VRF device, as iifname is in the forward
+ *                     hook, or its WireGuard device: jump <wg>_from),
+ *                     then oifname vmap @nets_to (jump <wg>_to);
  *   chain input       filter hook input: a network reaches only its own
- *                     gateway address on this host;
- *   chain postrouting nat hook postrouting: masquerade on the uplink;
- *   chains <wg>_from, <wg>_to: what the network type allows, then drop.
+ *                     gateway address on this host (iifname . ip daddr
+ *                     @gw_in accept, iifname @nets_in drop);
+ *   chain postrouting nat hook postrouting: Secure Internet subnets
+ *                     (@si_nat) masqueraded on the uplink;
+ *   chains <wg>_from, <wg>_to: what the network type allows, then drop;
+ *                     other networks' prefixes are the one set @owned.
  */
 #include <sys/socket.h>
 
@@ -32,6 +36,7 @@
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
@@ -58,21 +63,28 @@ static void	warp_fw_expr_cmp(struct nftnl_rule *, uint32_t, const void *,
 static void	warp_fw_build_all(struct warp_kctx *);
 static int	warp_fw_read(struct warp_kctx *, struct mnl_socket *,
 		    struct warp_err *);
-static int	warp_fw_dump(struct mnl_socket *, uint16_t, const char *,
-		    mnl_cb_t, void *);
 static int	warp_fw_table_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_chain_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_rule_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_udata_cb(const struct nftnl_udata *, void *);
-static struct nlmsghdr *warp_fw_msg(struct warp_fw_batch *, uint16_t,
-		    uint16_t, int, const char *, ...)
-		    __attribute__((format(printf, 5, 6)));
 static int	warp_fw_fill_table(struct warp_kctx *, struct warp_fw_batch *);
 static void	warp_fw_fill_flush(struct warp_kctx *, struct warp_fw_batch *);
+static void	warp_fw_fill_chains_del(struct warp_kctx *,
+		    struct warp_fw_batch *);
+static void	warp_fw_expr_lookup(struct warp_kctx *, const char *, int);
+static void	warp_fw_expr_payload(struct nftnl_rule *, uint32_t, uint32_t);
+static void	warp_fw_expr_ipv4(struct warp_fw_rule *);
+static void	warp_fw_build_dispatch(struct warp_kctx *);
+static void	warp_fw_build_owned(struct warp_kctx *, struct warp_knet *);
+static int	warp_fw_chains_diff(struct warp_fw_build *);
+static int	warp_fw_rule_names_set(const struct warp_fw_rule *,
+		    const char *);
 static void	warp_fw_fill_chains(struct warp_kctx *, struct warp_fw_batch *);
 static void	warp_fw_fill_rules(struct warp_kctx *, struct warp_fw_batch *);
 static int	warp_fw_batch_send(struct warp_kctx *, struct mnl_socket *,
 		    struct warp_fw_batch *, int *, char *, size_t);
+static void	warp_fw_sock_size(struct mnl_socket *,
+		    const struct warp_fw_batch *, const struct iovec *, int);
 static void	warp_fw_build_free(struct warp_fw_build *);
 
 void
@@ -190,29 +202,16 @@ warp_fw_r_ip(struct warp_kctx *ctx, int which, int neg,
 {
 	struct warp_fw_rule	*fr = ctx->fw->cur;
 	struct nftnl_expr	*e;
-	uint8_t			 proto = NFPROTO_IPV4;
 	uint32_t		 net, mask, zero = 0;
 	char			 cidr[WARP_CIDR_STRLEN];
 
-	if (!fr->has_nfproto) {
-		warp_fw_expr_meta(fr->r, NFT_META_NFPROTO);
-		warp_fw_expr_cmp(fr->r, NFT_CMP_EQ, &proto, sizeof(proto));
-		fr->has_nfproto = 1;
-	}
+	warp_fw_expr_ipv4(fr);
 	warp_cidr_format(c, cidr, sizeof(cidr));
 	warp_fw_comment(fr, "ip %s %s%s", which == WARP_FW_SRC ? "saddr" :
 	    "daddr", neg ? "!= " : "", cidr);
 	if (c->len == 0)
 		return;
-	if ((e = nftnl_expr_alloc("payload")) == NULL)
-		warp_fatal("nftnl_expr_alloc");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
-	    NFT_PAYLOAD_NETWORK_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET,
-	    which == WARP_FW_SRC ? 12 : 16);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(fr->r, e);
+	warp_fw_expr_payload(fr->r, which == WARP_FW_SRC ? 12 : 16, NFT_REG_1);
 	mask = htonl(warp_cidr_mask(c->len));
 	net = htonl(c->addr) & mask;
 	if (c->len < 32) {
@@ -316,6 +315,92 @@ warp_fw_r_masquerade(struct warp_kctx *ctx)
 	warp_fw_comment(fr, "masquerade");
 }
 
+/* lookup reg 1 in the named set (a verdict map: its verdict decides). */
+static void
+warp_fw_expr_lookup(struct warp_kctx *ctx, const char *set, int dir)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+	struct nftnl_expr	*e;
+	uint32_t		 flags;
+
+	if (warp_fw_set_flags(ctx->fw, set, &flags) == -1)
+		warp_fatal("warp_fw_expr_lookup: no set %s", set);
+	if ((e = nftnl_expr_alloc("lookup")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	if (flags & NFT_SET_MAP)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	nftnl_rule_add_expr(fr->r, e);
+	if (dir >= 0)
+		warp_fw_comment(fr, "%s %s@%s", dir == WARP_FW_IN ?
+		    "iifname" : "oifname", (flags & NFT_SET_MAP) ? "vmap " : "",
+		    set);
+}
+
+static void
+warp_fw_expr_payload(struct nftnl_rule *r, uint32_t off, uint32_t dreg)
+{
+	struct nftnl_expr	*e;
+
+	if ((e = nftnl_expr_alloc("payload")) == NULL)
+		warp_fatal("nftnl_expr_alloc");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+	    NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	nftnl_rule_add_expr(r, e);
+}
+
+static void
+warp_fw_expr_ipv4(struct warp_fw_rule *fr)
+{
+	uint8_t	proto = NFPROTO_IPV4;
+
+	if (fr->has_nfproto)
+		return;
+	warp_fw_expr_meta(fr->r, NFT_META_NFPROTO);
+	warp_fw_expr_cmp(fr->r, NFT_CMP_EQ, &proto, sizeof(proto));
+	fr->has_nfproto = 1;
+}
+
+/* ip saddr|daddr @set */
+void
+warp_fw_r_ip_set(struct warp_kctx *ctx, int which, const char *set)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+
+	warp_fw_expr_ipv4(fr);
+	warp_fw_expr_payload(fr->r, which == WARP_FW_SRC ? 12 : 16,
+	    NFT_REG_1);
+	warp_fw_expr_lookup(ctx, set, -1);
+	warp_fw_comment(fr, "ip %s @%s", which == WARP_FW_SRC ? "saddr" :
+	    "daddr", set);
+}
+
+/* iifname|oifname @set, or iifname|oifname vmap @map */
+void
+warp_fw_r_ifname_set(struct warp_kctx *ctx, int dir, const char *set)
+{
+	warp_fw_expr_meta(ctx->fw->cur->r, dir == WARP_FW_IN ?
+	    NFT_META_IIFNAME : NFT_META_OIFNAME);
+	warp_fw_expr_lookup(ctx, set, dir);
+}
+
+/* iifname . ip daddr @set: the name fills reg 1, the address reg 2. */
+void
+warp_fw_r_ifaddr_set(struct warp_kctx *ctx, const char *set)
+{
+	struct warp_fw_rule	*fr = ctx->fw->cur;
+
+	warp_fw_expr_ipv4(fr);
+	warp_fw_expr_meta(fr->r, NFT_META_IIFNAME);
+	warp_fw_expr_payload(fr->r, 16, NFT_REG_2);
+	warp_fw_expr_lookup(ctx, set, -1);
+	warp_fw_comment(fr, "iifname . ip daddr @%s", set);
+}
+
 static void
 warp_fw_base(struct warp_fw_build *fw, const char *name, const char *type,
     uint32_t hook, int32_t prio)
@@ -329,13 +414,79 @@ warp_fw_base(struct warp_fw_build *fw, const char *name, const char *type,
 	c->net = -1;
 }
 
+/*
+ * The base chains' rules, one of each whatever the number of networks,
+ * and each network's elements of the dispatch sets.
+ */
+static void
+warp_fw_build_dispatch(struct warp_kctx *ctx)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_knet	*kn;
+	char			 from[WARP_FW_CHAINLEN], to[WARP_FW_CHAINLEN];
+	size_t			 i;
+
+	warp_fw_rule(ctx, "forward");
+	warp_fw_r_ifname_set(ctx, WARP_FW_IN, "nets_from");
+	warp_fw_rule(ctx, "forward");
+	warp_fw_r_ifname_set(ctx, WARP_FW_OUT, "nets_to");
+	/* A network reaches only its own gateway address on this host. */
+	warp_fw_rule(ctx, "input");
+	warp_fw_r_ifaddr_set(ctx, "gw_in");
+	warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
+	warp_fw_rule(ctx, "input");
+	warp_fw_r_ifname_set(ctx, WARP_FW_IN, "nets_in");
+	warp_fw_r_verdict(ctx, NF_DROP, NULL);
+	if (ctx->cfg.uplink[0] != '\0') {
+		warp_fw_rule(ctx, "postrouting");
+		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, ctx->cfg.uplink);
+		warp_fw_r_ip_set(ctx, WARP_FW_SRC, "si_nat");
+		warp_fw_r_masquerade(ctx);
+	}
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		fw->cur_net = (int)i;
+		warp_fw_chain_name(kn, "from", from, sizeof(from));
+		warp_fw_chain_name(kn, "to", to, sizeof(to));
+		(void)warp_fw_chain_get(fw, from, 1);
+		(void)warp_fw_chain_get(fw, to, 1);
+		/* In the forward hook iifname is the VRF; should the kernel
+		 * ever report the slave, same chain. */
+		warp_fw_set_ifname(ctx, "nets_from", kn->net.if_vrf, from);
+		warp_fw_set_ifname(ctx, "nets_from", kn->net.if_wg, from);
+		warp_fw_set_ifname(ctx, "nets_to", kn->net.if_wg, to);
+		warp_fw_set_ifname(ctx, "nets_to", kn->net.if_vrf, to);
+		warp_fw_set_ifname(ctx, "nets_in", kn->net.if_vrf, NULL);
+		warp_fw_set_ifname(ctx, "nets_in", kn->net.if_wg, NULL);
+		warp_fw_set_ifaddr(ctx, "gw_in", kn->net.if_vrf,
+		    htonl(kn->net.gateway_ip));
+		warp_fw_set_ifaddr(ctx, "gw_in", kn->net.if_wg,
+		    htonl(kn->net.gateway_ip));
+		warp_fw_build_owned(ctx, kn);
+	}
+}
+
+/* What a network owns: no other network may reach it. */
+static void
+warp_fw_build_owned(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	size_t	j, k;
+
+	warp_fw_set_prefix(ctx, "owned", &kn->net.subnet);
+	for (j = 0; j < kn->net.nresources; j++)
+		warp_fw_set_prefix(ctx, "owned", &kn->net.resources[j]);
+	for (j = 0; j < kn->npeers; j++)
+		for (k = 1; k < kn->peers[j].nallowed; k++)
+			warp_fw_set_prefix(ctx, "owned",
+			    &kn->peers[j].allowed[k]);
+}
+
 /* The whole desired table. */
 static void
 warp_fw_build_all(struct warp_kctx *ctx)
 {
 	struct warp_fw_build	*fw = ctx->fw;
 	struct warp_knet	*kn;
-	struct warp_cidr	 gw;
 	char			 from[WARP_FW_CHAINLEN], to[WARP_FW_CHAINLEN];
 	size_t			 i;
 
@@ -343,53 +494,8 @@ warp_fw_build_all(struct warp_kctx *ctx)
 	warp_fw_base(fw, "forward", "filter", NF_INET_FORWARD, 0);
 	warp_fw_base(fw, "input", "filter", NF_INET_LOCAL_IN, 0);
 	warp_fw_base(fw, "postrouting", "nat", NF_INET_POST_ROUTING, 100);
-
-	for (i = 0; i < ctx->nnets; i++) {
-		kn = &ctx->nets[i];
-		fw->cur_net = (int)i;
-		warp_fw_chain_name(kn, "from", from, sizeof(from));
-		(void)warp_fw_chain_get(fw, from, 1);
-		warp_fw_rule(ctx, "forward");
-		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_vrf);
-		warp_fw_r_verdict(ctx, NFT_JUMP, from);
-		/* Should the kernel ever report the slave, same chain. */
-		warp_fw_rule(ctx, "forward");
-		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_wg);
-		warp_fw_r_verdict(ctx, NFT_JUMP, from);
-	}
-	for (i = 0; i < ctx->nnets; i++) {
-		kn = &ctx->nets[i];
-		fw->cur_net = (int)i;
-		warp_fw_chain_name(kn, "to", to, sizeof(to));
-		(void)warp_fw_chain_get(fw, to, 1);
-		warp_fw_rule(ctx, "forward");
-		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_wg);
-		warp_fw_r_verdict(ctx, NFT_JUMP, to);
-		warp_fw_rule(ctx, "forward");
-		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_vrf);
-		warp_fw_r_verdict(ctx, NFT_JUMP, to);
-	}
-	/* A network reaches only its own gateway address on this host. */
-	for (i = 0; i < ctx->nnets; i++) {
-		kn = &ctx->nets[i];
-		fw->cur_net = (int)i;
-		gw.addr = kn->net.gateway_ip;
-		gw.len = 32;
-		warp_fw_rule(ctx, "input");
-		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_vrf);
-		warp_fw_r_ip(ctx, WARP_FW_DST, 0, &gw);
-		warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
-		warp_fw_rule(ctx, "input");
-		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_vrf);
-		warp_fw_r_verdict(ctx, NF_DROP, NULL);
-		warp_fw_rule(ctx, "input");
-		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_wg);
-		warp_fw_r_ip(ctx, WARP_FW_DST, 0, &gw);
-		warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
-		warp_fw_rule(ctx, "input");
-		warp_fw_r_ifname(ctx, WARP_FW_IN, 0, kn->net.if_wg);
-		warp_fw_r_verdict(ctx, NF_DROP, NULL);
-	}
+	warp_fw_sets_init(fw);
+	warp_fw_build_dispatch(ctx);
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
 		fw->cur_net = (int)i;
@@ -406,17 +512,23 @@ warp_fw_build_all(struct warp_kctx *ctx)
 		kn->kt->fw_from(ctx, kn);
 		kn->kt->fw_to(ctx, kn);
 	}
+	warp_fw_set_ranges(fw);
 	fw->cur = NULL;
 	fw->cur_net = -1;
 }
 
-static int
-warp_fw_dump(struct mnl_socket *nl, uint16_t type, const char *table,
+/*
+ * Dump tables, chains (all of them), rules or sets (of our table), or
+ * the elements of one of our sets.
+ */
+int
+warp_fw_dump(struct mnl_socket *nl, uint16_t type, const char *set,
     mnl_cb_t cb, void *arg)
 {
 	char			*buf;
 	struct nlmsghdr		*nlh;
 	struct nftnl_rule	*r;
+	struct nftnl_set	*s;
 	uint32_t		 seq = (uint32_t)time(NULL), portid;
 	ssize_t			 n;
 	int			 ret = -1;
@@ -425,12 +537,22 @@ warp_fw_dump(struct mnl_socket *nl, uint16_t type, const char *table,
 	portid = mnl_socket_get_portid(nl);
 	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET,
 	    NLM_F_DUMP | NLM_F_ACK, seq);
-	if (type == NFT_MSG_GETRULE && table != NULL) {
+	if (type == NFT_MSG_GETRULE) {
 		if ((r = nftnl_rule_alloc()) == NULL)
 			warp_fatal("nftnl_rule_alloc");
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, WARP_NFT_TABLE);
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		nftnl_rule_free(r);
+	} else if (type == NFT_MSG_GETSET || type == NFT_MSG_GETSETELEM) {
+		if ((s = nftnl_set_alloc()) == NULL)
+			warp_fatal("nftnl_set_alloc");
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_NFT_TABLE);
+		if (set != NULL) {
+			nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		} else
+			nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
 	}
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
@@ -583,29 +705,40 @@ warp_fw_read(struct warp_kctx *ctx, struct mnl_socket *nl,
 		return (0);
 	if ((e = warp_fw_dump(nl, NFT_MSG_GETCHAIN, NULL, warp_fw_chain_cb,
 	    ctx->fw)) < 0 ||
-	    (e = warp_fw_dump(nl, NFT_MSG_GETRULE, WARP_NFT_TABLE,
-	    warp_fw_rule_cb, ctx->fw)) < 0)
+	    (e = warp_fw_dump(nl, NFT_MSG_GETRULE, NULL,
+	    warp_fw_rule_cb, ctx->fw)) < 0 ||
+	    (e = warp_fw_sets_read(ctx->fw, nl)) < 0)
 		return (warp_err_system(err, "nftables: read table %s: %s",
 		    WARP_NFT_TABLE, strerror(-e)));
 	return (0);
 }
 
-/* Decide per chain; returns the number of chains to touch. */
-int
-warp_fw_diff(struct warp_kctx *ctx)
+/* Does one of the rule's matches name this set (@set, whole word)? */
+static int
+warp_fw_rule_names_set(const struct warp_fw_rule *fr, const char *set)
 {
-	struct warp_fw_build	*fw = ctx->fw;
+	const char	*p = fr->comment;
+	size_t		 len = strlen(set);
+
+	while ((p = strchr(p, '@')) != NULL) {
+		p++;
+		if (strncmp(p, set, len) == 0 && (p[len] == ' ' ||
+		    p[len] == '\0'))
+			return (1);
+	}
+	return (0);
+}
+
+static int
+warp_fw_chains_diff(struct warp_fw_build *fw)
+{
 	struct warp_fw_chain	*c;
 	size_t			 i, j, k;
 	int			 n = 0, same;
 
 	for (i = 0; i < fw->nchains; i++) {
 		c = &fw->chains[i];
-		if (c->stale) {
-			n++;
-			continue;
-		}
-		if (!c->present) {
+		if (c->stale || !c->present) {
 			n++;
 			continue;
 		}
@@ -636,11 +769,45 @@ warp_fw_diff(struct warp_kctx *ctx)
 }
 
 /*
+ * Decide per chain and per set; a set made again takes the chains whose
+ * rules name it with it (the kernel refuses to delete a set in use).
+ */
+int
+warp_fw_diff(struct warp_kctx *ctx)
+{
+	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_fw_chain	*c;
+	size_t			 i, j;
+	int			 n;
+
+	n = warp_fw_sets_diff(fw);
+	n += warp_fw_chains_diff(fw);
+	for (i = 0; i < fw->nsets; i++) {
+		if (!fw->sets[i].recreate)
+			continue;
+		for (j = 0; j < fw->nrules; j++) {
+			if (!warp_fw_rule_names_set(&fw->rules[j],
+			    fw->sets[i].name))
+				continue;
+			c = warp_fw_chain_get(fw, fw->rules[j].chain, 0);
+			if (c == NULL || !c->present || c->rewrite ||
+			    c->recreate)
+				continue;
+			c->rewrite = 1;
+			n++;
+		}
+		/* A kernel rule naming it that we no longer want sits in a
+		 * chain that differs: rewritten already. */
+	}
+	return (n);
+}
+
+/*
  * The next message of the batch; NULL once the batch holds as many as it
  * may (fb->full is then set: the batch must not be sent, the firewall
  * fails and the kernel keeps its ruleset).
  */
-static struct nlmsghdr *
+struct nlmsghdr *
 warp_fw_msg(struct warp_fw_batch *fb, uint16_t type, uint16_t flags, int net,
     const char *fmt, ...)
 {
@@ -690,60 +857,62 @@ warp_fw_fill_table(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 	return (!del);
 }
 
-/* 1. flush chains that change or go; 2. delete those that go. */
+/* Flush the chains that change or go. */
 static void
 warp_fw_fill_flush(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 {
 	struct warp_fw_chain	*c;
-	struct nftnl_chain	*ch;
 	struct nftnl_rule	*r;
 	struct nlmsghdr		*nlh;
 	size_t			 i;
-	int			 pass;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < ctx->fw->nchains; i++) {
-			c = &ctx->fw->chains[i];
-			if (!c->present || !(c->stale || c->rewrite ||
-			    c->recreate))
-				continue;
-			if (pass == 1 && !(c->stale || c->recreate))
-				continue;
-			if (pass == 0) {
-				if (!c->stale)
-					warp_kplan(ctx, "change nftables chain "
-					    "%s", c->name);
-				if ((nlh = warp_fw_msg(fb, NFT_MSG_DELRULE, 0,
-				    c->net, "flush chain %s", c->name)) == NULL)
-					return;
-				if ((r = nftnl_rule_alloc()) == NULL)
-					warp_fatal("nftnl_rule_alloc");
-				nftnl_rule_set_str(r, NFTNL_RULE_TABLE,
-				    WARP_NFT_TABLE);
-				nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
-				nftnl_rule_nlmsg_build_payload(nlh, r);
-				nftnl_rule_free(r);
-			} else {
-				warp_kplan(ctx, "remove nftables chain %s",
-				    c->name);
-				if ((nlh = warp_fw_msg(fb, NFT_MSG_DELCHAIN, 0,
-				    c->net, "remove chain %s", c->name)) == NULL)
-					return;
-				if ((ch = nftnl_chain_alloc()) == NULL)
-					warp_fatal("nftnl_chain_alloc");
-				nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE,
-				    WARP_NFT_TABLE);
-				nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME,
-				    c->name);
-				nftnl_chain_nlmsg_build_payload(nlh, ch);
-				nftnl_chain_free(ch);
-			}
-			nftnl_batch_update(fb->b);
-		}
+	for (i = 0; i < ctx->fw->nchains; i++) {
+		c = &ctx->fw->chains[i];
+		if (!c->present || !(c->stale || c->rewrite || c->recreate))
+			continue;
+		if (!c->stale)
+			warp_kplan(ctx, "change nftables chain %s", c->name);
+		if ((nlh = warp_fw_msg(fb, NFT_MSG_DELRULE, 0, c->net,
+		    "flush chain %s", c->name)) == NULL)
+			return;
+		if ((r = nftnl_rule_alloc()) == NULL)
+			warp_fatal("nftnl_rule_alloc");
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, WARP_NFT_TABLE);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+		nftnl_batch_update(fb->b);
 	}
 }
 
-/* 3. create chains, regular ones first (jump targets). */
+/* Delete the chains that go or are made again (flushed already). */
+static void
+warp_fw_fill_chains_del(struct warp_kctx *ctx, struct warp_fw_batch *fb)
+{
+	struct warp_fw_chain	*c;
+	struct nftnl_chain	*ch;
+	struct nlmsghdr		*nlh;
+	size_t			 i;
+
+	for (i = 0; i < ctx->fw->nchains; i++) {
+		c = &ctx->fw->chains[i];
+		if (!c->present || !(c->stale || c->recreate))
+			continue;
+		warp_kplan(ctx, "remove nftables chain %s", c->name);
+		if ((nlh = warp_fw_msg(fb, NFT_MSG_DELCHAIN, 0, c->net,
+		    "remove chain %s", c->name)) == NULL)
+			return;
+		if ((ch = nftnl_chain_alloc()) == NULL)
+			warp_fatal("nftnl_chain_alloc");
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, WARP_NFT_TABLE);
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, c->name);
+		nftnl_chain_nlmsg_build_payload(nlh, ch);
+		nftnl_chain_free(ch);
+		nftnl_batch_update(fb->b);
+	}
+}
+
+/* Create chains, regular ones first (jump targets). */
 static void
 warp_fw_fill_chains(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 {
@@ -786,7 +955,7 @@ warp_fw_fill_chains(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 	}
 }
 
-/* 4. the rules of every new or flushed chain, in order. */
+/* The rules of every new or flushed chain, in order. */
 static void
 warp_fw_fill_rules(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 {
@@ -834,9 +1003,19 @@ warp_fw_batch_make(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 	nftnl_batch_begin(nftnl_batch_buffer(fb->b), fb->seq++);
 	nftnl_batch_update(fb->b);
 	fb->seq0 = fb->seq;
+	/*
+	 * The order the kernel needs: elements that go (they may jump to a
+	 * chain that goes), rules that go (they may name a set that goes),
+	 * sets and chains that go; then chains, sets and their elements
+	 * (which may jump to the new chains), and last the rules naming them.
+	 */
 	if (warp_fw_fill_table(ctx, fb)) {
+		warp_fw_fill_elems_del(ctx, fb);
 		warp_fw_fill_flush(ctx, fb);
+		warp_fw_fill_sets_del(ctx, fb);
+		warp_fw_fill_chains_del(ctx, fb);
 		warp_fw_fill_chains(ctx, fb);
+		warp_fw_fill_sets_new(ctx, fb);
 		warp_fw_fill_rules(ctx, fb);
 	}
 	nftnl_batch_end(nftnl_batch_buffer(fb->b), fb->seq++);
@@ -891,6 +1070,7 @@ warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 	msg.msg_iovlen = niov;
 	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
 	    sizeof(tv));
+	warp_fw_sock_size(nl, fb, iov, niov);
 	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
 		(void)snprintf(why, whylen, "send batch: %s", strerror(errno));
 		free(iov);
@@ -935,6 +1115,30 @@ warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 	return (ret);
 }
 
+/*
+ * Room for the batch and its answers, as nft makes: the kernel refuses a
+ * send larger than the socket's send buffer, and drops answers (ENOBUFS)
+ * that overflow its receive buffer; every message is answered (an ACK
+ * without the message echoed, NETLINK_CAP_ACK, or an error).
+ */
+static void
+warp_fw_sock_size(struct mnl_socket *nl, const struct warp_fw_batch *fb,
+    const struct iovec *iov, int niov)
+{
+	size_t	len = 0;
+	int	fd = mnl_socket_get_fd(nl), one = 1, sz, i;
+
+	for (i = 0; i < niov; i++)
+		len += iov[i].iov_len;
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	sz = (int)(len + 65536);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	sz = (int)(fb->nmsgs * 1024 + 65536);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
 static void
 warp_fw_build_free(struct warp_fw_build *fw)
 {
@@ -949,6 +1153,7 @@ warp_fw_build_free(struct warp_fw_build *fw)
 			free(fw->chains[i].have[j]);
 		free(fw->chains[i].have);
 	}
+	warp_fw_sets_free(fw);
 	free(fw->rules);
 	free(fw->chains);
 	free(fw);

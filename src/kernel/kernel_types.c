@@ -36,8 +36,6 @@ static void	warp_kt_l3_from(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_l2mesh_from(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_drop(struct warp_kctx *, struct warp_knet *);
 static void	warp_kt_drop_to(struct warp_kctx *, struct warp_knet *);
-static void	warp_kt_drop_dst(struct warp_kctx *, const char *,
-		    const struct warp_cidr *);
 
 static const struct warp_ktype warp_ktypes[] = {
 	{ WARP_NET_SECURE_INTERNET, 0, 0, warp_kt_si_routes,
@@ -168,53 +166,30 @@ warp_kt_l3_routes(struct warp_kctx *ctx, struct warp_knet *kn)
 	return (0);
 }
 
-static void
-warp_kt_drop_dst(struct warp_kctx *ctx, const char *chain,
-    const struct warp_cidr *c)
-{
-	warp_fw_rule(ctx, chain);
-	warp_fw_r_ip(ctx, WARP_FW_DST, 0, c);
-	warp_fw_r_verdict(ctx, NF_DROP, NULL);
-}
-
 /*
- * Secure Internet, from the network: never towards another network's
- * prefixes (not even by way of the uplink), to the uplink, and to its
- * own endpoints only in mesh mode.
+ * Secure Internet, from the network: to its own endpoints only in mesh
+ * mode; never towards a prefix of the appliance (another network's, not
+ * even by way of the uplink: one set, @owned, whatever their number); to
+ * the uplink, masqueraded (@si_nat).
  */
 static void
 warp_kt_si_from(struct warp_kctx *ctx, struct warp_knet *kn)
 {
-	struct warp_knet	*o;
-	char			 from[32];
-	size_t			 i, j, k;
+	char	from[32];
 
 	warp_fw_chain_name(kn, "from", from, sizeof(from));
-	for (i = 0; i < ctx->nnets; i++) {
-		o = &ctx->nets[i];
-		if (o == kn)
-			continue;
-		warp_kt_drop_dst(ctx, from, &o->net.subnet);
-		for (j = 0; j < o->net.nresources; j++)
-			warp_kt_drop_dst(ctx, from, &o->net.resources[j]);
-		for (j = 0; j < o->npeers; j++)
-			for (k = 1; k < o->peers[j].nallowed; k++)
-				warp_kt_drop_dst(ctx, from,
-				    &o->peers[j].allowed[k]);
-	}
 	warp_fw_rule(ctx, from);
 	warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, kn->net.if_wg);
 	warp_fw_r_verdict(ctx, kn->net.peer_communication ? NF_ACCEPT :
 	    NF_DROP, NULL);
+	warp_fw_rule(ctx, from);
+	warp_fw_r_ip_set(ctx, WARP_FW_DST, "owned");
+	warp_fw_r_verdict(ctx, NF_DROP, NULL);
 	if (ctx->cfg.uplink[0] != '\0') {
 		warp_fw_rule(ctx, from);
 		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, ctx->cfg.uplink);
 		warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
-
-		warp_fw_rule(ctx, "postrouting");
-		warp_fw_r_ifname(ctx, WARP_FW_OUT, 0, ctx->cfg.uplink);
-		warp_fw_r_ip(ctx, WARP_FW_SRC, 0, &kn->net.subnet);
-		warp_fw_r_masquerade(ctx);
+		warp_fw_set_prefix(ctx, "si_nat", &kn->net.subnet);
 	}
 	warp_fw_rule(ctx, from);
 	warp_fw_r_verdict(ctx, NF_DROP, NULL);
