@@ -5,14 +5,18 @@
  * messages and time of a cold apply, of a second apply (nothing to do),
  * and of adding one more network, against the floor of nft -f loading
  * the same ruleset (bench/fw_scale.sh runs it in a namespace of its own).
+ * With -n, no kernel: the rules and messages a cold apply would need
+ * (what the script also measures on an older tree, as the "before").
  *
- *   fw_scale N [RULESET_OUT]
+ *   fw_scale [-n] N
  */
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include <libmnl/libmnl.h>
-#include <libnftnl/rule.h>
+#include <libnftnl/common.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,18 +87,48 @@ count_cb(const struct nlmsghdr *nlh, void *arg)
 	return (MNL_CB_OK);
 }
 
+/* The rules the kernel holds (a dump of every table's rules). */
 static size_t
 rules(void)
 {
 	struct mnl_socket	*nl;
+	struct nlmsghdr		*nlh;
+	static char		 buf[65536];
+	uint32_t		 seq = (uint32_t)time(NULL);
 	size_t			 n = 0;
+	ssize_t			 got;
+	int			 ret;
 
 	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
 	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return (0);
-	(void)warp_fw_dump(nl, NFT_MSG_GETRULE, NULL, count_cb, &n);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
+	    NLM_F_DUMP, seq);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0)
+		while ((got = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+			ret = mnl_cb_run(buf, got, seq,
+			    mnl_socket_get_portid(nl), count_cb, &n);
+			if (ret <= MNL_CB_STOP)
+				break;
+		}
 	mnl_socket_close(nl);
 	return (n);
+}
+
+/* No kernel: what an empty kernel would be sent. */
+static void
+count_only(size_t n)
+{
+	struct warp_fw_batch	fb;
+
+	ctx.nnets = n;
+	warp_fw_build(&ctx);
+	warp_fw_batch_make(&ctx, &fb);
+	printf("%5zu networks: %6zu rules, a cold apply of %zu nftables "
+	    "messages%s\n", n, ctx.fw->nrules, fb.nmsgs, fb.full ?
+	    " (over the batch limit: refused)" : "");
+	warp_fw_batch_free(&fb);
+	warp_fw_free(&ctx);
 }
 
 static void
@@ -118,9 +152,11 @@ int
 main(int argc, char *argv[])
 {
 	size_t	n, i;
+	int	dry = argc > 1 && strcmp(argv[1], "-n") == 0;
 
-	if (argc < 2 || (n = strtoul(argv[1], NULL, 10)) == 0 || n > 4000) {
-		fprintf(stderr, "usage: fw_scale N (1-4000)\n");
+	if (argc < 2 + dry ||
+	    (n = strtoul(argv[1 + dry], NULL, 10)) == 0 || n > 4000) {
+		fprintf(stderr, "usage: fw_scale [-n] N (1-4000)\n");
 		return (2);
 	}
 	nets = warp_xcalloc(n + 1, sizeof(*nets));
@@ -129,6 +165,10 @@ main(int argc, char *argv[])
 	ctx.cnt = &cnt;
 	ctx.nets = nets;
 	(void)snprintf(ctx.cfg.uplink, sizeof(ctx.cfg.uplink), "up0");
+	if (dry) {
+		count_only(n);
+		return (0);
+	}
 	apply("cold apply", n);
 	apply("second apply", n);
 	apply("add one network", n + 1);

@@ -328,6 +328,8 @@ struct warp_fw_chain {
 	uint32_t	 hook;
 	int32_t		 prio;
 	int		 net;
+	size_t		*rules;		/* its rules: indexes in fw->rules */
+	size_t		 nrules;
 	/* what the kernel has */
 	int		 present;
 	int		 have_base;
@@ -393,6 +395,8 @@ struct warp_fw_set {
 struct warp_fw_build {
 	struct warp_fw_chain	*chains;
 	size_t			 nchains;
+	size_t			*chash;		/* chains by name */
+	size_t			 chashsz;
 	struct warp_fw_set	*sets;
 	size_t			 nsets;
 	struct warp_fw_rule	*rules;

@@ -53,6 +53,8 @@
 
 #define WARP_FW_MAXMSG		16384	/* messages in one batch */
 
+static size_t	warp_fw_hash(const char *);
+static void	warp_fw_chash_add(struct warp_fw_build *, size_t);
 static struct warp_fw_chain *warp_fw_chain_get(struct warp_fw_build *,
 		    const char *, int);
 static void	warp_fw_comment(struct warp_fw_rule *, const char *, ...)
@@ -94,25 +96,63 @@ warp_fw_chain_name(const struct warp_knet *kn, const char *suffix, char *buf,
 	(void)snprintf(buf, len, "%s_%s", kn->net.if_wg, suffix);
 }
 
+/* FNV-1a: chains are found by name, thousands of times per apply. */
+static size_t
+warp_fw_hash(const char *name)
+{
+	size_t	h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return (h);
+}
+
+/* The chain index, open addressing (slot: chain index + 1), kept < 1/2 full. */
+static void
+warp_fw_chash_add(struct warp_fw_build *fw, size_t idx)
+{
+	size_t	h, i;
+
+	if (fw->nchains * 2 > fw->chashsz) {
+		free(fw->chash);
+		fw->chashsz = fw->chashsz == 0 ? 64 : fw->chashsz * 4;
+		fw->chash = warp_xcalloc(fw->chashsz, sizeof(*fw->chash));
+		for (i = 0; i < fw->nchains; i++)
+			if (i != idx)
+				warp_fw_chash_add(fw, i);
+	}
+	h = warp_fw_hash(fw->chains[idx].name) & (fw->chashsz - 1);
+	while (fw->chash[h] != 0)
+		h = (h + 1) & (fw->chashsz - 1);
+	fw->chash[h] = idx + 1;
+}
+
 static struct warp_fw_chain *
 warp_fw_chain_get(struct warp_fw_build *fw, const char *name, int create)
 {
 	struct warp_fw_chain	*c;
-	size_t			 i;
+	size_t			 h;
 
-	for (i = 0; i < fw->nchains; i++)
-		if (strcmp(fw->chains[i].name, name) == 0)
-			return (&fw->chains[i]);
+	if (fw->chashsz > 0) {
+		h = warp_fw_hash(name) & (fw->chashsz - 1);
+		for (; fw->chash[h] != 0; h = (h + 1) & (fw->chashsz - 1))
+			if (strcmp(fw->chains[fw->chash[h] - 1].name,
+			    name) == 0)
+				return (&fw->chains[fw->chash[h] - 1]);
+	}
 	if (!create)
 		return (NULL);
-	fw->chains = reallocarray(fw->chains, fw->nchains + 1,
-	    sizeof(*fw->chains));
-	if (fw->chains == NULL)
-		warp_fatal("reallocarray");
+	if ((fw->nchains & (fw->nchains - 1)) == 0) {
+		fw->chains = reallocarray(fw->chains, fw->nchains == 0 ? 1 :
+		    fw->nchains * 2, sizeof(*fw->chains));
+		if (fw->chains == NULL)
+			warp_fatal("reallocarray");
+	}
 	c = &fw->chains[fw->nchains++];
 	memset(c, 0, sizeof(*c));
 	(void)snprintf(c->name, sizeof(c->name), "%s", name);
 	c->net = fw->cur_net;
+	warp_fw_chash_add(fw, fw->nchains - 1);
 	return (c);
 }
 
@@ -161,13 +201,23 @@ void
 warp_fw_rule(struct warp_kctx *ctx, const char *chain)
 {
 	struct warp_fw_build	*fw = ctx->fw;
+	struct warp_fw_chain	*c;
 	struct warp_fw_rule	*fr;
 
-	(void)warp_fw_chain_get(fw, chain, 1);
-	fw->rules = reallocarray(fw->rules, fw->nrules + 1,
-	    sizeof(*fw->rules));
-	if (fw->rules == NULL)
-		warp_fatal("reallocarray");
+	c = warp_fw_chain_get(fw, chain, 1);
+	if ((c->nrules & (c->nrules - 1)) == 0) {
+		c->rules = reallocarray(c->rules, c->nrules == 0 ? 1 :
+		    c->nrules * 2, sizeof(*c->rules));
+		if (c->rules == NULL)
+			warp_fatal("reallocarray");
+	}
+	c->rules[c->nrules++] = fw->nrules;
+	if ((fw->nrules & (fw->nrules - 1)) == 0) {
+		fw->rules = reallocarray(fw->rules, fw->nrules == 0 ? 1 :
+		    fw->nrules * 2, sizeof(*fw->rules));
+		if (fw->rules == NULL)
+			warp_fatal("reallocarray");
+	}
 	fr = &fw->rules[fw->nrules++];
 	memset(fr, 0, sizeof(*fr));
 	(void)snprintf(fr->chain, sizeof(fr->chain), "%s", chain);
@@ -733,7 +783,7 @@ static int
 warp_fw_chains_diff(struct warp_fw_build *fw)
 {
 	struct warp_fw_chain	*c;
-	size_t			 i, j, k;
+	size_t			 i, j;
 	int			 n = 0, same;
 
 	for (i = 0; i < fw->nchains; i++) {
@@ -749,17 +799,11 @@ warp_fw_chains_diff(struct warp_fw_build *fw)
 			n++;
 			continue;
 		}
-		same = 1;
-		for (j = 0, k = 0; j < fw->nrules && same; j++) {
-			if (strcmp(fw->rules[j].chain, c->name) != 0)
-				continue;
-			if (k >= c->nhave ||
-			    strcmp(c->have[k], fw->rules[j].comment) != 0)
+		same = c->nrules == c->nhave;
+		for (j = 0; j < c->nrules && same; j++)
+			if (strcmp(c->have[j],
+			    fw->rules[c->rules[j]].comment) != 0)
 				same = 0;
-			k++;
-		}
-		if (k != c->nhave)
-			same = 0;
 		if (!same) {
 			c->rewrite = 1;
 			n++;
@@ -961,6 +1005,7 @@ warp_fw_fill_rules(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 {
 	struct warp_fw_build	*fw = ctx->fw;
 	struct warp_fw_chain	*c;
+	struct warp_fw_rule	*fr;
 	struct nftnl_udata_buf	*ud;
 	struct nlmsghdr		*nlh;
 	size_t			 i, j;
@@ -969,23 +1014,21 @@ warp_fw_fill_rules(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 		c = &fw->chains[i];
 		if (c->stale || (c->present && !c->rewrite && !c->recreate))
 			continue;
-		for (j = 0; j < fw->nrules; j++) {
-			if (strcmp(fw->rules[j].chain, c->name) != 0)
-				continue;
+		for (j = 0; j < c->nrules; j++) {
+			fr = &fw->rules[c->rules[j]];
 			if ((ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN)) ==
 			    NULL)
 				warp_fatal("nftnl_udata_buf_alloc");
 			nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT,
-			    fw->rules[j].comment);
-			nftnl_rule_set_data(fw->rules[j].r, NFTNL_RULE_USERDATA,
+			    fr->comment);
+			nftnl_rule_set_data(fr->r, NFTNL_RULE_USERDATA,
 			    nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 			nftnl_udata_buf_free(ud);
 			if ((nlh = warp_fw_msg(fb, NFT_MSG_NEWRULE,
-			    NLM_F_CREATE | NLM_F_APPEND, fw->rules[j].net,
-			    "rule in %s: %s", c->name,
-			    fw->rules[j].comment)) == NULL)
+			    NLM_F_CREATE | NLM_F_APPEND, fr->net,
+			    "rule in %s: %s", c->name, fr->comment)) == NULL)
 				return;
-			nftnl_rule_nlmsg_build_payload(nlh, fw->rules[j].r);
+			nftnl_rule_nlmsg_build_payload(nlh, fr->r);
 			nftnl_batch_update(fb->b);
 		}
 	}
@@ -1152,7 +1195,9 @@ warp_fw_build_free(struct warp_fw_build *fw)
 		for (j = 0; j < fw->chains[i].nhave; j++)
 			free(fw->chains[i].have[j]);
 		free(fw->chains[i].have);
+		free(fw->chains[i].rules);
 	}
+	free(fw->chash);
 	warp_fw_sets_free(fw);
 	free(fw->rules);
 	free(fw->chains);
