@@ -172,6 +172,7 @@ test-deploy: all
 
 bench: all
 	sh bench/run
+	sh bench/traffic_scale
 
 clean:
 	rm -rf $(BUILD)
