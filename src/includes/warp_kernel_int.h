@@ -18,6 +18,7 @@
 
 struct nl_sock;
 struct nl_cache;
+struct rtnl_link;
 struct warp_wgnl;
 struct warp_kctx;
 struct warp_knet;
@@ -149,6 +150,9 @@ int	warp_nl_routes(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_rules(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_lo_up(struct warp_kctx *);
 int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int);
+/* 1: the link is ours (a half-made one of ours is marked now). */
+int	warp_nl_link_claim(struct warp_kctx *, struct warp_knet *,
+	    struct rtnl_link *, const char *);
 
 /*
  * Layer-2 networks (kernel_l2.c): the VLAN-aware bridge br<vcid>, its
