@@ -183,6 +183,7 @@ test-deploy: all
 bench: all
 	sh bench/run
 	sh bench/alloc
+	sh bench/traffic_scale
 
 clean:
 	rm -rf $(BUILD)

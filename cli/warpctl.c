@@ -552,17 +552,11 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		return (warpctl_bad("%s", "--type is required (secure-internet, "
 		    "resource-gateway, l3vpn, l2-p2p or l2-mesh)"));
 	s.name = a.pos[0];
-	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1)
+	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1 ||
+	    warpctl_db(ctl, &err) == NULL ||
+	    warp_traffic_network_create(ctl->db, &s, rate[0], rate[1],
+	    ctl->actor, &id, &err) == -1)
 		return (warpctl_fail(&err));
-	if (warpctl_db(ctl, &err) == NULL ||
-	    warp_db_begin(ctl->db, &err) == -1)
-		return (warpctl_fail(&err));
-	if (warp_network_create(ctl->db, &s, &id, &err) == -1 ||
-	    warp_traffic_set_defaults(ctl->db, id, rate[0], rate[1],
-	    ctl->actor, &err) == -1 || warp_db_commit(ctl->db, &err) == -1) {
-		warp_db_rollback(ctl->db);
-		return (warpctl_fail(&err));
-	}
 	printf("%lld\n", (long long)id);
 	return (0);
 }

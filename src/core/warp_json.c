@@ -12,6 +12,7 @@
 
 #include "warp.h"
 #include "warp_kernel.h"
+#include "warp_traffic.h"
 
 /* An object under construction: a comma goes before every key but one. */
 struct warp_jobj {
@@ -29,6 +30,8 @@ static void	jtime(struct warp_jobj *, const char *, int64_t);
 static void	jcidrs(struct warp_jobj *, const char *,
 		    const struct warp_cidr *, size_t);
 static void	japply(struct warp_jobj *, const char *, const char *);
+static void	warp_json_network_rates(struct warp_jobj *, struct warp_db *,
+		    int64_t);
 static void	warp_json_peer_status(struct warp_buf *,
 		    const struct warp_kernel_peer_status *);
 
@@ -121,6 +124,23 @@ japply(struct warp_jobj *o, const char *status, const char *error)
 	jstr(o, "apply_error", error);
 }
 
+/* The defaults a network's endpoints inherit, as POST takes them. */
+static void
+warp_json_network_rates(struct warp_jobj *o, struct warp_db *db, int64_t id)
+{
+	struct warp_err	err;
+	uint64_t	down = 0, up = 0;
+	char		buf[WARP_RATE_STRLEN];
+
+	(void)warp_traffic_defaults(db, id, &down, &up, &err);
+	warp_rate_format(down, buf, sizeof(buf));
+	jstr(o, "default_down", buf);
+	jint(o, "default_down_bps", (long long)down);
+	warp_rate_format(up, buf, sizeof(buf));
+	jstr(o, "default_up", buf);
+	jint(o, "default_up_bps", (long long)up);
+}
+
 void
 warp_json_network(struct warp_buf *b, struct warp_db *db,
     const struct warp_network *n)
@@ -155,6 +175,7 @@ warp_json_network(struct warp_buf *b, struct warp_db *db,
 	else
 		warp_buf_append(b, "null", 4);
 	jint(&o, "table", n->table_id);
+	warp_json_network_rates(&o, db, n->id);
 	jbool(&o, "enabled", n->enabled);
 	jint(&o, "endpoints", warp_network_count_endpoints(db, n->id));
 	jkey(&o, "interfaces");

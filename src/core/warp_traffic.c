@@ -714,6 +714,28 @@ out:
 	return (-1);
 }
 
+/*
+ * A new network with its default rates (NULL: none), in one transaction:
+ * bad rates are refused before anything is written.
+ */
+int
+warp_traffic_network_create(struct warp_db *db,
+    const struct warp_network_spec *spec, const char *down, const char *up,
+    const char *actor, int64_t *id, struct warp_err *err)
+{
+	if (warp_traffic_check_rate(down, up, 0, err) == -1)
+		return (-1);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_create(db, spec, id, err) == -1 ||
+	    warp_traffic_set_defaults(db, *id, down, up, actor, err) == -1 ||
+	    warp_db_commit(db, err) == -1) {
+		warp_db_rollback(db);
+		return (-1);
+	}
+	return (0);
+}
+
 int
 warp_traffic_defaults(struct warp_db *db, int64_t network_id, uint64_t *down,
     uint64_t *up, struct warp_err *err)

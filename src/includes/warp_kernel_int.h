@@ -223,6 +223,9 @@ int	warp_nl_rules(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_lo_up(struct warp_kctx *);
 int	warp_nl_mark(struct warp_kctx *, struct warp_knet *, const char *, int,
 	    int *);
+/* 1: the link is ours (a half-made one of ours is marked now). */
+int	warp_nl_link_claim(struct warp_kctx *, struct warp_knet *,
+	    struct rtnl_link *, const char *);
 
 /*
  * Layer-2 networks (kernel_l2.c): the VLAN-aware bridge br<vcid>, its

@@ -82,6 +82,10 @@ int	warp_traffic_reset_usage(struct warp_db *, const char *, const char *,
 	    struct warp_err *);
 int	warp_traffic_set_defaults(struct warp_db *, int64_t, const char *,
 	    const char *, const char *, struct warp_err *);
+/* create-network with --default-down/--default-up (NULL: none). */
+int	warp_traffic_network_create(struct warp_db *,
+	    const struct warp_network_spec *, const char *, const char *,
+	    const char *, int64_t *, struct warp_err *);
 int	warp_traffic_defaults(struct warp_db *, int64_t, uint64_t *,
 	    uint64_t *, struct warp_err *);
 /* Validate without writing (front ends check before they create). */

@@ -187,8 +187,7 @@ warp_l2_bridge(struct warp_kctx *ctx, struct warp_knet *kn, int *ifindex)
 
 	*ifindex = 0;
 	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
-		if (rtnl_link_get_ifalias(l) == NULL ||
-		    strcmp(rtnl_link_get_ifalias(l), kn->alias) != 0) {
+		if (warp_nl_link_claim(ctx, kn, l, "bridge") != 1) {
 			rtnl_link_put(l);
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
 			    "managed by warp; not touching it", name);
@@ -388,8 +387,7 @@ warp_l2_port(struct warp_kctx *ctx, struct warp_knet *kn, int br,
 	    WARP_VXLAN_OVERHEAD);
 	*ifindex = 0;
 	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
-		if (rtnl_link_get_ifalias(l) == NULL ||
-		    strcmp(rtnl_link_get_ifalias(l), kn->alias) != 0) {
+		if (warp_nl_link_claim(ctx, kn, l, kind) != 1) {
 			rtnl_link_put(l);
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
 			    "managed by warp; not touching it", name);

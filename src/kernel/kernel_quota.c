@@ -4,14 +4,22 @@
  *   table inet warp_traffic {
  *     quota q<endpoint>_<gen> { over LIMIT bytes used USED bytes }
  *     set qhost { type ipv4_addr : quota; elements = { addr : "q.." } }
+ *     set qlan { type iface_index . ipv4_addr : quota; flags interval;
+ *       elements = { wg-ifindex . lan-first - wg-ifindex . lan-last : "q.." } }
  *     chain fwd { type filter hook forward priority 10; policy accept;
  *       quota name ip saddr map @qhost drop
- *       quota name ip daddr map @qhost drop } }
+ *       quota name ip daddr map @qhost drop
+ *       quota name meta sdif . ip saddr map @qlan drop
+ *       quota name meta oif . ip daddr map @qlan drop } }
  *
  * The kernel counts every forwarded byte from and to an endpoint's
- * overlay address in its quota object (both directions together) and
- * drops its traffic once the limit is reached, with no help from user
- * space.  Priority 10 runs after the appliance's filter chains (priority
+ * overlay address, and for a site (l3vpn cpe/gateway) from and to the
+ * hosts of its LAN prefixes behind it, in its quota object (both
+ * directions together) and drops its traffic once the limit is reached,
+ * with no help from user space.  LAN prefixes may repeat in other
+ * networks (each is its own VRF), so qlan is keyed by the network's
+ * WireGuard device too: the one the packet came in on (meta sdif, the
+ * device enslaved to the VRF) or leaves by (meta oif).  Priority 10 runs after the appliance's filter chains (priority
  * 0), so only traffic they let through is counted.  Each lookup is one
  * hash lookup whatever the number of endpoints.
  *
@@ -60,12 +68,18 @@
 #define WARP_QT_CHAIN		"fwd"
 #define WARP_QT_PRIO		10
 #define WARP_QT_SET_ID		0x5154	/* "QT" */
+#define WARP_QT_LAN		"qlan"
+#define WARP_QT_LAN_ID		0x514c	/* "QL" */
+#define WARP_QT_RULES		4
+/* nft's type iface_index . ipv4_addr (TYPE_IFINDEX << 6 | TYPE_IPADDR) */
+#define WARP_QT_LAN_TYPE	(20 << 6 | 7)
 /*
  * A batch message may run past its page by at most the batch's overrun
  * size (MNL_SOCKET_BUFFER_SIZE, 4 KiB): 48 elements of at most ~72 bytes
  * (key, object name of up to WARP_QT_NAMELEN) stay well inside it.
  */
 #define WARP_QT_ELEMS_PER_MSG	48
+#define WARP_QT_LANS_PER_MSG	32
 #define WARP_QT_NAMELEN		40
 
 struct warp_qobj {
@@ -82,15 +96,26 @@ struct warp_qelem {
 	int		keep;
 };
 
+/* A LAN prefix of a site: ifindex (host order) . first - ifindex . last. */
+struct warp_qlan {
+	uint8_t		key[8];
+	uint8_t		end[8];
+	char		name[WARP_QT_NAMELEN];
+	int		keep;
+};
+
 struct warp_qstate {
 	int			 table;
 	int			 chain;
 	int			 set;
+	int			 lanset;
 	int			 rules;
 	struct warp_qobj	*objs;
 	size_t			 nobjs, capobjs;
 	struct warp_qelem	*elems;
 	size_t			 nelems, capelems;
+	struct warp_qlan	*lans;
+	size_t			 nlans, caplans;
 };
 
 static int	warp_qt_read(struct mnl_socket *, struct warp_qstate *);
@@ -180,9 +205,14 @@ warp_qt_set_cb(const struct nlmsghdr *nlh, void *arg)
 	if ((s = nftnl_set_alloc()) == NULL)
 		warp_fatal("nftnl_set_alloc");
 	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
-	    warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_TABLE), WARP_QT_TABLE) &&
-	    warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_NAME), WARP_QT_SET))
-		qs->set = 1;
+	    warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_TABLE), WARP_QT_TABLE)) {
+		if (warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_NAME),
+		    WARP_QT_SET))
+			qs->set = 1;
+		if (warp_qt_is(nftnl_set_get_str(s, NFTNL_SET_NAME),
+		    WARP_QT_LAN))
+			qs->lanset = 1;
+	}
 	nftnl_set_free(s);
 	return (MNL_CB_OK);
 }
@@ -247,16 +277,67 @@ warp_qt_elem_cb(struct nftnl_set_elem *e, void *arg)
 }
 
 static int
+warp_qt_lan_cb(struct nftnl_set_elem *e, void *arg)
+{
+	struct warp_qstate	*qs = arg;
+	struct warp_qlan	*q;
+	const void		*key, *end;
+	const char		*ref;
+	uint32_t		 klen = 0, elen = 0;
+
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+	end = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &elen);
+	ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
+	if (key == NULL || klen != 8 || end == NULL || elen != 8 ||
+	    ref == NULL)
+		return (0);
+	if (qs->nlans == qs->caplans) {
+		qs->caplans = qs->caplans ? qs->caplans * 2 : 16;
+		if ((qs->lans = reallocarray(qs->lans, qs->caplans,
+		    sizeof(*qs->lans))) == NULL)
+			warp_fatal("reallocarray");
+	}
+	q = &qs->lans[qs->nlans++];
+	memset(q, 0, sizeof(*q));
+	memcpy(q->key, key, 8);
+	memcpy(q->end, end, 8);
+	warp_kcopy(q->name, sizeof(q->name), ref);
+	return (0);
+}
+
+static int
 warp_qt_elems_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct nftnl_set	*s;
+	const char		*name;
 
 	if ((s = nftnl_set_alloc()) == NULL)
 		warp_fatal("nftnl_set_alloc");
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
-		(void)nftnl_set_elem_foreach(s, warp_qt_elem_cb, arg);
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0 &&
+	    (name = nftnl_set_get_str(s, NFTNL_SET_NAME)) != NULL)
+		(void)nftnl_set_elem_foreach(s, strcmp(name, WARP_QT_LAN) == 0 ?
+		    warp_qt_lan_cb : warp_qt_elem_cb, arg);
 	nftnl_set_free(s);
 	return (MNL_CB_OK);
+}
+
+static int
+warp_qt_dump_elems(struct mnl_socket *nl, const char *set, uint32_t seq,
+    struct warp_qstate *qs)
+{
+	char			 buf[1024];
+	struct nlmsghdr		*nlh;
+	struct nftnl_set	*s;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+	    NLM_F_DUMP, seq);
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return (warp_nft_dump(nl, nlh, warp_qt_elems_cb, qs));
 }
 
 /* What the kernel has of table inet warp_traffic. */
@@ -310,17 +391,13 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	nftnl_obj_free(o);
 	if ((e = warp_nft_dump(nl, nlh, warp_qt_obj_cb, qs)) < 0)
 		return (e);
-	if (!qs->set)
-		return (0);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
-	    NLM_F_DUMP, seq++);
-	if ((s = nftnl_set_alloc()) == NULL)
-		warp_fatal("nftnl_set_alloc");
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return (warp_nft_dump(nl, nlh, warp_qt_elems_cb, qs));
+	if (qs->set && (e = warp_qt_dump_elems(nl, WARP_QT_SET, seq++,
+	    qs)) < 0)
+		return (e);
+	if (qs->lanset && (e = warp_qt_dump_elems(nl, WARP_QT_LAN, seq++,
+	    qs)) < 0)
+		return (e);
+	return (0);
 }
 
 static void
@@ -328,6 +405,7 @@ warp_qt_free(struct warp_qstate *qs)
 {
 	free(qs->objs);
 	free(qs->elems);
+	free(qs->lans);
 	memset(qs, 0, sizeof(*qs));
 }
 
@@ -414,8 +492,12 @@ warp_qb_msg(struct warp_qbatch *qb, uint16_t type, uint16_t flags,
 	    NFPROTO_INET, flags | NLM_F_ACK, qb->seq++));
 }
 
+/*
+ * quota name ip saddr|daddr map @qhost drop, or with lan
+ * quota name meta sdif . ip saddr | meta oif . ip daddr map @qlan drop.
+ */
 static void
-warp_qb_rule(struct warp_qbatch *qb, int offset)
+warp_qb_rule(struct warp_qbatch *qb, int offset, int lan)
 {
 	struct nftnl_rule	*r;
 	struct nftnl_expr	*e;
@@ -436,25 +518,37 @@ warp_qb_rule(struct warp_qbatch *qb, int offset)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &proto, sizeof(proto));
 	nftnl_rule_add_expr(r, e);
+	if (lan) {
+		e = nftnl_expr_alloc("meta");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, offset == 12 ?
+		    NFT_META_SDIF : NFT_META_OIF);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG32_00);
+		nftnl_rule_add_expr(r, e);
+	}
 	e = nftnl_expr_alloc("payload");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
 	    NFT_PAYLOAD_NETWORK_HEADER);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, (uint32_t)offset);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 4);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, lan ? NFT_REG32_01 :
+	    NFT_REG_1);
 	nftnl_rule_add_expr(r, e);
 	e = nftnl_expr_alloc("objref");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, WARP_QT_SET);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID, WARP_QT_SET_ID);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, lan ? NFT_REG32_00 :
+	    NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, lan ? WARP_QT_LAN :
+	    WARP_QT_SET);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID, lan ? WARP_QT_LAN_ID :
+	    WARP_QT_SET_ID);
 	nftnl_rule_add_expr(r, e);
 	e = nftnl_expr_alloc("immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
 	nftnl_rule_add_expr(r, e);
 	nlh = warp_qb_msg(qb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
-	    "create rule %s: quota name ip %s map @%s drop", WARP_QT_CHAIN,
-	    offset == 12 ? "saddr" : "daddr", WARP_QT_SET);
+	    "create rule %s: quota name %sip %s map @%s drop", WARP_QT_CHAIN,
+	    !lan ? "" : offset == 12 ? "meta sdif . " : "meta oif . ",
+	    offset == 12 ? "saddr" : "daddr", lan ? WARP_QT_LAN : WARP_QT_SET);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	nftnl_batch_update(qb->b);
@@ -485,6 +579,7 @@ warp_qb_skeleton(struct warp_qbatch *qb)
 	struct nftnl_chain	*c;
 	struct nftnl_set	*s;
 	struct nlmsghdr		*nlh;
+	uint8_t			 fields[2] = { 4, 4 };
 
 	if ((t = nftnl_table_alloc()) == NULL)
 		warp_fatal("nftnl_table_alloc");
@@ -528,8 +623,29 @@ warp_qb_skeleton(struct warp_qbatch *qb)
 	nftnl_set_free(s);
 	nftnl_batch_update(qb->b);
 
-	warp_qb_rule(qb, 12);
-	warp_qb_rule(qb, 16);
+	if ((s = nftnl_set_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_LAN);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, WARP_QT_LAN_ID);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, WARP_QT_LAN_TYPE);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 8);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_OBJECT |
+	    NFT_SET_INTERVAL | NFT_SET_CONCAT);
+	nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_QUOTA);
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
+	nlh = warp_qb_msg(qb, NFT_MSG_NEWSET, NLM_F_CREATE,
+	    "create set %s (iface_index . ipv4_addr : quota, interval)",
+	    WARP_QT_LAN);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	nftnl_batch_update(qb->b);
+
+	warp_qb_rule(qb, 12, 0);
+	warp_qb_rule(qb, 16, 0);
+	warp_qb_rule(qb, 12, 1);
+	warp_qb_rule(qb, 16, 1);
 }
 
 static void
@@ -601,6 +717,49 @@ warp_qb_elems(struct warp_qbatch *qb, const struct warp_qelem *v, size_t n,
 	}
 }
 
+/* LAN prefixes in messages of WARP_QT_LANS_PER_MSG. */
+static void
+warp_qb_lans(struct warp_qbatch *qb, const struct warp_qlan *v, size_t n,
+    int del)
+{
+	struct nftnl_set	*s;
+	struct nftnl_set_elem	*e;
+	struct nlmsghdr		*nlh;
+	size_t			 i, k;
+	char			 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	for (i = 0; i < n; i += WARP_QT_LANS_PER_MSG) {
+		if ((s = nftnl_set_alloc()) == NULL)
+			warp_fatal("nftnl_set_alloc");
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_LAN);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, WARP_QT_LAN_ID);
+		for (k = i; k < n && k < i + WARP_QT_LANS_PER_MSG; k++) {
+			if ((e = nftnl_set_elem_alloc()) == NULL)
+				warp_fatal("nftnl_set_elem_alloc");
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, v[k].key, 8);
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, v[k].end,
+			    8);
+			if (!del)
+				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF,
+				    v[k].name);
+			nftnl_set_elem_add(s, e);
+		}
+		if (inet_ntop(AF_INET, v[i].key + 4, a, sizeof(a)) == NULL)
+			(void)snprintf(a, sizeof(a), "?");
+		if (inet_ntop(AF_INET, v[i].end + 4, b, sizeof(b)) == NULL)
+			(void)snprintf(b, sizeof(b), "?");
+		nlh = warp_qb_msg(qb, del ? NFT_MSG_DELSETELEM :
+		    NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE | NLM_F_EXCL,
+		    "%s %zu element(s) of @%s (%s-%s : %s%s)", del ? "remove" :
+		    "create", k - i, WARP_QT_LAN, a, b, v[i].name,
+		    k - i > 1 ? ", ..." : "");
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		nftnl_batch_update(qb->b);
+	}
+}
+
 static int
 warp_qobj_cmp(const void *a, const void *b)
 {
@@ -616,14 +775,100 @@ warp_qelem_cmp(const void *a, const void *b)
 	return (x->addr < y->addr ? -1 : x->addr > y->addr);
 }
 
-/* The quota objects and set elements the active endpoints need. */
+static int
+warp_qlan_cmp(const void *a, const void *b)
+{
+	const struct warp_qlan	*x = a, *y = b;
+	int			 c;
+
+	if ((c = memcmp(x->key, y->key, sizeof(x->key))) != 0)
+		return (c);
+	return (memcmp(x->end, y->end, sizeof(x->end)));
+}
+
+/* The LAN prefixes of a site with a quota, keyed by its network's wg. */
+static void
+warp_qt_want_lans(const struct warp_knet *kn, const struct warp_kpeer *kp,
+    const char *name, struct warp_qlan **v, size_t *n, size_t *cap)
+{
+	struct warp_qlan	*q;
+	uint32_t		 ifx = (uint32_t)kn->wg_ifindex, first, last;
+	size_t			 j;
+
+	if (!kn->kt->peer_lans)
+		return;
+	for (j = 1; j < kp->nallowed && j < 1 + WARP_MAX_LANS; j++) {
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			if ((*v = reallocarray(*v, *cap, sizeof(**v))) == NULL)
+				warp_fatal("reallocarray");
+		}
+		q = &(*v)[(*n)++];
+		memset(q, 0, sizeof(*q));
+		first = htonl(kp->allowed[j].addr &
+		    warp_cidr_mask(kp->allowed[j].len));
+		last = htonl(kp->allowed[j].addr |
+		    ~warp_cidr_mask(kp->allowed[j].len));
+		memcpy(q->key, &ifx, 4);
+		memcpy(q->key + 4, &first, 4);
+		memcpy(q->end, &ifx, 4);
+		memcpy(q->end + 4, &last, 4);
+		warp_kcopy(q->name, sizeof(q->name), name);
+	}
+}
+
+/*
+ * LAN elements to remove and to create, as for qhost; want is sorted by
+ * name and its keep marks say which objects stay.
+ */
+static void
+warp_qt_diff_lans(struct warp_qstate *qs, struct warp_qlan *wl, size_t nwl,
+    const struct warp_qobj *want, size_t nwant, struct warp_qlan **pdel,
+    size_t *pndel, struct warp_qlan **padd, size_t *pnadd)
+{
+	struct warp_qlan	*hl, *del, *add;
+	struct warp_qobj	 key;
+	const struct warp_qobj	*o;
+	size_t			 i, ndel = 0, nadd = 0;
+
+	qsort(qs->lans, qs->nlans, sizeof(*qs->lans), warp_qlan_cmp);
+	for (i = 0; i < nwl; i++) {
+		/* An element survives only with the object it names. */
+		memcpy(key.name, wl[i].name, sizeof(key.name));
+		o = bsearch(&key, want, nwant, sizeof(*want), warp_qobj_cmp);
+		if (o == NULL || !o->keep)
+			continue;
+		if ((hl = bsearch(&wl[i], qs->lans, qs->nlans,
+		    sizeof(*qs->lans), warp_qlan_cmp)) != NULL &&
+		    strcmp(hl->name, wl[i].name) == 0)
+			hl->keep = wl[i].keep = 1;
+	}
+	del = warp_xcalloc(qs->nlans + 1, sizeof(*del));
+	add = warp_xcalloc(nwl + 1, sizeof(*add));
+	for (i = 0; i < qs->nlans; i++)
+		if (!qs->lans[i].keep)
+			del[ndel++] = qs->lans[i];
+	for (i = 0; i < nwl; i++)
+		if (!wl[i].keep)
+			add[nadd++] = wl[i];
+	*pdel = del;
+	*pndel = ndel;
+	*padd = add;
+	*pnadd = nadd;
+}
+
+/*
+ * The quota objects and set elements the active endpoints need, and the
+ * LAN prefixes of the sites among them (*wl, *nwl; the caller frees).
+ */
 static size_t
 warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
-    size_t ntr, struct warp_qobj *want, struct warp_qelem *wel)
+    size_t ntr, struct warp_qobj *want, struct warp_qelem *wel,
+    struct warp_qlan **wl, size_t *nwl)
 {
 	const struct warp_traffic	*t;
 	struct warp_knet		*kn;
-	size_t				 nwant = 0, i, j;
+	size_t				 nwant = 0, i, j, capwl = 0;
 
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
@@ -642,6 +887,8 @@ warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
 			wel[nwant].addr = want[nwant].addr;
 			memcpy(wel[nwant].name, want[nwant].name,
 			    sizeof(wel[nwant].name));
+			warp_qt_want_lans(kn, &kn->peers[j], want[nwant].name,
+			    wl, nwl, &capwl);
 			nwant++;
 		}
 	}
@@ -651,11 +898,13 @@ warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
 /* The messages that turn what the kernel has (qs) into what is wanted. */
 static void
 warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
-    struct warp_qobj *want, struct warp_qelem *wel, size_t nwant)
+    struct warp_qobj *want, struct warp_qelem *wel, size_t nwant,
+    struct warp_qlan *wl, size_t nwl)
 {
 	struct warp_qobj	*ho;
 	struct warp_qelem	*he, *del, *add;
-	size_t			 i, ndel = 0, nadd = 0;
+	struct warp_qlan	*ldel, *ladd;
+	size_t			 i, ndel = 0, nadd = 0, nldel, nladd;
 
 	if (nwant == 0) {
 		if (qs->table)
@@ -663,10 +912,11 @@ warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
 		return;
 	}
 	/* A damaged table is rebuilt from the stored figures. */
-	if (!qs->table || !qs->chain || !qs->set || qs->rules != 2) {
+	if (!qs->table || !qs->chain || !qs->set || !qs->lanset ||
+	    qs->rules != WARP_QT_RULES) {
 		if (qs->table)
 			warp_qb_deltable(qb, " (incomplete)");
-		qs->nobjs = qs->nelems = 0;
+		qs->nobjs = qs->nelems = qs->nlans = 0;
 		warp_qb_skeleton(qb);
 	}
 	qsort(qs->objs, qs->nobjs, sizeof(*qs->objs), warp_qobj_cmp);
@@ -689,7 +939,12 @@ warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
 	for (i = 0; i < nwant; i++)
 		if (!wel[i].keep)
 			add[nadd++] = wel[i];
+	qsort(want, nwant, sizeof(*want), warp_qobj_cmp);
+	warp_qt_diff_lans(qs, wl, nwl, want, nwant, &ldel, &nldel, &ladd,
+	    &nladd);
+	/* Elements go before the objects they name, and come after them. */
 	warp_qb_elems(qb, del, ndel, 1);
+	warp_qb_lans(qb, ldel, nldel, 1);
 	for (i = 0; i < qs->nobjs; i++)
 		if (!qs->objs[i].keep)
 			warp_qb_obj(qb, &qs->objs[i], 1);
@@ -697,8 +952,11 @@ warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
 		if (!want[i].keep)
 			warp_qb_obj(qb, &want[i], 0);
 	warp_qb_elems(qb, add, nadd, 0);
+	warp_qb_lans(qb, ladd, nladd, 0);
 	free(del);
 	free(add);
+	free(ldel);
+	free(ladd);
 }
 
 /* Send the batch through the counted path; a refusal fails the quotas. */
@@ -736,7 +994,8 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 	struct warp_qbatch	 qb;
 	struct warp_qobj	*want;
 	struct warp_qelem	*wel;
-	size_t			 nwant;
+	struct warp_qlan	*wl = NULL;
+	size_t			 nwant, nwl = 0;
 	int			 e, ret;
 
 	if ((e = warp_nft_open(&nl)) < 0) {
@@ -751,7 +1010,7 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 	}
 	want = warp_xcalloc(ntr + 1, sizeof(*want));
 	wel = warp_xcalloc(ntr + 1, sizeof(*wel));
-	nwant = warp_qt_wanted(ctx, tr, ntr, want, wel);
+	nwant = warp_qt_wanted(ctx, tr, ntr, want, wel, &wl, &nwl);
 	memset(&qb, 0, sizeof(qb));
 	qb.ctx = ctx;
 	if ((qb.b = nftnl_batch_alloc(MNL_SOCKET_BUFFER_SIZE * 8,
@@ -761,11 +1020,12 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 	nftnl_batch_begin(nftnl_batch_buffer(qb.b), qb.seq++);
 	nftnl_batch_update(qb.b);
 	qb.seq0 = qb.seq;
-	warp_qt_diff(&qb, &qs, want, wel, nwant);
+	warp_qt_diff(&qb, &qs, want, wel, nwant, wl, nwl);
 	ret = warp_qb_flush(&qb, nl);
 	nftnl_batch_free(qb.b);
 	free(want);
 	free(wel);
+	free(wl);
 	warp_qt_free(&qs);
 	mnl_socket_close(nl);
 	return (ret);

@@ -36,7 +36,6 @@
 static void	warp_nl_cat(char *, size_t, const char *);
 static int	warp_nl_fail(struct warp_kctx *, struct warp_knet *, int,
 		    const char *, const char *);
-static int	warp_nl_link_ours(struct warp_knet *, struct rtnl_link *);
 static int	warp_nl_vrf(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_wg(struct warp_kctx *, struct warp_knet *);
 static int	warp_nl_addr_eq(struct nl_addr *, int, const void *, int);
@@ -214,13 +213,45 @@ warp_nl_lookup_main(struct warp_kctx *ctx, uint32_t addr, int *oif,
 	return (bestlen < 0 ? -1 : 0);
 }
 
-static int
-warp_nl_link_ours(struct warp_knet *kn, struct rtnl_link *l)
+/*
+ * Ours is marked with the network's alias.  The kernel takes the alias
+ * only in a second message after the one that creates a link, so an
+ * apply killed between the two leaves a link of the derived name and
+ * the wanted kind with no alias at all, still down (a VRF comes up at
+ * once, but with the network's table): that one is adopted and marked
+ * now.  Any other link of the name is not ours.
+ */
+int
+warp_nl_link_claim(struct warp_kctx *ctx, struct warp_knet *kn,
+    struct rtnl_link *l, const char *want)
 {
-	const char	*alias;
+	const char	*alias, *name = rtnl_link_get_name(l);
+	char		*kind;
+	uint32_t	 table = 0;
+	int		 e, ifx;
 
 	alias = rtnl_link_get_ifalias(l);
-	return (alias != NULL && strcmp(alias, kn->alias) == 0);
+	if (alias != NULL && strcmp(alias, kn->alias) == 0)
+		return (1);
+	kind = rtnl_link_get_type(l);
+	if ((alias != NULL && *alias != '\0') || kind == NULL ||
+	    strcmp(kind, want) != 0)
+		return (0);
+	if (strcmp(want, "vrf") == 0) {
+		if (rtnl_link_vrf_get_tableid(l, &table) < 0 ||
+		    table != (uint32_t)kn->net.table_id)
+			return (0);
+	} else if (rtnl_link_get_flags(l) & IFF_UP)
+		return (0);
+	warp_kplan(ctx, "adopt %s %s (made by an apply that was interrupted)",
+	    want, name);
+	/* Counted (and, in a dry run, only counted) in the send path. */
+	if ((e = warp_nl_mark(ctx, kn, name, 0, &ifx)) < 0) {
+		warp_kplan(ctx, "  failed: %s", nl_geterror(e));
+		return (0);
+	}
+	rtnl_link_set_ifalias(l, kn->alias);
+	return (1);
 }
 
 /*
@@ -265,7 +296,7 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 	int			 e, ret = -1;
 
 	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
-		if (!warp_nl_link_ours(kn, l)) {
+		if (warp_nl_link_claim(ctx, kn, l, "vrf") != 1) {
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
 			    "managed by warp; not touching it", name);
 			goto out;
@@ -335,7 +366,7 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 	int			 e, ret = -1, changes = 0;
 
 	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
-		if (!warp_nl_link_ours(kn, l)) {
+		if (warp_nl_link_claim(ctx, kn, l, "wireguard") != 1) {
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
 			    "managed by warp; not touching it", name);
 			goto out;

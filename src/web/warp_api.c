@@ -15,6 +15,7 @@
 #include "warp_auth.h"
 #include "warp_web.h"
 #include "warp_kernel.h"
+#include "warp_traffic.h"
 
 int	warp_api_status(struct http_request *);
 int	warp_api_apply(struct http_request *);
@@ -120,7 +121,10 @@ warp_api_networks(struct http_request *req)
 			free(res);
 			return (warp_http_end(&ctx));
 		}
-		if (warp_network_create(ctx.db, &spec, &id, &err) == -1 ||
+		if (warp_traffic_network_create(ctx.db, &spec,
+		    warp_form_str(&ctx, "default_down"),
+		    warp_form_str(&ctx, "default_up"), ctx.actor, &id,
+		    &err) == -1 ||
 		    warp_network_get_id(ctx.db, id, &n, &err) == -1) {
 			free(res);
 			warp_http_fail(&ctx, &err);

@@ -119,6 +119,7 @@ static int		 have_master_key = 0;
 static int		 no_apply = 0;
 
 #define WARPD_TICK_MS	60000	/* periodic reconcile and stats refresh */
+#define WARPD_START_MS	1000	/* the first reconcile after a (re)start */
 static void		 warpd_tick(void *, u_int64_t);
 static void		 warpd_audit_tick(void *, u_int64_t);
 
@@ -219,10 +220,15 @@ kore_worker_configure(void)
 	/*
 	 * Expiry and traffic counters change without anyone editing: the
 	 * first worker asks the parent for a reconcile (which also refreshes
-	 * the handshake and rx/tx figures) once a minute.
+	 * the handshake and rx/tx figures) once a minute, and once right
+	 * after a start: a warpd killed during an apply, or a machine that
+	 * rebooted, converges without waiting for the minute or an edit.
 	 */
-	if (worker != NULL && worker->id == 1)
+	if (worker != NULL && worker->id == 1) {
+		kore_timer_add(warpd_tick, WARPD_START_MS, NULL,
+		    KORE_TIMER_ONESHOT);
 		kore_timer_add(warpd_tick, WARPD_TICK_MS, NULL, 0);
+	}
 	/* Views queue their audit rows; each worker writes them (1 s). */
 	kore_timer_add(warpd_audit_tick, 1000, NULL, 0);
 }

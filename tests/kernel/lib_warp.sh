@@ -24,6 +24,8 @@
 # warp_widen NS CIDR            the endpoint adds CIDR to its AllowedIPs and
 #                               routes it into the tunnel (a client that edits
 #                               its own config)
+# warp_wg_bytes NS              rx+tx bytes of NS's wg0
+# warp_quota_used EP            its quota_used_bytes (warpctl traffic --json)
 # warp_kernel_dump FILE         links, addresses, routes (all tables), rules,
 #                               nftables of kt-gw, normalised for comparison
 # warp_l2_site NS               after warp_host NS EP (a layer-2 network):
@@ -191,4 +193,13 @@ warp_l2_site() {	# NS
 warp_vlan_host() {	# NS VID ADDR/LEN
 	kt_in "$1" ip link add link eth0 name "eth0.$2" type vlan id "$2" &&
 	    kt_addr "$1" "eth0.$2" "$3"
+}
+
+warp_wg_bytes() {	# NS: rx + tx bytes of NS's wg0 (inner packets)
+	kt_in "$1" cat /sys/class/net/wg0/statistics/rx_bytes /sys/class/net/wg0/statistics/tx_bytes |
+	    awk '{ s += $1 } END { print s }'
+}
+
+warp_quota_used() {	# EP: quota_used_bytes from warpctl traffic --json
+	warpctl traffic "$1" --json | sed -n 's/.*"quota_used_bytes":\([0-9]*\).*/\1/p'
 }

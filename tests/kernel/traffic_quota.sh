@@ -4,22 +4,13 @@
 # the usage survives a kill and start of warpd and a re-apply, and
 # reset-usage brings its traffic back; an endpoint without a quota is
 # never stopped.
-# kernel-test-timeout: 400
+# kernel-test-timeout: 900
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
 
 command -v iperf3 > /dev/null || kt_bail "iperf3 is not installed (./install-deps.sh --test)"
 QUOTA=3145728	# 3M
-
-wg_bytes() {	# NS: rx + tx bytes of the endpoint's wg0 (inner packets)
-	kt_in "$1" cat /sys/class/net/wg0/statistics/rx_bytes /sys/class/net/wg0/statistics/tx_bytes |
-	    awk '{ s += $1 } END { print s }'
-}
-
-used() {	# EP: quota_used_bytes from warpctl traffic --json
-	warpctl traffic "$1" --json | sed -n 's/.*"quota_used_bytes":\([0-9]*\).*/\1/p'
-}
 
 warp_gw_init
 warpctl config set netns kt-gw > /dev/null || kt_bail "config set netns"
@@ -44,7 +35,7 @@ sleep 1
 # Download 8 MiB: the transfer must stall at the quota.
 kt_in kt-q timeout 40 iperf3 -c 198.51.100.2 -p 5201 -R -n 8M --connect-timeout 5000 \
     > "$KT_TMP/q.out" 2>&1
-seen=$(wg_bytes kt-q)
+seen=$(warp_wg_bytes kt-q)
 if awk -v s="$seen" -v q="$QUOTA" 'BEGIN { exit !(s >= q * 0.95 && s <= q * 1.05 + 65536) }'; then
 	kt_ok "si/q's traffic stopped at $seen bytes through its tunnel (quota $QUOTA, within 5 %)"
 else
@@ -57,7 +48,7 @@ warpctl status > /dev/null 2>&1
 kt_check_out "status of si/q is quota-exceeded (show-endpoint)" '"status":"quota-exceeded"' \
     warpctl show-endpoint si/q --json
 kt_check_out "status of si/q is quota-exceeded (list-endpoints)" ' quota-exceeded' warpctl list-endpoints si
-u0=$(used si/q)
+u0=$(warp_quota_used si/q)
 kt_check "the usage stored is the quota ($u0)" [ "${u0:-0}" -eq "$QUOTA" ]
 
 # warpd: kill and start; it applies (and samples) on request.
@@ -92,14 +83,14 @@ start_warpd 2 || kt_notok "warpd starts again" "$(cat "$KT_TMP/warpd.2.log")"
 apply_req > /dev/null
 kt_check "the restarted warpd applied again" \
     kt_wait 30 grep -q 'warpd: applied' "$KT_TMP/warpd.2.log"
-u1=$(used si/q)
+u1=$(warp_quota_used si/q)
 kt_check "after warpd was killed and started and applied, the usage is still $u0 ($u1)" [ "$u1" = "$u0" ]
 kt_check "and si/q is still stopped" kt_no_ping kt-q 198.51.100.2
 kill "$(cat "$KT_TMP/warpd.pid")"
 
 # A re-apply, and a lost table (a kernel counter reset): nothing lost.
 warp_check_apply "re-apply"
-u2=$(used si/q)
+u2=$(warp_quota_used si/q)
 kt_check "after a re-apply the usage is still $u0 ($u2)" [ "$u2" = "$u0" ]
 kt_in kt-gw nft delete table inet warp_traffic
 warp_check_apply "apply after the quota table was deleted behind its back"

@@ -43,6 +43,37 @@ async function main() {
 	    { json: { default_down: "10mbit", default_up: "none" } });
 	ok(r.status === 200 && JSON.parse(r.text).default_down === "10mbit",
 	    "API sets a network's default rates", r.text);
+	r = await api.post("/api/v1/networks", { json: { name: "rated",
+	    type: "secure-internet", default_down: "20mbit", default_up: "5mbit" } });
+	j = r.status === 201 ? JSON.parse(r.text) : {};
+	ok(r.status === 201 && j.default_down === "20mbit" &&
+	    j.default_down_bps === 20000000 && j.default_up === "5mbit" &&
+	    j.default_up_bps === 5000000,
+	    "API creates a network with its default rates (20mbit down, 5mbit up)", r.text);
+	r = j.id ? await api.get(`/api/v1/networks/${j.id}/traffic`) : r;
+	ok(r.status === 200 && JSON.parse(r.text).default_up === "5mbit" &&
+	    sql(`SELECT default_down_bps, default_up_bps FROM network_traffic WHERE network_id = ${j.id}`).trim() === "20000000|5000000",
+	    "and they are stored (GET .../traffic, network_traffic)", r.text);
+	const nets0 = sql("SELECT count(*) FROM networks; SELECT count(*) FROM audit_log;");
+	const badNets = [];
+	for (const body of [{ default_down: "20 mbit" }, { default_up: "default" },
+	    { default_down: "1mbit", default_up: "-1kbit" }, { default_down: "500gbit" }]) {
+		r = await api.post("/api/v1/networks", { json: { name: "badrate",
+		    type: "secure-internet", ...body } });
+		let e = {};
+		try { e = JSON.parse(r.text); } catch { /* reported below */ }
+		if (r.status !== 400 || !e.error)
+			badNets.push(`${JSON.stringify(body)}: ${r.status} ${r.text}`);
+	}
+	ok(badNets.length === 0, "API create with a bad default rate: 400 with "
+	    + "an error", badNets.join("; "));
+	ok(sql("SELECT count(*) FROM networks; SELECT count(*) FROM audit_log;") === nets0,
+	    "and no network (nor audit row) is created");
+	r = await api.post("/api/v1/networks", { json: { name: "plain",
+	    type: "secure-internet" } });
+	j = r.status === 201 ? JSON.parse(r.text) : {};
+	ok(r.status === 201 && j.default_down === "none" && j.default_up_bps === 0,
+	    "a network created without rates is unlimited (none)", r.text);
 
 	const before = trafficRows();
 	const bad = [
