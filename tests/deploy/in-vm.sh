@@ -73,7 +73,7 @@ tunnel_passes() {	# what
 
 # Everything deploy.sh could create; a refusal must leave all of it alone.
 installed() {
-	for p in /var/lib/warp /etc/warp /etc/nginx/conf.d/warp.conf \
+	for p in /var/lib/warp /var/lib/warp-keys /etc/warp /etc/nginx/conf.d/warp.conf \
 	    /etc/systemd/system/warpd.service /etc/systemd/system/warp-apply.service \
 	    /etc/systemd/system/warp-firewall.service /usr/local/sbin/warpd \
 	    /usr/local/bin/warpctl /etc/nftables.d/warp-host.nft \
@@ -208,10 +208,10 @@ EON
 	fi
 
 	# --- a second run changes nothing
-	sum1=$(sha256sum /var/lib/warp/warp.db /var/lib/warp/warp.db.key)
+	sum1=$(sha256sum /var/lib/warp/warp.db /var/lib/warp-keys/master.key)
 	sh ./deploy.sh > "$OUT/deploy2.out" 2>&1
 	rc=$?
-	sum2=$(sha256sum /var/lib/warp/warp.db /var/lib/warp/warp.db.key)
+	sum2=$(sha256sum /var/lib/warp/warp.db /var/lib/warp-keys/master.key)
 	if [ $rc -eq 0 ] && grep -q 'nothing to change' "$OUT/deploy2.out" &&
 	   [ "$(grep -c '^deploy.sh: ' "$OUT/deploy2.out")" -eq 1 ] && [ "$sum1" = "$sum2" ]; then
 		ok "a second deploy.sh reports nothing to change; the database and key are byte-identical"
@@ -224,9 +224,10 @@ EON
 	for u in warp-firewall.service warp-apply.service warpd.service nginx.service; do
 		check "$u is active and enabled" sh -c "systemctl is-active $u && systemctl is-enabled $u"
 	done
-	check "/var/lib/warp is root:warp 0770, the db root:warp 0660, the key root:root 0600" \
-	    test "$(stat -c '%U:%G %a' /var/lib/warp /var/lib/warp/warp.db /var/lib/warp/warp.db.key | tr '\n' ' ')" \
-	    = "root:warp 770 root:warp 660 root:root 600 "
+	check "/var/lib/warp is root:warp 0770, the db root:warp 0660; the key root:root 0600 in /var/lib/warp-keys, root:root 0700" \
+	    test "$(stat -c '%U:%G %a' /var/lib/warp /var/lib/warp/warp.db /var/lib/warp-keys /var/lib/warp-keys/master.key | tr '\n' ' ')" \
+	    = "root:warp 770 root:warp 660 root:root 700 root:root 600 "
+	check "no master key is left in the workers' directory" test ! -e /var/lib/warp/warp.db.key
 	check "warpd's parent runs as root, its workers as warp" sh -c \
 	    'ps -o user= -C warpd | sort | uniq -c | tr -s " " | grep -q "root" && ps -o user= -C warpd | grep -q "^warp"'
 	check "warpd listens on 127.0.0.1:8080 only; nginx on 80 and 443" sh -c \
@@ -430,17 +431,17 @@ if [ "$PHASE" = 2 ]; then
 
 	# --- uninstall keeps the data
 	mark "uninstall"
-	sum=$(sha256sum /var/lib/warp/warp.db.key)
+	sum=$(sha256sum /var/lib/warp-keys/master.key)
 	sh ./deploy.sh --uninstall > "$OUT/uninstall.out" 2>&1
 	rc=$?
 	sed 's/^/#   /' "$OUT/uninstall.out"
-	left=$(installed | grep -v '^/var/lib/warp$' | grep -v '^user warp$' | tr '\n' ' ')
+	left=$(installed | grep -v '^/var/lib/warp$' | grep -v '^/var/lib/warp-keys$' | grep -v '^user warp$' | tr '\n' ' ')
 	kleft=$(ip -d link show | grep -c 'alias warp:')
 	if [ $rc -eq 0 ] && [ -z "$left" ] && [ "$kleft" -eq 0 ] &&
 	   ! nft list table inet warp > /dev/null 2>&1 &&
 	   ! systemctl is-active -q warpd.service && [ -f /var/lib/warp/warp.db ] &&
-	   [ "$sum" = "$(sha256sum /var/lib/warp/warp.db.key)" ]; then
-		ok "--uninstall removes the services, files and kernel objects and keeps /var/lib/warp"
+	   [ "$sum" = "$(sha256sum /var/lib/warp-keys/master.key)" ]; then
+		ok "--uninstall removes the services, files and kernel objects and keeps /var/lib/warp and its key"
 	else
 		nok "--uninstall: exit $rc; left: $left; kernel links: $kleft"
 	fi
@@ -449,7 +450,7 @@ if [ "$PHASE" = 2 ]; then
 	sh ./deploy.sh --uninstall --purge > "$OUT/purge.out" 2>&1
 	rc=$?
 	if [ $rc -eq 0 ] && [ -z "$(installed)" ]; then
-		ok "--uninstall --purge removes /var/lib/warp and the user warp"
+		ok "--uninstall --purge removes /var/lib/warp, the key and the user warp"
 	else
 		nok "--purge: exit $rc; left: $(installed | tr '\n' ' ')"; sed 's/^/#   /' "$OUT/purge.out"
 	fi
