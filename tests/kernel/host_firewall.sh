@@ -126,7 +126,7 @@ kt_check_out "the host's forwarding is on" '^1$' \
     ip netns exec kt-host cat /proc/sys/net/ipv4/ip_forward
 kt_check_out "uplink0 is in the namespace with 10.231.255.2/30, default via .1" \
     'inet 10\.231\.255\.2/30.*default via 10\.231\.255\.1 dev uplink0' \
-    sh -c 'ip -n kt-gwdev -o addr show uplink0; ip -n kt-gwdev route show default'
+    sh -c '{ ip -n kt-gwdev -o addr show uplink0; ip -n kt-gwdev route show default; } | tr "\n" " "'
 kt_check_fails "kt-inet has no route to the namespace (only the NAT can bring replies back)" \
     sh -c 'ip -n kt-inet route get 10.231.255.2 >/dev/null 2>&1'
 serve kt-inet tcp 80
