@@ -19,8 +19,9 @@
  * with no help from user space.  LAN prefixes may repeat in other
  * networks (each is its own VRF), so qlan is keyed by the network's
  * WireGuard device too: the one the packet came in on (meta sdif, the
- * device enslaved to the VRF) or leaves by (meta oif).  Priority 10 runs after the appliance's filter chains (priority
- * 0), so only traffic they let through is counted.  Each lookup is one
+ * device enslaved to the VRF) or leaves by (meta oif).  Priority 10
+ * runs after the appliance's filter chains (priority 0), so only traffic
+ * they let through is counted.  Each lookup is one
  * hash lookup whatever the number of endpoints.
  *
  * The object is created with "used" = what the database holds, so the
@@ -788,8 +789,9 @@ warp_qlan_cmp(const void *a, const void *b)
 
 /* The LAN prefixes of a site with a quota, keyed by its network's wg. */
 static void
-warp_qt_want_lans(const struct warp_knet *kn, const struct warp_kpeer *kp,
-    const char *name, struct warp_qlan **v, size_t *n, size_t *cap)
+warp_qt_want_lans(const struct warp_knet *kn,
+    const struct warp_state_peer *kp, const char *name, struct warp_qlan **v,
+    size_t *n, size_t *cap)
 {
 	struct warp_qlan	*q;
 	uint32_t		 ifx = (uint32_t)kn->wg_ifindex, first, last;
