@@ -184,6 +184,7 @@ bench: all
 	sh bench/run
 	sh bench/alloc
 	sh bench/traffic_scale
+	sh bench/fw_scale.sh
 
 clean:
 	rm -rf $(BUILD)

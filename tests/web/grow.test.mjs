@@ -115,7 +115,7 @@ async function main() {
 	    j.gateway_ip === "10.70.8.1" && j.expected_users === 50,
 	    "the form grows the /30 to a /26 for 50 users", `${r.status} ${JSON.stringify(j)}`);
 	ok(sql(`SELECT max(version) FROM endpoint_configs WHERE endpoint_id = ` +
-	    `(SELECT id FROM endpoints WHERE name = 'phone')`).trim() === "1",
+	    `(SELECT e.id FROM endpoints e JOIN networks n ON n.id = e.network_id WHERE n.name = 'gform' AND e.name = 'phone')`).trim() === "1",
 	    "a secure-internet config does not change: no new version");
 	ok(/network\.update/.test(sql("SELECT group_concat(action) FROM audit_log " +
 	    `WHERE object = 'gform'`)), "the audit log has the update");
@@ -123,7 +123,8 @@ async function main() {
 	// QR views queue their audit rows (issue #11): 150 views in parallel,
 	// then, within a few seconds (each worker flushes every second), 150
 	// rows, none lost.
-	const ep = +sql("SELECT id FROM endpoints WHERE name = 'phone'");
+	const ep = +sql("SELECT e.id FROM endpoints e JOIN networks n ON n.id = e.network_id " +
+	    "WHERE n.name = 'gform' AND e.name = 'phone'");
 	const qr0 = +sql("SELECT count(*) FROM audit_log WHERE action = 'config.qr'");
 	const views = await Promise.all(Array.from({ length: 150 }, () =>
 	    api.get(`/api/v1/endpoints/${ep}/qr.svg`)));
