@@ -49,14 +49,19 @@ gw_fresh() {
 
 # The kernel state of kt-gw, normalised: interface indexes (of peers in
 # other namespaces, in the LAN quota set, of tc actions) count creations,
-# random MACs (bridge ids, IPv6 link-local addresses) and running timers
-# are not state either: they are left out.
+# random MACs (bridge ids) and running timers are not state either: they
+# are left out.  So is what the kernel does by itself some time after a
+# link comes up, and a dump taken at once after an apply may or may not
+# show yet: IPv6 link-local addresses and their routes (addrconf), and
+# the operational state a bridge passes through (UNKNOWN, then UP) while
+# the admin flags <...,UP,...> stay in the dump.
 dump() {	# FILE
 	warp_kernel_dump "$1.raw"
 	{
 		sed -e 's/@if[0-9]*/@ifN/g' -e 's/[0-9][0-9]* \. \([0-9]\)/IFX . \1/g' \
 		    -e 's/ \(bridge_id\|designated_root\|designated_bridge\) [0-9a-f.:]*//g' \
-		    -e 's/ [a-z_]*_timer *[0-9.]*//g' -e 's/fe80::[0-9a-f:]*/fe80::/g' "$1.raw" |
+		    -e 's/ [a-z_]*_timer *[0-9.]*//g' -e '/fe80::/d' \
+		    -e 's/ state \(UP\|UNKNOWN\|LOWERLAYERDOWN\|DOWN\) / state - /' "$1.raw" |
 		    awk -F '\t' '/^== / { sec++; srt = ($0 ~ /^== (addresses|routes)/) }
 			{ print sec "\t" (/^== / ? 0 : srt ? 1 : NR + 1) "\t" $0 }' |
 		    sort -t "$(printf '\t')" -k1,1n -k2,2n -k3 | cut -f 3-
