@@ -463,6 +463,11 @@ if [ "$PHASE" = 2 ]; then
 	# the dev namespace's uplink, a network applied, a real client
 	in_client wg-quick down /run/wgc.conf > /dev/null 2>&1
 	D=/root/dev/warp.db
+	# make run keeps the dev database's master key out of the workers'
+	# directory, in run-keys/ of the checkout (WARP_KEY_DEV): warpctl on
+	# that database is told the same.
+	WARP_KEY=$TOP/run-keys/master.key
+	export WARP_KEY
 	WARP_DB_DEV=$D make run > "$OUT/makerun.out" 2>&1 &
 	mk=$!
 	i=0
