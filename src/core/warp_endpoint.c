@@ -209,12 +209,13 @@ warp_endpoint_get(struct warp_db *db, const char *ref, struct warp_endpoint *e,
 	return (warp_endpoint_get_id(db, id, e, err));
 }
 
-/* Endpoints of one network (network_id > 0) or of all; optionally only
- * those with LAN subnets (what an L3VPN config is rendered from). */
+/* Endpoints of one network (network_id > 0) or of all, one page of them
+ * (NULL: all); optionally only those with LAN subnets (what an L3VPN
+ * config is rendered from). */
 static int
 warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
-    int lans_only, struct warp_endpoint **out, size_t *count,
-    struct warp_err *err)
+    int lans_only, const struct warp_page *pg, struct warp_endpoint **out,
+    size_t *count, struct warp_err *err)
 {
 	sqlite3_stmt		*st;
 	struct warp_endpoint	*v = NULL, *nv;
@@ -226,12 +227,16 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 	*count = 0;
 	(void)snprintf(sql, sizeof(sql), "SELECT " EP_COLUMNS " FROM "
 	    "endpoints e JOIN networks n ON n.id = e.network_id WHERE "
-	    "(?1 = 0 OR e.network_id = ?1)%s ORDER BY e.id", lans_only ?
+	    "%s AND e.id > ?2%s ORDER BY e.id LIMIT ?3 OFFSET ?4",
+	    network_id > 0 ? "e.network_id = ?1" : "?1 = 0", lans_only ?
 	    " AND EXISTS (SELECT 1 FROM endpoint_lans l WHERE "
 	    "l.endpoint_id = e.id)" : "");
 	if (warp_db_prepare(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, network_id > 0 ? network_id : 0);
+	sqlite3_bind_int64(st, 2, pg != NULL ? pg->after : 0);
+	sqlite3_bind_int64(st, 3, pg != NULL && pg->limit > 0 ? pg->limit : -1);
+	sqlite3_bind_int64(st, 4, pg != NULL ? pg->offset : 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -262,14 +267,26 @@ int
 warp_endpoint_list(struct warp_db *db, int64_t network_id,
     struct warp_endpoint **out, size_t *count, struct warp_err *err)
 {
-	return (warp_endpoint_list_query(db, network_id, 0, out, count, err));
+	return (warp_endpoint_list_query(db, network_id, 0, NULL, out, count,
+	    err));
+}
+
+/* One page of them (the API's ?after=&limit=), with their LAN subnets. */
+int
+warp_endpoint_list_page(struct warp_db *db, int64_t network_id,
+    const struct warp_page *pg, struct warp_endpoint **out, size_t *count,
+    struct warp_err *err)
+{
+	return (warp_endpoint_list_query(db, network_id, 0, pg, out, count,
+	    err));
 }
 
 int
 warp_endpoint_list_with_lans(struct warp_db *db, int64_t network_id,
     struct warp_endpoint **out, size_t *count, struct warp_err *err)
 {
-	return (warp_endpoint_list_query(db, network_id, 1, out, count, err));
+	return (warp_endpoint_list_query(db, network_id, 1, NULL, out, count,
+	    err));
 }
 
 void
@@ -895,8 +912,10 @@ warp_endpoint_psk(struct warp_db *db, int64_t id, uint8_t psk[WARP_KEY_LEN],
 
 /*
  * One page of a network's endpoints with their last observed numbers, in
- * one indexed query (a network may hold 10,000 endpoints).  LAN subnets
- * are not loaded.  Free with warp_endpoint_page_free().
+ * one indexed query (a network may hold 50,000 endpoints): the offset is
+ * skipped over the index of (network_id, id) alone, and only the rows
+ * shown are joined.  LAN subnets are not loaded.  Free with
+ * warp_endpoint_page_free().
  */
 int
 warp_endpoint_page(struct warp_db *db, int64_t network_id, int64_t offset,
@@ -914,8 +933,9 @@ warp_endpoint_page(struct warp_db *db, int64_t network_id, int64_t offset,
 	    "coalesce(s.last_handshake, 0), coalesce(s.rx_bytes, 0), "
 	    "coalesce(s.tx_bytes, 0) FROM endpoints e JOIN networks n ON "
 	    "n.id = e.network_id LEFT JOIN endpoint_stats s ON "
-	    "s.endpoint_id = e.id WHERE e.network_id = ? ORDER BY e.id "
-	    "LIMIT ? OFFSET ?", err) == -1)
+	    "s.endpoint_id = e.id WHERE e.network_id = ?1 AND e.id >= "
+	    "(SELECT id FROM endpoints WHERE network_id = ?1 ORDER BY id "
+	    "LIMIT 1 OFFSET ?3) ORDER BY e.id LIMIT ?2", err) == -1)
 		goto fail;
 	sqlite3_bind_int64(st, 1, network_id);
 	sqlite3_bind_int(st, 2, limit);

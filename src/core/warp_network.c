@@ -266,6 +266,16 @@ int
 warp_network_list(struct warp_db *db, struct warp_network **out, size_t *count,
     struct warp_err *err)
 {
+	struct warp_page	all = { 0, 0, 0 };
+
+	return (warp_network_list_page(db, &all, out, count, err));
+}
+
+/* Networks by id, one page of them (struct warp_page); an index walk. */
+int
+warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
+    struct warp_network **out, size_t *count, struct warp_err *err)
+{
 	sqlite3_stmt		*st;
 	struct warp_network	*v = NULL, *nv;
 	size_t			 n = 0, cap = 0, i;
@@ -274,8 +284,11 @@ warp_network_list(struct warp_db *db, struct warp_network **out, size_t *count,
 	*out = NULL;
 	*count = 0;
 	if (warp_db_prepare(db, &st, "SELECT " NET_COLUMNS " FROM networks "
-	    "ORDER BY id", err) == -1)
+	    "WHERE id > ? ORDER BY id LIMIT ? OFFSET ?", err) == -1)
 		return (-1);
+	sqlite3_bind_int64(st, 1, pg->after);
+	sqlite3_bind_int64(st, 2, pg->limit > 0 ? pg->limit : -1);
+	sqlite3_bind_int64(st, 3, pg->offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -1311,7 +1324,10 @@ warp_network_count(struct warp_db *db, long *n, struct warp_err *err)
 	return (0);
 }
 
-/* How many endpoints a network has (0 when it cannot be read). */
+/*
+ * How many endpoints a network has (0 when it cannot be read): the
+ * counter the schema's triggers keep (network_counts), one row.
+ */
 long
 warp_network_count_endpoints(struct warp_db *db, int64_t id)
 {
@@ -1319,8 +1335,8 @@ warp_network_count_endpoints(struct warp_db *db, int64_t id)
 	struct warp_err	 err;
 	long		 n = 0;
 
-	if (warp_db_prepare(db, &st, "SELECT count(*) FROM endpoints WHERE "
-	    "network_id = ?", &err) == -1)
+	if (warp_db_prepare(db, &st, "SELECT endpoints FROM network_counts "
+	    "WHERE network_id = ?", &err) == -1)
 		return (0);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)

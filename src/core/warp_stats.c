@@ -45,7 +45,10 @@ warp_stats_int(struct warp_db *db, const char *sql, int64_t arg, int64_t *v,
 /*
  * The counts the dashboard and the status document show.  "Online" is a
  * handshake within WARP_ONLINE_SECS; "expired" counts enabled endpoints
- * past their expiry (disabled ones count as disabled).
+ * past their expiry (disabled ones count as disabled).  Totals come from
+ * the counters the schema's triggers keep (network_counts, apply_counts:
+ * migrations/0006), so none of them reads every endpoint; online and
+ * expired are index ranges of the endpoints that are so.
  */
 int
 warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
@@ -59,27 +62,27 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 		{ offsetof(struct warp_stats, networks),
 		    "SELECT count(*) FROM networks", 0 },
 		{ offsetof(struct warp_stats, endpoints),
-		    "SELECT count(*) FROM endpoints", 0 },
+		    "SELECT coalesce(sum(endpoints), 0) FROM network_counts", 0 },
 		{ offsetof(struct warp_stats, online),
 		    "SELECT count(*) FROM endpoint_stats s JOIN endpoints e ON "
 		    "e.id = s.endpoint_id WHERE e.enabled = 1 AND "
 		    "s.last_handshake >= ?", 1 },
 		{ offsetof(struct warp_stats, disabled),
-		    "SELECT count(*) FROM endpoints WHERE enabled = 0", 0 },
+		    "SELECT coalesce(sum(disabled), 0) FROM network_counts", 0 },
 		{ offsetof(struct warp_stats, expired),
 		    "SELECT count(*) FROM endpoints WHERE enabled = 1 AND "
 		    "expires_at IS NOT NULL AND expires_at > 0 AND "
 		    "expires_at <= ?", 2 },
 		{ offsetof(struct warp_stats, pending),
-		    "SELECT count(*) FROM apply_status WHERE "
+		    "SELECT coalesce(sum(n), 0) FROM apply_counts WHERE "
 		    "status = 'pending'", 0 },
 		{ offsetof(struct warp_stats, failed),
-		    "SELECT count(*) FROM apply_status WHERE "
+		    "SELECT coalesce(sum(n), 0) FROM apply_counts WHERE "
 		    "status = 'failed'", 0 },
 		{ offsetof(struct warp_stats, rx_bytes),
-		    "SELECT coalesce(sum(rx_bytes), 0) FROM endpoint_stats", 0 },
+		    "SELECT coalesce(sum(rx_bytes), 0) FROM network_counts", 0 },
 		{ offsetof(struct warp_stats, tx_bytes),
-		    "SELECT coalesce(sum(tx_bytes), 0) FROM endpoint_stats", 0 },
+		    "SELECT coalesce(sum(tx_bytes), 0) FROM network_counts", 0 },
 	};
 	sqlite3_stmt	*st;
 	size_t		 i;
@@ -145,10 +148,17 @@ warp_apply_status_problems(struct warp_db *db, int limit, const char *except,
 
 	*out = warp_xcalloc((size_t)limit + 1, sizeof(**out));
 	*count = 0;
-	if (warp_db_prepare(db, &st, "SELECT object_type, object_id, status, "
-	    "error, updated_at FROM apply_status WHERE status <> 'applied' "
-	    "AND (?2 IS NULL OR instr(coalesce(error, ''), ?2) = 0) "
-	    "ORDER BY updated_at DESC LIMIT ?1", err) == -1) {
+	/* Each status walks its own index range newest first and stops
+	 * at the limit (apply_status_recent); the two are merged. */
+	if (warp_db_prepare(db, &st, "SELECT * FROM (SELECT object_type, "
+	    "object_id, status, error, updated_at FROM apply_status WHERE "
+	    "status = 'pending' AND (?2 IS NULL OR "
+	    "instr(coalesce(error, ''), ?2) = 0) ORDER BY updated_at DESC "
+	    "LIMIT ?1) UNION ALL SELECT * FROM (SELECT object_type, "
+	    "object_id, status, error, updated_at FROM apply_status WHERE "
+	    "status = 'failed' AND (?2 IS NULL OR "
+	    "instr(coalesce(error, ''), ?2) = 0) ORDER BY updated_at DESC "
+	    "LIMIT ?1) ORDER BY 5 DESC LIMIT ?1", err) == -1) {
 		free(*out);
 		*out = NULL;
 		return (-1);
@@ -175,7 +185,8 @@ warp_apply_status_problems(struct warp_db *db, int limit, const char *except,
 
 /*
  * Traffic per network (the first `limit` by name) and, in *max, the
- * largest rx or tx sum of any network (the scale of the dashboard bars).
+ * largest rx or tx sum of any network (the scale of the dashboard bars),
+ * from the per-network sums the triggers keep (network_counts).
  */
 int
 warp_stats_traffic(struct warp_db *db, int limit,
@@ -189,16 +200,13 @@ warp_stats_traffic(struct warp_db *db, int limit,
 
 	*out = NULL;
 	*count = 0;
-	if (warp_stats_int(db, "SELECT coalesce(max(t), 0) FROM (SELECT "
-	    "max(sum(s.rx_bytes), sum(s.tx_bytes)) AS t FROM endpoint_stats s "
-	    "JOIN endpoints e ON e.id = s.endpoint_id GROUP BY e.network_id)",
-	    0, max, err) == -1)
+	if (warp_stats_int(db, "SELECT coalesce(max(max(rx_bytes, tx_bytes)), "
+	    "0) FROM network_counts", 0, max, err) == -1)
 		return (-1);
 	if (warp_db_prepare(db, &st, "SELECT n.id, n.name, "
-	    "coalesce(sum(s.rx_bytes), 0), coalesce(sum(s.tx_bytes), 0) FROM "
-	    "networks n LEFT JOIN endpoints e ON e.network_id = n.id LEFT JOIN "
-	    "endpoint_stats s ON s.endpoint_id = e.id GROUP BY n.id ORDER BY "
-	    "n.name LIMIT ?", err) == -1)
+	    "coalesce(c.rx_bytes, 0), coalesce(c.tx_bytes, 0) FROM "
+	    "networks n LEFT JOIN network_counts c ON c.network_id = n.id "
+	    "ORDER BY n.name LIMIT ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int(st, 1, limit);
 	*out = warp_xcalloc((size_t)limit + 1, sizeof(**out));

@@ -286,6 +286,27 @@ int	warp_network_get_id(struct warp_db *, int64_t, struct warp_network *,
 	    struct warp_err *);
 int	warp_network_list(struct warp_db *, struct warp_network **, size_t *,
 	    struct warp_err *);
+
+/*
+ * One page of a list ordered by id: the rows after the id `after` (the
+ * API's keyset; 0: from the first), skipping `offset` (the pages'
+ * ?page=), at most `limit` (0: all).  Parsed by warp_page.c.
+ */
+struct warp_page {
+	int64_t		after;
+	int64_t		offset;
+	int		limit;
+};
+#define WARP_PAGE_ROWS		50	/* rows on a page of the web */
+#define WARP_API_LIMIT		100	/* rows of an API list by default */
+#define WARP_API_LIMIT_MAX	1000
+
+int	warp_page_number(const char *, int64_t, int, struct warp_page *,
+	    int64_t *, int64_t *, struct warp_err *);
+int	warp_page_keyset(const char *, const char *, int, int,
+	    struct warp_page *, struct warp_err *);
+int	warp_network_list_page(struct warp_db *, const struct warp_page *,
+	    struct warp_network **, size_t *, struct warp_err *);
 void	warp_network_list_free(struct warp_network *);
 int	warp_network_update(struct warp_db *, const char *,
 	    const struct warp_network_edit *, const char *, struct warp_err *);
@@ -353,6 +374,9 @@ int	warp_endpoint_list(struct warp_db *, int64_t,
 	    struct warp_endpoint **, size_t *, struct warp_err *);
 int	warp_endpoint_list_with_lans(struct warp_db *, int64_t,
 	    struct warp_endpoint **, size_t *, struct warp_err *);
+int	warp_endpoint_list_page(struct warp_db *, int64_t,
+	    const struct warp_page *, struct warp_endpoint **, size_t *,
+	    struct warp_err *);
 void	warp_endpoint_list_free(struct warp_endpoint *);
 int	warp_endpoint_set_enabled(struct warp_db *, const char *, int,
 	    const char *, struct warp_err *);

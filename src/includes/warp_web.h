@@ -111,6 +111,10 @@ int	warp_http_fail(struct warp_ctx *, const struct warp_err *);
 int	warp_http_redirect(struct warp_ctx *, const char *);
 int	warp_http_page(struct warp_ctx *, int, const char *, const char *);
 int	warp_http_json(struct warp_ctx *, int, struct warp_buf *);
+int	warp_http_pager(struct warp_ctx *, int64_t, struct warp_page *);
+int	warp_http_keyset(struct warp_ctx *, struct warp_page *);
+void	warp_http_next_link(struct warp_ctx *, const struct warp_page *,
+	    int64_t, int64_t);
 int	warp_http_flash_redirect(struct warp_ctx *, const char *,
 	    const char *);
 void	warp_http_headers(struct http_request *);

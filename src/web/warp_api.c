@@ -104,11 +104,14 @@ warp_api_networks(struct http_request *req)
 	struct warp_ctx			 ctx;
 	struct warp_network		*nets, n;
 	struct warp_network_spec	 spec;
+	struct warp_page		 pg;
 	struct warp_buf			 b;
 	struct warp_err			 err;
 	size_t				 cnt;
 	int64_t				 id;
+	long				 total;
 	char				*res;
+	int				 more;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST | WARP_A_API |
 	    (req->method == HTTP_METHOD_POST ? WARP_A_WRITE : 0)) == -1)
@@ -136,10 +139,17 @@ warp_api_networks(struct http_request *req)
 		reply(&ctx, 201, &b);
 		return (warp_http_end(&ctx));
 	}
-	if (warp_network_list(ctx.db, &nets, &cnt, &err) == -1) {
+	if (warp_http_keyset(&ctx, &pg) == -1)
+		return (warp_http_end(&ctx));
+	if (warp_network_count(ctx.db, &total, &err) == -1 ||
+	    warp_network_list_page(ctx.db, &pg, &nets, &cnt, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
+	more = cnt == (size_t)pg.limit;
+	if (more)
+		cnt--;
+	warp_http_next_link(&ctx, &pg, total, more ? nets[cnt - 1].id : 0);
 	warp_json_network_list(&b, ctx.db, nets, cnt);
 	warp_network_list_free(nets);
 	reply(&ctx, 200, &b);
@@ -223,12 +233,14 @@ warp_api_endpoints(struct http_request *req)
 	struct warp_ctx			 ctx;
 	struct warp_endpoint		*eps, e;
 	struct warp_endpoint_spec	 spec;
+	struct warp_page		 pg;
 	struct warp_buf			 b;
 	struct warp_err			 err;
 	const char			*kind;
 	char				 ref[32], exp[40], *lans;
 	size_t				 cnt;
 	int64_t				 id;
+	int				 more;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST | WARP_A_API |
 	    (req->method == HTTP_METHOD_POST ? WARP_A_WRITE : 0)) == -1)
@@ -269,10 +281,18 @@ warp_api_endpoints(struct http_request *req)
 		reply(&ctx, 201, &b);
 		return (warp_http_end(&ctx));
 	}
-	if (warp_endpoint_list(ctx.db, ctx.id, &eps, &cnt, &err) == -1) {
+	if (warp_http_keyset(&ctx, &pg) == -1)
+		return (warp_http_end(&ctx));
+	if (warp_endpoint_list_page(ctx.db, ctx.id, &pg, &eps, &cnt,
+	    &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
+	more = cnt == (size_t)pg.limit;
+	if (more)
+		cnt--;
+	warp_http_next_link(&ctx, &pg, warp_network_count_endpoints(ctx.db,
+	    ctx.id), more ? eps[cnt - 1].id : 0);
 	warp_json_endpoint_list(&b, eps, cnt, ctx.now);
 	warp_endpoint_list_free(eps);
 	reply(&ctx, 200, &b);

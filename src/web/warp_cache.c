@@ -9,6 +9,8 @@
  * change, so a cached session never outlives its row.  Pages are also
  * keyed by the session and by a 10-second clock bucket (relative times
  * such as "handshake 40s ago" are at most that stale).
+ * WARP_PAGE_CACHE=0 in warpd's environment keeps no page (sessions are
+ * still remembered): what bench/admin_scale measures as "uncached".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +48,21 @@ static struct sess_slot	 sessions[SESS_SLOTS];
 static struct page_slot	 pages[PAGE_SLOTS];
 static size_t		 sess_next, page_next;
 static int64_t		 last_dv = -1, last_changes = -1;
+static int		 pages_off = -1;
 
 static void	cache_flush(void);
+static int	cache_pages_off(void);
+
+static int
+cache_pages_off(void)
+{
+	const char	*v;
+
+	if (pages_off == -1)
+		pages_off = (v = getenv("WARP_PAGE_CACHE")) != NULL &&
+		    strcmp(v, "0") == 0;
+	return (pages_off);
+}
 
 static void
 cache_flush(void)
@@ -127,7 +142,7 @@ warp_cache_page_get(struct http_request *req, int64_t session_id,
 	char	key[PAGE_KEY_MAX];
 	size_t	i;
 
-	if (!page_key(req, key, sizeof(key)))
+	if (cache_pages_off() || !page_key(req, key, sizeof(key)))
 		return (NULL);
 	for (i = 0; i < PAGE_SLOTS; i++) {
 		if (pages[i].used && pages[i].session_id == session_id &&
@@ -145,7 +160,7 @@ warp_cache_page_put(struct http_request *req, int64_t session_id,
 {
 	struct page_slot	*slot;
 
-	if (len > PAGE_MAX)
+	if (len > PAGE_MAX || cache_pages_off())
 		return;
 	slot = &pages[page_next++ % PAGE_SLOTS];
 	if (!page_key(req, slot->key, sizeof(slot->key))) {

@@ -472,8 +472,8 @@ static const struct {
 	const char	*field;
 	const char	*hint;
 } http_hints[] = {
-	{ WARP_F_EXPECTED_USERS, "create a network with a larger "
-				"\"Expected users\"" },
+	{ WARP_F_EXPECTED_USERS, "edit the network (Edit) and raise its "
+				"\"Expected users\": it grows in place" },
 	{ WARP_F_SUBNET,	"enter a Subnet, or widen the subnet container "
 				"in Settings" },
 	{ WARP_F_RESOURCES,	"enter them under \"Resource subnets\"" },
@@ -638,6 +638,72 @@ warp_http_page(struct warp_ctx *ctx, int status, const char *name,
 	    out.data, out.len);
 	warp_buf_free(&out);
 	return (0);
+}
+
+/*
+ * `?page=N` of a page listing `total` rows: the rows of that page in pg,
+ * and the pager's variables (pages, page, prev, next) when there is more
+ * than one.  -1: answered (400, a page that does not exist).
+ */
+int
+warp_http_pager(struct warp_ctx *ctx, int64_t total, struct warp_page *pg)
+{
+	struct warp_err	err;
+	int64_t		page, pages;
+
+	warp_err_clear(&err);
+	if (warp_page_number(warp_form_get(&ctx->qs, "page"), total,
+	    WARP_PAGE_ROWS, pg, &page, &pages, &err) == -1)
+		return (warp_http_error(ctx, 400, err.msg));
+	if (pages > 1) {
+		warp_tpl_set_int(ctx->tpl, "pages", pages);
+		warp_tpl_set_int(ctx->tpl, "page", page);
+		if (page > 1)
+			warp_tpl_set_int(ctx->tpl, "prev", page - 1);
+		if (page < pages)
+			warp_tpl_set_int(ctx->tpl, "next", page + 1);
+	}
+	return (0);
+}
+
+/*
+ * The API's `?after=ID&limit=N` (README, JSON API): pg asks the core for
+ * one row more than the limit, so that warp_http_next_link() knows
+ * whether there is a next page.  -1: answered (400).
+ */
+int
+warp_http_keyset(struct warp_ctx *ctx, struct warp_page *pg)
+{
+	struct warp_err	err;
+
+	warp_err_clear(&err);
+	if (warp_page_keyset(warp_form_get(&ctx->qs, "after"),
+	    warp_form_get(&ctx->qs, "limit"), WARP_API_LIMIT,
+	    WARP_API_LIMIT_MAX, pg, &err) == -1)
+		return (warp_http_error(ctx, 400, err.msg));
+	pg->limit++;
+	return (0);
+}
+
+/*
+ * The paging headers of an API list: X-Total-Count, and a Link to the
+ * next page (rel="next", after last_id, the last id shown) when the
+ * core found the extra row (last_id 0: this was the last page).
+ */
+void
+warp_http_next_link(struct warp_ctx *ctx, const struct warp_page *pg,
+    int64_t total, int64_t last_id)
+{
+	char	buf[512];
+
+	(void)snprintf(buf, sizeof(buf), "%lld", (long long)total);
+	http_response_header(ctx->req, "x-total-count", buf);
+	if (last_id <= 0)
+		return;
+	(void)snprintf(buf, sizeof(buf), "<%s?after=%lld&limit=%d>; "
+	    "rel=\"next\"", ctx->req->path, (long long)last_id,
+	    pg->limit - 1);
+	http_response_header(ctx->req, "link", buf);
 }
 
 int

@@ -14,8 +14,6 @@
 #include "warp_traffic.h"
 #include "warp_web_traffic.h"
 
-#define EP_PAGE		50
-
 int	warp_page_dashboard(struct http_request *);
 int	warp_page_networks(struct http_request *);
 int	warp_page_network_new(struct http_request *);
@@ -253,19 +251,21 @@ warp_web_network_spec(struct warp_ctx *ctx, struct warp_network_spec *spec,
 	    WARP_MAX_RESOURCES, &spec->nresources, res));
 }
 
-/* GET /networks, POST /networks (create). */
+/* GET /networks[?page=P] (WARP_PAGE_ROWS a page), POST /networks (create). */
 int
 warp_page_networks(struct http_request *req)
 {
 	struct warp_ctx			 ctx;
 	struct warp_network		*nets;
 	struct warp_network_spec	 spec;
+	struct warp_page		 pg;
 	struct warp_tpl			*row;
 	struct warp_err			 err;
 	char				 cidr[WARP_CIDR_STRLEN], st[16];
 	char				*res, loc[64];
 	size_t				 i, n;
 	int64_t				 id;
+	long				 total;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_M_POST |
 	    WARP_A_CACHE | (req->method == HTTP_METHOD_POST ?
@@ -292,10 +292,17 @@ warp_page_networks(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 
-	if (warp_network_list(ctx.db, &nets, &n, &err) == -1) {
+	if (warp_network_count(ctx.db, &total, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
+	if (warp_http_pager(&ctx, total, &pg) == -1)
+		return (warp_http_end(&ctx));
+	if (warp_network_list_page(ctx.db, &pg, &nets, &n, &err) == -1) {
+		warp_http_fail(&ctx, &err);
+		return (warp_http_end(&ctx));
+	}
+	warp_tpl_set_int(ctx.tpl, "net_count", total);
 	warp_tpl_list(ctx.tpl, "networks");
 	for (i = 0; i < n; i++) {
 		row = warp_tpl_push(ctx.tpl, "networks");
@@ -445,8 +452,9 @@ network_vars(struct warp_ctx *ctx, struct warp_network *n)
 }
 
 /*
- * GET /networks/N: the network and one page of its endpoints (the core
- * reads them with one indexed query: a network may hold 10,000).
+ * GET /networks/N[?page=P]: the network and one page of its endpoints
+ * (WARP_PAGE_ROWS; the core reads them with one indexed query: a network
+ * may hold 50,000).  A page that does not exist is a 400.
  */
 int
 warp_page_network(struct http_request *req)
@@ -457,9 +465,8 @@ warp_page_network(struct http_request *req)
 	struct warp_endpoint_stats	*st;
 	struct warp_tpl			*row;
 	struct warp_err			 err;
-	const char			*pg;
+	struct warp_page		 pg;
 	char				 buf[32], ip[WARP_IP_STRLEN];
-	int64_t				 total, pages, page;
 	size_t				 i, neps;
 
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1 ||
@@ -468,24 +475,11 @@ warp_page_network(struct http_request *req)
 	warp_err_clear(&err);
 	network_vars(&ctx, &n);
 
-	total = warp_network_count_endpoints(ctx.db, n.id);
-	pages = (total + EP_PAGE - 1) / EP_PAGE;
-	page = 1;
-	if ((pg = warp_form_get(&ctx.qs, "page")) != NULL) {
-		page = strtoll(pg, NULL, 10);
-		if (page < 1 || page > pages)
-			page = 1;
-	}
-	if (pages > 1) {
-		warp_tpl_set_int(ctx.tpl, "pages", pages);
-		warp_tpl_set_int(ctx.tpl, "page", page);
-		if (page > 1)
-			warp_tpl_set_int(ctx.tpl, "prev", page - 1);
-		if (page < pages)
-			warp_tpl_set_int(ctx.tpl, "next", page + 1);
-	}
+	if (warp_http_pager(&ctx, warp_network_count_endpoints(ctx.db, n.id),
+	    &pg) == -1)
+		return (warp_http_end(&ctx));
 	warp_tpl_list(ctx.tpl, "endpoints");
-	if (warp_endpoint_page(ctx.db, n.id, (page - 1) * EP_PAGE, EP_PAGE,
+	if (warp_endpoint_page(ctx.db, n.id, pg.offset, pg.limit,
 	    &eps, &st, &neps, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
