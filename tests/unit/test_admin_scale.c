@@ -1,0 +1,388 @@
+/*
+ * Admin at scale (issue #11): the counts the dashboard and the lists show
+ * agree with the rows after every kind of change (the counters the
+ * triggers of migrations/0006 keep), the paging parameters (`?page=`,
+ * `?after=&limit=`) are checked and cover every row once, and the
+ * queries behind the dashboard, the network list, a network page and the
+ * API lists do not grow with the endpoints: their sqlite VM steps and
+ * full-scan steps are counted (sqlite3_trace_v2) at 1,000 and at 10,000
+ * endpoints and must be the same.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "testdb.h"
+#include "warp_state.h"
+
+static struct warp_db	*db;
+static long		 steps, scans;
+
+static int
+count_steps(unsigned type, void *arg, void *p, void *x)
+{
+	sqlite3_stmt	*st = p;
+
+	(void)arg;
+	(void)x;
+	if (type == SQLITE_TRACE_PROFILE) {
+		steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+		scans += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP,
+		    0);
+	}
+	return (0);
+}
+
+static long
+rows(const char *sql)
+{
+	return (testdb_count(db, sql));
+}
+
+static int64_t
+mknet(const char *name, const char *subnet)
+{
+	struct warp_network_spec	s;
+	struct warp_err			err;
+	int64_t				id = -1;
+
+	warp_network_spec_init(&s);
+	s.name = name;
+	s.type = WARP_NET_SECURE_INTERNET;
+	s.subnet = subnet;
+	s.actor = "test";
+	if (warp_network_create(db, &s, &id, &err) == -1)
+		printf("# mknet %s: %s\n", name, err.msg);
+	return (id);
+}
+
+static void
+sql_exec(const char *sql)
+{
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+		printf("# sql: %s\n", sqlite3_errmsg(db->sql));
+}
+
+/*
+ * Endpoints put in by SQL (fast; the triggers count them as they would
+ * the core's inserts) from `from` up to `upto`, each pending as warpd
+ * marks a change.
+ */
+static void
+fill(int64_t net, uint32_t base, long from, long upto)
+{
+	char	sql[900];
+
+	(void)snprintf(sql, sizeof(sql), "WITH RECURSIVE c(i) AS (SELECT %ld "
+	    "UNION ALL SELECT i + 1 FROM c WHERE i + 1 < %ld) INSERT INTO "
+	    "endpoints (network_id, name, kind, overlay_ip, public_key, "
+	    "preshared_key) SELECT %lld, 'f' || i, 'mobile', ((%u + 2 + i) >> "
+	    "24) || '.' || (((%u + 2 + i) >> 16) & 255) || '.' || (((%u + 2 + "
+	    "i) >> 8) & 255) || '.' || ((%u + 2 + i) & 255), 'k%lld-' || i, "
+	    "x'00' FROM c; UPDATE networks SET pool_ready = 0 WHERE id = %lld; "
+	    "INSERT OR IGNORE INTO apply_status (object_type, object_id, "
+	    "status) SELECT 'endpoint', id, 'pending' FROM endpoints",
+	    from, upto, (long long)net, base, base, base, base,
+	    (long long)net, (long long)net);
+	sql_exec(sql);
+}
+
+/* The counters against the rows they count. */
+static int
+counts_agree(void)
+{
+	struct warp_stats	s;
+	struct warp_err		err;
+
+	if (warp_stats_get(db, 1000000, &s, &err) == -1)
+		return (0);
+	return (s.endpoints == rows("SELECT count(*) FROM endpoints") &&
+	    s.disabled == rows("SELECT count(*) FROM endpoints WHERE "
+	    "enabled = 0") &&
+	    s.pending == rows("SELECT count(*) FROM apply_status WHERE "
+	    "status = 'pending'") &&
+	    s.failed == rows("SELECT count(*) FROM apply_status WHERE "
+	    "status = 'failed'") &&
+	    s.rx_bytes == rows("SELECT coalesce(sum(s.rx_bytes), 0) FROM "
+	    "endpoint_stats s JOIN endpoints e ON e.id = s.endpoint_id") &&
+	    s.tx_bytes == rows("SELECT coalesce(sum(s.tx_bytes), 0) FROM "
+	    "endpoint_stats s JOIN endpoints e ON e.id = s.endpoint_id") &&
+	    rows("SELECT count(*) FROM networks n JOIN network_counts c ON "
+	    "c.network_id = n.id WHERE c.endpoints = (SELECT count(*) FROM "
+	    "endpoints e WHERE e.network_id = n.id)") ==
+	    rows("SELECT count(*) FROM networks"));
+}
+
+static void
+test_counts(void)
+{
+	struct warp_state_status	 st[2];
+	struct warp_err			 err;
+	int64_t				 a, b;
+
+	a = mknet("alpha", "10.60.0.0/24");
+	b = mknet("beta", "10.61.0.0/24");
+	CHECK(a > 0 && b > 0 && counts_agree(), "two empty networks: counts 0");
+	testdb_mkep(db, "alpha", "a1", WARP_EP_MOBILE, NULL);
+	testdb_mkep(db, "alpha", "a2", WARP_EP_MOBILE, NULL);
+	testdb_mkep(db, "beta", "b1", WARP_EP_MOBILE, NULL);
+	CHECK(warp_network_count_endpoints(db, a) == 2 &&
+	    warp_network_count_endpoints(db, b) == 1 && counts_agree(),
+	    "three endpoints made by the core: 2 and 1, totals agree");
+	CHECK(warp_endpoint_set_enabled(db, "alpha/a1", 0, "test", &err) == 0 &&
+	    counts_agree(), "a disabled endpoint counts as disabled");
+	CHECK(warp_endpoint_set_enabled(db, "alpha/a1", 1, "test", &err) == 0 &&
+	    counts_agree(), "enabled again");
+	warp_endpoint_set_enabled(db, "alpha/a2", 0, "test", &err);
+	sql_exec("INSERT INTO endpoint_stats (endpoint_id, last_handshake, "
+	    "rx_bytes, tx_bytes) SELECT id, 999990, 1000 * id, 7 FROM "
+	    "endpoints");
+	CHECK(counts_agree(), "stored numbers of every endpoint: rx/tx sums "
+	    "agree");
+	sql_exec("UPDATE endpoint_stats SET rx_bytes = rx_bytes + 5, tx_bytes "
+	    "= 0 WHERE endpoint_id = (SELECT min(id) FROM endpoints)");
+	CHECK(counts_agree(), "one endpoint's numbers change: sums agree");
+	CHECK(warp_endpoint_delete(db, "alpha/a2", "test", &err) == 0 &&
+	    warp_network_count_endpoints(db, a) == 1 && counts_agree(),
+	    "a disabled endpoint with numbers deleted: its count, disabled and "
+	    "bytes leave with it");
+	memset(st, 0, sizeof(st));
+	st[0].type = "network";
+	st[0].id = a;
+	st[0].status = "failed";
+	st[1].type = "network";
+	st[1].id = b;
+	st[1].status = "applied";
+	CHECK(warp_apply_status_store(db, st, 2, &err) == 0 && counts_agree(),
+	    "the reconciler stores failed and applied: pending and failed "
+	    "agree");
+	CHECK(warp_apply_status_store(db, st, 2, &err) == 0 && counts_agree(),
+	    "the same statuses stored again: no double count");
+	CHECK(warp_network_delete(db, "beta", "test", &err) == 0 &&
+	    counts_agree(), "a network deleted with its endpoints: totals "
+	    "agree");
+	CHECK(warp_network_delete(db, "alpha", "test", &err) == 0 &&
+	    counts_agree() && rows("SELECT count(*) FROM network_counts") == 0,
+	    "and the last: no counter row is left");
+}
+
+static void
+test_params(void)
+{
+	struct warp_page	pg;
+	struct warp_err		err;
+	int64_t			page, pages;
+	static const char	*bad[] = { "0", "-1", "abc", "1e3", "2x", "",
+	    " 1", "+1", "5", "99999999999999999999" };
+	size_t			i;
+	int			ok = 1;
+
+	CHECK(warp_page_number(NULL, 0, 50, &pg, &page, &pages, &err) == 0 &&
+	    page == 1 && pages == 1 && pg.offset == 0 && pg.limit == 50,
+	    "no ?page= of an empty list: page 1 of 1");
+	CHECK(warp_page_number("1", 0, 50, &pg, &page, &pages, &err) == 0,
+	    "page=1 of an empty list is fine");
+	CHECK(warp_page_number("4", 200, 50, &pg, &page, &pages, &err) == 0 &&
+	    page == 4 && pages == 4 && pg.offset == 150,
+	    "page=4 of 200 rows: the last page, offset 150");
+	CHECK(warp_page_number("3", 101, 50, &pg, &page, &pages, &err) == 0 &&
+	    pages == 3 && pg.offset == 100, "101 rows make 3 pages");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		warp_err_clear(&err);
+		if (warp_page_number(bad[i], 200, 50, &pg, &page, &pages,
+		    &err) != -1 || err.kind != WARP_EINPUT ||
+		    strcmp(err.msg, "page must be a whole number from 1 to "
+		    "4") != 0) {
+			printf("# page=%s: %s\n", bad[i], err.msg);
+			ok = 0;
+		}
+	}
+	CHECK(ok, "page=0, -1, abc, 1e3, 2x, empty, blank, +1, past the last "
+	    "and a huge number: bad input, \"page must be a whole number from "
+	    "1 to 4\"");
+	CHECK(warp_page_keyset(NULL, NULL, 100, 1000, &pg, &err) == 0 &&
+	    pg.after == 0 && pg.limit == 100 && pg.offset == 0,
+	    "no ?after= nor ?limit=: from the first, 100 rows");
+	CHECK(warp_page_keyset("12345", "1000", 100, 1000, &pg, &err) == 0 &&
+	    pg.after == 12345 && pg.limit == 1000, "after=12345&limit=1000");
+	CHECK(warp_page_keyset("x", NULL, 100, 1000, &pg, &err) == -1 &&
+	    err.kind == WARP_EINPUT && strstr(err.msg, "after must be") !=
+	    NULL, "after=x: %s", err.msg);
+	CHECK(warp_page_keyset("-5", NULL, 100, 1000, &pg, &err) == -1,
+	    "after=-5 refused");
+	CHECK(warp_page_keyset(NULL, "0", 100, 1000, &pg, &err) == -1 &&
+	    strcmp(err.msg, "limit must be a whole number from 1 to 1000") == 0,
+	    "limit=0: %s", err.msg);
+	CHECK(warp_page_keyset(NULL, "1001", 100, 1000, &pg, &err) == -1,
+	    "limit=1001 refused");
+}
+
+/* Every endpoint of the network once, in order, by pages of `limit`. */
+static int
+walk_keyset(int64_t net, int limit, long want)
+{
+	struct warp_page	 pg = { 0, 0, 0 };
+	struct warp_endpoint	*eps;
+	struct warp_err		 err;
+	size_t			 n, i;
+	long			 seen = 0;
+	int64_t			 last = 0;
+
+	pg.limit = limit;
+	for (;;) {
+		if (warp_endpoint_list_page(db, net, &pg, &eps, &n, &err) == -1)
+			return (0);
+		for (i = 0; i < n; i++) {
+			if (eps[i].id <= last || eps[i].network_id != net)
+				n = 0;
+			last = eps[i].id;
+		}
+		seen += (long)n;
+		warp_endpoint_list_free(eps);
+		if (n < (size_t)limit)
+			break;
+		pg.after = last;
+	}
+	return (seen == want);
+}
+
+static void
+test_lists(int64_t big, int64_t other)
+{
+	struct warp_page		 pg = { 0, 0, 0 };
+	struct warp_network		*nets;
+	struct warp_endpoint		*eps;
+	struct warp_endpoint_stats	*st;
+	struct warp_err			 err;
+	size_t				 n;
+	long				 first;
+
+	CHECK(walk_keyset(big, 100, 1000) && walk_keyset(big, 333, 1000) &&
+	    walk_keyset(other, 100, 10), "the API's pages (after=&limit=) "
+	    "give every endpoint of a network once, in id order, and none "
+	    "of another network");
+	first = rows("SELECT min(id) FROM endpoints WHERE network_id = "
+	    "(SELECT id FROM networks WHERE name = 'big')");
+	CHECK(warp_endpoint_page(db, big, 100, 50, &eps, &st, &n, &err) == 0 &&
+	    n == 50 && eps[0].id == first + 100 && eps[49].id == first + 149,
+	    "page 3 of a network page: the 101st to the 150th endpoint");
+	warp_endpoint_page_free(eps, st);
+	CHECK(warp_endpoint_page(db, big, 1000, 50, &eps, &st, &n, &err) == 0 &&
+	    n == 0, "past the end: no row");
+	warp_endpoint_page_free(eps, st);
+	pg.limit = 1;
+	CHECK(warp_network_list_page(db, &pg, &nets, &n, &err) == 0 && n == 1 &&
+	    nets[0].id == big, "networks, one a page: the first");
+	warp_network_list_free(nets);
+	pg.after = big;
+	CHECK(warp_network_list_page(db, &pg, &nets, &n, &err) == 0 && n == 1 &&
+	    nets[0].id == other, "after it: the second");
+	warp_network_list_free(nets);
+	pg.after = 0;
+	pg.offset = 1;
+	pg.limit = 50;
+	CHECK(warp_network_list_page(db, &pg, &nets, &n, &err) == 0 && n == 1 &&
+	    nets[0].id == other, "offset 1 (a ?page=): the second");
+	warp_network_list_free(nets);
+}
+
+/* The reads behind the dashboard, the lists and the pages, once each. */
+static void
+admin_reads(int64_t big, int64_t after)
+{
+	struct warp_stats		 s;
+	struct warp_apply_status	*probs;
+	struct warp_net_traffic		*tr;
+	struct warp_network		*nets;
+	struct warp_endpoint		*eps;
+	struct warp_endpoint_stats	*st;
+	struct warp_page		 pg = { 0, 0, 101 };
+	struct warp_err			 err;
+	size_t				 n;
+	int64_t				 max;
+	long				 total;
+
+	(void)warp_stats_get(db, 1000000, &s, &err);
+	if (warp_apply_status_problems(db, 20, NULL, &probs, &n, &err) == 0)
+		warp_apply_status_list_free(probs);
+	if (warp_stats_traffic(db, 50, &tr, &n, &max, &err) == 0)
+		warp_stats_traffic_free(tr);
+	(void)warp_network_count(db, &total, &err);
+	if (warp_network_list_page(db, &pg, &nets, &n, &err) == 0)
+		warp_network_list_free(nets);
+	(void)warp_network_count_endpoints(db, big);
+	if (warp_endpoint_page(db, big, 0, 50, &eps, &st, &n, &err) == 0)
+		warp_endpoint_page_free(eps, st);
+	if (warp_endpoint_list_page(db, big, &pg, &eps, &n, &err) == 0)
+		warp_endpoint_list_free(eps);
+	pg.after = after;
+	if (warp_endpoint_list_page(db, big, &pg, &eps, &n, &err) == 0)
+		warp_endpoint_list_free(eps);
+}
+
+static void
+measure(int64_t big, int64_t after, long *st, long *sc)
+{
+	admin_reads(big, after);	/* warm: prepared, pages cached */
+	steps = scans = 0;
+	sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+	admin_reads(big, after);
+	sqlite3_trace_v2(db->sql, 0, NULL, NULL);
+	*st = steps;
+	*sc = scans;
+}
+
+static void
+test_flat(void)
+{
+	struct warp_network	n, o;
+	struct warp_err		err;
+	long			s1, f1, s10, f10;
+	int64_t			big, other, first;
+
+	big = mknet("big", "10.70.0.0/16");
+	other = mknet("other", "10.71.0.0/24");
+	CHECK(big > 0 && other > 0 && warp_network_get(db, "big", &n,
+	    &err) == 0 && warp_network_get(db, "other", &o, &err) == 0,
+	    "a /16 network and a /24");
+	fill(big, n.subnet.addr, 0, 1000);
+	fill(other, o.subnet.addr, 0, 10);
+	/* The same few online, expired and failed at both sizes. */
+	sql_exec("INSERT INTO endpoint_stats (endpoint_id, last_handshake, "
+	    "rx_bytes, tx_bytes) SELECT id, 999990, 10, 20 FROM endpoints "
+	    "ORDER BY id LIMIT 10; UPDATE endpoints SET expires_at = 5 WHERE "
+	    "id IN (SELECT id FROM endpoints ORDER BY id LIMIT 5); UPDATE "
+	    "apply_status SET status = 'failed', error = 'x' WHERE object_id "
+	    "IN (SELECT id FROM endpoints ORDER BY id LIMIT 3)");
+	CHECK(counts_agree(), "1,010 endpoints put in by SQL: the counters "
+	    "agree with the rows");
+	test_lists(big, other);
+	first = rows("SELECT min(id) FROM endpoints");
+	measure(big, first + 500, &s1, &f1);
+	fill(big, n.subnet.addr, 1000, 10000);
+	CHECK(rows("SELECT count(*) FROM endpoints WHERE network_id = "
+	    "(SELECT id FROM networks WHERE name = 'big')") == 10000 &&
+	    rows("SELECT count(*) FROM apply_status WHERE status = "
+	    "'pending'") == 10007 && counts_agree(), "10,000 endpoints in the "
+	    "network, 10,007 pending: the counters agree");
+	measure(big, first + 500, &s10, &f10);
+	printf("# dashboard + lists + pages: %ld VM steps (%ld full-scan) at "
+	    "1k endpoints, %ld (%ld) at 10k\n", s1, f1, s10, f10);
+	CHECK(s1 > 0 && s10 == s1, "VM steps of the dashboard, the network "
+	    "list, a network page and the API pages the same at 10,000 "
+	    "endpoints (%ld) as at 1,000 (%ld)", s10, s1);
+	CHECK(f10 == f1, "full-scan steps the same (%ld, %ld): only the 2 "
+	    "networks are scanned", f10, f1);
+}
+
+int
+main(void)
+{
+	db = testdb_open();
+	test_counts();
+	test_params();
+	test_flat();
+	testdb_close(db);
+	return (check_done());
+}
