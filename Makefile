@@ -185,6 +185,7 @@ bench: all
 	sh bench/alloc
 	sh bench/traffic_scale
 	sh bench/fw_scale.sh
+	sh bench/admin_scale
 
 clean:
 	rm -rf $(BUILD)

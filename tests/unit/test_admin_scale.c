@@ -17,23 +17,6 @@
 #include "warp_state.h"
 
 static struct warp_db	*db;
-static long		 steps, scans;
-
-static int
-count_steps(unsigned type, void *arg, void *p, void *x)
-{
-	sqlite3_stmt	*st = p;
-
-	(void)arg;
-	(void)x;
-	if (type == SQLITE_TRACE_PROFILE) {
-		steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
-		scans += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP,
-		    0);
-	}
-	return (0);
-}
-
 static long
 rows(const char *sql)
 {
@@ -325,12 +308,9 @@ static void
 measure(int64_t big, int64_t after, long *st, long *sc)
 {
 	admin_reads(big, after);	/* warm: prepared, pages cached */
-	steps = scans = 0;
-	sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+	testdb_steps_begin(db);
 	admin_reads(big, after);
-	sqlite3_trace_v2(db->sql, 0, NULL, NULL);
-	*st = steps;
-	*sc = scans;
+	testdb_steps_end(db, st, sc);
 }
 
 static void

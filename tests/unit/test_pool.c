@@ -14,23 +14,6 @@
 #include "testdb.h"
 
 static struct warp_db	*db;
-static long		 steps, scans;
-
-static int
-count_steps(unsigned type, void *arg, void *p, void *x)
-{
-	sqlite3_stmt	*st = p;
-
-	(void)arg;
-	(void)x;
-	if (type == SQLITE_TRACE_PROFILE) {
-		steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
-		scans += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP,
-		    0);
-	}
-	return (0);
-}
-
 static int64_t
 mknet(const char *name, const char *subnet, long users)
 {
@@ -200,12 +183,9 @@ measure(const char *tag, long *st, long *sc)
 	(void)snprintf(name, sizeof(name), "warm-%s", tag);
 	testdb_mkep(db, "big", name, WARP_EP_MOBILE, NULL);
 	(void)snprintf(name, sizeof(name), "m-%s", tag);
-	steps = scans = 0;
-	sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+	testdb_steps_begin(db);
 	testdb_mkep(db, "big", name, WARP_EP_MOBILE, NULL);
-	sqlite3_trace_v2(db->sql, 0, NULL, NULL);
-	*st = steps;
-	*sc = scans;
+	testdb_steps_end(db, st, sc);
 }
 
 static void

@@ -72,6 +72,45 @@ testdb_mkep(struct warp_db *db, const char *net, const char *name,
 	return (id);
 }
 
+/*
+ * The sqlite VM steps and full-scan steps of every statement run on the
+ * handle between testdb_steps_begin() and testdb_steps_end() (the
+ * SQLITE_TRACE_PROFILE hook): how the tests prove work "flat" by count.
+ */
+static long	testdb_vm_steps, testdb_scan_steps;
+
+static int __attribute__((unused))
+testdb_count_steps(unsigned type, void *arg, void *p, void *x)
+{
+	sqlite3_stmt	*st = p;
+
+	(void)arg;
+	(void)x;
+	if (type == SQLITE_TRACE_PROFILE) {
+		testdb_vm_steps += sqlite3_stmt_status(st,
+		    SQLITE_STMTSTATUS_VM_STEP, 0);
+		testdb_scan_steps += sqlite3_stmt_status(st,
+		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+	}
+	return (0);
+}
+
+static void __attribute__((unused))
+testdb_steps_begin(struct warp_db *db)
+{
+	testdb_vm_steps = testdb_scan_steps = 0;
+	sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, testdb_count_steps,
+	    NULL);
+}
+
+static void __attribute__((unused))
+testdb_steps_end(struct warp_db *db, long *steps, long *scans)
+{
+	sqlite3_trace_v2(db->sql, 0, NULL, NULL);
+	*steps = testdb_vm_steps;
+	*scans = testdb_scan_steps;
+}
+
 /* The one number a query answers (-1: it did not). */
 static long __attribute__((unused))
 testdb_count(struct warp_db *db, const char *sql)
