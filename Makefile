@@ -34,7 +34,8 @@ UNIT_BIN	= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 
 all: $(BUILD)/libwarp.a $(BUILD)/warpctl $(BUILD)/warpd
 
-$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libwarp.a $(HEADERS)
+$(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/check.h tests/unit/testdb.h \
+    $(BUILD)/libwarp.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libwarp.a $(LIBS)
 

@@ -122,3 +122,6 @@ CREATE INDEX apply_status_recent ON apply_status(status, updated_at);
 CREATE INDEX endpoints_expiry ON endpoints(expires_at) WHERE expires_at > 0;
 -- Online endpoints: a range of recent handshakes.
 CREATE INDEX endpoint_stats_handshake ON endpoint_stats(last_handshake);
+-- The appliance's traffic chart (the dashboard): the samples of the
+-- span shown, not all that are kept (400 days of them).
+CREATE INDEX traffic_samples_at ON traffic_samples(bucket, at);

@@ -417,12 +417,19 @@ fail:
 void
 warp_db_close(struct warp_db *db)
 {
+	size_t	i;
+
 	if (db == NULL)
 		return;
 	if (db->sql != NULL)
 		(void)warp_audit_queue_close(db);
 	if (db->dv_stmt != NULL)
 		sqlite3_finalize(db->dv_stmt);
+	for (i = 0; i < WARP_DB_CACHED; i++) {
+		if (db->cached[i].st != NULL)
+			sqlite3_finalize(db->cached[i].st);
+		free(db->cached[i].sql);
+	}
 	if (db->sql != NULL)
 		sqlite3_close_v2(db->sql);
 	sodium_memzero(db->master_key, sizeof(db->master_key));
@@ -511,6 +518,62 @@ warp_db_prepare(struct warp_db *db, sqlite3_stmt **st, const char *sql,
 		return (warp_db_sqlerr(db, err, "preparing a statement"));
 	}
 	return (0);
+}
+
+/*
+ * A statement the lists run once per row (a network's count, apply
+ * status, rates and subnets; an endpoint's LANs and numbers), prepared
+ * once per handle: at 100 rows a page, preparing them again each time
+ * cost more than the rows.  Give it back with warp_db_release(), which
+ * resets it, so no read snapshot outlives the call.  A statement in use
+ * (or a full cache) is prepared as usual and finalized on release.
+ */
+int
+warp_db_prepare_cached(struct warp_db *db, sqlite3_stmt **st,
+    const char *sql, struct warp_err *err)
+{
+	size_t	i, slot = WARP_DB_CACHED;
+
+	for (i = 0; i < WARP_DB_CACHED; i++) {
+		if (db->cached[i].sql == NULL) {
+			if (slot == WARP_DB_CACHED)
+				slot = i;
+			continue;
+		}
+		if (strcmp(db->cached[i].sql, sql) != 0)
+			continue;
+		if (db->cached[i].busy)
+			return (warp_db_prepare(db, st, sql, err));
+		db->cached[i].busy = 1;
+		*st = db->cached[i].st;
+		return (0);
+	}
+	if (warp_db_prepare(db, st, sql, err) == -1)
+		return (-1);
+	if (slot < WARP_DB_CACHED) {
+		db->cached[slot].sql = warp_xstrdup(sql);
+		db->cached[slot].st = *st;
+		db->cached[slot].busy = 1;
+	}
+	return (0);
+}
+
+void
+warp_db_release(struct warp_db *db, sqlite3_stmt *st)
+{
+	size_t	i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < WARP_DB_CACHED; i++) {
+		if (db->cached[i].st == st && db->cached[i].busy) {
+			(void)sqlite3_reset(st);
+			(void)sqlite3_clear_bindings(st);
+			db->cached[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
 }
 
 /*
@@ -675,7 +738,7 @@ warp_db_load_cidrs(struct warp_db *db, const char *table,
 	*n = 0;
 	(void)snprintf(sql, sizeof(sql), "SELECT cidr FROM %s WHERE %s = ? "
 	    "ORDER BY rowid", table, owner_col);
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, owner);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
@@ -683,9 +746,11 @@ warp_db_load_cidrs(struct warp_db *db, const char *table,
 		    &v[*n], &ignore) == 0)
 			(*n)++;
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return (warp_db_sqlerr(db, err, "reading subnets"));
+		(void)warp_db_sqlerr(db, err, "reading subnets");
+	warp_db_release(db, st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return (-1);
 	return (0);
 }
 

@@ -973,7 +973,7 @@ warp_endpoint_stats_get(struct warp_db *db, int64_t id,
 	int		 rc;
 
 	memset(s, 0, sizeof(*s));
-	if (warp_db_prepare(db, &st, "SELECT last_handshake, rx_bytes, "
+	if (warp_db_prepare_cached(db, &st, "SELECT last_handshake, rx_bytes, "
 	    "tx_bytes, remote_endpoint FROM endpoint_stats WHERE "
 	    "endpoint_id = ?", err) == -1)
 		return (-1);
@@ -986,7 +986,7 @@ warp_endpoint_stats_get(struct warp_db *db, int64_t id,
 		if ((r = (const char *)sqlite3_column_text(st, 3)) != NULL)
 			(void)snprintf(s->remote, sizeof(s->remote), "%s", r);
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "reading endpoint numbers"));
 	return (0);

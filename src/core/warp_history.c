@@ -188,16 +188,22 @@ warp_history_get(struct warp_db *db, int64_t endpoint_id, int64_t network_id,
 {
 	sqlite3_stmt	*st;
 	size_t		 cap = 0;
+	char		 sql[256];
 	int		 rc;
 
 	memset(h, 0, sizeof(*h));
 	h->bucket = warp_history_bucket(since, now);
 	h->since = since;
 	h->until = now;
-	if (warp_db_prepare(db, &st, "SELECT at, sum(rx_bytes), sum(tx_bytes) "
-	    "FROM traffic_samples WHERE bucket = ?1 AND at >= ?2 - ?2 % ?1 AND "
-	    "(?3 = 0 OR endpoint_id = ?3) AND (?4 = 0 OR network_id = ?4) "
-	    "GROUP BY at ORDER BY at", err) == -1)
+	/* One statement per scope, so that each is a range of its own index
+	 * (the primary key, traffic_samples_net, traffic_samples_at): an
+	 * "?3 = 0 OR endpoint_id = ?3" would scan every sample kept. */
+	(void)snprintf(sql, sizeof(sql), "SELECT at, sum(rx_bytes), "
+	    "sum(tx_bytes) FROM traffic_samples WHERE %s AND bucket = ?1 AND "
+	    "at >= ?2 - ?2 %% ?1 GROUP BY at ORDER BY at", endpoint_id != 0 ?
+	    "endpoint_id = ?3" : network_id != 0 ? "network_id = ?4 AND "
+	    "?3 = 0" : "?3 = 0 AND ?4 = 0");
+	if (warp_db_prepare(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, h->bucket);
 	sqlite3_bind_int64(st, 2, since);

@@ -1335,13 +1335,13 @@ warp_network_count_endpoints(struct warp_db *db, int64_t id)
 	struct warp_err	 err;
 	long		 n = 0;
 
-	if (warp_db_prepare(db, &st, "SELECT endpoints FROM network_counts "
-	    "WHERE network_id = ?", &err) == -1)
+	if (warp_db_prepare_cached(db, &st, "SELECT endpoints FROM "
+	    "network_counts WHERE network_id = ?", &err) == -1)
 		return (0);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	return (n);
 }
 

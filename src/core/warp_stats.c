@@ -121,8 +121,9 @@ warp_apply_status_get(struct warp_db *db, const char *type, int64_t id,
 	memset(a, 0, sizeof(*a));
 	(void)snprintf(a->object_type, sizeof(a->object_type), "%s", type);
 	a->object_id = id;
-	if (warp_db_prepare(db, &st, "SELECT status, error, updated_at FROM "
-	    "apply_status WHERE object_type = ? AND object_id = ?", &err) == -1)
+	if (warp_db_prepare_cached(db, &st, "SELECT status, error, updated_at "
+	    "FROM apply_status WHERE object_type = ? AND object_id = ?",
+	    &err) == -1)
 		return;
 	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
@@ -133,7 +134,7 @@ warp_apply_status_get(struct warp_db *db, const char *type, int64_t id,
 			(void)snprintf(a->error, sizeof(a->error), "%s", s);
 		a->updated_at = sqlite3_column_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 }
 
 /* The most recent objects that are pending or failed. */

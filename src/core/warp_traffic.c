@@ -744,8 +744,9 @@ warp_traffic_defaults(struct warp_db *db, int64_t network_id, uint64_t *down,
 	int		 rc;
 
 	*down = *up = 0;
-	if (warp_db_prepare(db, &st, "SELECT default_down_bps, default_up_bps "
-	    "FROM network_traffic WHERE network_id = ?", err) == -1)
+	if (warp_db_prepare_cached(db, &st, "SELECT default_down_bps, "
+	    "default_up_bps FROM network_traffic WHERE network_id = ?",
+	    err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, network_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -753,10 +754,10 @@ warp_traffic_defaults(struct warp_db *db, int64_t network_id, uint64_t *down,
 		*up = (uint64_t)sqlite3_column_int64(st, 1);
 		rc = SQLITE_DONE;
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return (warp_db_sqlerr(db, err, "reading default rates"));
-	return (0);
+		(void)warp_db_sqlerr(db, err, "reading default rates");
+	warp_db_release(db, st);
+	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 int

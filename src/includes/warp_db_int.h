@@ -14,6 +14,8 @@
 
 #include "warp.h"
 
+#define WARP_DB_CACHED	8	/* statements kept prepared per handle */
+
 struct warp_db {
 	sqlite3		*sql;
 	char		*path;
@@ -23,6 +25,11 @@ struct warp_db {
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
 	struct warp_audit_q *audit_q;	/* deferred audit rows (warp_audit.c) */
+	struct {
+		char		*sql;
+		sqlite3_stmt	*st;
+		int		 busy;
+	}		 cached[WARP_DB_CACHED];	/* warp_db_prepare_cached */
 };
 
 struct warp_migration {
@@ -37,6 +44,9 @@ extern const size_t			warp_migrations_count;
 int	warp_db_exec(struct warp_db *, const char *, struct warp_err *);
 int	warp_db_prepare(struct warp_db *, sqlite3_stmt **, const char *,
 	    struct warp_err *);
+int	warp_db_prepare_cached(struct warp_db *, sqlite3_stmt **, const char *,
+	    struct warp_err *);
+void	warp_db_release(struct warp_db *, sqlite3_stmt *);
 int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
 /* Defensive settings on a connection (SQLITE_DBCONFIG_DEFENSIVE, ...). */
 void	warp_db_harden(sqlite3 *);

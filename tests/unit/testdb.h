@@ -88,9 +88,9 @@ testdb_count_steps(unsigned type, void *arg, void *p, void *x)
 	(void)x;
 	if (type == SQLITE_TRACE_PROFILE) {
 		testdb_vm_steps += sqlite3_stmt_status(st,
-		    SQLITE_STMTSTATUS_VM_STEP, 0);
+		    SQLITE_STMTSTATUS_VM_STEP, 1);
 		testdb_scan_steps += sqlite3_stmt_status(st,
-		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+		    SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
 	}
 	return (0);
 }
@@ -98,6 +98,14 @@ testdb_count_steps(unsigned type, void *arg, void *p, void *x)
 static void __attribute__((unused))
 testdb_steps_begin(struct warp_db *db)
 {
+	sqlite3_stmt	*st = NULL;
+
+	/* Statements the core keeps prepared count from zero again. */
+	while ((st = sqlite3_next_stmt(db->sql, st)) != NULL) {
+		(void)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+		(void)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP,
+		    1);
+	}
 	testdb_vm_steps = testdb_scan_steps = 0;
 	sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, testdb_count_steps,
 	    NULL);

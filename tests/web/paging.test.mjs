@@ -16,7 +16,7 @@ async function main() {
 	warpctl(["user", "add", ADMIN, "--role", "admin", "--password-stdin"],
 	    ADMIN_PW + "\n");
 	const pool = JSON.parse(warpctl(["config", "show", "--json"])).port_pool;
-	warpctl(["config", "set", "port-pool", "31000-31999"]);
+	warpctl(["config", "set", "port-pool", `${pool.split("-")[0]}-52999`]);
 	const have = +sql("SELECT count(*) FROM networks");
 	for (let i = 0; have + i < 56; i++)
 		warpctl(["create-network", `pg${i}`, "--type", "secure-internet",
