@@ -14,22 +14,11 @@
 #include "testdb.h"
 
 static struct warp_db	*db;
+
 static int64_t
 mknet(const char *name, const char *subnet, long users)
 {
-	struct warp_network_spec	s;
-	struct warp_err			err;
-	int64_t				id = -1;
-
-	warp_network_spec_init(&s);
-	s.name = name;
-	s.type = WARP_NET_SECURE_INTERNET;
-	s.subnet = subnet;
-	s.expected_users = users;
-	s.actor = "test";
-	if (warp_network_create(db, &s, &id, &err) == -1)
-		printf("# mknet %s: %s\n", name, err.msg);
-	return (id);
+	return (testdb_mknet(db, name, subnet, users));
 }
 
 static uint32_t

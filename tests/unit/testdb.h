@@ -119,6 +119,26 @@ testdb_steps_end(struct warp_db *db, long *steps, long *scans)
 	*scans = testdb_scan_steps;
 }
 
+/* A Secure Internet network (subnet or expected users): its id, -1. */
+static int64_t __attribute__((unused))
+testdb_mknet(struct warp_db *db, const char *name, const char *subnet,
+    long users)
+{
+	struct warp_network_spec	s;
+	struct warp_err			err;
+	int64_t				id = -1;
+
+	warp_network_spec_init(&s);
+	s.name = name;
+	s.type = WARP_NET_SECURE_INTERNET;
+	s.subnet = subnet;
+	s.expected_users = users;
+	s.actor = "test";
+	if (warp_network_create(db, &s, &id, &err) == -1)
+		printf("# mknet %s: %s\n", name, err.msg);
+	return (id);
+}
+
 /* The one number a query answers (-1: it did not). */
 static long __attribute__((unused))
 testdb_count(struct warp_db *db, const char *sql)
