@@ -272,7 +272,7 @@ warp_history_svg(const struct warp_history *h)
 	int64_t		 first, nb, k, i;
 	uint64_t	 max = 1, v;
 	size_t		 p;
-	double		 x, y;
+	int64_t		 x, y;
 	char		 lbl[WARP_SIZE_STRLEN], when[32];
 	int		 s;
 	struct tm	 tm;
@@ -327,11 +327,16 @@ warp_history_svg(const struct warp_history *h)
 			if (p < h->n && h->points[p].at == first + i * h->bucket)
 				v = s == 0 ? h->points[p].rx_bytes :
 				    h->points[p].tx_bytes;
-			x = L + (double)(W - L - R) * (double)i /
-			    (double)(nb - 1);
-			y = (H - B) - (double)(H - T - B) * (double)v /
-			    (double)max;
-			warp_buf_appendf(&b, "%s%.1f,%.1f", i ? " " : "", x, y);
+			/* In tenths, printed as integers: a day of minutes
+			 * is 2,882 points, and %.1f of a double cost more
+			 * than all the page's queries. */
+			x = L * 10 + ((W - L - R) * 10 * i * 2 + (nb - 1)) /
+			    ((nb - 1) * 2);
+			y = (H - B) * 10 - (int64_t)(((double)(H - T - B) *
+			    10 * (double)v / (double)max) + 0.5);
+			warp_buf_appendf(&b, "%s%lld.%lld,%lld.%lld", i ? " " :
+			    "", (long long)(x / 10), (long long)(x % 10),
+			    (long long)(y / 10), (long long)(y % 10));
 		}
 		warp_buf_appendf(&b, "\"/>");
 	}
