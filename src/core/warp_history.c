@@ -17,6 +17,8 @@
 #include "warp_db_int.h"
 #include "warp_traffic.h"
 
+static void	warp_history_svg_point(struct warp_buf *, int, int64_t, int64_t);
+
 static const struct {
 	int64_t	bucket;
 	int64_t	keep;
@@ -264,6 +266,32 @@ warp_history_json(const struct warp_history *h, struct warp_buf *b)
  * script), so the page's CSP needs nothing more.  The text in it is
  * numbers and unit names only.
  */
+/* " X.x,Y.y" of a chart point given in tenths (>= 0), without printf. */
+static void
+warp_history_svg_point(struct warp_buf *b, int sep, int64_t x, int64_t y)
+{
+	char	 out[48], *p = out + sizeof(out);
+	int64_t	 v[2] = { y, x };
+	int	 k;
+
+	for (k = 0; k < 2; k++) {
+		if (v[k] < 0)
+			v[k] = 0;
+		*--p = (char)('0' + v[k] % 10);
+		*--p = '.';
+		v[k] /= 10;
+		do {
+			*--p = (char)('0' + v[k] % 10);
+			v[k] /= 10;
+		} while (v[k] > 0);
+		if (k == 0)
+			*--p = ',';
+	}
+	if (sep)
+		*--p = ' ';
+	warp_buf_append(b, p, (size_t)(out + sizeof(out) - p));
+}
+
 char *
 warp_history_svg(const struct warp_history *h)
 {
@@ -334,9 +362,7 @@ warp_history_svg(const struct warp_history *h)
 			    ((nb - 1) * 2);
 			y = (H - B) * 10 - (int64_t)(((double)(H - T - B) *
 			    10 * (double)v / (double)max) + 0.5);
-			warp_buf_appendf(&b, "%s%lld.%lld,%lld.%lld", i ? " " :
-			    "", (long long)(x / 10), (long long)(x % 10),
-			    (long long)(y / 10), (long long)(y % 10));
+			warp_history_svg_point(&b, i > 0, x, y);
 		}
 		warp_buf_appendf(&b, "\"/>");
 	}
