@@ -183,7 +183,7 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	struct warp_db	 src;
 	sqlite3_stmt	*st;
 	uint8_t		 key[WARP_MASTER_KEY_LEN], *plain = NULL;
-	size_t		 plen;
+	size_t		 plen, nsealed;
 	char		*kp = NULL, *livekey = NULL, *tmpkey = NULL;
 	int		 version = 0, appid = 0, rc = -1;
 
@@ -264,6 +264,9 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	db->has_master_key = 1;
 	if (warp_migrate(db->sql, warp_migrations, warp_migrations_count,
 	    err) == -1)
+		goto out;
+	/* A backup from before the workers' own key: seal it again now. */
+	if (warp_db_reseal(db, &nsealed, err) == -1)
 		goto out;
 	rc = 0;
 out:

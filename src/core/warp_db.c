@@ -433,6 +433,7 @@ warp_db_close(struct warp_db *db)
 	if (db->sql != NULL)
 		sqlite3_close_v2(db->sql);
 	sodium_memzero(db->master_key, sizeof(db->master_key));
+	sodium_memzero(&db->worker_keys, sizeof(db->worker_keys));
 	free(db->path);
 	free(db);
 }
@@ -683,6 +684,121 @@ warp_db_set_master_key(struct warp_db *db,
 {
 	memcpy(db->master_key, key, WARP_MASTER_KEY_LEN);
 	db->has_master_key = 1;
+}
+
+/*
+ * A web worker's keys (warp_keys.c): what it needs of the master key and
+ * no more.  0 if the master key is not loaded.
+ */
+int
+warp_db_worker_keys(struct warp_db *db, struct warp_worker_keys *wk)
+{
+	if (!db->has_master_key)
+		return (0);
+	warp_keys_worker_derive(db->master_key, wk);
+	return (1);
+}
+
+void
+warp_db_set_worker_keys(struct warp_db *db, const struct warp_worker_keys *wk)
+{
+	db->worker_keys = *wk;
+	db->has_worker_keys = 1;
+}
+
+/* A sealed column and the context it was sealed with. */
+static const struct {
+	const char	*table;
+	const char	*column;
+	const char	*context;
+} warp_sealed_columns[] = {
+	{ "networks", "private_key", "networks.private_key" },
+	{ "endpoints", "private_key", "endpoints.private_key" },
+	{ "endpoints", "preshared_key", "endpoints.preshared_key" },
+	{ "endpoint_configs", "content", "endpoint_configs.content" },
+	{ "endpoint_configs", "private_key", "endpoints.private_key" },
+	{ "endpoint_configs", "preshared_key", "endpoints.preshared_key" },
+};
+
+/* One column's legacy blobs, sealed again (inside the caller's txn). */
+static int
+warp_db_reseal_column(struct warp_db *db, size_t c, size_t *count,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*sel = NULL, *upd = NULL;
+	uint8_t		*plain = NULL, *sealed = NULL;
+	size_t		 plen = 0, slen = 0;
+	char		 sql[192];
+	int		 rc = -1, step;
+
+	(void)snprintf(sql, sizeof(sql), "SELECT id, %s FROM %s WHERE "
+	    "substr(%s, 1, 1) = x'01'", warp_sealed_columns[c].column,
+	    warp_sealed_columns[c].table, warp_sealed_columns[c].column);
+	if (warp_db_prepare(db, &sel, sql, err) == -1)
+		return (-1);
+	(void)snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE id = ?2",
+	    warp_sealed_columns[c].table, warp_sealed_columns[c].column);
+	if (warp_db_prepare(db, &upd, sql, err) == -1)
+		goto out;
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (warp_unseal(db, warp_sealed_columns[c].context,
+		    sqlite3_column_blob(sel, 1),
+		    (size_t)sqlite3_column_bytes(sel, 1), &plain, &plen,
+		    err) == -1 ||
+		    warp_seal(db, warp_sealed_columns[c].context, plain, plen,
+		    &sealed, &slen, err) == -1)
+			goto out;
+		warp_secret_free(plain, plen + 1);
+		plain = NULL;
+		sqlite3_bind_blob(upd, 1, sealed, (int)slen, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+		step = sqlite3_step(upd);
+		sqlite3_reset(upd);
+		free(sealed);
+		sealed = NULL;
+		if (step != SQLITE_DONE) {
+			warp_db_sqlerr(db, err, "sealing a secret again");
+			goto out;
+		}
+		(*count)++;
+	}
+	if (step != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "reading the sealed secrets");
+		goto out;
+	}
+	rc = 0;
+out:
+	warp_secret_free(plain, plain != NULL ? plen + 1 : 0);
+	free(sealed);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return (rc);
+}
+
+/*
+ * Secrets sealed under the master key itself (before the workers got
+ * their own key) are sealed again under the derived keys, in one
+ * transaction.  Root only (it needs the master key); *count gets how many.
+ */
+int
+warp_db_reseal(struct warp_db *db, size_t *count, struct warp_err *err)
+{
+	size_t	c;
+
+	*count = 0;
+	if (!db->has_master_key)
+		return (warp_err_system(err, "the master key is not loaded"));
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	for (c = 0; c < sizeof(warp_sealed_columns) /
+	    sizeof(warp_sealed_columns[0]); c++) {
+		if (warp_db_reseal_column(db, c, count, err) == -1) {
+			warp_db_rollback(db);
+			*count = 0;
+			return (-1);
+		}
+	}
+	return (warp_db_commit(db, err));
 }
 
 /*

@@ -156,12 +156,29 @@ void	warp_db_epoch(struct warp_db *, int64_t *, int64_t *);
 int	warp_db_master_key(struct warp_db *, uint8_t [WARP_MASTER_KEY_LEN]);
 void	warp_db_set_master_key(struct warp_db *,
 	    const uint8_t [WARP_MASTER_KEY_LEN]);
+/*
+ * The web workers never hold the master key: they get a work key for the
+ * secrets they serve (endpoints' keys, config text) and the public half
+ * of the root pair, to which the gateway's own private keys are sealed
+ * (warp_keys.c).  warp_db_worker_keys: 0 if no master key is loaded.
+ */
+struct warp_worker_keys {
+	uint8_t	work[WARP_MASTER_KEY_LEN];
+	uint8_t	root_pub[WARP_KEY_LEN];
+};
+void	warp_keys_worker_derive(const uint8_t [WARP_MASTER_KEY_LEN],
+	    struct warp_worker_keys *);
+int	warp_db_worker_keys(struct warp_db *, struct warp_worker_keys *);
+void	warp_db_set_worker_keys(struct warp_db *,
+	    const struct warp_worker_keys *);
+/* Root: seal again what was sealed under the master key itself. */
+int	warp_db_reseal(struct warp_db *, size_t *, struct warp_err *);
 void	warp_db_track_pending(struct warp_db *, int);
 int	warp_db_backup(struct warp_db *, const char *, struct warp_err *);
 int	warp_db_restore(struct warp_db *, const char *, const char *,
 	    struct warp_err *);
 
-/* Encryption at rest with the master key (XChaCha20-Poly1305). */
+/* Encryption at rest under keys derived from the master key. */
 int	warp_seal(struct warp_db *, const char *, const void *, size_t,
 	    uint8_t **, size_t *, struct warp_err *);
 int	warp_unseal(struct warp_db *, const char *, const uint8_t *, size_t,

@@ -20,7 +20,9 @@ struct warp_db {
 	sqlite3		*sql;
 	char		*path;
 	uint8_t		 master_key[WARP_MASTER_KEY_LEN];
-	int		 has_master_key;
+	int		 has_master_key;	/* root: every secret */
+	struct warp_worker_keys worker_keys;	/* a web worker's (warp_keys.c) */
+	int		 has_worker_keys;
 	int		 txn_depth;	/* nested warp_db_begin() calls */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */

@@ -69,6 +69,7 @@ static int	warpd_dir_writable(const char *, const struct passwd *,
 static void	warpd_db_perms(const char *, gid_t, mode_t);
 static void	warpd_msg_apply(struct kore_msg *, const void *);
 static void	warpd_apply(void);
+static void	warpd_reseal(struct warp_db *);
 
 /*
  * sqlite inside a worker needs a few calls Kore's default filter lacks;
@@ -199,6 +200,7 @@ kore_parent_teardown(void)
 void
 kore_worker_configure(void)
 {
+	struct warp_worker_keys	wk;
 	struct warp_err		err;
 
 	warp_err_clear(&err);
@@ -208,13 +210,18 @@ kore_worker_configure(void)
 		    db_worker_path, err.msg);
 		warp_web_db = NULL;
 	} else {
-		if (have_master_key)
-			warp_db_set_master_key(warp_web_db, master_key);
+		/* What a worker needs of the master key, never the key. */
+		if (have_master_key) {
+			warp_keys_worker_derive(master_key, &wk);
+			warp_db_set_worker_keys(warp_web_db, &wk);
+			sodium_memzero(&wk, sizeof(wk));
+		}
 		/* The dashboard shows what waits for the reconciler. */
 		warp_db_track_pending(warp_web_db, 1);
 	}
-	/* The worker's copy lives in its db handle only. */
+	/* The master key stays with root: the worker's copy is wiped. */
 	sodium_memzero(master_key, sizeof(master_key));
+	have_master_key = 0;
 	warp_gate_worker(worker != NULL ? worker->id : 0);
 
 	/*
@@ -508,7 +515,28 @@ warpd_db_prepare(void)
 		fatal("warpd: cannot open database %s: %s", db_abspath,
 		    err.msg);
 	have_master_key = warp_db_master_key(db, master_key);
+	if (have_master_key)
+		warpd_reseal(db);
 	warp_db_close(db);
+}
+
+/*
+ * Secrets sealed under the master key itself (a db from before the
+ * workers got their own key) are sealed again before any worker starts:
+ * a worker could not open them.
+ */
+static void
+warpd_reseal(struct warp_db *db)
+{
+	struct warp_err	err;
+	size_t		n;
+
+	warp_err_clear(&err);
+	if (warp_db_reseal(db, &n, &err) == -1)
+		fatal("warpd: sealing the stored secrets again: %s", err.msg);
+	if (n > 0)
+		kore_log(LOG_NOTICE, "warpd: %zu stored secrets sealed again "
+		    "under the workers' key and the root key", n);
 }
 
 /*
