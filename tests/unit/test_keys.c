@@ -183,7 +183,7 @@ test_legacy(void)
 	    "endpoint_configs.content", cfg, (const uint8_t *)before,
 	    strlen(before)) == 0;
 	/* The trigger as the migration makes it (its DROP needs one). */
-	trig = migration_sql("0005_reseal");
+	trig = migration_sql("0007_reseal");
 	ok &= trig != NULL && sqlite3_exec(root->sql, "CREATE TRIGGER "
 	    "endpoint_configs_immutable AFTER INSERT ON endpoint_configs "
 	    "BEGIN SELECT 1; END", NULL, NULL, NULL) == SQLITE_OK &&
