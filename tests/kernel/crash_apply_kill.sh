@@ -93,6 +93,28 @@ objects() {	# links and peers in kt-gw right now (how far an apply got)
 	echo "$((_l + _p))"
 }
 
+# After a kill: one clean apply, and its dump against the reference.
+# Returns 0 when identical (a comment line says so), else a "not ok";
+# AFTER_MS is how long the clean apply took.
+converges() {	# SEED WHAT (what the kill was, for the lines)
+	_t0=$(now_ms)
+	if ! warp_apply; then
+		kt_notok "seed $1: the apply after a kill $2 succeeds" "$(tail -n 20 "$KT_TMP/apply.out")"
+		return 1
+	fi
+	AFTER_MS=$(( $(now_ms) - _t0 ))
+	_first=$WARP_SENT
+	dump "$KT_TMP/run.dump"
+	if cmp -s "$KT_TMP/ref.dump" "$KT_TMP/run.dump"; then
+		echo "# seed $1: killed $2, then a clean apply ($_first messages): identical"
+		return 0
+	fi
+	kt_notok "seed $1: killed $2, the next apply converges" \
+	    "$(diff "$KT_TMP/ref.dump" "$KT_TMP/run.dump" | head -n 30)"
+	cp "$KT_TMP/run.dump" "$KT_ARTIFACTS/seed-$1.dump" 2> /dev/null
+	return 1
+}
+
 # ------------------------------------------------------------------ state
 warp_gw_init
 warpctl config set netns kt-gw > /dev/null || kt_bail "config set netns"
@@ -173,23 +195,9 @@ while [ "$i" -lt "$RUNS" ] && [ "$killed" -lt "$DKILLS" ]; do
 	rc=$?
 	at=$(objects)
 	[ "$rc" -eq 137 ] && { killed=$((killed + 1)); points="$points $at"; }
-	t0=$(now_ms)
-	if ! warp_apply; then
-		kt_notok "seed $s: the apply after a kill at $d ms succeeds" "$(tail -n 20 "$KT_TMP/apply.out")"
-		continue
-	fi
-	first=$WARP_SENT
-	t1=$(( $(now_ms) - t0 ))
-	[ "$t1" -lt "$T" ] && T=$t1
-	dump "$KT_TMP/run.dump"
-	if cmp -s "$KT_TMP/ref.dump" "$KT_TMP/run.dump"; then
-		same=$((same + 1))
-		echo "# seed $s: killed after $d ms (exit $rc, $at links+peers made), then a clean apply ($first messages): identical"
-	else
-		kt_notok "seed $s: killed after $d ms (exit $rc, $at links+peers), the next apply converges" \
-		    "$(diff "$KT_TMP/ref.dump" "$KT_TMP/run.dump" | head -n 30)"
-		cp "$KT_TMP/run.dump" "$KT_ARTIFACTS/seed-$s.dump" 2> /dev/null
-	fi
+	AFTER_MS=$T
+	converges "$s" "after $d ms (exit $rc, $at links+peers made)" && same=$((same + 1))
+	[ "$AFTER_MS" -lt "$T" ] && T=$AFTER_MS
 done
 distinct=$(echo "$points" | tr ' ' '\n' | grep -v '^$' | sort -u | wc -l)
 echo "# links+peers made when killed:$points"
@@ -231,20 +239,8 @@ while [ "$k" -lt "$MKILLS" ] && [ "$ns" -ge "$MKILLS" ]; do
 	last=$(sed -n 's/^warp: test hook: \([0-9]*\) write messages sent$/\1/p' "$KT_TMP/killed.out" | tail -n 1)
 	at=$(objects)
 	[ "$rc" -eq 137 ] && [ "$last" = "$N" ] && { mkilled=$((mkilled + 1)); mpoints="$mpoints $N"; }
-	if ! warp_apply; then
-		kt_notok "seed $s: the apply after a kill after write message $N succeeds" "$(tail -n 20 "$KT_TMP/apply.out")"
-		continue
-	fi
-	first=$WARP_SENT
-	dump "$KT_TMP/run.dump"
-	if cmp -s "$KT_TMP/ref.dump" "$KT_TMP/run.dump"; then
-		msame=$((msame + 1))
-		echo "# seed $s: killed after write message $N of $W (exit $rc, last sent $last, $at links+peers made), then a clean apply ($first messages): identical"
-	else
-		kt_notok "seed $s: killed after write message $N of $W (exit $rc, $at links+peers), the next apply converges" \
-		    "$(diff "$KT_TMP/ref.dump" "$KT_TMP/run.dump" | head -n 30)"
-		cp "$KT_TMP/run.dump" "$KT_ARTIFACTS/seed-$s.dump" 2> /dev/null
-	fi
+	converges "$s" "after write message $N of $W (exit $rc, last sent $last, $at links+peers made)" &&
+	    msame=$((msame + 1))
 done
 mdistinct=$(echo "$mpoints" | tr ' ' '\n' | grep -v '^$' | sort -u | wc -l)
 echo "# killed after write messages:$mpoints"
