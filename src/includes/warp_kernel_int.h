@@ -190,6 +190,8 @@ int	warp_nl_send_rule_add(struct warp_kctx *, struct rtnl_rule *, int);
 int	warp_nl_send_rule_delete(struct warp_kctx *, struct rtnl_rule *);
 int	warp_nl_send_msg(struct warp_kctx *, struct nlmsghdr *);
 int	warp_ksysctl_write(struct warp_kctx *, int, const char *);
+/* n write messages were sent (a test hook's count; kernel_send.c); ret. */
+int	warp_ksent(int, uint64_t);
 /* A read over the libmnl rtnetlink socket (a dump, or a get with ACK). */
 int	warp_nl_talk(struct warp_kctx *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);

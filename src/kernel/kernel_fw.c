@@ -1120,6 +1120,7 @@ warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 		return (-1);
 	}
 	free(iov);
+	(void)warp_ksent(0, fb->nmsgs);
 	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
 	while (answers < fb->nmsgs) {
 		if ((got = mnl_socket_recvfrom(nl, buf,

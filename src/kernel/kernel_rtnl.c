@@ -773,6 +773,19 @@ warp_nl_rules(struct warp_kctx *ctx, struct warp_knet *kn)
  * Remove what is ours and no longer wanted: routes and rules first, then
  * links (WireGuard before VRF).  Failures here are reported but do not
  * stop the apply.
+ *
+ * Ours means marked: a link is removed only if it carries a "warp:"
+ * alias (routes and rules: our protocol number).  A link with a derived
+ * name but no alias is never removed here, even when no network has that
+ * name any more (an apply killed between creating a link and marking
+ * it, whose network was then deleted before the next apply): nothing in
+ * the kernel tells such a link from one the admin made by hand with the
+ * same name and kind (`ip link add wg12345678 type wireguard` is also
+ * down and has no alias), and the appliance never deletes an admin's
+ * link.  Adoption (warp_nl_link_claim) takes such a link only for the
+ * network whose derived name it has, which is what that network would
+ * have created anyway.  The leftover is inert (down, no address, no
+ * peer, nothing routes to it) and `ip link del` removes it.
  */
 void
 warp_nl_remove_stale(struct warp_kctx *ctx)

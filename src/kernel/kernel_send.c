@@ -13,6 +13,10 @@
  * (warp_mnl_talk), the answers to a stream of ACKed requests
  * (warp_mnl_acks), an nftables dump and the counted send of an nftables
  * batch (warp_nft_dump, warp_nft_batch_send; kernel_quota.c).
+ *
+ * And one test hook on that path, warp_ksent(): with
+ * WARP_TEST_KILL_AFTER_WRITES=N the process kills itself after its Nth
+ * write message (tests/kernel/crash_apply_kill.sh).
  */
 #include <sys/socket.h>
 
@@ -29,6 +33,8 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,13 +46,59 @@
 
 static int	warp_nl_talk_open(struct warp_kctx *);
 
+/*
+ * TEST HOOK, for crash tests only: n write messages were just sent to
+ * the kernel (a batch counts all of its messages, at once, when the
+ * batch is sent).  With WARP_TEST_KILL_AFTER_WRITES=N (a decimal from 1)
+ * in the environment, each send prints "warp: test hook: M write
+ * messages sent" (M counts the process's whole life) on stderr, and the
+ * process raises SIGKILL as soon as M reaches N: a kill at an exact
+ * point of an apply, where a kill after a delay hits only where the
+ * time goes (N beyond the apply's count lists its sends, and no kill).
+ * The variable is read once; unset, empty or not such a number, nothing
+ * happens.  A dry run sends nothing and never gets here.  Every counted
+ * send calls this after its send (kernel_wgnl.c, kernel_fw.c,
+ * kernel_tc.c and this file); returns ret, so a send can end in it,
+ * and leaves errno as the send left it.
+ */
+int
+warp_ksent(int ret, uint64_t n)
+{
+	static int			 once;
+	static unsigned long long	 limit, total;
+	const char			*s;
+	char				*end;
+	int				 e = errno;
+
+	if (!once) {
+		once = 1;
+		if ((s = getenv("WARP_TEST_KILL_AFTER_WRITES")) != NULL &&
+		    *s >= '0' && *s <= '9') {
+			errno = 0;
+			limit = strtoull(s, &end, 10);
+			if (errno != 0 || *end != '\0')
+				limit = 0;
+		}
+		errno = e;
+	}
+	if (limit == 0)
+		return (ret);
+	total += n;
+	(void)dprintf(STDERR_FILENO, "warp: test hook: %llu write messages "
+	    "sent\n", total);
+	if (total >= limit)
+		(void)raise(SIGKILL);
+	errno = e;
+	return (ret);
+}
+
 int
 warp_nl_send_link_add(struct warp_kctx *ctx, struct rtnl_link *l, int flags)
 {
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_link_add(ctx->rtnl, l, flags));
+	return (warp_ksent(rtnl_link_add(ctx->rtnl, l, flags), 1));
 }
 
 /* orig: the link as the kernel has it (NULL on a dry run is fine). */
@@ -57,7 +109,7 @@ warp_nl_send_link_change(struct warp_kctx *ctx, struct rtnl_link *orig,
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_link_change(ctx->rtnl, orig, chg, 0));
+	return (warp_ksent(rtnl_link_change(ctx->rtnl, orig, chg, 0), 1));
 }
 
 int
@@ -66,7 +118,7 @@ warp_nl_send_link_delete(struct warp_kctx *ctx, struct rtnl_link *l)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_link_delete(ctx->rtnl, l));
+	return (warp_ksent(rtnl_link_delete(ctx->rtnl, l), 1));
 }
 
 int
@@ -75,7 +127,7 @@ warp_nl_send_addr_add(struct warp_kctx *ctx, struct rtnl_addr *a)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_addr_add(ctx->rtnl, a, 0));
+	return (warp_ksent(rtnl_addr_add(ctx->rtnl, a, 0), 1));
 }
 
 int
@@ -84,7 +136,7 @@ warp_nl_send_addr_delete(struct warp_kctx *ctx, struct rtnl_addr *a)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_addr_delete(ctx->rtnl, a, 0));
+	return (warp_ksent(rtnl_addr_delete(ctx->rtnl, a, 0), 1));
 }
 
 int
@@ -93,7 +145,7 @@ warp_nl_send_route_add(struct warp_kctx *ctx, struct rtnl_route *r, int flags)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_route_add(ctx->rtnl, r, flags));
+	return (warp_ksent(rtnl_route_add(ctx->rtnl, r, flags), 1));
 }
 
 int
@@ -102,7 +154,7 @@ warp_nl_send_route_delete(struct warp_kctx *ctx, struct rtnl_route *r)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_route_delete(ctx->rtnl, r, 0));
+	return (warp_ksent(rtnl_route_delete(ctx->rtnl, r, 0), 1));
 }
 
 int
@@ -111,7 +163,7 @@ warp_nl_send_rule_add(struct warp_kctx *ctx, struct rtnl_rule *r, int flags)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_rule_add(ctx->rtnl, r, flags));
+	return (warp_ksent(rtnl_rule_add(ctx->rtnl, r, flags), 1));
 }
 
 int
@@ -120,7 +172,7 @@ warp_nl_send_rule_delete(struct warp_kctx *ctx, struct rtnl_rule *r)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (rtnl_rule_delete(ctx->rtnl, r, 0));
+	return (warp_ksent(rtnl_rule_delete(ctx->rtnl, r, 0), 1));
 }
 
 /* A write built with libmnl (it must ask for an ACK); -errno on failure. */
@@ -130,7 +182,7 @@ warp_nl_send_msg(struct warp_kctx *ctx, struct nlmsghdr *nlh)
 	ctx->cnt->rtnl++;
 	if (ctx->dry_run)
 		return (0);
-	return (warp_nl_talk(ctx, nlh, NULL, NULL));
+	return (warp_ksent(warp_nl_talk(ctx, nlh, NULL, NULL), 1));
 }
 
 /* Write value to an open /proc/sys file; -1 with errno set on failure. */
@@ -142,7 +194,7 @@ warp_ksysctl_write(struct warp_kctx *ctx, int fd, const char *value)
 	ctx->cnt->sysctl++;
 	if (ctx->dry_run)
 		return (0);
-	if (pwrite(fd, value, len, 0) != (ssize_t)len)
+	if (warp_ksent(pwrite(fd, value, len, 0) != (ssize_t)len, 1))
 		return (-1);
 	return (0);
 }
@@ -394,6 +446,7 @@ warp_nft_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 		return (-1);
 	}
 	free(iov);
+	(void)warp_ksent(0, nmsgs);
 	if ((ret = warp_mnl_acks(nl, nmsgs, seq0, warp_nft_refused, &f)) < -1)
 		*bad_errno = -ret;
 	return (ret == 0 ? 0 : -1);

@@ -248,6 +248,7 @@ warp_tcq_flush(struct warp_tcq *q)
 		ret = -1;
 		goto done;
 	}
+	(void)warp_ksent(0, (uint64_t)q->n);
 	if (warp_mnl_acks(q->nl, (size_t)q->n, q->seq0, warp_tcq_refused,
 	    q) != 0)
 		ret = -1;

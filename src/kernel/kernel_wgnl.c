@@ -510,7 +510,8 @@ again:
 		mnl_attr_nest_end(nlh, peers);
 	}
 	(*sent)++;
-	if (!dry_run && (e = warp_wgnl_talk(w, nlh, NULL, NULL)) < 0) {
+	if (!dry_run && (e = warp_ksent(warp_wgnl_talk(w, nlh, NULL, NULL),
+	    1)) < 0) {
 		warp_err_system(err, "configure wireguard %s: %s", ifname,
 		    strerror(-e));
 		goto out;

@@ -1,10 +1,13 @@
 # Crash safety of the reconciler (issue #12): on a state of five networks
 # of every type with over 1,000 peers (rate limits and a quota on an l3vpn
 # site included), a seeded loop kills `warpctl apply` with SIGKILL at a
-# random point of an apply on a fresh gateway (seeds and delays printed;
-# at least 20 different kill points), then runs one clean apply: the
-# kernel dump (links, addresses, routes, rules, nftables, WireGuard peers,
-# traffic control) is identical to that of one clean apply on a fresh
+# random point of an apply on a fresh gateway, then runs one clean apply:
+# a few kills come after a seeded delay, and 20 right after seeded write
+# message numbers (the test hook WARP_TEST_KILL_AFTER_WRITES, see
+# tests/kernel/README.md) drawn over all the sends of the apply: at least
+# 20 different kill points (seeds, delays, message numbers printed).
+# After each kill and one clean apply, the kernel dump (links, addresses,
+# routes, rules, nftables, WireGuard peers, traffic control) is identical to that of one clean apply on a fresh
 # gateway (after which an apply sends nothing).  Links left half-made (no
 # alias yet) are adopted.  The same with warpd's
 # root parent killed during its own apply: warpd started again applies by
@@ -12,9 +15,11 @@
 # of 1,000 endpoints (the web form) loses no committed row and leaves no
 # half of the bulk (all or nothing).
 #
-# WARP_CRASH_SEED (default: the time) picks the run; WARP_CRASH_RUNS (30,
-# the most tries to get 20 kills that hit an apply before it ended),
-# WARP_CRASH_WARPD_RUNS (3), WARP_CRASH_BULK_RUNS (4) the loop sizes.
+# WARP_CRASH_SEED (default: the time) picks the run; WARP_CRASH_RUNS (8,
+# the most tries to get WARP_CRASH_DELAY_KILLS (5) kills after a delay
+# that hit an apply before it ended), WARP_CRASH_MSG_KILLS (20) kills at
+# message numbers, WARP_CRASH_WARPD_RUNS (3), WARP_CRASH_BULK_RUNS (4)
+# the loop sizes.
 # kernel-test-timeout: 3000
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
@@ -22,7 +27,9 @@ kt_require_vm
 command -v sqlite3 > /dev/null || kt_bail "sqlite3 is not installed"
 
 SEED=${WARP_CRASH_SEED:-$(date +%s)}
-RUNS=${WARP_CRASH_RUNS:-30}
+RUNS=${WARP_CRASH_RUNS:-8}
+DKILLS=${WARP_CRASH_DELAY_KILLS:-5}
+MKILLS=${WARP_CRASH_MSG_KILLS:-20}
 WRUNS=${WARP_CRASH_WARPD_RUNS:-3}
 BRUNS=${WARP_CRASH_BULK_RUNS:-4}
 echo "# base seed $SEED (WARP_CRASH_SEED=$SEED repeats this run)"
@@ -84,6 +91,28 @@ objects() {	# links and peers in kt-gw right now (how far an apply got)
 	_l=$(kt_in kt-gw ip -o link show 2> /dev/null | wc -l)
 	_p=$(kt_in kt-gw wg show all peers 2> /dev/null | wc -l)
 	echo "$((_l + _p))"
+}
+
+# After a kill: one clean apply, and its dump against the reference.
+# Returns 0 when identical (a comment line says so), else a "not ok";
+# AFTER_MS is how long the clean apply took.
+converges() {	# SEED WHAT (what the kill was, for the lines)
+	_t0=$(now_ms)
+	if ! warp_apply; then
+		kt_notok "seed $1: the apply after a kill $2 succeeds" "$(tail -n 20 "$KT_TMP/apply.out")"
+		return 1
+	fi
+	AFTER_MS=$(( $(now_ms) - _t0 ))
+	_first=$WARP_SENT
+	dump "$KT_TMP/run.dump"
+	if cmp -s "$KT_TMP/ref.dump" "$KT_TMP/run.dump"; then
+		echo "# seed $1: killed $2, then a clean apply ($_first messages): identical"
+		return 0
+	fi
+	kt_notok "seed $1: killed $2, the next apply converges" \
+	    "$(diff "$KT_TMP/ref.dump" "$KT_TMP/run.dump" | head -n 30)"
+	cp "$KT_TMP/run.dump" "$KT_ARTIFACTS/seed-$1.dump" 2> /dev/null
+	return 1
 }
 
 # ------------------------------------------------------------------ state
@@ -153,7 +182,7 @@ kt_check "and converges to the reference dump (then sends 0: $WARP_SENT)" \
 same=0 killed=0 points=
 i=0
 # A kill is drawn in the first 90 % of the fastest clean apply seen.
-while [ "$i" -lt "$RUNS" ] && [ "$killed" -lt 20 ]; do
+while [ "$i" -lt "$RUNS" ] && [ "$killed" -lt "$DKILLS" ]; do
 	i=$((i + 1))
 	s=$((SEED + i))
 	d=$(rand_ms "$s" "$((T * 9 / 10))")
@@ -166,30 +195,59 @@ while [ "$i" -lt "$RUNS" ] && [ "$killed" -lt 20 ]; do
 	rc=$?
 	at=$(objects)
 	[ "$rc" -eq 137 ] && { killed=$((killed + 1)); points="$points $at"; }
-	t0=$(now_ms)
-	if ! warp_apply; then
-		kt_notok "seed $s: the apply after a kill at $d ms succeeds" "$(tail -n 20 "$KT_TMP/apply.out")"
-		continue
-	fi
-	first=$WARP_SENT
-	t1=$(( $(now_ms) - t0 ))
-	[ "$t1" -lt "$T" ] && T=$t1
-	dump "$KT_TMP/run.dump"
-	if cmp -s "$KT_TMP/ref.dump" "$KT_TMP/run.dump"; then
-		same=$((same + 1))
-		echo "# seed $s: killed after $d ms (exit $rc, $at links+peers made), then a clean apply ($first messages): identical"
-	else
-		kt_notok "seed $s: killed after $d ms (exit $rc, $at links+peers), the next apply converges" \
-		    "$(diff "$KT_TMP/ref.dump" "$KT_TMP/run.dump" | head -n 30)"
-		cp "$KT_TMP/run.dump" "$KT_ARTIFACTS/seed-$s.dump" 2> /dev/null
-	fi
+	AFTER_MS=$T
+	converges "$s" "after $d ms (exit $rc, $at links+peers made)" && same=$((same + 1))
+	[ "$AFTER_MS" -lt "$T" ] && T=$AFTER_MS
 done
 distinct=$(echo "$points" | tr ' ' '\n' | grep -v '^$' | sort -u | wc -l)
 echo "# links+peers made when killed:$points"
 kt_check "after each of $i SIGKILLs of warpctl apply, one clean apply gives the reference dump ($same of $i)" \
     [ "$same" -eq "$i" ]
-kt_check "at least 20 kills hit an apply before it ended ($killed of $i, at $distinct distinct numbers of links+peers)" \
-    [ "$killed" -ge 20 ]
+kt_check "at least $DKILLS kills after a delay hit an apply before it ended ($killed of $i, at $distinct distinct numbers of links+peers)" \
+    [ "$killed" -ge "$DKILLS" ]
+
+# ------------------------------- warpctl apply, SIGKILLed after message N
+# The test hook kills right after the send that reaches write message N
+# (a batch's messages go in one send): the points to kill at are the
+# ends of the sends, listed by one apply with N past its end.
+gw_fresh
+warp_apply --dry-run
+W=$WARP_SENT
+gw_fresh
+WARP_TEST_KILL_AFTER_WRITES=$((W + 1)) "$TOP/build/warpctl" --db "$WARP_DB" --netns kt-gw apply \
+    > "$KT_TMP/sends.out" 2>&1
+sed -n 's/^warp: test hook: \([0-9]*\) write messages sent$/\1/p' "$KT_TMP/sends.out" > "$KT_TMP/sends"
+ns=$(wc -l < "$KT_TMP/sends")
+kt_check "the sends of an apply add up to the dry run's $W write messages ($ns sends, the last at $(tail -n 1 "$KT_TMP/sends"))" \
+    [ "$(tail -n 1 "$KT_TMP/sends")" = "$W" ]
+kt_check "an apply of this state has at least $MKILLS sends to kill after ($ns)" [ "$ns" -ge "$MKILLS" ]
+msame=0 mkilled=0 mpoints=
+k=0
+# Kill k (from 0) is drawn from the k-th of MKILLS equal slices of the
+# list of sends: spread over the whole apply, each point a different one.
+while [ "$k" -lt "$MKILLS" ] && [ "$ns" -ge "$MKILLS" ]; do
+	s=$((SEED + 3000 + k))
+	lo=$((k * ns / MKILLS))
+	hi=$(((k + 1) * ns / MKILLS))
+	line=$((lo + 1 + $(rand_ms "$s" "$((hi - lo))")))
+	N=$(sed -n "${line}p" "$KT_TMP/sends")
+	k=$((k + 1))
+	gw_fresh
+	WARP_TEST_KILL_AFTER_WRITES=$N "$TOP/build/warpctl" --db "$WARP_DB" --netns kt-gw apply \
+	    > "$KT_TMP/killed.out" 2>&1
+	rc=$?
+	last=$(sed -n 's/^warp: test hook: \([0-9]*\) write messages sent$/\1/p' "$KT_TMP/killed.out" | tail -n 1)
+	at=$(objects)
+	[ "$rc" -eq 137 ] && [ "$last" = "$N" ] && { mkilled=$((mkilled + 1)); mpoints="$mpoints $N"; }
+	converges "$s" "after write message $N of $W (exit $rc, last sent $last, $at links+peers made)" &&
+	    msame=$((msame + 1))
+done
+mdistinct=$(echo "$mpoints" | tr ' ' '\n' | grep -v '^$' | sort -u | wc -l)
+echo "# killed after write messages:$mpoints"
+kt_check "after each of $k SIGKILLs at a write message number, one clean apply gives the reference dump ($msame of $k)" \
+    [ "$msame" -eq "$k" -a "$k" -eq "$MKILLS" ]
+kt_check "each of the $MKILLS kills came right after its message, at $mdistinct different points ($mkilled killed)" \
+    [ "$mkilled" -eq "$MKILLS" -a "$mdistinct" -eq "$MKILLS" ]
 cp "$KT_TMP/ref.dump" "$KT_ARTIFACTS/ref.dump" 2> /dev/null
 
 # ---------------------------------------------- warpd's root parent, SIGKILLed

@@ -4,7 +4,9 @@
 //   node flood-worker.mjs SEED MODE...    (floods until SIGTERM)
 // MODE: one (one IPv4 address), v6 (random hosts of one IPv6 /64),
 // spread (a random IPv4 address per request), replay (one form token
-// submitted again and again).  Prints {"status": count, ...} on SIGTERM.
+// submitted again and again).  Prints "sent N" after every 25th answer
+// (the test floods until enough went out) and {"status": count, ...}
+// on SIGTERM.
 const BASE = process.env.WEB_BASE || "http://127.0.0.1:8080";
 const [seedArg, ...modes] = process.argv.slice(2);
 let seed = (+seedArg >>> 0) || 1;
@@ -28,7 +30,7 @@ async function form(ip) {
 	return { cookie, pre };
 }
 const counts = {};
-let stop = false;
+let stop = false, answers = 0;
 process.on("SIGTERM", () => { stop = true; });
 async function loop(mode) {
 let replay = null;
@@ -50,6 +52,7 @@ while (!stop) {
 	} catch (e) {
 		counts.error = (counts.error || 0) + 1;
 	}
+	if (++answers % 25 === 0) console.log(`sent ${answers}`);
 }
 }
 await Promise.all(modes.map(loop));
