@@ -185,6 +185,11 @@ bench: all
 	sh bench/alloc
 	sh bench/traffic_scale
 	sh bench/fw_scale.sh
+	sh bench/change
+	sh bench/apply_scale
+	sh bench/vs_baseline
+	sh bench/memory
+	sh bench/render
 
 clean:
 	rm -rf $(BUILD)
