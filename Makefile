@@ -187,6 +187,11 @@ bench: all
 	sh bench/traffic_scale
 	sh bench/fw_scale.sh
 	sh bench/admin_scale
+	sh bench/change
+	sh bench/apply_scale
+	sh bench/vs_baseline
+	sh bench/memory
+	sh bench/render
 
 clean:
 	rm -rf $(BUILD)
