@@ -376,6 +376,7 @@ struct warp_fw_set {
 	uint32_t		 data_type;	/* maps: NFT_DATA_VERDICT */
 	uint32_t		 data_len;
 	uint32_t		 key_order;
+	int			 net;		/* its network's; -1: shared */
 	struct warp_fw_range	*ranges;	/* interval sets, before */
 	size_t			 nranges;	/* warp_fw_set_ranges() */
 	struct warp_fw_elem	*want;
@@ -466,6 +467,7 @@ void	warp_fw_r_ifaddr_set(struct warp_kctx *, const char *);
  * back, compared, and written by the batch in its order.
  */
 void	warp_fw_sets_init(struct warp_fw_build *);
+void	warp_fw_set_net_prefixes(struct warp_kctx *, const char *);
 void	warp_fw_set_ranges(struct warp_fw_build *);
 int	warp_fw_set_flags(struct warp_fw_build *, const char *, uint32_t *);
 int	warp_fw_sets_read(struct warp_fw_build *, struct mnl_socket *);
