@@ -5,7 +5,7 @@
 
 w init --public-host vpn.example.net --uplink eth9 > /dev/null 2>&1 ||
     { not_ok "init"; finish; }
-w config set port-pool 30000-30059 > /dev/null
+w config set port-pool 30000-30061 > /dev/null
 
 w create-networks 'net-{n}' --count 50 \
     --type secure-internet,resource-gateway,l3vpn,l2-p2p,l2-mesh \
@@ -33,13 +33,18 @@ check "shared options reach every network (dns)" \
 w create-networks 'one-{n}' --count 2 --type l3vpn --start 7 > /dev/null
 check "a single type and --start: one-7, one-8" \
     test "$(w list-networks --json | json '[n["name"] for n in j][-2:]')" = "['one-7', 'one-8']"
+w create-networks 'rate-{n}' --count 2 --type l3vpn --default-down 10mbit > /dev/null
+check "--default-down reaches every network of the call" \
+    test "$(w traffic rate-1 | head -n 1) / $(w traffic rate-2 | head -n 1)" = "network rate-1: default down 10mbit, up none / network rate-2: default down 10mbit, up none"
+expect_refused "a bad rate is refused before anything is written" 1 "" \
+    create-networks 'rate-x{n}' --count 2 --type l3vpn --default-down fast
 
 # All or nothing.
 expect_refused "a name clash in the middle creates none of them" 1 \
     "network 3 of 5 ('one-7', l3vpn): a network named 'one-7' already exists; nothing was created" \
     create-networks 'one-{n}' --count 5 --start 5 --type l3vpn
 expect_refused "the port pool running out part way creates none of them" 1 \
-    "listen port pool 30000-30059 is exhausted" \
+    "listen port pool 30000-30061 is exhausted" \
     create-networks 'late-{n}' --count 9 --type secure-internet
 check "and the CLI adds its hint once" test "$(grep -c 'nothing was created' "$SCRATCH/err")" = 1
 expect_refused "a clashing resource subnet shift is refused (past the address space)" 1 \
