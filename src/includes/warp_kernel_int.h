@@ -56,6 +56,7 @@ struct warp_knet;
 struct warp_fw_build;
 struct mnl_socket;
 struct nftnl_batch;
+struct nftnl_rule;
 
 /* An IPv4 or IPv6 prefix (IPv6 is only ever the unreachable default). */
 struct warp_kprefix {
@@ -203,6 +204,13 @@ int	warp_mnl_acks(struct mnl_socket *, size_t, uint32_t,
 	    void (*)(void *, size_t, int), void *);
 int	warp_nft_open(struct mnl_socket **);
 int	warp_nft_udata_ok(const void *, uint32_t);
+const char *warp_nft_rule_comment(const struct nftnl_rule *);
+/* warp_mnl_acks()'s refused() keeping the first refusal (index, errno). */
+struct warp_nft_first {
+	ssize_t	*bad;
+	int	*bad_errno;
+};
+void	warp_nft_refused(void *, size_t, int);
 int	warp_nft_dump(struct mnl_socket *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);
 int	warp_nft_batch_send(struct warp_kctx *, struct mnl_socket *,
@@ -314,8 +322,6 @@ int	warp_wg_reconcile(struct warp_kctx *, struct warp_knet *);
  */
 #define WARP_FW_CHAINLEN	32
 #define WARP_FW_COMMENTLEN	256
-
-struct nftnl_rule;
 
 struct warp_fw_rule {
 	char			 chain[WARP_FW_CHAINLEN];
