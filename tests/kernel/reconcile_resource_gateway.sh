@@ -46,11 +46,11 @@ nft=$(sed -n 's/^sent.*nftables \([0-9]*\).*/\1/p' "$KT_TMP/apply.out")
 kt_check "the change is set elements only: ${nft:-?} nftables message(s)" \
     [ "${nft:-99}" -ge 1 -a "${nft:-99}" -le 2 ]
 WG=$(warpctl show-network rg --json | sed -n 's/.*"wireguard":"\([^"]*\)".*/\1/p')
-n=$(kt_in kt-gw nft list chain inet warp "${WG}_from" | grep -c 'accept$\|drop$')
+n=$(kt_in kt-gw nft -j list chain inet warp "${WG}_from" | grep -o '"rule": {' | wc -l)
 kt_check "three resources: ${WG}_from still has 2 rules ($n)" [ "$n" -eq 2 ]
-kt_check_out "its set ${WG}_res holds the three subnets" \
-    '10\.250\.0\.0/24, 10\.251\.0\.0/25, 172\.16\.50\.0/24' \
-    kt_in kt-gw nft list set inet warp "${WG}_res"
+set=$(kt_in kt-gw nft list set inet warp "${WG}_res" | tr -d ' \t\n')
+kt_check "its set ${WG}_res holds the three subnets ($set)" \
+    [ "${set#*elements=\{10.250.0.0/24,10.251.0.0/25,172.16.50.0/24\}}" != "$set" ]
 kt_check "rg/a still reaches the LAN host" kt_ping kt-ra 172.16.50.2 5
 kt_check "rg/a (widened) still cannot reach the internet host" kt_no_ping kt-ra 198.51.100.2
 kt_finish
