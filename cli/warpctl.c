@@ -24,6 +24,7 @@
 static int	warpctl_usage_of(const char *);
 static int	cmd_init(struct warpctl *, int, char **);
 static int	cmd_create_network(struct warpctl *, int, char **);
+static int	cmd_create_networks(struct warpctl *, int, char **);
 static int	cmd_list_networks(struct warpctl *, int, char **);
 static int	cmd_show_network(struct warpctl *, int, char **);
 static int	cmd_edit_network(struct warpctl *, int, char **);
@@ -61,6 +62,18 @@ const struct warpctl_command warpctl_core_commands[] = {
 	    "        [--dns IP[,IP]] [--description TEXT] [--mtu N] "
 	    "[--keepalive S] [--listen-port P]\n"
 	    "        [--default-down RATE] [--default-up RATE]" },
+	{ "create-networks", cmd_create_networks,
+	    "create-networks PATTERN --count N --type TYPE[,TYPE]... "
+	    "[--start N]\n"
+	    "        [the options of create-network but --subnet and "
+	    "--listen-port]\n"
+	    "        (PATTERN contains {n}, e.g. office-{n}; the types take "
+	    "turns; an option\n"
+	    "        goes to the types that take it; the k-th "
+	    "resource-gateway network's\n"
+	    "        --resource-subnet is shifted by k blocks of its size, "
+	    "the k-th l2-mesh's\n"
+	    "        --vni by k; all or nothing)" },
 	{ "list-networks", cmd_list_networks, "list-networks [--json]" },
 	{ "show-network", cmd_show_network, "show-network NET [--json]" },
 	{ "edit-network", cmd_edit_network,
@@ -471,8 +484,49 @@ warpctl_network_text(const struct warp_network *n, long endpoints)
 	    endpoints);
 }
 
+/* What create-network and create-networks are given. */
+struct warpctl_create {
+	struct warp_network_spec s;
+	enum warp_net_type	 types[WARP_NET_NTYPES];
+	size_t			 ntypes;
+	const char		*rate[2];	/* --default-down, --default-up */
+	long			 count;		/* create-networks only */
+	long			 start;
+};
+
+/* --type: one type, or (create-networks) a comma list of them. */
 static int
-cmd_create_network(struct warpctl *ctl, int argc, char **argv)
+warpctl_create_types(const char *arg, int bulk, struct warpctl_create *c)
+{
+	struct warp_err	 err;
+	char		 buf[128], *p, *tok, *save = NULL;
+
+	warp_err_clear(&err);
+	c->ntypes = 0;
+	if (!bulk || strchr(arg, ',') == NULL) {
+		if (warp_net_type_parse(arg, &c->types[0], &err) == -1)
+			return (warpctl_fail(&err));
+		c->ntypes = 1;
+		return (0);
+	}
+	if (strlen(arg) >= sizeof(buf))
+		return (warpctl_bad("%s", "--type: too long a list"));
+	(void)snprintf(buf, sizeof(buf), "%s", arg);
+	for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+		if (c->ntypes == WARP_NET_NTYPES)
+			return (warpctl_bad("--type: at most %s types", "5"));
+		if (warp_net_type_parse(tok, &c->types[c->ntypes++],
+		    &err) == -1)
+			return (warpctl_fail(&err));
+	}
+	return (c->ntypes == 0 ? warpctl_bad("%s", "--type: no type given") :
+	    0);
+}
+
+/* The options of create-network (bulk 0) or create-networks (bulk 1). */
+static int
+warpctl_create_opts(struct warpctl *ctl, int argc, char **argv, int bulk,
+    struct warpctl_args *a, struct warpctl_create *c)
 {
 	static const struct option opts[] = {
 		{ "type", required_argument, NULL, 't' },
@@ -488,76 +542,137 @@ cmd_create_network(struct warpctl *ctl, int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "keepalive", required_argument, NULL, 'k' },
 		{ "listen-port", required_argument, NULL, 'l' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "start", required_argument, NULL, 'S' },
 		WARPCTL_TRAFFIC_NET_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct warpctl_args		a = { .npos = 0 };
-	struct warp_network_spec	s;
-	struct warp_err			err;
-	int64_t				id;
-	long				v;
-	int				ch, rc, have_type = 0;
-	const char			*rate[2] = { NULL, NULL };
+	struct warp_network_spec	*s = &c->s;
+	long				 v;
+	int				 ch, rc;
 
-	warp_err_clear(&err);
-	warp_network_spec_init(&s);
-	s.actor = ctl->actor;
+	memset(c, 0, sizeof(*c));
+	warp_network_spec_init(s);
+	s->actor = ctl->actor;
+	c->start = 1;
 	for (;;) {
-		if (warpctl_getopt(argc, argv, opts, &ch, &a) != 0)
+		if (warpctl_getopt(argc, argv, opts, &ch, a) != 0)
 			return (EXIT_INPUT);
 		if (ch == -1)
 			break;
 		switch (ch) {
 		case 't':
-			if (warp_net_type_parse(optarg, &s.type, &err) == -1)
-				return (warpctl_fail(&err));
-			have_type = 1;
+			if ((rc = warpctl_create_types(optarg, bulk, c)) != 0)
+				return (rc);
 			break;
 		case 'e':
 			if (warpctl_int("--expected-users", optarg, 1,
-			    WARP_USERS_MAX,
-			    &v) == -1)
+			    WARP_USERS_MAX, &v) == -1)
 				return (EXIT_INPUT);
-			s.expected_users = v;
+			s->expected_users = v;
 			break;
 		case 's':
-			s.subnet = optarg;
+			s->subnet = optarg;
 			break;
 		case 'p':
-			s.peer_communication = 1;
+			s->peer_communication = 1;
 			break;
 		case 'r':
-			if (s.nresources == WARP_MAX_RESOURCES)
+			if (s->nresources == WARP_MAX_RESOURCES)
 				return (warpctl_bad("at most %s resource "
 				    "subnets", "64"));
-			s.resources[s.nresources++] = optarg;
+			s->resources[s->nresources++] = optarg;
 			break;
 		case 'n':
-			s.vni = optarg;
+			s->vni = optarg;
+			break;
+		case 'c':
+		case 'S':
+			if (!bulk)
+				return (warpctl_bad("%s", "--count and --start "
+				    "belong to create-networks"));
+			if (warpctl_int(ch == 'c' ? "--count" : "--start",
+			    optarg, ch == 'c' ? 1 : 0, ch == 'c' ?
+			    WARP_PORT_MAX : 1000000, &v) == -1)
+				return (EXIT_INPUT);
+			*(ch == 'c' ? &c->count : &c->start) = v;
 			break;
 		case WARPCTL_OPT_DEFAULT_DOWN:
 		case WARPCTL_OPT_DEFAULT_UP:
-			rate[ch - WARPCTL_OPT_DEFAULT_DOWN] = optarg;
+			c->rate[ch - WARPCTL_OPT_DEFAULT_DOWN] = optarg;
 			break;
 		default:
-			if (warpctl_net_option(ch, &s.mtu, &s.keepalive,
-			    &s.listen_port, &s.dns, &s.description, &s.vlan,
-			    &s.vlan_range, &rc) == 0 && rc == -1)
+			if (warpctl_net_option(ch, &s->mtu, &s->keepalive,
+			    &s->listen_port, &s->dns, &s->description, &s->vlan,
+			    &s->vlan_range, &rc) == 0 && rc == -1)
 				return (EXIT_INPUT);
 		}
 	}
-	if (a.npos != 1)
-		return (warpctl_usage_of("create-network"));
-	if (!have_type)
+	if (a->npos != 1)
+		return (warpctl_usage_of(bulk ? "create-networks" :
+		    "create-network"));
+	if (bulk && c->count == 0)
+		return (warpctl_bad("%s", "--count N is required (how many "
+		    "networks)"));
+	if (c->ntypes == 0)
 		return (warpctl_bad("%s", "--type is required (secure-internet, "
 		    "resource-gateway, l3vpn, l2-p2p or l2-mesh)"));
-	s.name = a.pos[0];
-	if (warp_traffic_check_rate(rate[0], rate[1], 0, &err) == -1 ||
+	s->type = c->types[0];
+	s->name = a->pos[0];
+	return (0);
+}
+
+static int
+cmd_create_network(struct warpctl *ctl, int argc, char **argv)
+{
+	struct warpctl_args	a = { .npos = 0 };
+	struct warpctl_create	c;
+	struct warp_err		err;
+	int64_t			id;
+	int			rc;
+
+	warp_err_clear(&err);
+	if ((rc = warpctl_create_opts(ctl, argc, argv, 0, &a, &c)) != 0)
+		return (rc);
+	if (warp_traffic_check_rate(c.rate[0], c.rate[1], 0, &err) == -1 ||
 	    warpctl_db(ctl, &err) == NULL ||
-	    warp_traffic_network_create(ctl->db, &s, rate[0], rate[1],
+	    warp_traffic_network_create(ctl->db, &c.s, c.rate[0], c.rate[1],
 	    ctl->actor, &id, &err) == -1)
 		return (warpctl_fail(&err));
 	printf("%lld\n", (long long)id);
+	return (0);
+}
+
+/*
+ * Bulk add of networks: names from a pattern, types cycling through the
+ * --type list, all in one transaction (every one or none); prints the ids.
+ */
+static int
+cmd_create_networks(struct warpctl *ctl, int argc, char **argv)
+{
+	struct warpctl_args	 a = { .npos = 0 };
+	struct warpctl_create	 c;
+	struct warp_err		 err;
+	int64_t			*ids;
+	long			 i;
+	int			 rc;
+
+	warp_err_clear(&err);
+	if ((rc = warpctl_create_opts(ctl, argc, argv, 1, &a, &c)) != 0)
+		return (rc);
+	if (warp_traffic_check_rate(c.rate[0], c.rate[1], 0, &err) == -1 ||
+	    warpctl_db(ctl, &err) == NULL)
+		return (warpctl_fail(&err));
+	ids = warp_xcalloc((size_t)c.count, sizeof(*ids));
+	if (warp_traffic_network_create_bulk(ctl->db, &c.s, c.types,
+	    c.ntypes, a.pos[0], c.start, c.count, c.rate[0], c.rate[1],
+	    ctl->actor, ids, &err) == -1) {
+		free(ids);
+		return (warpctl_fail(&err));
+	}
+	for (i = 0; i < c.count; i++)
+		printf("%lld\n", (long long)ids[i]);
+	free(ids);
 	return (0);
 }
 

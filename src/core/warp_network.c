@@ -29,6 +29,15 @@ static int	warp_network_alloc_subnet(struct warp_db *,
 		    struct warp_err *);
 static int	warp_network_check_subnet(struct warp_db *,
 		    const struct warp_cidr *, int64_t, struct warp_err *);
+static int	warp_network_lowest_free(struct warp_db *, const char *,
+		    int64_t, int64_t, int64_t *, struct warp_err *);
+static int	warp_network_bulk_check(const struct warp_network_spec *,
+		    const enum warp_net_type *, size_t, const char *, long,
+		    long, struct warp_err *);
+static int	warp_network_bulk_spec(const struct warp_network_spec *,
+		    enum warp_net_type, long, struct warp_network_spec *,
+		    char [][WARP_CIDR_STRLEN], char *, size_t,
+		    struct warp_err *);
 static int	warp_network_alloc_port(struct warp_db *,
 		    const struct warp_server_config *, int *, struct warp_err *);
 static int	warp_network_check_vlans(struct warp_db *, int, int, int64_t,
@@ -426,20 +435,52 @@ warp_network_alloc_subnet(struct warp_db *db, const struct warp_cidr *box,
 	return (warp_err_field(err, WARP_F_SUBNET));
 }
 
+/*
+ * The lowest free value from lo to hi of a UNIQUE column (`sql` lists the
+ * used ones in that range in order, ?1 = lo, ?2 = hi): one sorted read,
+ * so a bulk create of N networks costs N reads, not N squared.  0: none.
+ */
+static int
+warp_network_lowest_free(struct warp_db *db, const char *sql, int64_t lo,
+    int64_t hi, int64_t *out, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int64_t		 want = lo, v;
+	int		 rc;
+
+	*out = 0;
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = sqlite3_column_int64(st, 0);
+		if (v > want)
+			break;
+		if (v == want)
+			want++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading used values"));
+	if (want <= hi)
+		*out = want;
+	return (0);
+}
+
 static int
 warp_network_alloc_port(struct warp_db *db, const struct warp_server_config *sc,
     int *port, struct warp_err *err)
 {
-	int	p, found;
+	int64_t	p;
 
-	for (p = sc->port_min; p <= sc->port_max; p++) {
-		if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
-		    "listen_port = ?1 AND id != ?2", p, 0, &found, err) == -1)
-			return (-1);
-		if (!found) {
-			*port = p;
-			return (0);
-		}
+	if (warp_network_lowest_free(db, "SELECT listen_port FROM networks "
+	    "WHERE listen_port BETWEEN ?1 AND ?2 ORDER BY listen_port",
+	    sc->port_min, sc->port_max, &p, err) == -1)
+		return (-1);
+	if (p != 0) {
+		*port = (int)p;
+		return (0);
 	}
 	warp_err_set(err, WARP_ECONFLICT, "the listen port pool %d-%d is "
 	    "exhausted (%d networks); a wider pool such as %d-%d has room",
@@ -702,6 +743,7 @@ warp_network_allocate(struct warp_db *db, const struct warp_network_spec *s,
     const struct warp_server_config *sc, int prefix, struct warp_network *n,
     struct warp_cidr *res, struct warp_err *err)
 {
+	int64_t	vni;
 	int	found;
 
 	if (s->subnet != NULL) {
@@ -734,14 +776,14 @@ warp_network_allocate(struct warp_db *db, const struct warp_network_spec *s,
 		    "vni = ?1 AND id != ?2", n->vni, 0, "VNI", err) == -1)
 			return (-1);
 	} else if (n->type == WARP_NET_L2_MESH) {
-		for (n->vni = 100; n->vni <= WARP_VNI_MAX; n->vni++) {
-			if (warp_int_exists(db, "SELECT 1 FROM networks WHERE "
-			    "vni = ?1 AND id != ?2", n->vni, 0, &found,
-			    err) == -1)
-				return (-1);
-			if (!found)
-				break;
-		}
+		if (warp_network_lowest_free(db, "SELECT vni FROM networks "
+		    "WHERE vni BETWEEN ?1 AND ?2 ORDER BY vni", 100,
+		    WARP_VNI_MAX, &vni, err) == -1)
+			return (-1);
+		if (vni == 0)
+			return (warp_err_set(err, WARP_ECONFLICT, "every VNI "
+			    "from 100 to %d is taken", WARP_VNI_MAX));
+		n->vni = (uint32_t)vni;
 	}
 	/* VCID: 8 random digits, unique; it also names kernel objects. */
 	do {
@@ -878,6 +920,161 @@ warp_network_create(struct warp_db *db, const struct warp_network_spec *s,
 	if (idp != NULL)
 		*idp = n.id;
 	return (0);
+}
+
+/*
+ * Bulk create, step 1 (no database): the pattern, the count, the type
+ * list, and that each type-bound option fits one of the listed types.
+ * Subnets and ports come from the pools: one --subnet or --listen-port
+ * cannot serve many networks.
+ */
+static int
+warp_network_bulk_check(const struct warp_network_spec *t,
+    const enum warp_net_type *types, size_t ntypes, const char *pattern,
+    long start, long count, struct warp_err *err)
+{
+	unsigned int	mask = 0;
+	size_t		i;
+
+	if (pattern == NULL || strstr(pattern, "{n}") == NULL)
+		return (warp_err_input(err, "the name pattern must contain "
+		    "{n}, e.g. office-{n}"));
+	if (strlen(pattern) > WARP_NAME_MAX)
+		return (warp_err_input(err, "the name pattern is longer than %d "
+		    "characters", WARP_NAME_MAX));
+	if (count < 1 || count > WARP_PORT_MAX || start < 0 ||
+	    start > 1000000)
+		return (warp_err_input(err, "count must be from 1 to %d and "
+		    "start from 0 to 1000000", WARP_PORT_MAX));
+	if (ntypes == 0 || ntypes > WARP_NET_NTYPES)
+		return (warp_err_input(err, "give from 1 to %d network types",
+		    WARP_NET_NTYPES));
+	for (i = 0; i < ntypes; i++) {
+		if ((int)types[i] < 0 || types[i] >= WARP_NET_NTYPES)
+			return (warp_err_input(err, "unknown network type"));
+		mask |= WARP_T(types[i]);
+	}
+	if (t->subnet != NULL || t->listen_port != 0)
+		return (warp_err_input(err, "networks created in bulk take "
+		    "their subnets and listen ports from the pools (no subnet "
+		    "or listen port)"));
+	if ((t->peer_communication && !(mask & warp_net_opts[WARP_NO_PEER].types))
+	    || (t->nresources > 0 &&
+	    !(mask & warp_net_opts[WARP_NO_RESOURCES].types)) ||
+	    ((t->vlan != NULL || t->vlan_range != NULL) &&
+	    !(mask & warp_net_opts[WARP_NO_VLANS].types)) ||
+	    (t->vni != NULL && !(mask & warp_net_opts[WARP_NO_VNI].types)))
+		return (warp_err_input(err, "an option applies to none of the "
+		    "listed network types (%s)", t->peer_communication &&
+		    !(mask & warp_net_opts[WARP_NO_PEER].types) ?
+		    warp_net_opts[WARP_NO_PEER].msg : t->nresources > 0 &&
+		    !(mask & warp_net_opts[WARP_NO_RESOURCES].types) ?
+		    warp_net_opts[WARP_NO_RESOURCES].msg : t->vni != NULL &&
+		    !(mask & warp_net_opts[WARP_NO_VNI].types) ?
+		    warp_net_opts[WARP_NO_VNI].msg :
+		    warp_net_opts[WARP_NO_VLANS].msg));
+	if (t->vni != NULL)
+		return (warp_vni_parse(t->vni, &(uint32_t){ 0 }, err));
+	return (0);
+}
+
+/*
+ * Bulk create, the spec of one network of type `type`, the rank-th of
+ * that type in the call: the template, less the options its type does
+ * not take; its resource subnets are the template's shifted by rank
+ * blocks of their own size, its VNI the template's plus rank.
+ */
+static int
+warp_network_bulk_spec(const struct warp_network_spec *t,
+    enum warp_net_type type, long rank, struct warp_network_spec *s,
+    char res[][WARP_CIDR_STRLEN], char *vni, size_t vnisz,
+    struct warp_err *err)
+{
+	struct warp_cidr	c;
+	uint64_t		addr;
+	uint32_t		v;
+	size_t			i;
+
+	*s = *t;
+	s->type = type;
+	if (!(warp_net_opts[WARP_NO_PEER].types & WARP_T(type)))
+		s->peer_communication = 0;
+	if (!(warp_net_opts[WARP_NO_VLANS].types & WARP_T(type)))
+		s->vlan = s->vlan_range = NULL;
+	if (!(warp_net_opts[WARP_NO_VNI].types & WARP_T(type)))
+		s->vni = NULL;
+	else if (t->vni != NULL) {
+		if (warp_vni_parse(t->vni, &v, err) == -1)
+			return (-1);
+		if ((long)v + rank > WARP_VNI_MAX)
+			return (warp_err_input(err, "VNI %s plus %ld runs past "
+			    "%d", t->vni, rank, WARP_VNI_MAX));
+		(void)snprintf(vni, vnisz, "%ld", (long)v + rank);
+		s->vni = vni;
+	}
+	if (!(warp_net_opts[WARP_NO_RESOURCES].types & WARP_T(type))) {
+		s->nresources = 0;
+		return (0);
+	}
+	for (i = 0; i < t->nresources && rank > 0; i++) {
+		if (warp_cidr_parse(t->resources[i], &c, err) == -1)
+			return (-1);
+		addr = (uint64_t)c.addr + (uint64_t)rank * (1ULL << (32 - c.len));
+		if (addr + (1ULL << (32 - c.len)) > (1ULL << 32))
+			return (warp_err_input(err, "resource subnet %s shifted "
+			    "by %ld blocks runs past 255.255.255.255",
+			    t->resources[i], rank));
+		c.addr = (uint32_t)addr;
+		warp_cidr_format(&c, res[i], WARP_CIDR_STRLEN);
+		s->resources[i] = res[i];
+	}
+	return (0);
+}
+
+/*
+ * Bulk add: count networks named from a pattern with {n} (start, start+1,
+ * ...), their types cycling through types[], all in one transaction: every
+ * one is created or none is, and the error names the one refused.
+ */
+int
+warp_network_create_bulk(struct warp_db *db, const struct warp_network_spec *t,
+    const enum warp_net_type *types, size_t ntypes, const char *pattern,
+    long start, long count, int64_t *ids, struct warp_err *err)
+{
+	struct warp_network_spec	 s;
+	const char			*mark;
+	char				 name[WARP_NAME_MAX * 2];
+	char				 res[WARP_MAX_RESOURCES][WARP_CIDR_STRLEN];
+	char				 vni[24], msg[sizeof(err->msg) + 128];
+	long				 i, rank[WARP_NET_NTYPES] = { 0 };
+	enum warp_net_type		 type;
+	int64_t				 id;
+
+	if (warp_network_bulk_check(t, types, ntypes, pattern, start, count,
+	    err) == -1)
+		return (-1);
+	mark = strstr(pattern, "{n}");
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	for (i = 0; i < count; i++) {
+		type = types[(size_t)i % ntypes];
+		(void)snprintf(name, sizeof(name), "%.*s%ld%s",
+		    (int)(mark - pattern), pattern, start + i, mark + 3);
+		if (warp_network_bulk_spec(t, type, rank[type]++, &s, res, vni,
+		    sizeof(vni), err) == -1 || (s.name = name,
+		    warp_network_create(db, &s, &id, err)) == -1) {
+			(void)snprintf(msg, sizeof(msg), "network %ld of %ld "
+			    "('%s', %s): %.400s; nothing was created", i + 1,
+			    count, name, warp_net_type_name(type), err->msg);
+			memcpy(err->msg, msg, sizeof(err->msg) - 1);
+			err->msg[sizeof(err->msg) - 1] = '\0';
+			warp_db_rollback(db);
+			return (-1);
+		}
+		if (ids != NULL)
+			ids[i] = id;
+	}
+	return (warp_db_commit(db, err));
 }
 
 int

@@ -737,6 +737,32 @@ warp_traffic_network_create(struct warp_db *db,
 }
 
 int
+warp_traffic_network_create_bulk(struct warp_db *db,
+    const struct warp_network_spec *tmpl, const enum warp_net_type *types,
+    size_t ntypes, const char *pattern, long start, long count,
+    const char *down, const char *up, const char *actor, int64_t *ids,
+    struct warp_err *err)
+{
+	long	i;
+
+	if (warp_traffic_check_rate(down, up, 0, err) == -1)
+		return (-1);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_network_create_bulk(db, tmpl, types, ntypes, pattern, start,
+	    count, ids, err) == -1)
+		goto fail;
+	for (i = 0; i < count && (down != NULL || up != NULL); i++)
+		if (warp_traffic_set_defaults(db, ids[i], down, up, actor,
+		    err) == -1)
+			goto fail;
+	return (warp_db_commit(db, err));
+fail:
+	warp_db_rollback(db);
+	return (-1);
+}
+
+int
 warp_traffic_defaults(struct warp_db *db, int64_t network_id, uint64_t *down,
     uint64_t *up, struct warp_err *err)
 {

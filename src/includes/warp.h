@@ -297,6 +297,9 @@ void	warp_network_spec_init(struct warp_network_spec *);
 void	warp_network_edit_init(struct warp_network_edit *);
 int	warp_network_create(struct warp_db *, const struct warp_network_spec *,
 	    int64_t *, struct warp_err *);
+int	warp_network_create_bulk(struct warp_db *,
+	    const struct warp_network_spec *, const enum warp_net_type *, size_t,
+	    const char *, long, long, int64_t *, struct warp_err *);
 int	warp_network_get(struct warp_db *, const char *, struct warp_network *,
 	    struct warp_err *);
 int	warp_network_get_id(struct warp_db *, int64_t, struct warp_network *,

@@ -56,6 +56,7 @@ struct warp_knet;
 struct warp_fw_build;
 struct mnl_socket;
 struct nftnl_batch;
+struct nftnl_rule;
 
 /* An IPv4 or IPv6 prefix (IPv6 is only ever the unreachable default). */
 struct warp_kprefix {
@@ -205,6 +206,13 @@ int	warp_mnl_acks(struct mnl_socket *, size_t, uint32_t,
 	    void (*)(void *, size_t, int), void *);
 int	warp_nft_open(struct mnl_socket **);
 int	warp_nft_udata_ok(const void *, uint32_t);
+const char *warp_nft_rule_comment(const struct nftnl_rule *);
+/* warp_mnl_acks()'s refused() keeping the first refusal (index, errno). */
+struct warp_nft_first {
+	ssize_t	*bad;
+	int	*bad_errno;
+};
+void	warp_nft_refused(void *, size_t, int);
 int	warp_nft_dump(struct mnl_socket *, struct nlmsghdr *,
 	    int (*)(const struct nlmsghdr *, void *), void *);
 int	warp_nft_batch_send(struct warp_kctx *, struct mnl_socket *,
@@ -317,8 +325,6 @@ int	warp_wg_reconcile(struct warp_kctx *, struct warp_knet *);
 #define WARP_FW_CHAINLEN	32
 #define WARP_FW_COMMENTLEN	256
 
-struct nftnl_rule;
-
 struct warp_fw_rule {
 	char			 chain[WARP_FW_CHAINLEN];
 	char			 comment[WARP_FW_COMMENTLEN];
@@ -378,6 +384,7 @@ struct warp_fw_set {
 	uint32_t		 data_type;	/* maps: NFT_DATA_VERDICT */
 	uint32_t		 data_len;
 	uint32_t		 key_order;
+	int			 net;		/* its network's; -1: shared */
 	struct warp_fw_range	*ranges;	/* interval sets, before */
 	size_t			 nranges;	/* warp_fw_set_ranges() */
 	struct warp_fw_elem	*want;
@@ -468,6 +475,7 @@ void	warp_fw_r_ifaddr_set(struct warp_kctx *, const char *);
  * back, compared, and written by the batch in its order.
  */
 void	warp_fw_sets_init(struct warp_fw_build *);
+void	warp_fw_set_net_prefixes(struct warp_kctx *, const char *);
 void	warp_fw_set_ranges(struct warp_fw_build *);
 int	warp_fw_set_flags(struct warp_fw_build *, const char *, uint32_t *);
 int	warp_fw_sets_read(struct warp_fw_build *, struct mnl_socket *);

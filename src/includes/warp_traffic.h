@@ -86,6 +86,11 @@ int	warp_traffic_set_defaults(struct warp_db *, int64_t, const char *,
 int	warp_traffic_network_create(struct warp_db *,
 	    const struct warp_network_spec *, const char *, const char *,
 	    const char *, int64_t *, struct warp_err *);
+/* create-networks (bulk) with the same defaults for every one. */
+int	warp_traffic_network_create_bulk(struct warp_db *,
+	    const struct warp_network_spec *, const enum warp_net_type *, size_t,
+	    const char *, long, long, const char *, const char *, const char *,
+	    int64_t *, struct warp_err *);
 int	warp_traffic_defaults(struct warp_db *, int64_t, uint64_t *,
 	    uint64_t *, struct warp_err *);
 /* Validate without writing (front ends check before they create). */

@@ -19,7 +19,8 @@
  *   chain postrouting nat hook postrouting: Secure Internet subnets
  *                     (@si_nat) masqueraded on the uplink;
  *   chains <wg>_from, <wg>_to: what the network type allows, then drop;
- *                     other networks' prefixes are the one set @owned.
+ *                     other networks' prefixes are the one set @owned, a
+ *                     resource gateway's resources its own set @<wg>_res.
  */
 #include <sys/socket.h>
 
@@ -68,7 +69,6 @@ static int	warp_fw_read(struct warp_kctx *, struct mnl_socket *,
 static int	warp_fw_table_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_chain_cb(const struct nlmsghdr *, void *);
 static int	warp_fw_rule_cb(const struct nlmsghdr *, void *);
-static int	warp_fw_udata_cb(const struct nftnl_udata *, void *);
 static int	warp_fw_fill_table(struct warp_kctx *, struct warp_fw_batch *);
 static void	warp_fw_fill_flush(struct warp_kctx *, struct warp_fw_batch *);
 static void	warp_fw_fill_chains_del(struct warp_kctx *,
@@ -85,8 +85,6 @@ static void	warp_fw_fill_chains(struct warp_kctx *, struct warp_fw_batch *);
 static void	warp_fw_fill_rules(struct warp_kctx *, struct warp_fw_batch *);
 static int	warp_fw_batch_send(struct warp_kctx *, struct mnl_socket *,
 		    struct warp_fw_batch *, int *, char *, size_t);
-static void	warp_fw_sock_size(struct mnl_socket *,
-		    const struct warp_fw_batch *, const struct iovec *, int);
 static void	warp_fw_build_free(struct warp_fw_build *);
 
 void
@@ -575,18 +573,13 @@ int
 warp_fw_dump(struct mnl_socket *nl, uint16_t type, const char *set,
     mnl_cb_t cb, void *arg)
 {
-	char			*buf;
+	char			 buf[1024];	/* a table and a set name */
 	struct nlmsghdr		*nlh;
 	struct nftnl_rule	*r;
 	struct nftnl_set	*s;
-	uint32_t		 seq = (uint32_t)time(NULL), portid;
-	ssize_t			 n;
-	int			 ret = -1;
 
-	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	portid = mnl_socket_get_portid(nl);
 	nlh = nftnl_nlmsg_build_hdr(buf, type, NFPROTO_INET,
-	    NLM_F_DUMP | NLM_F_ACK, seq);
+	    NLM_F_DUMP | NLM_F_ACK, (uint32_t)time(NULL));
 	if (type == NFT_MSG_GETRULE) {
 		if ((r = nftnl_rule_alloc()) == NULL)
 			warp_fatal("nftnl_rule_alloc");
@@ -604,26 +597,8 @@ warp_fw_dump(struct mnl_socket *nl, uint16_t type, const char *set,
 			nftnl_set_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
 	}
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(nl, buf, WARP_NL_DUMPSZ)) < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if ((ret = mnl_cb_run(buf, n, seq, portid, cb, arg)) < 0) {
-			ret = errno == ENOENT ? 0 : -errno;
-			goto out;
-		}
-		if (ret == MNL_CB_STOP)
-			break;
-	}
-	ret = 0;
-out:
-	free(buf);
-	return (ret);
+	/* kernel_send.c: every message checked to lie inside the reply. */
+	return (warp_nft_dump(nl, nlh, cb, arg));
 }
 
 static int
@@ -698,30 +673,12 @@ warp_fw_have_rule(struct warp_fw_chain *c, const char *comment)
 }
 
 static int
-warp_fw_udata_cb(const struct nftnl_udata *attr, void *data)
-{
-	const char	**comment = data;
-	const char	 *value;
-	uint8_t		  len;
-
-	if (nftnl_udata_type(attr) != NFTNL_UDATA_RULE_COMMENT)
-		return (MNL_CB_OK);
-	len = nftnl_udata_len(attr);
-	value = nftnl_udata_get(attr);
-	if (len > 0 && value[len - 1] == '\0')
-		*comment = value;
-	return (MNL_CB_OK);
-}
-
-static int
 warp_fw_rule_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct warp_fw_build	*fw = arg;
 	struct warp_fw_chain	*c;
 	struct nftnl_rule	*r;
-	const char		*table, *chain, *comment = NULL;
-	const void		*ud;
-	uint32_t		 udlen = 0;
+	const char		*table, *chain, *comment;
 
 	if ((r = nftnl_rule_alloc()) == NULL)
 		warp_fatal("nftnl_rule_alloc");
@@ -731,9 +688,7 @@ warp_fw_rule_cb(const struct nlmsghdr *nlh, void *arg)
 	    (chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)) == NULL ||
 	    (c = warp_fw_chain_get(fw, chain, 0)) == NULL)
 		goto out;
-	if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen)) != NULL &&
-	    warp_nft_udata_ok(ud, udlen))
-		(void)nftnl_udata_parse(ud, udlen, warp_fw_udata_cb, &comment);
+	comment = warp_nft_rule_comment(r);
 	/* A rule without our comment never matches: the chain is redone. */
 	warp_fw_have_rule(c, comment != NULL ? comment : "");
 out:
@@ -1084,103 +1039,29 @@ static int
 warp_fw_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
     struct warp_fw_batch *fb, int *culprit, char *why, size_t whylen)
 {
-	struct sockaddr_nl	 snl;
-	struct msghdr		 msg;
-	struct iovec		*iov;
-	struct nlmsghdr		*nlh;
-	struct nlmsgerr		*ne;
-	struct timeval		 tv = { 5, 0 };
-	char			*buf;
-	size_t			 answers = 0, idx;
-	ssize_t			 got;
-	int			 n, niov, ret = 0;
+	ssize_t	bad;
+	size_t	idx;
+	int	e;
 
 	*culprit = -1;
 	why[0] = '\0';
-	ctx->cnt->nft += fb->nmsgs;
-	ctx->cnt->nft_batches++;
-	if (ctx->dry_run)
+	if (warp_nft_batch_send(ctx, nl, fb->b, fb->nmsgs, fb->seq0, &bad,
+	    &e) == 0)
 		return (0);
-	niov = nftnl_batch_iovec_len(fb->b);
-	iov = warp_xcalloc(niov, sizeof(*iov));
-	nftnl_batch_iovec(fb->b, iov, niov);
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_name = &snl;
-	msg.msg_namelen = sizeof(snl);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = niov;
-	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv));
-	warp_fw_sock_size(nl, fb, iov, niov);
-	if (sendmsg(mnl_socket_get_fd(nl), &msg, 0) == -1) {
-		(void)snprintf(why, whylen, "send batch: %s", strerror(errno));
-		free(iov);
+	if (bad < 0) {
+		(void)snprintf(why, whylen, "send batch or read answers: %s",
+		    strerror(e));
 		return (-1);
 	}
-	free(iov);
-	(void)warp_ksent(0, fb->nmsgs);
-	buf = warp_xcalloc(1, WARP_NL_DUMPSZ);
-	while (answers < fb->nmsgs) {
-		if ((got = mnl_socket_recvfrom(nl, buf,
-		    WARP_NL_DUMPSZ)) < 0) {
-			if (ret == 0) {
-				(void)snprintf(why, whylen, "read answers: %s",
-				    strerror(errno));
-				ret = -1;
-			}
-			break;
-		}
-		n = (int)got;
-		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, n);
-		    nlh = mnl_nlmsg_next(nlh, &n)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			answers++;
-			ne = mnl_nlmsg_get_payload(nlh);
-			if (ne->error == 0 || ret == -1)
-				continue;
-			ret = -1;
-			idx = ne->msg.nlmsg_seq - fb->seq0;
-			if (idx < fb->nmsgs) {
-				*culprit = fb->msgs[idx].net;
-				(void)snprintf(why, whylen, "%s: %s%s",
-				    fb->msgs[idx].what, strerror(-ne->error),
-				    (-ne->error == ENOENT ||
-				    -ne->error == EOPNOTSUPP) ? " (the kernel "
-				    "lacks an nftables feature this needs)" : "");
-			} else
-				(void)snprintf(why, whylen, "%s",
-				    strerror(-ne->error));
-		}
-	}
-	free(buf);
-	return (ret);
-}
-
-/*
- * Room for the batch and its answers, as nft makes: the kernel refuses a
- * send larger than the socket's send buffer, and drops answers (ENOBUFS)
- * that overflow its receive buffer; every message is answered (an ACK
- * without the message echoed, NETLINK_CAP_ACK, or an error).
- */
-static void
-warp_fw_sock_size(struct mnl_socket *nl, const struct warp_fw_batch *fb,
-    const struct iovec *iov, int niov)
-{
-	size_t	len = 0;
-	int	fd = mnl_socket_get_fd(nl), one = 1, sz, i;
-
-	for (i = 0; i < niov; i++)
-		len += iov[i].iov_len;
-	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	sz = (int)(len + 65536);
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	sz = (int)(fb->nmsgs * 1024 + 65536);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	idx = (size_t)bad;
+	if (idx < fb->nmsgs) {
+		*culprit = fb->msgs[idx].net;
+		(void)snprintf(why, whylen, "%s: %s%s", fb->msgs[idx].what,
+		    strerror(e), (e == ENOENT || e == EOPNOTSUPP) ? " (the "
+		    "kernel lacks an nftables feature this needs)" : "");
+	} else
+		(void)snprintf(why, whylen, "%s", strerror(e));
+	return (-1);
 }
 
 static void
@@ -1232,14 +1113,13 @@ warp_fw_apply(struct warp_kctx *ctx)
 	struct warp_fw_batch	 fb;
 	struct warp_err		 err;
 	char			 why[WARP_FW_COMMENTLEN + 128];
-	int			 attempt, culprit, ret = -1;
+	int			 attempt, culprit, e, ret = -1;
 
 	memset(&fb, 0, sizeof(fb));
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if ((e = warp_nft_open(&nl)) < 0) {
 		(void)snprintf(ctx->fw_error, sizeof(ctx->fw_error),
 		    "nftables: %s (the kernel lacks nf_tables?)",
-		    strerror(errno));
+		    strerror(-e));
 		goto out;
 	}
 	for (attempt = 0; attempt < 2; attempt++) {

@@ -12,7 +12,10 @@
  *   map nets_to    ifname : verdict, the same to "jump <wg>_to";
  *   set nets_in    ifname: the devices of every network (input: drop);
  *   set gw_in      ifname . ipv4_addr: each device with its network's own
- *                  gateway address (input: accept).
+ *                  gateway address (input: accept);
+ *   set <wg>_res   interval, ipv4_addr, one per resource-gateway network:
+ *                  the resource subnets it may reach (its chain has one
+ *                  rule naming it, however many resources it has).
  *
  * Adding a network or a LAN adds elements here (and the network's own
  * chains), never rewrites another network's chain.  Elements are compared
@@ -128,7 +131,24 @@ warp_fw_sets_init(struct warp_fw_build *fw)
 		s->data_type = warp_fw_setdefs[i].data_type;
 		s->data_len = warp_fw_setdefs[i].data_len;
 		s->key_order = warp_fw_setdefs[i].key_order;
+		s->net = -1;
 	}
+}
+
+/* A set of prefixes of the current network's own (made by its chains). */
+void
+warp_fw_set_net_prefixes(struct warp_kctx *ctx, const char *name)
+{
+	struct warp_fw_set	*s;
+
+	if (warp_fw_set_get(ctx->fw, name, 0) != NULL)
+		warp_fatal("warp_fw_set_net_prefixes: %s twice", name);
+	s = warp_fw_set_get(ctx->fw, name, 1);
+	s->flags = NFT_SET_INTERVAL;
+	s->key_type = WARP_NFT_TYPE_IPADDR;
+	s->key_len = 4;
+	s->key_order = WARP_NFT_BIG_ENDIAN;
+	s->net = ctx->fw->cur_net;
 }
 
 /* Does the table have this set (a rule may name it)? */
@@ -235,7 +255,7 @@ warp_fw_range_elem(struct warp_fw_set *s, uint64_t key, uint32_t flags)
 	memset(&e, 0, sizeof(e));
 	memcpy(e.key, &k, 4);
 	e.flags = flags;
-	e.net = -1;
+	e.net = s->net;
 	warp_fw_elem_push(&s->want, &s->nwant, &e);
 }
 
@@ -279,6 +299,7 @@ warp_fw_have_set(struct warp_fw_build *fw, const char *name)
 	if ((s = warp_fw_set_get(fw, name, 0)) == NULL) {
 		s = warp_fw_set_get(fw, name, 1);
 		s->stale = 1;
+		s->net = -1;
 	}
 	s->present = 1;
 	return (s);
@@ -547,7 +568,7 @@ warp_fw_fill_sets_del(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 		if (!s->stale && !s->recreate)
 			continue;
 		warp_kplan(ctx, "remove nftables set %s", s->name);
-		if ((nlh = warp_fw_msg(fb, NFT_MSG_DELSET, 0, -1,
+		if ((nlh = warp_fw_msg(fb, NFT_MSG_DELSET, 0, s->net,
 		    "remove set %s", s->name)) == NULL)
 			return;
 		ns = warp_fw_nftnl_set(s);
@@ -572,7 +593,7 @@ warp_fw_fill_sets_new(struct warp_kctx *ctx, struct warp_fw_batch *fb)
 		if (s->stale || (s->present && !s->recreate))
 			continue;
 		warp_kplan(ctx, "create nftables set %s", s->name);
-		if ((nlh = warp_fw_msg(fb, NFT_MSG_NEWSET, NLM_F_CREATE, -1,
+		if ((nlh = warp_fw_msg(fb, NFT_MSG_NEWSET, NLM_F_CREATE, s->net,
 		    "create set %s", s->name)) == NULL)
 			return;
 		ns = warp_fw_nftnl_set(s);

@@ -18,8 +18,9 @@
  * atomic batch (add, delete, add again with everything); when they do
  * not, nothing is sent.  Links, addresses and routes are read first and
  * only what is missing is created.  Other tables and links are never
- * touched.  Self-contained: its own libmnl socket and batch (the
- * reconciler's kernel_fw.c owns table inet warp).
+ * touched.  Its own libmnl socket and batch (the reconciler's kernel_fw.c
+ * owns table inet warp); the dump, the rule comments and the answers go
+ * through kernel_send.c's nftables plumbing, as the firewall's do.
  */
 #include <sys/socket.h>
 
@@ -60,6 +61,7 @@
 
 #include "warp.h"
 #include "warp_kernel.h"
+#include "warp_kernel_int.h"
 
 #define WARP_HOST_TABLE		"warp_host"	/* family inet */
 #define WARP_DEV_TABLE		"warp_dev"	/* family ip */
@@ -144,7 +146,6 @@ static void	warp_htable_want(const struct warp_htable *,
 static int	warp_hnft_dump(struct mnl_socket *, struct warp_htable *,
 		    uint16_t);
 static int	warp_hnft_cb(const struct nlmsghdr *, void *);
-static int	warp_hnft_udata_cb(const struct nftnl_udata *, void *);
 static int	warp_hnft_sync(struct warp_htable *, int, struct warp_hrun *,
 		    struct warp_err *);
 static int	warp_hnft_send(struct mnl_socket *, struct warp_htable *,
@@ -524,22 +525,6 @@ struct warp_hdump {
 };
 
 static int
-warp_hnft_udata_cb(const struct nftnl_udata *attr, void *data)
-{
-	const char	**comment = data;
-	const char	 *value;
-	uint8_t		  len;
-
-	if (nftnl_udata_type(attr) != NFTNL_UDATA_RULE_COMMENT)
-		return (MNL_CB_OK);
-	len = nftnl_udata_len(attr);
-	value = nftnl_udata_get(attr);
-	if (len > 0 && value[len - 1] == '\0')
-		*comment = value;
-	return (MNL_CB_OK);
-}
-
-static int
 warp_hnft_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct warp_hdump	*d = arg;
@@ -547,9 +532,7 @@ warp_hnft_cb(const struct nlmsghdr *nlh, void *arg)
 	struct nftnl_table	*tb;
 	struct nftnl_chain	*c;
 	struct nftnl_rule	*r;
-	const char		*name, *type, *comment = "?";
-	const void		*ud;
-	uint32_t		 udlen;
+	const char		*name, *type, *comment;
 
 	if (d->type == NFT_MSG_GETTABLE) {
 		if ((tb = nftnl_table_alloc()) == NULL)
@@ -580,12 +563,10 @@ warp_hnft_cb(const struct nlmsghdr *nlh, void *arg)
 		if (nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
 		    strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE),
 		    t->name) == 0) {
-			if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA,
-			    &udlen)) != NULL)
-				(void)nftnl_udata_parse(ud, udlen,
-				    warp_hnft_udata_cb, &comment);
+			comment = warp_nft_rule_comment(r);
 			warp_buf_appendf(&t->have, "rule %s %s\n",
-			    nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), comment);
+			    nftnl_rule_get_str(r, NFTNL_RULE_CHAIN),
+			    comment != NULL ? comment : "?");
 		}
 		nftnl_rule_free(r);
 	}
@@ -597,36 +578,12 @@ static int
 warp_hnft_dump(struct mnl_socket *nl, struct warp_htable *t, uint16_t type)
 {
 	struct warp_hdump	 d = { t, type };
+	char			 buf[256];	/* a header, no payload */
 	struct nlmsghdr		*nlh;
-	uint32_t		 seq = (uint32_t)time(NULL), portid;
-	char			*buf;
-	ssize_t			 n;
-	int			 ret;
 
-	buf = warp_xcalloc(1, WARP_HOST_BUFSZ);
-	portid = mnl_socket_get_portid(nl);
-	nlh = nftnl_nlmsg_build_hdr(buf, type, t->family, NLM_F_DUMP, seq);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		if ((n = mnl_socket_recvfrom(nl, buf, WARP_HOST_BUFSZ)) < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if ((ret = mnl_cb_run(buf, n, seq, portid, warp_hnft_cb,
-		    &d)) < 0) {
-			ret = errno == ENOENT ? 0 : -errno;
-			goto out;
-		}
-		if (ret == MNL_CB_STOP)
-			break;
-	}
-	ret = 0;
-out:
-	free(buf);
-	return (ret);
+	nlh = nftnl_nlmsg_build_hdr(buf, type, t->family, NLM_F_DUMP,
+	    (uint32_t)time(NULL));
+	return (warp_nft_dump(nl, nlh, warp_hnft_cb, &d));
 }
 
 /* Put one message of the batch in place; the batch buffer is big enough. */
@@ -658,20 +615,21 @@ warp_hnft_send(struct mnl_socket *nl, struct warp_htable *t, int remove,
 {
 	struct mnl_nlmsg_batch	*b;
 	struct nlmsghdr		*nlh;
-	struct nlmsgerr		*ne;
 	struct nftnl_table	*tb;
 	struct nftnl_chain	*c;
 	struct nftnl_udata_buf	*ud;
-	char			*buf, *rbuf;
-	uint32_t		 seq = (uint32_t)time(NULL), nmsgs = 0, answers;
+	char			*buf;
+	uint32_t		 seq = (uint32_t)time(NULL), seq0, nmsgs = 0;
 	size_t			 i, j;
-	ssize_t			 got;
-	int			 n, ret = 0;
+	ssize_t			 bad = -1;
+	int			 bad_errno = 0, n, ret = 0;
+	struct warp_nft_first	 first = { &bad, &bad_errno };
 
 	buf = warp_xcalloc(1, WARP_HOST_BUFSZ);
 	b = mnl_nlmsg_batch_start(buf, WARP_HOST_BUFSZ);
 	nftnl_batch_begin(mnl_nlmsg_batch_current(b), seq++);
 	warp_hnft_next(b);
+	seq0 = seq;
 	if ((tb = nftnl_table_alloc()) == NULL)
 		warp_fatal("nftnl_table_alloc");
 	nftnl_table_set_str(tb, NFTNL_TABLE_NAME, t->name);
@@ -729,27 +687,18 @@ warp_hnft_send(struct mnl_socket *nl, struct warp_htable *t, int remove,
 		    strerror(errno));
 		goto out;
 	}
-	rbuf = buf;	/* the batch is sent: reuse its buffer for answers */
-	for (answers = 0; answers < nmsgs; ) {
-		if ((got = mnl_socket_recvfrom(nl, rbuf, WARP_HOST_BUFSZ)) < 0) {
+	if ((n = warp_mnl_acks(nl, nmsgs, seq0, warp_nft_refused,
+	    &first)) != 0) {
+		if (n < -1)
+			bad_errno = -n;
+		if (bad < 0 || n < -1)
 			ret = warp_err_system(err, "nftables: read answers: %s",
-			    strerror(errno));
-			goto out;
-		}
-		n = (int)got;
-		for (nlh = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, n);
-		    nlh = mnl_nlmsg_next(nlh, &n)) {
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			answers++;
-			ne = mnl_nlmsg_get_payload(nlh);
-			if (ne->error != 0 && ret == 0)
-				ret = warp_err_system(err, "nftables table %s "
-				    "%s: %s%s", t->family == NFPROTO_INET ?
-				    "inet" : "ip", t->name, strerror(-ne->error),
-				    -ne->error == ENOENT ? " (the kernel lacks "
-				    "an nftables module this needs)" : "");
-		}
+			    strerror(bad_errno));
+		else
+			ret = warp_err_system(err, "nftables table %s %s: %s%s",
+			    t->family == NFPROTO_INET ? "inet" : "ip", t->name,
+			    strerror(bad_errno), bad_errno == ENOENT ? " (the "
+			    "kernel lacks an nftables module this needs)" : "");
 	}
 out:
 	mnl_nlmsg_batch_stop(b);
@@ -769,10 +718,9 @@ warp_hnft_sync(struct warp_htable *t, int remove, struct warp_hrun *run,
 
 	warp_buf_init(&want);
 	warp_buf_init(&t->have);
-	if ((nl = mnl_socket_open(NETLINK_NETFILTER)) == NULL ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if ((e = warp_nft_open(&nl)) < 0) {
 		warp_err_system(err, "nftables: netlink socket: %s",
-		    strerror(errno));
+		    strerror(-e));
 		goto out;
 	}
 	if ((e = warp_hnft_dump(nl, t, NFT_MSG_GETTABLE)) == 0 && t->present &&

@@ -679,81 +679,86 @@ warp_qb_obj(struct warp_qbatch *qb, const struct warp_qobj *q, int del)
 	nftnl_batch_update(qb->b);
 }
 
-/* Elements in messages of WARP_QT_ELEMS_PER_MSG. */
+/* One element of a quota set as sent: its key (and end), its quota. */
+struct warp_qkey {
+	const void	*key;
+	const void	*end;		/* intervals only */
+	uint32_t	 len;
+	const char	*name;
+	char		 what[2 * INET_ADDRSTRLEN];	/* for the message */
+};
+
+/* qhost: an overlay address. */
 static void
-warp_qb_elems(struct warp_qbatch *qb, const struct warp_qelem *v, size_t n,
-    int del)
+warp_qkey_host(const void *v, size_t k, struct warp_qkey *q, int describe)
+{
+	const struct warp_qelem	*e = (const struct warp_qelem *)v + k;
+
+	q->key = &e->addr;
+	q->end = NULL;
+	q->len = 4;
+	q->name = e->name;
+	if (describe && inet_ntop(AF_INET, &e->addr, q->what,
+	    sizeof(q->what)) == NULL)
+		(void)snprintf(q->what, sizeof(q->what), "?");
+}
+
+/* qlan: ifindex . first - ifindex . last of a LAN prefix. */
+static void
+warp_qkey_lan(const void *v, size_t k, struct warp_qkey *q, int describe)
+{
+	const struct warp_qlan	*l = (const struct warp_qlan *)v + k;
+	char			 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	q->key = l->key;
+	q->end = l->end;
+	q->len = 8;
+	q->name = l->name;
+	if (!describe)
+		return;
+	if (inet_ntop(AF_INET, l->key + 4, a, sizeof(a)) == NULL)
+		(void)snprintf(a, sizeof(a), "?");
+	if (inet_ntop(AF_INET, l->end + 4, b, sizeof(b)) == NULL)
+		(void)snprintf(b, sizeof(b), "?");
+	(void)snprintf(q->what, sizeof(q->what), "%s-%s", a, b);
+}
+
+/* n elements of set (get() reads the k-th of v), per_msg a message. */
+static void
+warp_qb_setelems(struct warp_qbatch *qb, const char *set, uint32_t set_id,
+    size_t per_msg, const void *v, size_t n, int del,
+    void (*get)(const void *, size_t, struct warp_qkey *, int))
 {
 	struct nftnl_set	*s;
 	struct nftnl_set_elem	*e;
 	struct nlmsghdr		*nlh;
+	struct warp_qkey	 q;
 	size_t			 i, k;
-	char			 a[INET_ADDRSTRLEN];
 
-	for (i = 0; i < n; i += WARP_QT_ELEMS_PER_MSG) {
+	for (i = 0; i < n; i += per_msg) {
 		if ((s = nftnl_set_alloc()) == NULL)
 			warp_fatal("nftnl_set_alloc");
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
-		nftnl_set_set_u32(s, NFTNL_SET_ID, WARP_QT_SET_ID);
-		for (k = i; k < n && k < i + WARP_QT_ELEMS_PER_MSG; k++) {
+		nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, set_id);
+		for (k = i; k < n && k < i + per_msg; k++) {
+			get(v, k, &q, 0);
 			if ((e = nftnl_set_elem_alloc()) == NULL)
 				warp_fatal("nftnl_set_elem_alloc");
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &v[k].addr, 4);
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, q.key, q.len);
+			if (q.end != NULL)
+				nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END,
+				    q.end, q.len);
 			if (!del)
 				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF,
-				    v[k].name);
+				    q.name);
 			nftnl_set_elem_add(s, e);
 		}
-		if (inet_ntop(AF_INET, &v[i].addr, a, sizeof(a)) == NULL)
-			(void)snprintf(a, sizeof(a), "?");
+		get(v, i, &q, 1);
 		nlh = warp_qb_msg(qb, del ? NFT_MSG_DELSETELEM :
 		    NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE | NLM_F_EXCL,
 		    "%s %zu element(s) of @%s (%s : %s%s)", del ? "remove" :
-		    "create", k - i, WARP_QT_SET, a, v[i].name,
-		    k - i > 1 ? ", ..." : "");
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		nftnl_batch_update(qb->b);
-	}
-}
-
-/* LAN prefixes in messages of WARP_QT_LANS_PER_MSG. */
-static void
-warp_qb_lans(struct warp_qbatch *qb, const struct warp_qlan *v, size_t n,
-    int del)
-{
-	struct nftnl_set	*s;
-	struct nftnl_set_elem	*e;
-	struct nlmsghdr		*nlh;
-	size_t			 i, k;
-	char			 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-
-	for (i = 0; i < n; i += WARP_QT_LANS_PER_MSG) {
-		if ((s = nftnl_set_alloc()) == NULL)
-			warp_fatal("nftnl_set_alloc");
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_LAN);
-		nftnl_set_set_u32(s, NFTNL_SET_ID, WARP_QT_LAN_ID);
-		for (k = i; k < n && k < i + WARP_QT_LANS_PER_MSG; k++) {
-			if ((e = nftnl_set_elem_alloc()) == NULL)
-				warp_fatal("nftnl_set_elem_alloc");
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, v[k].key, 8);
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, v[k].end,
-			    8);
-			if (!del)
-				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF,
-				    v[k].name);
-			nftnl_set_elem_add(s, e);
-		}
-		if (inet_ntop(AF_INET, v[i].key + 4, a, sizeof(a)) == NULL)
-			(void)snprintf(a, sizeof(a), "?");
-		if (inet_ntop(AF_INET, v[i].end + 4, b, sizeof(b)) == NULL)
-			(void)snprintf(b, sizeof(b), "?");
-		nlh = warp_qb_msg(qb, del ? NFT_MSG_DELSETELEM :
-		    NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE | NLM_F_EXCL,
-		    "%s %zu element(s) of @%s (%s-%s : %s%s)", del ? "remove" :
-		    "create", k - i, WARP_QT_LAN, a, b, v[i].name,
+		    "create", k - i, set, q.what, q.name,
 		    k - i > 1 ? ", ..." : "");
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
@@ -945,16 +950,20 @@ warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
 	warp_qt_diff_lans(qs, wl, nwl, want, nwant, &ldel, &nldel, &ladd,
 	    &nladd);
 	/* Elements go before the objects they name, and come after them. */
-	warp_qb_elems(qb, del, ndel, 1);
-	warp_qb_lans(qb, ldel, nldel, 1);
+	warp_qb_setelems(qb, WARP_QT_SET, WARP_QT_SET_ID,
+	    WARP_QT_ELEMS_PER_MSG, del, ndel, 1, warp_qkey_host);
+	warp_qb_setelems(qb, WARP_QT_LAN, WARP_QT_LAN_ID,
+	    WARP_QT_LANS_PER_MSG, ldel, nldel, 1, warp_qkey_lan);
 	for (i = 0; i < qs->nobjs; i++)
 		if (!qs->objs[i].keep)
 			warp_qb_obj(qb, &qs->objs[i], 1);
 	for (i = 0; i < nwant; i++)
 		if (!want[i].keep)
 			warp_qb_obj(qb, &want[i], 0);
-	warp_qb_elems(qb, add, nadd, 0);
-	warp_qb_lans(qb, ladd, nladd, 0);
+	warp_qb_setelems(qb, WARP_QT_SET, WARP_QT_SET_ID,
+	    WARP_QT_ELEMS_PER_MSG, add, nadd, 0, warp_qkey_host);
+	warp_qb_setelems(qb, WARP_QT_LAN, WARP_QT_LAN_ID,
+	    WARP_QT_LANS_PER_MSG, ladd, nladd, 0, warp_qkey_lan);
 	free(del);
 	free(add);
 	free(ldel);

@@ -4,7 +4,8 @@
  * stops here and nowhere else: the plan's "would send N" and the real
  * run's "sent N" come from the same calls and cannot differ.  (WireGuard
  * messages are counted the same way in warp_wgnl_set(), nftables ones in
- * warp_fw_batch_send().)
+ * warp_nft_batch_send(), which the firewall's warp_fw_batch_send() and
+ * the quotas both send through.)
  *
  * Also the libmnl rtnetlink socket, for what libnl-route 3.7 cannot
  * express (bridge vlan_filtering, port VLANs, FDB entries): reads go
@@ -12,7 +13,8 @@
  * libmnl plumbing the other rooms share: one request read to its end
  * (warp_mnl_talk), the answers to a stream of ACKed requests
  * (warp_mnl_acks), an nftables dump and the counted send of an nftables
- * batch (warp_nft_dump, warp_nft_batch_send; kernel_quota.c).
+ * batch (warp_nft_dump, warp_nft_batch_send; kernel_fw.c, kernel_fwset.c,
+ * kernel_quota.c).
  *
  * And one test hook on that path, warp_ksent(): with
  * WARP_TEST_KILL_AFTER_WRITES=N the process kills itself after its Nth
@@ -24,6 +26,8 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/batch.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -45,6 +49,9 @@
 #include "warp_kernel_int.h"
 
 static int	warp_nl_talk_open(struct warp_kctx *);
+static void	warp_nft_sock_size(struct mnl_socket *, size_t,
+		    const struct iovec *, int);
+static int	warp_nft_comment_cb(const struct nftnl_udata *, void *);
 
 /*
  * TEST HOOK, for crash tests only: n write messages were just sent to
@@ -380,6 +387,41 @@ warp_nft_udata_ok(const void *data, uint32_t len)
 	return (1);
 }
 
+static int
+warp_nft_comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	const char	**comment = data;
+	const char	 *value;
+	uint8_t		  len;
+
+	if (nftnl_udata_type(attr) != NFTNL_UDATA_RULE_COMMENT)
+		return (MNL_CB_OK);
+	len = nftnl_udata_len(attr);
+	value = nftnl_udata_get(attr);
+	if (len > 0 && value[len - 1] == '\0')
+		*comment = value;
+	return (MNL_CB_OK);
+}
+
+/*
+ * A rule's comment (its description, for the firewall and the host
+ * tables), read from user data whose lengths were checked; NULL when it
+ * has none.  It lives as long as the rule.
+ */
+const char *
+warp_nft_rule_comment(const struct nftnl_rule *r)
+{
+	const char	*comment = NULL;
+	const void	*ud;
+	uint32_t	 udlen = 0;
+
+	if ((ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &udlen)) != NULL &&
+	    warp_nft_udata_ok(ud, udlen))
+		(void)nftnl_udata_parse(ud, udlen, warp_nft_comment_cb,
+		    &comment);
+	return (comment);
+}
+
 /* An nftables dump; a table or object that does not exist is empty. */
 int
 warp_nft_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
@@ -391,12 +433,7 @@ warp_nft_dump(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return (ret == -ENOENT ? 0 : ret);
 }
 
-struct warp_nft_first {
-	ssize_t	*bad;
-	int	*bad_errno;
-};
-
-static void
+void
 warp_nft_refused(void *arg, size_t idx, int e)
 {
 	struct warp_nft_first	*f = arg;
@@ -433,6 +470,7 @@ warp_nft_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 	niov = nftnl_batch_iovec_len(b);
 	iov = warp_xcalloc(niov, sizeof(*iov));
 	nftnl_batch_iovec(b, iov, niov);
+	warp_nft_sock_size(nl, nmsgs, iov, niov);
 	memset(&snl, 0, sizeof(snl));
 	snl.nl_family = AF_NETLINK;
 	memset(&msg, 0, sizeof(msg));
@@ -450,4 +488,28 @@ warp_nft_batch_send(struct warp_kctx *ctx, struct mnl_socket *nl,
 	if ((ret = warp_mnl_acks(nl, nmsgs, seq0, warp_nft_refused, &f)) < -1)
 		*bad_errno = -ret;
 	return (ret == 0 ? 0 : -1);
+}
+
+/*
+ * Room for a batch and its answers, as nft makes: the kernel refuses a
+ * send larger than the socket's send buffer, and drops answers (ENOBUFS)
+ * that overflow its receive buffer; every message is answered (an ACK
+ * without the message echoed, NETLINK_CAP_ACK, or an error).
+ */
+static void
+warp_nft_sock_size(struct mnl_socket *nl, size_t nmsgs,
+    const struct iovec *iov, int niov)
+{
+	size_t	len = 0;
+	int	fd = mnl_socket_get_fd(nl), one = 1, sz, i;
+
+	for (i = 0; i < niov; i++)
+		len += iov[i].iov_len;
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	sz = (int)(len + 65536);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	sz = (int)(nmsgs * 1024 + 65536);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }

@@ -212,18 +212,26 @@ warp_kt_si_to(struct warp_kctx *ctx, struct warp_knet *kn)
 	warp_fw_r_verdict(ctx, NF_DROP, NULL);
 }
 
-/* Resource gateway: endpoints reach the resource subnets and nothing else. */
+/*
+ * Resource gateway: endpoints reach the resource subnets and nothing else;
+ * the subnets are the network's own interval set, so the chain is two
+ * rules however many resources it has.
+ */
 static void
 warp_kt_rg_from(struct warp_kctx *ctx, struct warp_knet *kn)
 {
-	char	from[32];
+	char	from[WARP_FW_CHAINLEN], set[WARP_FW_CHAINLEN];
 	size_t	i;
 
 	warp_fw_chain_name(kn, "from", from, sizeof(from));
-	for (i = 0; i < kn->net.nresources; i++) {
+	if (kn->net.nresources > 0) {
+		warp_fw_chain_name(kn, "res", set, sizeof(set));
+		warp_fw_set_net_prefixes(ctx, set);
+		for (i = 0; i < kn->net.nresources; i++)
+			warp_fw_set_prefix(ctx, set, &kn->net.resources[i]);
 		warp_fw_rule(ctx, from);
 		warp_fw_r_ifname(ctx, WARP_FW_OUT, 1, kn->net.if_wg);
-		warp_fw_r_ip(ctx, WARP_FW_DST, 0, &kn->net.resources[i]);
+		warp_fw_r_ip_set(ctx, WARP_FW_DST, set);
 		warp_fw_r_verdict(ctx, NF_ACCEPT, NULL);
 	}
 	warp_fw_rule(ctx, from);

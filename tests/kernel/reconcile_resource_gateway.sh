@@ -36,4 +36,21 @@ kt_check "nothing from the overlay reached the internet host" [ "${ov:-1}" -eq 0
 
 warp_apply
 kt_check "second apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
+
+# More resources: the network's own interval set grows, its chain does not.
+warpctl edit-network rg --resource-subnet 172.16.50.0/24 \
+    --resource-subnet 10.250.0.0/24 --resource-subnet 10.251.0.0/25 > /dev/null ||
+    kt_notok "edit-network rg: three resource subnets"
+warp_check_apply "apply three resource subnets"
+nft=$(sed -n 's/^sent.*nftables \([0-9]*\).*/\1/p' "$KT_TMP/apply.out")
+kt_check "the change is set elements only: ${nft:-?} nftables message(s)" \
+    [ "${nft:-99}" -ge 1 -a "${nft:-99}" -le 2 ]
+WG=$(warpctl show-network rg --json | sed -n 's/.*"wireguard":"\([^"]*\)".*/\1/p')
+n=$(kt_in kt-gw nft -j list chain inet warp "${WG}_from" | grep -o '"rule": {' | wc -l)
+kt_check "three resources: ${WG}_from still has 2 rules ($n)" [ "$n" -eq 2 ]
+set=$(kt_in kt-gw nft list set inet warp "${WG}_res" | tr -d ' \t\n')
+kt_check "its set ${WG}_res holds the three subnets ($set)" \
+    [ "${set#*elements=\{10.250.0.0/24,10.251.0.0/25,172.16.50.0/24\}}" != "$set" ]
+kt_check "rg/a still reaches the LAN host" kt_ping kt-ra 172.16.50.2 5
+kt_check "rg/a (widened) still cannot reach the internet host" kt_no_ping kt-ra 198.51.100.2
 kt_finish

@@ -1,17 +1,18 @@
-# Isolation at scale: many networks (WARP_SCALE_NETS, default 100 to keep
-# the suite short; 200 passed in the VM, 1,000 in bench/fw_scale.sh; a mix
-# of the five types) apply with a bounded number of nftables rules per
+# Isolation at scale: 1,000 networks (WARP_SCALE_NETS, at least 8; a mix
+# of the five types, made by one `warpctl create-networks`) apply with a
+# bounded number of nftables rules per
 # network (the dispatch and the cross-network drops are sets and verdict
 # maps, not per-network rule lists); with all of them in place a packet
 # between two networks is still dropped and one within a network passes;
 # a second apply sends nothing; adding one more network changes only set
 # elements and that network's own two chains (watched with nft monitor).
-# kernel-test-timeout: 1500
+# kernel-test-timeout: 3600
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
 
-N=${WARP_SCALE_NETS:-100}
+N=${WARP_SCALE_NETS:-1000}
+[ "$N" -ge 8 ] || kt_bail "WARP_SCALE_NETS must be at least 8 (n7 carries a LAN)"
 warp_gw_init
 warpctl config set port-pool 20000-29999 > /dev/null || kt_bail "config set port-pool"
 
@@ -26,20 +27,15 @@ warpctl create-endpoint sb b1 --type mobile > /dev/null || kt_bail "create-endpo
 warpctl create-endpoint l3 site --type cpe --lan-subnet 192.168.10.0/24 > /dev/null ||
     kt_bail "create-endpoint l3/site"
 t0=$(date +%s)
-i=3
-while [ "$i" -lt "$N" ]; do
-	case $((i % 5)) in
-	0)	set -- --type secure-internet ;;
-	1)	set -- --type resource-gateway \
-		    --resource-subnet "172.$((17 + i / 256)).$((i % 256)).0/24" ;;
-	2)	set -- --type l3vpn ;;
-	3)	set -- --type l2-p2p ;;
-	4)	set -- --type l2-mesh ;;
-	esac
-	warpctl create-network "n$i" "$@" > "$KT_TMP/create.out" 2>&1 ||
-	    kt_bail "create-network n$i $*" "$(cat "$KT_TMP/create.out")"
-	i=$((i + 1))
-done
+# The crowd in one bulk call: n3 l2-p2p, n4 l2-mesh, n5 secure-internet,
+# n6 resource-gateway (172.17.0.0/24, the next one 172.17.1.0/24, ...),
+# n7 l3vpn, n8 l2-p2p, ...
+warpctl create-networks 'n{n}' --start 3 --count $((N - 3)) \
+    --type l2-p2p,l2-mesh,secure-internet,resource-gateway,l3vpn \
+    --resource-subnet 172.17.0.0/24 > "$KT_TMP/create.out" 2>&1 ||
+    kt_bail "create-networks n3..n$((N - 1))" "$(tail -n 3 "$KT_TMP/create.out")"
+kt_check "create-networks made $((N - 3)) networks in one call" \
+    [ "$(warpctl list-networks --json | grep -o '"vcid"' | wc -l)" -eq "$N" ]
 # An L3VPN site with a LAN among the crowd too.
 warpctl create-endpoint n7 site --type cpe --lan-subnet 192.168.77.0/24 > /dev/null ||
     kt_bail "create-endpoint n7/site"
@@ -59,6 +55,11 @@ kt_check_out "the forward hook dispatches through verdict maps" \
     'iifname vmap @nets_from' kt_in kt-gw nft list chain inet warp forward
 n=$(kt_in kt-gw nft -j list map inet warp nets_from | grep -o '"jump"' | wc -l)
 kt_check "nets_from maps each network's VRF and WireGuard device ($n elements)" [ "$n" -eq $((2 * N)) ]
+RG=$(warpctl show-network n6 --json | sed -n 's/.*"wireguard":"\([^"]*\)".*/\1/p')
+kt_check_out "a resource gateway's resources are its own interval set ($RG: one allow rule)" \
+    "ip daddr @${RG}_res accept" kt_in kt-gw nft list chain inet warp "${RG}_from"
+kt_check_out "which holds its resource subnet" '172.17.0.0/24' \
+    kt_in kt-gw nft list set inet warp "${RG}_res"
 
 warp_host kt-a1 sa/a1
 warp_host kt-a2 sa/a2
