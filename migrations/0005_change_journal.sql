@@ -45,12 +45,19 @@ BEGIN
 	    n.default_up_bps > 0)), 'endpoint ' || NEW.id || ' created');
 END;
 
-CREATE TRIGGER journal_endpoint_delete AFTER DELETE ON endpoints
+-- Before: its LANs and limits are still there to be looked at (their
+-- own rows go by cascade, when the endpoint is gone, and journal nothing
+-- then).
+CREATE TRIGGER journal_endpoint_delete BEFORE DELETE ON endpoints
 BEGIN
-	-- Its endpoint_traffic row is gone already (cascade): that
-	-- deletion journals itself as shared when it carried a limit.
 	INSERT INTO change_journal (network_id, shared, what) VALUES
-	    (OLD.network_id, EXISTS (SELECT 1 FROM network_traffic n WHERE
+	    (OLD.network_id,
+	    EXISTS (SELECT 1 FROM endpoint_lans l WHERE
+	    l.endpoint_id = OLD.id) OR
+	    EXISTS (SELECT 1 FROM endpoint_traffic t WHERE
+	    t.endpoint_id = OLD.id AND (t.down_bps > 0 OR t.up_bps > 0 OR
+	    t.quota_bytes > 0)) OR
+	    EXISTS (SELECT 1 FROM network_traffic n WHERE
 	    n.network_id = OLD.network_id AND (n.default_down_bps > 0 OR
 	    n.default_up_bps > 0)), 'endpoint ' || OLD.id || ' deleted');
 END;
@@ -83,33 +90,33 @@ END;
 
 CREATE TRIGGER journal_lan_delete AFTER DELETE ON endpoint_lans
 BEGIN
-	INSERT INTO change_journal (network_id, shared, what) VALUES
-	    ((SELECT network_id FROM endpoints WHERE id = OLD.endpoint_id), 1,
-	    'endpoint ' || OLD.endpoint_id || ' lans');
+	INSERT INTO change_journal (network_id, shared, what)
+	    SELECT network_id, 1, 'endpoint ' || OLD.endpoint_id || ' lans'
+	    FROM endpoints WHERE id = OLD.endpoint_id;
 END;
 
 -- Rates and quotas: only the limits (used_bytes and period_start move
 -- with every traffic sample; quota_gen turns start a new quota object).
 CREATE TRIGGER journal_ep_traffic_insert AFTER INSERT ON endpoint_traffic
 BEGIN
-	INSERT INTO change_journal (network_id, shared, what) VALUES
-	    ((SELECT network_id FROM endpoints WHERE id = NEW.endpoint_id), 1,
-	    'endpoint ' || NEW.endpoint_id || ' traffic');
+	INSERT INTO change_journal (network_id, shared, what)
+	    SELECT network_id, 1, 'endpoint ' || NEW.endpoint_id || ' traffic'
+	    FROM endpoints WHERE id = NEW.endpoint_id;
 END;
 
 CREATE TRIGGER journal_ep_traffic_update AFTER UPDATE OF down_bps, up_bps,
     quota_bytes, quota_period, quota_gen ON endpoint_traffic
 BEGIN
-	INSERT INTO change_journal (network_id, shared, what) VALUES
-	    ((SELECT network_id FROM endpoints WHERE id = NEW.endpoint_id), 1,
-	    'endpoint ' || NEW.endpoint_id || ' traffic');
+	INSERT INTO change_journal (network_id, shared, what)
+	    SELECT network_id, 1, 'endpoint ' || NEW.endpoint_id || ' traffic'
+	    FROM endpoints WHERE id = NEW.endpoint_id;
 END;
 
 CREATE TRIGGER journal_ep_traffic_delete AFTER DELETE ON endpoint_traffic
 BEGIN
-	INSERT INTO change_journal (network_id, shared, what) VALUES
-	    ((SELECT network_id FROM endpoints WHERE id = OLD.endpoint_id), 1,
-	    'endpoint ' || OLD.endpoint_id || ' traffic');
+	INSERT INTO change_journal (network_id, shared, what)
+	    SELECT network_id, 1, 'endpoint ' || OLD.endpoint_id || ' traffic'
+	    FROM endpoints WHERE id = OLD.endpoint_id;
 END;
 
 CREATE TRIGGER journal_net_traffic_insert AFTER INSERT ON network_traffic
