@@ -111,15 +111,17 @@ warp_kchg_link(struct warp_kctx *ctx, struct warp_knet *kn)
 }
 
 /*
- * The rows of these networks' endpoints.  A network's own row is written
- * only when it failed here: "applied" also speaks for its firewall and
- * links, which only the full apply reads, so a network that was failed
- * stays so until the next full apply says otherwise.
+ * The rows of these networks' endpoints.  A network's own row: failed if
+ * it failed here; applied if it was pending (a bulk add marks it so) and
+ * went through; else left alone: "applied" also speaks for its firewall
+ * and links, which only the full apply reads, so a network that failed
+ * there stays failed until the next full apply says otherwise.
  */
 static int
 warp_kchg_status(struct warp_kctx *ctx, struct warp_err *err)
 {
 	struct warp_state_status	*rows;
+	struct warp_apply_status	 was;
 	struct warp_knet		*kn;
 	size_t				 n = 0, i, j, cap = 1;
 	int				 ret;
@@ -129,12 +131,13 @@ warp_kchg_status(struct warp_kctx *ctx, struct warp_err *err)
 	rows = warp_xcalloc(cap, sizeof(*rows));
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
-		if (kn->failed) {
+		warp_apply_status_get(ctx->db, "network", kn->net.id, &was);
+		if (kn->failed || strcmp(was.status, "pending") == 0) {
 			rows[n].type = "network";
 			rows[n].id = kn->net.id;
-			rows[n].status = "failed";
+			rows[n].status = kn->failed ? "failed" : "applied";
 			(void)snprintf(rows[n].error, sizeof(rows[n].error),
-			    "%s", kn->error);
+			    "%s", kn->failed ? kn->error : "");
 			n++;
 		}
 		for (j = 0; j < kn->npeers; j++)
