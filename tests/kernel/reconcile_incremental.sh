@@ -9,7 +9,7 @@
 # --changes with nothing journaled sends and reads nothing; a change that
 # reaches past one network's peers (a site's LAN) falls back to the full
 # apply; and after it all, the full apply finds nothing left to do.
-# kernel-test-timeout: 2400
+# kernel-test-timeout: 3600
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
@@ -39,6 +39,7 @@ for n in wire floor; do
 done
 warpctl create-endpoints big 'ep-{n}' --count 10000 --type mobile > "$KT_TMP/bulk.out" 2>&1 ||
     kt_bail "create-endpoints --count 10000" "$(tail -n 5 "$KT_TMP/bulk.out")"
+echo "# 6 networks and 10,000 endpoints created"
 
 vcid=$(sqlite3 "$WARP_DB" "SELECT vcid FROM networks WHERE name = 'big'")
 wgbig=wg$vcid
