@@ -312,8 +312,10 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 	size_t				 n = 0, cap = 0;
 	int				 rc;
 
-	*out = NULL;
-	*nout = 0;
+	if (out != NULL) {
+		*out = NULL;
+		*nout = 0;
+	}
 	/* An empty journal (trimmed): nothing after what was applied. */
 	if (warp_state_int64(db, "SELECT COALESCE((SELECT MAX(seq) FROM "
 	    "change_journal), (SELECT seq FROM journal_applied WHERE id = 1), "
@@ -321,7 +323,7 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 	    warp_state_int64(db, "SELECT seq FROM journal_applied WHERE id = 1",
 	    applied, err) == -1)
 		return (-1);
-	if (*applied >= *upto)
+	if (out == NULL || *applied >= *upto)
 		return (0);
 	if (warp_db_prepare(db, &st, "SELECT COALESCE(network_id, 0), "
 	    "MAX(shared != 0) FROM change_journal WHERE seq > ?1 AND "

@@ -13,6 +13,10 @@
  *      failure stops that network only;
  *   6. record applied/failed per network, endpoint and the firewall.
  *
+ * The change journal's newest sequence is read first and recorded as
+ * applied at the end, so the incremental apply (kernel_changes.c) starts
+ * after what this one read.
+ *
  * The database is read and written through warp_state.h only; the other
  * kernel rooms are called, never calling back (see warp_kernel_int.h).
  */
@@ -288,22 +292,19 @@ int
 warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
     struct warp_buf *plan, struct warp_err *err)
 {
-	struct warp_state_change	*chg = NULL;
 	struct warp_err			 e2;
 	int64_t				 applied, upto;
-	size_t				 nchg;
 	int				 lock = -1, ran = 0, ret;
 
 	if (!dry_run && (lock = warp_state_apply_lock(db)) == -1)
 		return (warp_err_system(err, "cannot lock %s.apply-lock: %s",
 		    warp_state_db_name(db), strerror(errno)));
-	if (warp_state_journal_read(db, &applied, &upto, &chg, &nchg,
+	if (warp_state_journal_read(db, &applied, &upto, NULL, NULL,
 	    err) == -1) {
 		if (lock != -1)
 			close(lock);
 		return (-1);
 	}
-	free(chg);
 	ret = warp_kapply_full(db, netns, dry_run, plan, &ran, err);
 	if (!dry_run && ran && upto != applied &&
 	    warp_state_journal_applied(db, upto, &e2) == -1 && plan != NULL)
