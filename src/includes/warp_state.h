@@ -70,8 +70,9 @@ struct warp_state_status {
  * one row per network changed in (applied, upto]; network_id 0 is an
  * appliance-wide change, shared = 1 one that reaches past that network's
  * WireGuard peers.  *applied > *upto only if someone wrote the table
- * by hand.  out NULL: the two sequences only.  Free *out with free().  warp_state_journal_applied:
- * record seq as applied and drop the rows up to it.
+ * by hand.  out NULL: the two sequences only.  Free *out with free().
+ * warp_state_journal_applied: record seq as applied and drop the rows
+ * up to it.
  */
 struct warp_state_change {
 	int64_t		network_id;	/* 0: appliance-wide */

@@ -226,7 +226,7 @@ warp_kernel_apply_changes(struct warp_db *db, const char *netns, int dry_run,
 	if (warp_state_journal_read(db, &applied, &upto, &chg, &nchg,
 	    err) == -1 || warp_server_config_get(db, &ctx.cfg, err) == -1)
 		goto out;
-	if (nchg == 0)
+	if (nchg == 0 && applied <= upto)
 		warp_kplan(&ctx, "journal: no change after %lld",
 		    (long long)applied);
 	ctx.nets = warp_xcalloc(nchg + 1, sizeof(*ctx.nets));
