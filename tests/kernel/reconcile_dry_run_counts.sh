@@ -6,6 +6,7 @@
 # field, and so do the planned changes; also for 600 peers, more than one
 # WireGuard message holds.  After each real run the network is in place:
 # a second apply sends nothing.
+# kernel-test-timeout: 1500
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
