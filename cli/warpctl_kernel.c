@@ -1,7 +1,10 @@
 /*
  * warpctl commands: kernel.
  *
- *   apply [--dry-run]	reconcile the kernel with the database, print the plan
+ *   apply [--changes] [--dry-run]	reconcile the kernel with the database,
+ *			print the plan (--changes: only what the change
+ *			journal names since the last apply; see
+ *			src/kernel/kernel_changes.c)
  *   status [--json] [--stored]	networks and endpoints: apply status and
  *			the kernel's view (--stored: the numbers the
  *			reconciler stored last, as /api/v1/status shows)
@@ -19,7 +22,7 @@ static void	warpctl_ago(int64_t, int64_t, char *, size_t);
 static void	warpctl_bytes(uint64_t, char *, size_t);
 
 const struct warpctl_command warpctl_kernel_commands[] = {
-	{ "apply", cmd_apply, "apply [--dry-run]" },
+	{ "apply", cmd_apply, "apply [--changes] [--dry-run]" },
 	{ "status", cmd_status, "status [--json] [--stored]" },
 	{ NULL, NULL, NULL }
 };
@@ -30,19 +33,26 @@ cmd_apply(struct warpctl *ctl, int argc, char **argv)
 	struct warp_err	 err;
 	struct warp_db	*db;
 	struct warp_buf	 plan;
-	int		 i, dry_run = 0, rc;
+	int		 i, dry_run = 0, changes = 0, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0 ||
 		    strcmp(argv[i], "-n") == 0)
 			dry_run = 1;
+		else if (strcmp(argv[i], "--changes") == 0)
+			changes = 1;
 		else
-			return (warpctl_usage("apply", "apply [--dry-run]"));
+			return (warpctl_usage("apply",
+			    "apply [--changes] [--dry-run]"));
 	}
 	if ((db = warpctl_db(ctl, &err)) == NULL)
 		return (warpctl_fail(&err));
 	warp_buf_init(&plan);
-	rc = warp_kernel_apply(db, ctl->netns, dry_run, &plan, &err);
+	if (changes)
+		rc = warp_kernel_apply_changes(db, ctl->netns, dry_run, &plan,
+		    &err);
+	else
+		rc = warp_kernel_apply(db, ctl->netns, dry_run, &plan, &err);
 	if (plan.len > 0)
 		fwrite(plan.data, 1, plan.len, stdout);
 	warp_buf_free(&plan);

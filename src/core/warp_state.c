@@ -1,7 +1,8 @@
 /*
  * The reconciler's door to the database: the desired state of a network
  * (keys and peers, unsealed here), the apply status it records per
- * object, and the numbers it observes per peer (endpoint_stats).  The
+ * object, the numbers it observes per peer (endpoint_stats), and the
+ * change journal the incremental apply reads (change_journal).  The
  * schema of these tables is known here and nowhere in src/kernel/.
  */
 #include <sys/file.h>
@@ -25,6 +26,11 @@ static void	warp_state_peer_allowed(struct warp_state_peer *,
 static void	warp_state_peer_bad(void *, size_t, const char *);
 static int	warp_state_key_check(const struct warp_network *,
 		    const uint8_t [WARP_KEY_LEN], struct warp_err *);
+static int	warp_state_status_put(struct warp_db *,
+		    const struct warp_state_status *, size_t, int,
+		    struct warp_err *);
+static int	warp_state_int64(struct warp_db *, const char *, int64_t *,
+		    struct warp_err *);
 
 /* What a re-validation found wrong with a stored row, as its status says. */
 #define WARP_STATE_BAD		"in the database: "
@@ -144,6 +150,21 @@ int
 warp_apply_status_store(struct warp_db *db,
     const struct warp_state_status *rows, size_t n, struct warp_err *err)
 {
+	return (warp_state_status_put(db, rows, n, 1, err));
+}
+
+int
+warp_apply_status_store_some(struct warp_db *db,
+    const struct warp_state_status *rows, size_t n, struct warp_err *err)
+{
+	return (warp_state_status_put(db, rows, n, 0, err));
+}
+
+static int
+warp_state_status_put(struct warp_db *db,
+    const struct warp_state_status *rows, size_t n, int prune,
+    struct warp_err *err)
+{
 	sqlite3_stmt	*st = NULL;
 	size_t		 i;
 
@@ -171,7 +192,7 @@ warp_apply_status_store(struct warp_db *db,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (warp_db_exec(db, "DELETE FROM apply_status WHERE "
+	if (prune && warp_db_exec(db, "DELETE FROM apply_status WHERE "
 	    "(object_type = 'network' AND object_id NOT IN "
 	    "(SELECT id FROM networks)) OR (object_type = 'endpoint' AND "
 	    "object_id NOT IN (SELECT id FROM endpoints))", err) == -1)
@@ -256,4 +277,117 @@ const char *
 warp_state_db_name(struct warp_db *db)
 {
 	return (db->path != NULL ? db->path : "db");
+}
+
+/* One integer from a query of one row (0 when it returns none). */
+static int
+warp_state_int64(struct warp_db *db, const char *sql, int64_t *out,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*out = 0;
+	if (warp_db_prepare(db, &st, sql, err) == -1)
+		return (-1);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading the change journal"));
+	return (0);
+}
+
+/*
+ * The newest sequence first: a change committed after it has a larger
+ * one and waits for the next read.  A row's network_id is whatever a
+ * writer put there; the reconciler looks the network up itself.
+ */
+int
+warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
+    struct warp_state_change **out, size_t *nout, struct warp_err *err)
+{
+	struct warp_state_change	*rows = NULL;
+	sqlite3_stmt			*st;
+	size_t				 n = 0, cap = 0;
+	int				 rc;
+
+	if (out != NULL) {
+		*out = NULL;
+		*nout = 0;
+	}
+	/* An empty journal (trimmed): nothing after what was applied. */
+	if (warp_state_int64(db, "SELECT COALESCE((SELECT MAX(seq) FROM "
+	    "change_journal), (SELECT seq FROM journal_applied WHERE id = 1), "
+	    "0)", upto, err) == -1 ||
+	    warp_state_int64(db, "SELECT seq FROM journal_applied WHERE id = 1",
+	    applied, err) == -1)
+		return (-1);
+	if (out == NULL || *applied >= *upto)
+		return (0);
+	if (warp_db_prepare(db, &st, "SELECT COALESCE(network_id, 0), "
+	    "MAX(shared != 0) FROM change_journal WHERE seq > ?1 AND "
+	    "seq <= ?2 GROUP BY COALESCE(network_id, 0) ORDER BY 1",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, *applied);
+	sqlite3_bind_int64(st, 2, *upto);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((rows = reallocarray(rows, cap,
+			    sizeof(*rows))) == NULL)
+				warp_fatal("reallocarray");
+		}
+		rows[n].network_id = sqlite3_column_int64(st, 0);
+		if (rows[n].network_id < 0)
+			rows[n].network_id = 0;
+		rows[n++].shared = sqlite3_column_int(st, 1) != 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(rows);
+		return (warp_db_sqlerr(db, err, "reading the change journal"));
+	}
+	*out = rows;
+	*nout = n;
+	return (0);
+}
+
+int
+warp_state_journal_applied(struct warp_db *db, int64_t seq,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_db_prepare(db, &st, "INSERT INTO journal_applied (id, seq) "
+	    "VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
+	    err) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, seq);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "recording the applied change");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if (warp_db_prepare(db, &st, "DELETE FROM change_journal WHERE "
+	    "seq <= ?1", err) == -1)
+		goto out;
+	sqlite3_bind_int64(st, 1, seq);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		warp_db_sqlerr(db, err, "trimming the change journal");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (warp_db_commit(db, err) == -1)
+		goto out;
+	return (0);
+out:
+	if (st != NULL)
+		sqlite3_finalize(st);
+	warp_db_rollback(db);
+	return (-1);
 }

@@ -33,12 +33,24 @@
  * stored apply status).  plan (may be NULL) gets one line per change,
  * "create ...", "change ...", "remove ...", and a last "sent N write
  * messages: ..." (dry run: "would send N ...") line, counted where the
- * messages are sent (src/kernel/kernel_send.c), so both agree.
+ * messages are sent (src/kernel/kernel_send.c), so both agree, then a
+ * "read N requests: ..." line counting the dumps and gets it read.
  * Returns 0 when every object applied, -1 with err set otherwise; a
  * failing network is recorded in apply_status and does not stop others.
  */
 int	warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 	    struct warp_buf *plan, struct warp_err *err);
+
+/*
+ * The incremental apply: the changes journaled since the last apply
+ * (full or incremental), each network's rows and WireGuard device only
+ * (kernel_changes.c says when that is enough); anything beyond one
+ * network's peers runs warp_kernel_apply() instead and says so in the
+ * plan.  Same arguments, plan lines and counts; its plan also ends with
+ * the "read N requests: ..." line, which counts what was read.
+ */
+int	warp_kernel_apply_changes(struct warp_db *db, const char *netns,
+	    int dry_run, struct warp_buf *plan, struct warp_err *err);
 
 /* Status of every network and endpoint: stored apply status + kernel. */
 struct warp_kernel_net_status {

@@ -4,6 +4,8 @@
  * push it into the kernel.  Each room calls only the rooms below it:
  *
  *   kernel_apply.c   the orchestrator, warp_kernel_apply()
+ *   kernel_changes.c warp_kernel_apply_changes(): the networks the change
+ *                    journal names, and only their devices
  *   kernel_status.c  warp_kernel_status(): stored status + what the kernel
  *                    says (reads only)
  *   kernel_types.c   what each network type adds: routes, firewall rules
@@ -121,6 +123,18 @@ struct warp_kernel_counters {
 	uint64_t	sysctl;		/* /proc/sys writes (kernel_send.c) */
 	uint64_t	tc;		/* RTM_NEW/DEL qdisc, class, filter */
 	uint64_t	peers;		/* peers created, changed or removed */
+	/*
+	 * Read requests, what the incremental apply is judged by: rtnetlink
+	 * dumps and gets (each cache fill of warp_nl_open, each link get,
+	 * each warp_nl_talk read), of them the dumps of every link, the
+	 * WireGuard devices read (one GET_DEVICE dump each), and the runs of
+	 * the rooms that read whole tables of their own (the nftables
+	 * firewall, rate limits and quotas: one each per run).
+	 */
+	uint64_t	rd_rtnl;
+	uint64_t	rd_link_dumps;
+	uint64_t	rd_wg;
+	uint64_t	rd_tables;
 };
 
 struct warp_kctx {
@@ -159,6 +173,23 @@ struct warp_kctx {
 	int				 fw_failed;
 	char				 fw_error[256];
 };
+
+/*
+ * Shared by the full apply (kernel_apply.c) and the incremental one
+ * (kernel_changes.c).  warp_kapply_full: warp_kernel_apply() without the
+ * lock and the journal (the caller holds both); *ran is set once it got
+ * as far as recording the status (the journal may advance then).
+ * warp_kload_net: one network's row and desired state into kn.
+ * warp_kplan_counts: the plan's "sent ..." and "read ..." lines.
+ */
+int	warp_kapply_full(struct warp_db *, const char *, int, struct warp_buf *,
+	    int *, struct warp_err *);
+void	warp_kload_net(struct warp_kctx *, struct warp_knet *,
+	    const struct warp_network *);
+void	warp_kctx_free(struct warp_kctx *);
+void	warp_kstatus_peer(struct warp_knet *, struct warp_state_peer *,
+	    struct warp_state_status *);
+void	warp_kplan_counts(struct warp_kctx *);
 
 /* Plan lines, failures, routes, object names (kernel_ctx.c). */
 void	warp_kcopy(char *, size_t, const char *);

@@ -63,11 +63,38 @@ struct warp_state_status {
 };
 
 /*
+ * The change journal (migrations/0005_change_journal.sql: triggers fill
+ * it in the transaction of each change).  warp_state_journal_read: the
+ * last applied sequence, the newest journaled one (*upto, read before
+ * anything else so a change committed later is picked up next time) and
+ * one row per network changed in (applied, upto]; network_id 0 is an
+ * appliance-wide change, shared = 1 one that reaches past that network's
+ * WireGuard peers.  *applied > *upto only if someone wrote the table
+ * by hand.  out NULL: the two sequences only.  Free *out with free().
+ * warp_state_journal_applied: record seq as applied and drop the rows
+ * up to it.
+ */
+struct warp_state_change {
+	int64_t		network_id;	/* 0: appliance-wide */
+	int		shared;
+};
+
+int	warp_state_journal_read(struct warp_db *, int64_t *, int64_t *,
+	    struct warp_state_change **, size_t *, struct warp_err *);
+int	warp_state_journal_applied(struct warp_db *, int64_t,
+	    struct warp_err *);
+
+/*
  * Record the outcome of an apply in one transaction; rows of networks and
  * endpoints that no longer exist are dropped.  The readers of what is
  * stored are the core's warp_apply_status_get/_problems (warp.h).
+ * warp_apply_status_store_some: the rows given only, nothing dropped (an
+ * incremental apply of some networks: the others' rows stay, and the
+ * drop, a scan of every row, waits for the next full apply).
  */
 int	warp_apply_status_store(struct warp_db *,
+	    const struct warp_state_status *, size_t, struct warp_err *);
+int	warp_apply_status_store_some(struct warp_db *,
 	    const struct warp_state_status *, size_t, struct warp_err *);
 
 /* What the kernel last said about a peer (endpoint_stats). */

@@ -27,9 +27,18 @@ struct http_request;
 #define WARP_MSG_APPLY		(200 + 1)
 #define WARP_MSG_APPLY_MAGIC	0x57415041	/* "WAPA" */
 
+/*
+ * scope: WARP_APPLY_CHANGES after an edit (the parent reconciles what
+ * the change journal names), WARP_APPLY_FULL from the timers (drift
+ * repair, expiry, and the handshake and traffic figures).
+ */
+#define WARP_APPLY_FULL		0
+#define WARP_APPLY_CHANGES	1
+
 struct warp_msg_apply {
 	uint32_t	magic;		/* WARP_MSG_APPLY_MAGIC */
-	uint32_t	version;	/* 1 */
+	uint32_t	version;	/* 2 */
+	uint32_t	scope;		/* WARP_APPLY_FULL, _CHANGES */
 };
 
 /* The worker's database handle (opened in kore_worker_configure). */
@@ -43,7 +52,7 @@ int			 warp_web_set_proxy(const char *);
 
 /* warpd.c */
 struct warp_db	*warp_web_dbh(void);
-void		 warp_web_request_apply(void);
+void		 warp_web_request_apply(uint32_t);
 const char	*warp_web_db_path(void);
 
 /* Parsed form or query string: bounded, NUL-free, valid UTF-8. */

@@ -13,6 +13,10 @@
  *      failure stops that network only;
  *   6. record applied/failed per network, endpoint and the firewall.
  *
+ * The change journal's newest sequence is read first and recorded as
+ * applied at the end, so the incremental apply (kernel_changes.c) starts
+ * after what this one read.
+ *
  * The database is read and written through warp_state.h only; the other
  * kernel rooms are called, never calling back (see warp_kernel_int.h).
  */
@@ -37,10 +41,7 @@ static uint64_t	warp_kcounters_total(const struct warp_kernel_counters *);
 static int	warp_kload(struct warp_kctx *, struct warp_err *);
 static void	warp_kload_peers(struct warp_kctx *, struct warp_knet *);
 static void	warp_kload_check(struct warp_kctx *, struct warp_knet *);
-static void	warp_kctx_free(struct warp_kctx *);
 static int	warp_ip_forward(struct warp_kctx *);
-static void	warp_kstatus_peer(struct warp_knet *, struct warp_state_peer *,
-		    struct warp_state_status *);
 static int	warp_kstatus_store(struct warp_kctx *, struct warp_network *,
 		    size_t, struct warp_err *);
 static int	warp_kscratch_ns(int *, struct warp_err *);
@@ -97,11 +98,25 @@ warp_kload_peers(struct warp_kctx *ctx, struct warp_knet *kn)
 	}
 }
 
+void
+warp_kload_net(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_network *net)
+{
+	kn->net = *net;
+	warp_network_ifnames(&kn->net);
+	(void)snprintf(kn->alias, sizeof(kn->alias), "%s%u",
+	    WARP_LINK_ALIAS, kn->net.vcid);
+	if ((kn->kt = warp_ktype_get(kn->net.type)) == NULL)
+		warp_fatal("network type %d has no kernel realisation",
+		    kn->net.type);
+	warp_kload_check(ctx, kn);
+	warp_kload_peers(ctx, kn);
+}
+
 static int
 warp_kload(struct warp_kctx *ctx, struct warp_err *err)
 {
 	struct warp_network	*nets = NULL;
-	struct warp_knet	*kn;
 	size_t			 n = 0, i;
 
 	if (warp_network_list(ctx->db, &nets, &n, err) == -1)
@@ -110,22 +125,13 @@ warp_kload(struct warp_kctx *ctx, struct warp_err *err)
 	for (i = 0; i < n; i++) {
 		if (!nets[i].enabled)
 			continue;	/* suspended: nothing in the kernel */
-		kn = &ctx->nets[ctx->nnets++];
-		kn->net = nets[i];
-		warp_network_ifnames(&kn->net);
-		(void)snprintf(kn->alias, sizeof(kn->alias), "%s%u",
-		    WARP_LINK_ALIAS, kn->net.vcid);
-		if ((kn->kt = warp_ktype_get(kn->net.type)) == NULL)
-			warp_fatal("network type %d has no kernel realisation",
-			    kn->net.type);
-		warp_kload_check(ctx, kn);
-		warp_kload_peers(ctx, kn);
+		warp_kload_net(ctx, &ctx->nets[ctx->nnets++], &nets[i]);
 	}
 	warp_network_list_free(nets);
 	return (0);
 }
 
-static void
+void
 warp_kctx_free(struct warp_kctx *ctx)
 {
 	size_t	i;
@@ -168,7 +174,7 @@ warp_ip_forward(struct warp_kctx *ctx)
 }
 
 /* An endpoint's outcome: its own failure, or its network's if it held. */
-static void
+void
 warp_kstatus_peer(struct warp_knet *kn, struct warp_state_peer *sp,
     struct warp_state_status *row)
 {
@@ -248,9 +254,70 @@ warp_kscratch_ns(int *saved, struct warp_err *err)
 	return (0);
 }
 
+/*
+ * The plan's last two lines, the counts of what was sent and read; tests
+ * and `warpctl apply` readers look for "sent N write messages" and
+ * "read N requests".
+ */
+void
+warp_kplan_counts(struct warp_kctx *ctx)
+{
+	const struct warp_kernel_counters	*c = ctx->cnt;
+
+	warp_kplan(ctx, "%s %llu write messages: rtnetlink %llu, wireguard "
+	    "%llu (%llu peers), nftables %llu in %llu batch(es), sysctl %llu, "
+	    "tc %llu",
+	    ctx->dry_run ? "would send" : "sent",
+	    (unsigned long long)warp_kcounters_total(c),
+	    (unsigned long long)c->rtnl, (unsigned long long)c->genl,
+	    (unsigned long long)c->peers, (unsigned long long)c->nft,
+	    (unsigned long long)c->nft_batches,
+	    (unsigned long long)c->sysctl, (unsigned long long)c->tc);
+	warp_kplan(ctx, "read %llu requests: rtnetlink %llu (%llu dumps of "
+	    "every link), wireguard %llu devices, firewall and traffic "
+	    "tables %llu",
+	    (unsigned long long)(c->rd_rtnl + c->rd_wg + c->rd_tables),
+	    (unsigned long long)c->rd_rtnl,
+	    (unsigned long long)c->rd_link_dumps,
+	    (unsigned long long)c->rd_wg, (unsigned long long)c->rd_tables);
+}
+
+/*
+ * The full apply, the journal's newest sequence read before anything
+ * else: whatever was journaled up to it is in what the apply read, so it
+ * is applied (failures included: they are recorded, and the periodic
+ * full apply tries them again).
+ */
 int
 warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
     struct warp_buf *plan, struct warp_err *err)
+{
+	struct warp_err			 e2;
+	int64_t				 applied, upto;
+	int				 lock = -1, ran = 0, ret;
+
+	if (!dry_run && (lock = warp_state_apply_lock(db)) == -1)
+		return (warp_err_system(err, "cannot lock %s.apply-lock: %s",
+		    warp_state_db_name(db), strerror(errno)));
+	if (warp_state_journal_read(db, &applied, &upto, NULL, NULL,
+	    err) == -1) {
+		if (lock != -1)
+			close(lock);
+		return (-1);
+	}
+	ret = warp_kapply_full(db, netns, dry_run, plan, &ran, err);
+	if (!dry_run && ran && upto != applied &&
+	    warp_state_journal_applied(db, upto, &e2) == -1 && plan != NULL)
+		warp_buf_appendf(plan, "  failed: recording the applied "
+		    "changes: %s\n", e2.msg);
+	if (lock != -1)
+		close(lock);
+	return (ret);
+}
+
+int
+warp_kapply_full(struct warp_db *db, const char *netns, int dry_run,
+    struct warp_buf *plan, int *ran, struct warp_err *err)
 {
 	struct warp_kctx		 ctx;
 	struct warp_kernel_counters	 cnt;
@@ -259,7 +326,7 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 	struct warp_err			 e2;
 	const char			*ns;
 	size_t				 nall = 0, i, nfailed = 0;
-	int				 saved = -1, lock = -1, created = 0;
+	int				 saved = -1, created = 0;
 	int				 ret = -1;
 	char				 first[512];
 
@@ -275,9 +342,6 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 	if (warp_server_config_get(db, &ctx.cfg, err) == -1)
 		return (-1);
 	ns = netns != NULL ? netns : ctx.cfg.netns;
-	if (!dry_run && (lock = warp_state_apply_lock(db)) == -1)
-		return (warp_err_system(err, "cannot lock %s.apply-lock: %s",
-		    warp_state_db_name(db), strerror(errno)));
 	if (warp_kload(&ctx, err) == -1)
 		goto out;
 	if (warp_network_list(db, &all, &nall, err) == -1)
@@ -309,6 +373,7 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 	}
 
 	warp_nl_remove_stale(&ctx);
+	cnt.rd_tables++;	/* the firewall reads table inet warp */
 	(void)warp_fw_apply(&ctx);
 	if (ctx.fw_failed)
 		warp_kplan(&ctx, "  failed: firewall: %s", ctx.fw_error);
@@ -327,6 +392,7 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 		if (kn->kt->layer2 && !kn->failed)
 			(void)warp_l2_apply(&ctx, kn);
 	}
+	cnt.rd_tables++;	/* qdiscs, classes, filters; the quota table */
 	(void)warp_tc_apply(&ctx);	/* rate limits and quotas */
 
 	for (i = 0; i < ctx.nnets; i++) {
@@ -336,19 +402,12 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 			(void)snprintf(first, sizeof(first), "%s: %s",
 			    ctx.nets[i].net.name, ctx.nets[i].error);
 	}
-	warp_kplan(&ctx, "%s %llu write messages: rtnetlink %llu, wireguard "
-	    "%llu (%llu peers), nftables %llu in %llu batch(es), sysctl %llu, "
-	    "tc %llu",
-	    dry_run ? "would send" : "sent",
-	    (unsigned long long)warp_kcounters_total(&cnt),
-	    (unsigned long long)cnt.rtnl, (unsigned long long)cnt.genl,
-	    (unsigned long long)cnt.peers, (unsigned long long)cnt.nft,
-	    (unsigned long long)cnt.nft_batches,
-	    (unsigned long long)cnt.sysctl, (unsigned long long)cnt.tc);
+	warp_kplan_counts(&ctx);
 
 	if (!dry_run && warp_kstatus_store(&ctx, all, nall, &e2) == -1)
 		warp_kplan(&ctx, "  failed: recording the apply status: %s",
 		    e2.msg);
+	*ran = 1;
 
 	if (ctx.fw_failed)
 		warp_err_system(err, "firewall: %s", ctx.fw_error);
@@ -361,7 +420,5 @@ out:
 	warp_kctx_free(&ctx);
 	warp_network_list_free(all);
 	warp_netns_leave(saved);
-	if (lock != -1)
-		close(lock);
 	return (ret);
 }

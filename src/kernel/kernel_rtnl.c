@@ -60,6 +60,9 @@ warp_nl_open(struct warp_kctx *ctx, struct warp_err *err)
 		warp_fatal("nl_socket_alloc");
 	if ((e = nl_connect(ctx->rtnl, NETLINK_ROUTE)) < 0)
 		return (warp_err_system(err, "rtnetlink: %s", nl_geterror(e)));
+	/* Five dumps: links, addresses, IPv4 routes, rules, IPv6 routes. */
+	ctx->cnt->rd_rtnl += 5;
+	ctx->cnt->rd_link_dumps++;
 	if ((e = rtnl_link_alloc_cache(ctx->rtnl, AF_UNSPEC, &ctx->links)) < 0 ||
 	    (e = rtnl_addr_alloc_cache(ctx->rtnl, &ctx->addrs)) < 0 ||
 	    (e = rtnl_route_alloc_cache(ctx->rtnl, AF_INET, 0,
@@ -268,9 +271,11 @@ warp_nl_mark(struct warp_kctx *ctx, struct warp_knet *kn, const char *name,
 	int			 e;
 
 	*ifindex = 0;
-	if (!ctx->dry_run &&
-	    (e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
-		return (e);
+	if (!ctx->dry_run) {
+		ctx->cnt->rd_rtnl++;
+		if ((e = rtnl_link_get_kernel(ctx->rtnl, 0, name, &l)) < 0)
+			return (e);
+	}
 	if ((chg = rtnl_link_alloc()) == NULL)
 		warp_fatal("rtnl_link_alloc");
 	rtnl_link_set_ifalias(chg, kn->alias);

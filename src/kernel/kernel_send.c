@@ -239,6 +239,8 @@ warp_nl_talk(struct warp_kctx *ctx, struct nlmsghdr *nlh, mnl_cb_t cb,
 
 	if ((ret = warp_nl_talk_open(ctx)) < 0)
 		return (ret);
+	if (cb != NULL)
+		ctx->cnt->rd_rtnl++;	/* a read (writes come without one) */
 	nlh->nlmsg_seq = ++ctx->l2seq;
 	return (warp_mnl_talk(ctx->l2nl, nlh, cb, data));
 }

@@ -180,6 +180,7 @@ warp_wg_read(struct warp_kctx *ctx, struct warp_knet *kn,
 		warp_knet_fail(ctx, kn, "%s", err.msg);
 		return (-1);
 	}
+	ctx->cnt->rd_wg++;
 	if (warp_wgnl_get(ctx->wgnl, kn->net.if_wg, dev, &err) == -1) {
 		warp_knet_fail(ctx, kn, "%s", err.msg);
 		return (-1);

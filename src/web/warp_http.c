@@ -722,7 +722,7 @@ void
 warp_http_changed(struct warp_ctx *ctx)
 {
 	(void)ctx;
-	warp_web_request_apply();
+	warp_web_request_apply(WARP_APPLY_CHANGES);
 }
 
 /*

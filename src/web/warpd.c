@@ -68,7 +68,7 @@ static int	warpd_dir_writable(const char *, const struct passwd *,
 		    const gid_t *, int);
 static void	warpd_db_perms(const char *, gid_t, mode_t);
 static void	warpd_msg_apply(struct kore_msg *, const void *);
-static void	warpd_apply(void);
+static void	warpd_apply(uint32_t);
 static void	warpd_reseal(struct warp_db *);
 
 /*
@@ -268,7 +268,7 @@ warpd_tick(void *arg, u_int64_t now)
 {
 	(void)arg;
 	(void)now;
-	warp_web_request_apply();
+	warp_web_request_apply(WARP_APPLY_FULL);
 }
 
 struct warp_db *
@@ -306,13 +306,14 @@ warp_web_set_proxy(const char *s)
 
 /* Worker side: ask the parent to reconcile the kernel now. */
 void
-warp_web_request_apply(void)
+warp_web_request_apply(uint32_t scope)
 {
 	struct warp_msg_apply	m;
 
 	memset(&m, 0, sizeof(m));
 	m.magic = WARP_MSG_APPLY_MAGIC;
-	m.version = 1;
+	m.version = 2;
+	m.scope = scope;
 	kore_msg_send(KORE_MSG_PARENT, WARP_MSG_APPLY, &m, sizeof(m));
 }
 
@@ -591,21 +592,29 @@ warpd_msg_apply(struct kore_msg *msg, const void *data)
 		return;
 	}
 	memcpy(&m, data, sizeof(m));
-	if (m.magic != WARP_MSG_APPLY_MAGIC || m.version != 1) {
+	if (m.magic != WARP_MSG_APPLY_MAGIC || m.version != 2 ||
+	    (m.scope != WARP_APPLY_FULL && m.scope != WARP_APPLY_CHANGES)) {
 		kore_log(LOG_WARNING, "warpd: invalid apply message from "
 		    "worker %u", msg->src);
 		return;
 	}
-	warpd_apply();
+	warpd_apply(m.scope);
 }
 
+/*
+ * After an edit: the networks the change journal names, nothing else
+ * read (the status figures wait for the minute's full apply).  Either
+ * way the parent reads the database itself; a worker choosing the scope
+ * can at worst delay a change to the next full apply.
+ */
 static void
-warpd_apply(void)
+warpd_apply(uint32_t scope)
 {
 #if defined(WARP_HAVE_KERNEL)
 	struct warp_db		*db;
 	struct warp_err		 err;
 	struct warp_buf		 plan;
+	int			 rc;
 
 	if (no_apply) {
 		kore_log(LOG_NOTICE, "warpd: apply disabled (WARP_NO_APPLY); "
@@ -621,12 +630,17 @@ warpd_apply(void)
 	if (have_master_key)
 		warp_db_set_master_key(db, master_key);
 	warp_buf_init(&plan);
-	if (warp_kernel_apply(db, NULL, 0, &plan, &err) == -1)
+	if (scope == WARP_APPLY_CHANGES)
+		rc = warp_kernel_apply_changes(db, NULL, 0, &plan, &err);
+	else
+		rc = warp_kernel_apply(db, NULL, 0, &plan, &err);
+	if (rc == -1)
 		kore_log(LOG_ERR, "warpd: apply failed: %s", err.msg);
 	else
-		kore_log(LOG_NOTICE, "warpd: applied");
+		kore_log(LOG_NOTICE, "warpd: applied%s",
+		    scope == WARP_APPLY_CHANGES ? " the changes" : "");
 	warp_buf_free(&plan);
-	{
+	if (scope == WARP_APPLY_FULL) {
 		struct warp_kernel_status	st;
 
 		/* Latest handshake, rx/tx for the pages (stored in the db). */
@@ -638,6 +652,7 @@ warpd_apply(void)
 	warp_db_close(db);
 #else
 	(void)no_apply;
+	(void)scope;
 	kore_log(LOG_NOTICE, "warpd: kernel apply not built in; changes "
 	    "stay pending");
 #endif

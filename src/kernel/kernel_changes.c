@@ -1,0 +1,273 @@
+/*
+ * The incremental apply: only the networks the change journal names
+ * (migrations/0005_change_journal.sql: triggers write it in the
+ * transaction of each change, so every writer is caught), each loaded
+ * from the database on its own and compared with its own WireGuard
+ * device only: one link get by name and one GET_DEVICE per network, no
+ * dump of the appliance's links, routes, rules or tables.
+ *
+ * It takes a change only when the difference can be nothing but that
+ * network's peers: the journal marks the change not shared (an endpoint
+ * created, deleted, enabled, disabled or re-keyed, with no LANs, rate or
+ * quota), the network is enabled and routed (the layer-2 types keep a
+ * GRE TAP or VXLAN entries per endpoint, which the full apply's link
+ * dump reconciles), and its device is there and ours.  Anything else --
+ * a shared or appliance-wide change, a network gone, a layer-2 network,
+ * a namespace or device still to create -- runs the full apply instead:
+ * such changes are rare, and the full apply is the one that knows the
+ * whole table.  Expiry journals nothing: the periodic full apply (warpd,
+ * every 60 s) removes expired peers, and repairs any drift, including
+ * what a forged journal could hold back.
+ */
+#include <sys/socket.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "warp.h"
+#include "warp_kernel.h"
+#include "warp_kernel_int.h"
+#include "warp_state.h"
+
+static int	warp_kchg_load(struct warp_kctx *, const struct warp_state_change *,
+		    size_t, char *, size_t);
+static int	warp_kchg_link(struct warp_kctx *, struct warp_knet *);
+static int	warp_kchg_status(struct warp_kctx *, struct warp_err *);
+static int	warp_kchg_run(struct warp_kctx *, const char *, char *, size_t,
+		    int *, struct warp_err *);
+
+/*
+ * The changed networks into ctx->nets; 1 with why set when one of the
+ * changes needs the full apply, 0 when all are this network's peers.
+ */
+static int
+warp_kchg_load(struct warp_kctx *ctx, const struct warp_state_change *chg,
+    size_t n, char *why, size_t whylen)
+{
+	struct warp_network	 net;
+	struct warp_err		 e2;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (chg[i].network_id == 0) {
+			(void)snprintf(why, whylen, "an appliance-wide change");
+			return (1);
+		}
+		if (warp_network_get_id(ctx->db, chg[i].network_id, &net,
+		    &e2) == -1) {
+			(void)snprintf(why, whylen, "network %lld: %s",
+			    (long long)chg[i].network_id, e2.msg);
+			return (1);
+		}
+		if (chg[i].shared) {
+			(void)snprintf(why, whylen, "network %s: a change "
+			    "beyond its peers", net.name);
+			return (1);
+		}
+		if (!net.enabled) {
+			warp_kplan(ctx, "journal: network %s is suspended: "
+			    "nothing of it in the kernel", net.name);
+			continue;
+		}
+		if (warp_ktype_get(net.type) == NULL ||
+		    warp_ktype_get(net.type)->layer2) {
+			(void)snprintf(why, whylen, "network %s: a layer-2 "
+			    "network's ports follow its endpoints", net.name);
+			return (1);
+		}
+		warp_kplan(ctx, "journal: network %s: its peers only",
+		    net.name);
+		warp_kload_net(ctx, &ctx->nets[ctx->nnets++], &net);
+	}
+	return (0);
+}
+
+/* The network's WireGuard link, by name: -1 if absent or not ours. */
+static int
+warp_kchg_link(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	struct rtnl_link	*l;
+	const char		*alias;
+	int			 ok;
+
+	ctx->cnt->rd_rtnl++;
+	if (rtnl_link_get_kernel(ctx->rtnl, 0, kn->net.if_wg, &l) < 0)
+		return (-1);
+	alias = rtnl_link_get_ifalias(l);
+	ok = alias != NULL && strcmp(alias, kn->alias) == 0;
+	if (ok) {
+		kn->wg_ifindex = rtnl_link_get_ifindex(l);
+		kn->links_ok = 1;
+	}
+	rtnl_link_put(l);
+	return (ok ? 0 : -1);
+}
+
+/*
+ * The rows of these networks' endpoints.  A network's own row: failed if
+ * it failed here; applied if it was pending (a bulk add marks it so) and
+ * went through; else left alone: "applied" also speaks for its firewall
+ * and links, which only the full apply reads, so a network that failed
+ * there stays failed until the next full apply says otherwise.
+ */
+static int
+warp_kchg_status(struct warp_kctx *ctx, struct warp_err *err)
+{
+	struct warp_state_status	*rows;
+	struct warp_apply_status	 was;
+	struct warp_knet		*kn;
+	size_t				 n = 0, i, j, cap = 1;
+	int				 ret;
+
+	for (i = 0; i < ctx->nnets; i++)
+		cap += 1 + ctx->nets[i].npeers;
+	rows = warp_xcalloc(cap, sizeof(*rows));
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		warp_apply_status_get(ctx->db, "network", kn->net.id, &was);
+		if (kn->failed || strcmp(was.status, "pending") == 0) {
+			rows[n].type = "network";
+			rows[n].id = kn->net.id;
+			rows[n].status = kn->failed ? "failed" : "applied";
+			(void)snprintf(rows[n].error, sizeof(rows[n].error),
+			    "%s", kn->failed ? kn->error : "");
+			n++;
+		}
+		for (j = 0; j < kn->npeers; j++)
+			warp_kstatus_peer(kn, &kn->peers[j], &rows[n++]);
+	}
+	ret = warp_apply_status_store_some(ctx->db, rows, n, err);
+	free(rows);
+	return (ret);
+}
+
+/*
+ * The kernel part, in namespace ns: 1 with why set when a device is not
+ * there (the full apply makes it), else 0 or -1 as the apply went; *ran
+ * once the networks were reconciled (their failures are recorded).
+ */
+static int
+warp_kchg_run(struct warp_kctx *ctx, const char *ns, char *why,
+    size_t whylen, int *ran, struct warp_err *err)
+{
+	struct warp_knet	*kn;
+	size_t			 i, nfailed = 0;
+	int			 saved = -1, ret = -1, e;
+
+	if (ns[0] != '\0' && !warp_netns_exists(ns)) {
+		(void)snprintf(why, whylen, "namespace %s does not exist", ns);
+		return (1);
+	}
+	if (warp_netns_enter(ns, 0, &saved, err) == -1)
+		return (-1);
+	if ((ctx->rtnl = nl_socket_alloc()) == NULL)
+		warp_fatal("nl_socket_alloc");
+	if ((e = nl_connect(ctx->rtnl, NETLINK_ROUTE)) < 0) {
+		warp_err_system(err, "rtnetlink: %s", nl_geterror(e));
+		goto out;
+	}
+	/* Every device first: a missing one sends the whole apply. */
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		if (kn->hold || warp_kchg_link(ctx, kn) == 0)
+			continue;
+		(void)snprintf(why, whylen, "network %s: %s is not there yet",
+		    kn->net.name, kn->net.if_wg);
+		ret = 1;
+		goto out;
+	}
+	*ran = 1;
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		if (!kn->hold)
+			(void)warp_wg_reconcile(ctx, kn);
+		if (kn->failed && nfailed++ == 0)
+			warp_err_system(err, "%s: %s", kn->net.name, kn->error);
+	}
+	ret = nfailed > 0 ? -1 : 0;
+out:
+	warp_netns_leave(saved);
+	return (ret);
+}
+
+int
+warp_kernel_apply_changes(struct warp_db *db, const char *netns, int dry_run,
+    struct warp_buf *plan, struct warp_err *err)
+{
+	struct warp_kctx		 ctx;
+	struct warp_kernel_counters	 cnt;
+	struct warp_state_change	*chg = NULL;
+	struct warp_err			 e2;
+	int64_t				 applied, upto;
+	size_t				 nchg = 0;
+	int				 lock = -1, ran = 0, ret = -1, full;
+	char				 why[1024];
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(&cnt, 0, sizeof(cnt));
+	ctx.db = db;
+	ctx.dry_run = dry_run;
+	ctx.plan = plan;
+	ctx.cnt = &cnt;
+	ctx.now = time(NULL);
+	why[0] = '\0';
+
+	if (!dry_run && (lock = warp_state_apply_lock(db)) == -1)
+		return (warp_err_system(err, "cannot lock %s.apply-lock: %s",
+		    warp_state_db_name(db), strerror(errno)));
+	/* The journal before the rows: a later change waits for next time. */
+	if (warp_state_journal_read(db, &applied, &upto, &chg, &nchg,
+	    err) == -1 || warp_server_config_get(db, &ctx.cfg, err) == -1)
+		goto out;
+	if (nchg == 0 && applied <= upto)
+		warp_kplan(&ctx, "journal: no change after %lld",
+		    (long long)applied);
+	ctx.nets = warp_xcalloc(nchg + 1, sizeof(*ctx.nets));
+	if (applied > upto) {
+		/* Not written by the reconciler: trust the full apply only. */
+		(void)snprintf(why, sizeof(why), "the applied sequence %lld is "
+		    "ahead of the journal (%lld)", (long long)applied,
+		    (long long)upto);
+		full = 1;
+	} else
+		full = warp_kchg_load(&ctx, chg, nchg, why, sizeof(why));
+	if (!full && ctx.nnets == 0) {
+		ran = 1;	/* nothing, or only suspended networks */
+		ret = 0;
+	} else if (!full) {
+		ret = warp_kchg_run(&ctx, netns != NULL ? netns :
+		    ctx.cfg.netns, why, sizeof(why), &ran, err);
+		if ((full = ret == 1))
+			ret = -1;
+		else if (!ran)
+			goto out;	/* no namespace, no socket: err says */
+	}
+	if (full) {
+		warp_kctx_free(&ctx);
+		warp_kplan(&ctx, "journal: %s: full apply", why);
+		ret = warp_kapply_full(db, netns, dry_run, plan, &ran, err);
+		goto advance;
+	}
+	warp_kplan_counts(&ctx);
+	if (!dry_run && ctx.nnets > 0 && warp_kchg_status(&ctx, &e2) == -1)
+		warp_kplan(&ctx, "  failed: recording the apply status: %s",
+		    e2.msg);
+advance:
+	if (!dry_run && ran && upto != applied &&
+	    warp_state_journal_applied(db, upto, &e2) == -1)
+		warp_kplan(&ctx, "  failed: recording the applied changes: %s",
+		    e2.msg);
+out:
+	warp_kctx_free(&ctx);
+	free(chg);
+	if (lock != -1)
+		close(lock);
+	return (ret);
+}

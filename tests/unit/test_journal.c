@@ -1,0 +1,210 @@
+/*
+ * The change journal of the incremental apply (migrations/
+ * 0005_change_journal.sql, warp_state_journal_read/_applied): which
+ * change of the desired state makes which journal row -- an endpoint
+ * created, disabled, re-keyed or deleted is its network's peers only; a
+ * LAN, a rate, a network or a server setting is shared (the full apply)
+ * -- that what the kernel does not realise journals nothing, and that
+ * recording an applied sequence advances it and trims the journal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "testdb.h"
+#include "warp_state.h"
+#include "warp_traffic.h"
+
+static struct warp_db	*db;
+
+static int64_t
+mknet(const char *name, enum warp_net_type type)
+{
+	struct warp_network_spec	s;
+	struct warp_err			err;
+	int64_t				id = -1;
+
+	warp_network_spec_init(&s);
+	s.name = name;
+	s.type = type;
+	s.expected_users = 20;
+	s.actor = "test";
+	if (warp_network_create(db, &s, &id, &err) == -1)
+		printf("# mknet %s: %s\n", name, err.msg);
+	return (id);
+}
+
+/*
+ * What the journal says since the last applied sequence, as
+ * "id:shared id:shared ..." (id 0: appliance-wide); then, if apply is
+ * set, record it as applied.
+ */
+static const char *
+journal(int apply)
+{
+	static char			 buf[256];
+	struct warp_state_change	*chg;
+	struct warp_err			 err;
+	int64_t				 applied, upto;
+	size_t				 n, i, len;
+
+	buf[0] = '\0';
+	if (warp_state_journal_read(db, &applied, &upto, &chg, &n,
+	    &err) == -1) {
+		printf("# journal: %s\n", err.msg);
+		return ("error");
+	}
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		(void)snprintf(buf + len, sizeof(buf) - len, "%s%lld:%d",
+		    i > 0 ? " " : "", (long long)chg[i].network_id,
+		    chg[i].shared);
+	}
+	free(chg);
+	if (apply && warp_state_journal_applied(db, upto, &err) == -1) {
+		printf("# applied: %s\n", err.msg);
+		return ("error");
+	}
+	return (buf);
+}
+
+static int64_t
+applied_seq(void)
+{
+	return (testdb_count(db, "SELECT seq FROM journal_applied"));
+}
+
+int
+main(void)
+{
+	struct warp_err	 err;
+	int64_t		 si, l3, a, b;
+	char		 fp[65];
+	int64_t		 seq;
+	char		 want[64];
+
+	if (sodium_init() == -1)
+		return (2);
+	db = testdb_open();
+
+	CHECK_STR(journal(1), "0:1", "a server setting is an appliance-wide, "
+	    "shared change");
+	CHECK(testdb_count(db, "SELECT COUNT(*) FROM change_journal") == 0,
+	    "recording it applied trims the journal");
+	seq = applied_seq();
+	CHECK(seq > 0, "the applied sequence advanced (%lld)", (long long)seq);
+	CHECK_STR(journal(1), "", "nothing journaled after it");
+	CHECK(applied_seq() == seq, "an empty journal keeps the applied "
+	    "sequence where it was");
+
+	si = mknet("si", WARP_NET_SECURE_INTERNET);
+	l3 = mknet("l3", WARP_NET_L3VPN);
+	(void)snprintf(want, sizeof(want), "%lld:1 %lld:1", (long long)si,
+	    (long long)l3);
+	CHECK_STR(journal(1), want, "creating two networks: both shared, one "
+	    "row each, in id order");
+
+	a = testdb_mkep(db, "si", "a", WARP_EP_MOBILE, NULL);
+	(void)snprintf(want, sizeof(want), "%lld:0", (long long)si);
+	CHECK_STR(journal(0), want, "an endpoint created: its network's peers "
+	    "only (endpoint %lld)", (long long)a);
+	CHECK(testdb_count(db, "SELECT COUNT(*) FROM change_journal WHERE "
+	    "seq > (SELECT seq FROM journal_applied)") == 1,
+	    "... in one journal row (address bookkeeping journals nothing)");
+	(void)journal(1);
+
+	CHECK(warp_endpoint_set_enabled(db, "si/a", 0, "test", &err) == 0,
+	    "disable si/a");
+	CHECK_STR(journal(1), want, "an endpoint disabled: its network's peers "
+	    "only");
+	CHECK(warp_endpoint_rotate_keys(db, "si/a", NULL, "test", &err) == 0,
+	    "rotate si/a's keys");
+	CHECK_STR(journal(1), want, "an endpoint re-keyed: its network's peers "
+	    "only");
+	b = testdb_mkep(db, "si", "b", WARP_EP_MOBILE, NULL);
+	(void)journal(1);
+	CHECK(b > 0 && warp_endpoint_delete(db, "si/b", "test", &err) == 0,
+	    "delete si/b");
+	CHECK_STR(journal(1), want, "an endpoint deleted: its network's peers "
+	    "only");
+
+	sqlite3_exec(db->sql, "UPDATE endpoints SET name = 'a2', updated_at = 1 "
+	    "WHERE name = 'a'; UPDATE networks SET pool_ready = 0, "
+	    "description = 'x'", NULL, NULL, NULL);
+	CHECK_STR(journal(1), "", "a rename, a description and the address "
+	    "pool's state journal nothing (no kernel object changes)");
+	sqlite3_exec(db->sql, "UPDATE endpoints SET name = 'a' WHERE name = "
+	    "'a2'", NULL, NULL, NULL);
+
+	CHECK(warp_traffic_set_rate(db, "si/a", "10mbit", NULL, "test",
+	    &err) == 0, "give si/a a rate limit");
+	(void)snprintf(want, sizeof(want), "%lld:1", (long long)si);
+	CHECK_STR(journal(1), want, "a rate: shared (traffic control)");
+	sqlite3_exec(db->sql, "UPDATE endpoint_traffic SET used_bytes = 99, "
+	    "period_start = 5", NULL, NULL, NULL);
+	CHECK_STR(journal(1), "", "traffic counters moving journal nothing");
+	CHECK(warp_endpoint_set_enabled(db, "si/a", 1, "test", &err) == 0,
+	    "enable si/a");
+	CHECK_STR(journal(1), want, "enabling an endpoint that has a rate: "
+	    "shared");
+
+	(void)testdb_mkep(db, "l3", "site", WARP_EP_CPE, "192.168.40.0/24");
+	(void)snprintf(want, sizeof(want), "%lld:1", (long long)l3);
+	CHECK_STR(journal(1), want, "a site with a LAN: shared (routes, "
+	    "firewall sets)");
+	(void)testdb_mkep(db, "l3", "phone", WARP_EP_MOBILE, NULL);
+	(void)snprintf(want, sizeof(want), "%lld:0", (long long)l3);
+	CHECK_STR(journal(1), want, "a mobile endpoint in an L3VPN: that "
+	    "network's peers only");
+
+	CHECK(warp_network_set_enabled(db, "l3", 0, "test", &err) == 0,
+	    "suspend l3");
+	(void)snprintf(want, sizeof(want), "%lld:1", (long long)l3);
+	CHECK_STR(journal(1), want, "a network suspended: shared");
+	CHECK(warp_endpoint_delete(db, "l3/site", "test", &err) == 0,
+	    "delete l3/site");
+	CHECK_STR(journal(1), want, "a site with a LAN deleted: its network, "
+	    "shared (not appliance-wide)");
+	(void)testdb_mkep(db, "l3", "site", WARP_EP_CPE, "192.168.40.0/24");
+	(void)journal(1);
+
+	(void)testdb_mkep(db, "si", "c", WARP_EP_MOBILE, NULL);
+	(void)testdb_mkep(db, "l3", "phone2", WARP_EP_MOBILE, NULL);
+	CHECK(warp_network_delete(db, "l3", "test", &err) == 0, "delete l3");
+	(void)snprintf(want, sizeof(want), "%lld:0 %lld:1", (long long)si,
+	    (long long)l3);
+	CHECK_STR(journal(0), want, "two networks changed: one row each, a "
+	    "network deleted with its endpoints is shared");
+	seq = applied_seq();
+	testdb_fingerprint(db, fp);
+	(void)journal(0);
+	{
+		char	fp2[65];
+
+		testdb_fingerprint(db, fp2);
+		CHECK_STR(fp2, fp, "reading the journal writes nothing");
+	}
+	(void)journal(1);
+	CHECK(applied_seq() > seq && testdb_count(db, "SELECT COUNT(*) FROM "
+	    "change_journal") == 0, "applying advances the sequence and trims "
+	    "the journal");
+
+	sqlite3_exec(db->sql, "UPDATE journal_applied SET seq = seq + 1000",
+	    NULL, NULL, NULL);
+	(void)testdb_mkep(db, "si", "d", WARP_EP_MOBILE, NULL);
+	{
+		struct warp_state_change	*chg;
+		int64_t				 ap, upto;
+		size_t				 n;
+
+		CHECK(warp_state_journal_read(db, &ap, &upto, &chg, &n,
+		    &err) == 0 && ap > upto && n == 0, "a forged applied "
+		    "sequence shows as ahead of the journal (the incremental "
+		    "apply then runs the full one)");
+		free(chg);
+	}
+
+	testdb_close(db);
+	return (check_done());
+}
