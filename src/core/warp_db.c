@@ -887,18 +887,19 @@ warp_db_sealed_key(struct warp_db *db, const char *table, int64_t id,
 	(void)snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE id = ?",
 	    column, table);
 	(void)snprintf(ctx, sizeof(ctx), "%s.%s", table, column);
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	/* Once per endpoint in the reconciler's load: kept prepared. */
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		/* "networks" -> "network", "endpoints" -> "endpoint" */
 		return (warp_err_set(err, WARP_ENOTFOUND, "no %.*s with id "
 		    "%lld", (int)strlen(table) - 1, table, (long long)id));
 	}
 	rc = warp_unseal(db, ctx, sqlite3_column_blob(st, 0),
 	    (size_t)sqlite3_column_bytes(st, 0), &plain, &len, err);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc == -1)
 		return (-1);
 	if (len != WARP_KEY_LEN) {

@@ -24,6 +24,10 @@
 static void	warp_state_peer_allowed(struct warp_state_peer *,
 		    const struct warp_endpoint *, int);
 static void	warp_state_peer_bad(void *, size_t, const char *);
+static int	warp_state_network_read(struct warp_db *,
+		    const struct warp_network *, int, int64_t,
+		    uint8_t [WARP_KEY_LEN], struct warp_state_peer **, size_t *,
+		    struct warp_err *);
 static int	warp_state_key_check(const struct warp_network *,
 		    const uint8_t [WARP_KEY_LEN], struct warp_err *);
 static int	warp_state_status_put(struct warp_db *,
@@ -93,13 +97,40 @@ warp_state_network_load(struct warp_db *db, const struct warp_network *net,
     int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
     struct warp_state_peer **out, size_t *nout, struct warp_err *err)
 {
+	struct warp_err	e2;
+	int		rc;
+
+	*out = NULL;
+	*nout = 0;
+	/*
+	 * One read transaction for the network's rows: one consistent
+	 * snapshot, and sqlite takes its lock and checks the file once, not
+	 * once per endpoint's key (a WAL reader blocks no writer).
+	 */
+	if (db->txn_depth == 0) {
+		if (warp_db_exec(db, "BEGIN DEFERRED", err) == -1)
+			return (-1);
+		db->txn_depth++;	/* a nested begin is a savepoint */
+		rc = warp_state_network_read(db, net, peer_lans, now, priv,
+		    out, nout, err);
+		db->txn_depth--;
+		(void)warp_db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", &e2);
+		return (rc);
+	}
+	return (warp_state_network_read(db, net, peer_lans, now, priv, out,
+	    nout, err));
+}
+
+static int
+warp_state_network_read(struct warp_db *db, const struct warp_network *net,
+    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
+    struct warp_state_peer **out, size_t *nout, struct warp_err *err)
+{
 	struct warp_endpoint	*eps = NULL;
 	struct warp_state_peer	*sp, *peers;
 	struct warp_err		 e2;
 	size_t			 neps = 0, i;
 
-	*out = NULL;
-	*nout = 0;
 	if (warp_network_private_key(db, net->id, priv, err) == -1 ||
 	    warp_state_key_check(net, priv, err) == -1 ||
 	    warp_endpoint_list(db, net->id, &eps, &neps, err) == -1)
