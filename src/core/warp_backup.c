@@ -222,6 +222,7 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	/* The key must open what it is meant to open. */
 	memcpy(src.master_key, key, sizeof(key));
 	src.has_master_key = 1;
+	src.has_derived_keys = 0;
 	if (sqlite3_prepare_v2(src.sql, "SELECT private_key FROM networks "
 	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
 		warp_err_input(err, "backup %s is damaged", path);
@@ -262,6 +263,7 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	}
 	memcpy(db->master_key, key, sizeof(key));
 	db->has_master_key = 1;
+	db->has_derived_keys = 0;
 	if (warp_migrate(db->sql, warp_migrations, warp_migrations_count,
 	    err) == -1)
 		goto out;
@@ -274,6 +276,7 @@ out:
 		sqlite3_close(src.sql);
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(src.master_key, sizeof(src.master_key));
+	sodium_memzero(&src.derived_keys, sizeof(src.derived_keys));
 	free(kp);
 	free(livekey);
 	free(tmpkey);

@@ -289,12 +289,14 @@ warp_db_load_key(struct warp_db *db, int create, int fresh,
 		if (warp_db_write_key(path, db->master_key, err) == -1)
 			goto out;
 		db->has_master_key = 1;
+		db->has_derived_keys = 0;
 		rc = 0;
 		goto out;
 	}
 	if (warp_db_read_key(fd, path, db->master_key, err) == -1)
 		goto out;
 	db->has_master_key = 1;
+	db->has_derived_keys = 0;
 	rc = 0;
 out:
 	if (fd != -1)
@@ -434,6 +436,7 @@ warp_db_close(struct warp_db *db)
 		sqlite3_close_v2(db->sql);
 	sodium_memzero(db->master_key, sizeof(db->master_key));
 	sodium_memzero(&db->worker_keys, sizeof(db->worker_keys));
+	sodium_memzero(&db->derived_keys, sizeof(db->derived_keys));
 	free(db->path);
 	free(db);
 }
@@ -684,6 +687,7 @@ warp_db_set_master_key(struct warp_db *db,
 {
 	memcpy(db->master_key, key, WARP_MASTER_KEY_LEN);
 	db->has_master_key = 1;
+	db->has_derived_keys = 0;
 }
 
 /*

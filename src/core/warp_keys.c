@@ -137,7 +137,15 @@ warp_keys_get(struct warp_db *db, struct warp_worker_keys *wk,
     struct warp_err *err)
 {
 	if (db->has_master_key) {
-		warp_keys_worker_derive(db->master_key, wk);
+		/* Derived once per loaded key: the root public key costs a
+		 * scalar multiplication, and a bulk add or an apply seals or
+		 * opens one value per endpoint. */
+		if (!db->has_derived_keys) {
+			warp_keys_worker_derive(db->master_key,
+			    &db->derived_keys);
+			db->has_derived_keys = 1;
+		}
+		*wk = db->derived_keys;
 		return (0);
 	}
 	if (db->has_worker_keys) {

@@ -23,6 +23,10 @@ struct warp_db {
 	int		 has_master_key;	/* root: every secret */
 	struct warp_worker_keys worker_keys;	/* a web worker's (warp_keys.c) */
 	int		 has_worker_keys;
+	/* root: the work key and root public key derived from master_key
+	 * once (a scalar multiplication), not per sealed value */
+	struct warp_worker_keys derived_keys;
+	int		 has_derived_keys;
 	int		 txn_depth;	/* nested warp_db_begin() calls */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
