@@ -9,7 +9,7 @@
 # --changes with nothing journaled sends and reads nothing; a change that
 # reaches past one network's peers (a site's LAN) falls back to the full
 # apply; and after it all, the full apply finds nothing left to do.
-# kernel-test-timeout: 3600
+# kernel-test-timeout: 1500
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -6,7 +6,7 @@
 # between two networks is still dropped and one within a network passes;
 # a second apply sends nothing; adding one more network changes only set
 # elements and that network's own two chains (watched with nft monitor).
-# kernel-test-timeout: 3600
+# kernel-test-timeout: 1500
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
