@@ -205,7 +205,7 @@ warp_history_get(struct warp_db *db, int64_t endpoint_id, int64_t network_id,
 	    "at >= ?2 - ?2 %% ?1 GROUP BY at ORDER BY at", endpoint_id != 0 ?
 	    "endpoint_id = ?3" : network_id != 0 ? "network_id = ?4 AND "
 	    "?3 = 0" : "?3 = 0 AND ?4 = 0");
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, h->bucket);
 	sqlite3_bind_int64(st, 2, since);
@@ -225,7 +225,7 @@ warp_history_get(struct warp_db *db, int64_t endpoint_id, int64_t network_id,
 		h->tx_total += h->points[h->n].tx_bytes;
 		h->n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		warp_history_free(h);
 		return (warp_db_sqlerr(db, err, "reading traffic history"));
@@ -266,12 +266,16 @@ warp_history_json(const struct warp_history *h, struct warp_buf *b)
  * script), so the page's CSP needs nothing more.  The text in it is
  * numbers and unit names only.
  */
-/* " X.x,Y.y" of a chart point given in tenths (>= 0), without printf. */
+/*
+ * " X.x,Y.y" of a chart point given in tenths (>= 0), without printf,
+ * into b (the caller reserved room for every point: 24 bytes each).
+ */
 static void
 warp_history_svg_point(struct warp_buf *b, int sep, int64_t x, int64_t y)
 {
 	char	 out[48], *p = out + sizeof(out);
 	int64_t	 v[2] = { y, x };
+	size_t	 n;
 	int	 k;
 
 	for (k = 0; k < 2; k++) {
@@ -289,7 +293,9 @@ warp_history_svg_point(struct warp_buf *b, int sep, int64_t x, int64_t y)
 	}
 	if (sep)
 		*--p = ' ';
-	warp_buf_append(b, p, (size_t)(out + sizeof(out) - p));
+	n = (size_t)(out + sizeof(out) - p);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
 }
 
 char *
@@ -347,6 +353,7 @@ warp_history_svg(const struct warp_history *h)
 		    "stroke-width=\"1.5\" class=\"%s\" points=\"",
 		    s == 0 ? "#1f6feb" : "#d29922", s == 0 ? "rx" : "tx");
 		p = 0;
+		warp_buf_reserve(&b, (size_t)nb * 24);
 		for (i = 0; i < nb; i++) {
 			v = 0;
 			while (p < h->n && h->points[p].at < first +
@@ -360,10 +367,13 @@ warp_history_svg(const struct warp_history *h)
 			 * than all the page's queries. */
 			x = L * 10 + ((W - L - R) * 10 * i * 2 + (nb - 1)) /
 			    ((nb - 1) * 2);
-			y = (H - B) * 10 - (int64_t)(((double)(H - T - B) *
-			    10 * (double)v / (double)max) + 0.5);
+			y = (H - B) * 10;
+			if (v != 0)
+				y -= (int64_t)(((double)(H - T - B) * 10 *
+				    (double)v / (double)max) + 0.5);
 			warp_history_svg_point(&b, i > 0, x, y);
 		}
+		b.data[b.len] = '\0';
 		warp_buf_appendf(&b, "\"/>");
 	}
 	warp_buf_appendf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "

@@ -595,6 +595,8 @@ struct warp_buf {
 };
 
 void	warp_buf_init(struct warp_buf *);
+void	warp_buf_append_int(struct warp_buf *, long long);
+void	warp_buf_reserve(struct warp_buf *, size_t);
 void	warp_buf_append(struct warp_buf *, const char *, size_t);
 void	warp_buf_appendf(struct warp_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -14,7 +14,7 @@
 
 #include "warp.h"
 
-#define WARP_DB_CACHED	8	/* statements kept prepared per handle */
+#define WARP_DB_CACHED	64	/* statements kept prepared per handle */
 
 struct warp_db {
 	sqlite3		*sql;
