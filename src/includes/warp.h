@@ -151,6 +151,8 @@ void	warp_db_close(struct warp_db *);
 int	warp_db_begin(struct warp_db *, struct warp_err *);
 int	warp_db_commit(struct warp_db *, struct warp_err *);
 void	warp_db_rollback(struct warp_db *);
+void	warp_db_read_begin(struct warp_db *);
+void	warp_db_read_end(struct warp_db *);
 int	warp_db_schema_version(struct warp_db *, int *);
 void	warp_db_epoch(struct warp_db *, int64_t *, int64_t *);
 int	warp_db_master_key(struct warp_db *, uint8_t [WARP_MASTER_KEY_LEN]);
