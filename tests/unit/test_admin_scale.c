@@ -131,6 +131,13 @@ test_counts(void)
 	    "agree");
 	CHECK(warp_apply_status_store(db, st, 2, &err) == 0 && counts_agree(),
 	    "the same statuses stored again: no double count");
+	warp_db_read_begin(db);
+	CHECK(!sqlite3_get_autocommit(db->sql) && warp_endpoint_set_enabled(db,
+	    "alpha/a1", 0, "test", &err) == 0 && sqlite3_get_autocommit(
+	    db->sql) && counts_agree(), "a write inside a page's read "
+	    "transaction (warp_db_read_begin) ends it first and commits");
+	warp_db_read_end(db);
+	warp_endpoint_set_enabled(db, "alpha/a1", 1, "test", &err);
 	CHECK(warp_network_delete(db, "beta", "test", &err) == 0 &&
 	    counts_agree(), "a network deleted with its endpoints: totals "
 	    "agree");
