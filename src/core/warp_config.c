@@ -298,7 +298,7 @@ warp_config_version_text(struct warp_db *db, int64_t endpoint_id, int version,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, version > 0 ?
+	if (warp_db_prepare_cached(db, &st, version > 0 ?
 	    "SELECT content, version FROM endpoint_configs WHERE "
 	    "endpoint_id = ?1 AND version = ?2" :
 	    "SELECT content, version FROM endpoint_configs WHERE "
@@ -309,7 +309,7 @@ warp_config_version_text(struct warp_db *db, int64_t endpoint_id, int version,
 		sqlite3_bind_int(st, 2, version);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		if (rc == SQLITE_DONE)
 			return (warp_err_set(err, WARP_ENOTFOUND, "the endpoint "
 			    "has no config version %d", version));
@@ -317,7 +317,7 @@ warp_config_version_text(struct warp_db *db, int64_t endpoint_id, int version,
 	}
 	rc = warp_config_unseal_text(db, sqlite3_column_blob(st, 0),
 	    sqlite3_column_bytes(st, 0), out, err);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	return (rc);
 }
 
@@ -345,7 +345,8 @@ warp_config_history(struct warp_db *db, int64_t endpoint_id,
 
 	*out = NULL;
 	*count = 0;
-	if (warp_db_prepare(db, &st, "SELECT version, created_at, reason, "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT version, created_at, reason, "
 	    "actor FROM endpoint_configs WHERE endpoint_id = ? ORDER BY "
 	    "version", err) == -1)
 		return (-1);
@@ -365,7 +366,7 @@ warp_config_history(struct warp_db *db, int64_t endpoint_id,
 		    sqlite3_column_text(st, 3));
 		n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		free(v);
 		return (warp_db_sqlerr(db, err, "reading config history"));

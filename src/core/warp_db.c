@@ -467,6 +467,8 @@ warp_db_begin(struct warp_db *db, struct warp_err *err)
 	char	sql[64];
 
 	if (db->txn_depth == 0)
+		warp_db_read_end(db);
+	if (db->txn_depth == 0)
 		(void)snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
 	else
 		(void)snprintf(sql, sizeof(sql), "SAVEPOINT warp%d",
@@ -511,6 +513,33 @@ warp_db_rollback(struct warp_db *db)
 		    "RELEASE warp%d", db->txn_depth - 1, db->txn_depth - 1);
 	(void)sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 	db->txn_depth--;
+}
+
+/*
+ * One read transaction around the reads of one page or API answer: one
+ * snapshot, and one WAL read lock taken instead of one per statement (a
+ * list of 100 networks ran 500 statements, each its own transaction).
+ * Only reads may run inside; warp_db_begin() ends it before it writes.
+ */
+void
+warp_db_read_begin(struct warp_db *db)
+{
+	if (db->txn_depth > 0 || db->read_txn ||
+	    !sqlite3_get_autocommit(db->sql))
+		return;
+	if (sqlite3_exec(db->sql, "BEGIN DEFERRED", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		db->read_txn = 1;
+}
+
+void
+warp_db_read_end(struct warp_db *db)
+{
+	if (!db->read_txn)
+		return;
+	db->read_txn = 0;
+	if (sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		(void)sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int

@@ -146,13 +146,14 @@ warp_endpoint_get_id(struct warp_db *db, int64_t id, struct warp_endpoint *e,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "SELECT " EP_COLUMNS " FROM endpoints e "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT " EP_COLUMNS " FROM endpoints e "
 	    "JOIN networks n ON n.id = e.network_id WHERE e.id = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		if (rc == SQLITE_DONE) {
 			warp_err_set(err, WARP_ENOTFOUND, "no endpoint with id "
 			    "%lld", (long long)id);
@@ -161,7 +162,7 @@ warp_endpoint_get_id(struct warp_db *db, int64_t id, struct warp_endpoint *e,
 		return (warp_db_sqlerr(db, err, "reading an endpoint"));
 	}
 	rc = warp_endpoint_row(st, e);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc == -1)
 		return (warp_err_system(err, "endpoint %lld is damaged",
 		    (long long)id));
@@ -231,7 +232,7 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 	    network_id > 0 ? "e.network_id = ?1" : "?1 = 0", lans_only ?
 	    " AND EXISTS (SELECT 1 FROM endpoint_lans l WHERE "
 	    "l.endpoint_id = e.id)" : "");
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, network_id > 0 ? network_id : 0);
 	sqlite3_bind_int64(st, 2, pg != NULL ? pg->after : 0);
@@ -247,7 +248,7 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 		if (warp_endpoint_row(st, &v[n]) == 0)
 			n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing endpoints"));
@@ -911,10 +912,47 @@ warp_endpoint_psk(struct warp_db *db, int64_t id, uint8_t psk[WARP_KEY_LEN],
 }
 
 /*
+ * The block of 256 ids that holds the row at *offset of a network's
+ * endpoints: *from is its first id, *offset becomes the offset inside it
+ * (past the end: a block after the last, so no row).
+ */
+static int
+endpoint_page_block(struct warp_db *db, int64_t network_id, int64_t *offset,
+    int64_t *from, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*from = 0;
+	if (*offset == 0)
+		return (0);
+	if (warp_db_prepare_cached(db, &st, "SELECT block, before FROM "
+	    "(SELECT block, sum(endpoints) OVER w - endpoints AS before, "
+	    "sum(endpoints) OVER w AS upto FROM endpoint_blocks WHERE "
+	    "network_id = ?1 WINDOW w AS (ORDER BY block)) WHERE upto > ?2 "
+	    "ORDER BY block LIMIT 1", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, network_id);
+	sqlite3_bind_int64(st, 2, *offset);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*from = sqlite3_column_int64(st, 0) << 8;
+		*offset -= sqlite3_column_int64(st, 1);
+	} else
+		*from = INT64_MAX;
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "finding a page"));
+	return (0);
+}
+
+/*
  * One page of a network's endpoints with their last observed numbers, in
- * one indexed query (a network may hold 50,000 endpoints): the offset is
- * skipped over the index of (network_id, id) alone, and only the rows
- * shown are joined.  LAN subnets are not loaded.  Free with
+ * one indexed query (a network may hold 50,000 endpoints).  The page's
+ * first id is found without stepping over the rows before it: the
+ * endpoints counted per block of 256 ids (endpoint_blocks, kept by
+ * triggers) are summed up to the block the offset falls in, and at most
+ * 255 index entries are skipped inside it.  Only the rows shown are
+ * joined.  LAN subnets are not loaded.  Free with
  * warp_endpoint_page_free().
  */
 int
@@ -924,22 +962,29 @@ warp_endpoint_page(struct warp_db *db, int64_t network_id, int64_t offset,
 {
 	sqlite3_stmt	*st;
 	size_t		 n = 0;
+	int64_t		 from;
 	int		 rc;
 
 	*out = warp_xcalloc((size_t)limit + 1, sizeof(**out));
 	*stats = warp_xcalloc((size_t)limit + 1, sizeof(**stats));
 	*count = 0;
-	if (warp_db_prepare(db, &st, "SELECT " EP_COLUMNS ", "
+	if (warp_db_prepare_cached(db, &st, "SELECT " EP_COLUMNS ", "
 	    "coalesce(s.last_handshake, 0), coalesce(s.rx_bytes, 0), "
 	    "coalesce(s.tx_bytes, 0) FROM endpoints e JOIN networks n ON "
 	    "n.id = e.network_id LEFT JOIN endpoint_stats s ON "
 	    "s.endpoint_id = e.id WHERE e.network_id = ?1 AND e.id >= "
-	    "(SELECT id FROM endpoints WHERE network_id = ?1 ORDER BY id "
-	    "LIMIT 1 OFFSET ?3) ORDER BY e.id LIMIT ?2", err) == -1)
+	    "(SELECT id FROM endpoints WHERE network_id = ?1 AND id >= ?4 "
+	    "ORDER BY id LIMIT 1 OFFSET ?3) ORDER BY e.id LIMIT ?2",
+	    err) == -1)
 		goto fail;
+	if (endpoint_page_block(db, network_id, &offset, &from, err) == -1) {
+		warp_db_release(db, st);
+		goto fail;
+	}
 	sqlite3_bind_int64(st, 1, network_id);
 	sqlite3_bind_int(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
+	sqlite3_bind_int64(st, 4, from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)limit) {
 		if (warp_endpoint_row(st, &(*out)[n]) == -1)
 			continue;
@@ -948,7 +993,7 @@ warp_endpoint_page(struct warp_db *db, int64_t network_id, int64_t offset,
 		(*stats)[n].tx_bytes = sqlite3_column_int64(st, 15);
 		n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		warp_db_sqlerr(db, err, "listing endpoints");
 		goto fail;

@@ -17,7 +17,7 @@
 #include "warp_db_int.h"
 #include "warp_traffic.h"
 
-static void	warp_history_svg_point(struct warp_buf *, int, int64_t, int64_t);
+static size_t	warp_history_tenths(char *, int64_t);
 
 static const struct {
 	int64_t	bucket;
@@ -205,7 +205,7 @@ warp_history_get(struct warp_db *db, int64_t endpoint_id, int64_t network_id,
 	    "at >= ?2 - ?2 %% ?1 GROUP BY at ORDER BY at", endpoint_id != 0 ?
 	    "endpoint_id = ?3" : network_id != 0 ? "network_id = ?4 AND "
 	    "?3 = 0" : "?3 = 0 AND ?4 = 0");
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, h->bucket);
 	sqlite3_bind_int64(st, 2, since);
@@ -225,7 +225,7 @@ warp_history_get(struct warp_db *db, int64_t endpoint_id, int64_t network_id,
 		h->tx_total += h->points[h->n].tx_bytes;
 		h->n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		warp_history_free(h);
 		return (warp_db_sqlerr(db, err, "reading traffic history"));
@@ -266,30 +266,25 @@ warp_history_json(const struct warp_history *h, struct warp_buf *b)
  * script), so the page's CSP needs nothing more.  The text in it is
  * numbers and unit names only.
  */
-/* " X.x,Y.y" of a chart point given in tenths (>= 0), without printf. */
-static void
-warp_history_svg_point(struct warp_buf *b, int sep, int64_t x, int64_t y)
+/* "X.x" of a value in tenths (>= 0) into out (24 bytes), without printf. */
+static size_t
+warp_history_tenths(char *out, int64_t v)
 {
-	char	 out[48], *p = out + sizeof(out);
-	int64_t	 v[2] = { y, x };
-	int	 k;
+	char	 buf[24], *p = buf + sizeof(buf);
+	size_t	 n;
 
-	for (k = 0; k < 2; k++) {
-		if (v[k] < 0)
-			v[k] = 0;
-		*--p = (char)('0' + v[k] % 10);
-		*--p = '.';
-		v[k] /= 10;
-		do {
-			*--p = (char)('0' + v[k] % 10);
-			v[k] /= 10;
-		} while (v[k] > 0);
-		if (k == 0)
-			*--p = ',';
-	}
-	if (sep)
-		*--p = ' ';
-	warp_buf_append(b, p, (size_t)(out + sizeof(out) - p));
+	if (v < 0)
+		v = 0;
+	*--p = (char)('0' + v % 10);
+	*--p = '.';
+	v /= 10;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	n = (size_t)(buf + sizeof(buf) - p);
+	memcpy(out, p, n);
+	return (n);
 }
 
 char *
@@ -301,7 +296,8 @@ warp_history_svg(const struct warp_history *h)
 	uint64_t	 max = 1, v;
 	size_t		 p;
 	int64_t		 x, y;
-	char		 lbl[WARP_SIZE_STRLEN], when[32];
+	char		 lbl[WARP_SIZE_STRLEN], when[32], tmp[24], y0[8];
+	char		*xs, *q;
 	int		 s;
 	struct tm	 tm;
 	time_t		 tt;
@@ -342,11 +338,28 @@ warp_history_svg(const struct warp_history *h)
 		    "text-anchor=\"%s\" fill=\"#57606a\">%s UTC</text>",
 		    k == 0 ? L : W - R, H - 8, k == 0 ? "start" : "end", when);
 	}
+	/*
+	 * The x of each point (the same for rx and tx) and the y of a zero,
+	 * as text once: 8 bytes each, the length in the last.  In tenths,
+	 * printed as integers: a day of minutes is 2,882 points, and %.1f
+	 * of a double cost more than all the page's queries.
+	 */
+	xs = warp_xcalloc((size_t)nb, 8);
+	for (i = 0; i < nb; i++) {
+		x = L * 10 + ((W - L - R) * 10 * i * 2 + (nb - 1)) /
+		    ((nb - 1) * 2);
+		xs[i * 8 + 7] = (char)warp_history_tenths(tmp, x);
+		memcpy(xs + i * 8, tmp, (size_t)xs[i * 8 + 7]);
+	}
+	y0[7] = (char)warp_history_tenths(tmp, (H - B) * 10);
+	memcpy(y0, tmp, (size_t)y0[7]);
 	for (s = 0; s < 2; s++) {
 		warp_buf_appendf(&b, "<polyline fill=\"none\" stroke=\"%s\" "
 		    "stroke-width=\"1.5\" class=\"%s\" points=\"",
 		    s == 0 ? "#1f6feb" : "#d29922", s == 0 ? "rx" : "tx");
 		p = 0;
+		warp_buf_reserve(&b, (size_t)nb * 24);
+		q = b.data + b.len;
 		for (i = 0; i < nb; i++) {
 			v = 0;
 			while (p < h->n && h->points[p].at < first +
@@ -355,17 +368,25 @@ warp_history_svg(const struct warp_history *h)
 			if (p < h->n && h->points[p].at == first + i * h->bucket)
 				v = s == 0 ? h->points[p].rx_bytes :
 				    h->points[p].tx_bytes;
-			/* In tenths, printed as integers: a day of minutes
-			 * is 2,882 points, and %.1f of a double cost more
-			 * than all the page's queries. */
-			x = L * 10 + ((W - L - R) * 10 * i * 2 + (nb - 1)) /
-			    ((nb - 1) * 2);
+			if (i > 0)
+				*q++ = ' ';
+			memcpy(q, xs + i * 8, 8);
+			q += xs[i * 8 + 7];
+			*q++ = ',';
+			if (v == 0) {
+				memcpy(q, y0, 8);
+				q += y0[7];
+				continue;
+			}
 			y = (H - B) * 10 - (int64_t)(((double)(H - T - B) *
 			    10 * (double)v / (double)max) + 0.5);
-			warp_history_svg_point(&b, i > 0, x, y);
+			q += warp_history_tenths(q, y);
 		}
+		b.len = (size_t)(q - b.data);
+		b.data[b.len] = '\0';
 		warp_buf_appendf(&b, "\"/>");
 	}
+	free(xs);
 	warp_buf_appendf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
 	    "fill=\"#1f6feb\">rx</text><text x=\"%d\" y=\"%d\" "
 	    "font-size=\"10\" fill=\"#d29922\">tx</text></svg>", L + 6, T + 12,

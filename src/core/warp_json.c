@@ -69,14 +69,17 @@ static void
 jint(struct warp_jobj *o, const char *k, long long v)
 {
 	jkey(o, k);
-	warp_buf_appendf(o->b, "%lld", v);
+	warp_buf_append_int(o->b, v);
 }
 
 static void
 jbool(struct warp_jobj *o, const char *k, int v)
 {
 	jkey(o, k);
-	warp_buf_appendf(o->b, "%s", v ? "true" : "false");
+	if (v)
+		warp_buf_append(o->b, "true", 4);
+	else
+		warp_buf_append(o->b, "false", 5);
 }
 
 /* A time: ISO 8601 UTC, or null when 0 ("never", "none"). */

@@ -141,12 +141,12 @@ warp_int_exists(struct warp_db *db, const char *sql, int64_t v, int64_t id,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, v);
 	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "checking for a clash"));
 	*found = rc == SQLITE_ROW;
@@ -215,20 +215,21 @@ warp_network_get_id(struct warp_db *db, int64_t id, struct warp_network *n,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "SELECT " NET_COLUMNS " FROM networks "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT " NET_COLUMNS " FROM networks "
 	    "WHERE id = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		if (rc == SQLITE_DONE)
 			return (warp_err_set(err, WARP_ENOTFOUND, "no network "
 			    "with id %lld", (long long)id));
 		return (warp_db_sqlerr(db, err, "reading a network"));
 	}
 	rc = warp_network_row(db, st, n, err);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc == -1)
 		return (-1);
 	return (warp_network_load_resources(db, n, err));
@@ -292,7 +293,8 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 
 	*out = NULL;
 	*count = 0;
-	if (warp_db_prepare(db, &st, "SELECT " NET_COLUMNS " FROM networks "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT " NET_COLUMNS " FROM networks "
 	    "WHERE id > ? ORDER BY id LIMIT ? OFFSET ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, pg->after);
@@ -306,13 +308,13 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 			v = nv;
 		}
 		if (warp_network_row(db, st, &v[n], err) == -1) {
-			sqlite3_finalize(st);
+			warp_db_release(db, st);
 			free(v);
 			return (-1);
 		}
 		n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing networks"));
@@ -1510,12 +1512,12 @@ warp_network_count(struct warp_db *db, long *n, struct warp_err *err)
 	int		 rc;
 
 	*n = 0;
-	if (warp_db_prepare(db, &st, "SELECT count(*) FROM networks",
+	if (warp_db_prepare_cached(db, &st, "SELECT count(*) FROM networks",
 	    err) == -1)
 		return (-1);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_ROW)
 		return (warp_db_sqlerr(db, err, "counting networks"));
 	return (0);
@@ -1559,7 +1561,8 @@ warp_network_resource_rows(struct warp_db *db, const struct warp_network *n,
 	size_t			 count = 0;
 	int			 rc, ret;
 
-	if (warp_db_prepare(db, &st, "SELECT cidr FROM network_resources "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT cidr FROM network_resources "
 	    "WHERE network_id = ? ORDER BY rowid", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, n->id);
@@ -1575,7 +1578,7 @@ warp_network_resource_rows(struct warp_db *db, const struct warp_network *n,
 		}
 		count++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE)
 		ret = warp_db_sqlerr(db, err, "reading resource subnets");
 	else

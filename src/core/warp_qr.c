@@ -61,9 +61,14 @@ warp_qr_svg(const char *text, char **out, struct warp_err *err)
 	    "d=\"", size, size, size, size);
 	for (y = 0; y < qr->width; y++) {
 		for (x = 0; x < qr->width; x++) {
-			if (warp_qr_dark(qr, x, y))
-				warp_buf_appendf(&b, "M%d %dh1v1h-1z",
-				    x + QR_BORDER, y + QR_BORDER);
+			if (!warp_qr_dark(qr, x, y))
+				continue;
+			/* "M%d %dh1v1h-1z" without printf: a module each. */
+			warp_buf_append(&b, "M", 1);
+			warp_buf_append_int(&b, x + QR_BORDER);
+			warp_buf_append(&b, " ", 1);
+			warp_buf_append_int(&b, y + QR_BORDER);
+			warp_buf_append(&b, "h1v1h-1z", 8);
 		}
 	}
 	warp_buf_appendf(&b, "\"/></svg>\n");

@@ -132,14 +132,14 @@ session_lookup(struct warp_db *db, const char *token, int64_t now,
 	if (token == NULL || strlen(token) >= WARP_TOKEN_STRLEN)
 		return (warp_err_set(err, WARP_ENOTFOUND, "no session"));
 	warp_token_hash(token, h);
-	if (warp_db_prepare(db, &st, "SELECT id, user_id, csrf_token, "
+	if (warp_db_prepare_cached(db, &st, "SELECT id, user_id, csrf_token, "
 	    "created_at, last_seen FROM sessions WHERE token_hash = ?",
 	    err) == -1)
 		return (-1);
 	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		if (rc == SQLITE_DONE)
 			return (warp_err_set(err, WARP_ENOTFOUND,
 			    "no session"));
@@ -151,7 +151,7 @@ session_lookup(struct warp_db *db, const char *token, int64_t now,
 	(void)snprintf(s->csrf, sizeof(s->csrf), "%s", csrf ? csrf : "");
 	s->created_at = sqlite3_column_int64(st, 3);
 	s->last_seen = sqlite3_column_int64(st, 4);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 
 	expired = now - s->last_seen > WARP_SESSION_IDLE ||
 	    now - s->created_at > WARP_SESSION_ABSOLUTE;
@@ -160,7 +160,7 @@ session_lookup(struct warp_db *db, const char *token, int64_t now,
 		    "id = ?", err) == 0) {
 			sqlite3_bind_int64(st, 1, s->id);
 			(void)sqlite3_step(st);
-			sqlite3_finalize(st);
+			warp_db_release(db, st);
 		}
 		return (warp_err_set(err, WARP_ENOTFOUND, "session expired"));
 	}
@@ -174,7 +174,7 @@ session_lookup(struct warp_db *db, const char *token, int64_t now,
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, s->id);
 		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		s->last_seen = now;
 	}
 	return (0);
@@ -399,14 +399,14 @@ warp_token_lookup_scope(struct warp_db *db, const char *token, int64_t now,
 	    strlen(TOKEN_PREFIX)) != 0 || strlen(token) >= WARP_TOKEN_STRLEN)
 		return (warp_err_set(err, WARP_ENOTFOUND, "unknown token"));
 	warp_token_hash(token, h);
-	if (warp_db_prepare(db, &st, "SELECT id, user_id, "
+	if (warp_db_prepare_cached(db, &st, "SELECT id, user_id, "
 	    "coalesce(last_used, 0), coalesce(expires_at, 0), scope <> 'write' "
 	    "FROM api_tokens WHERE token_hash = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 		if (rc == SQLITE_DONE)
 			return (warp_err_set(err, WARP_ENOTFOUND,
 			    "unknown token"));
@@ -417,7 +417,7 @@ warp_token_lookup_scope(struct warp_db *db, const char *token, int64_t now,
 	last = sqlite3_column_int64(st, 2);
 	expires = sqlite3_column_int64(st, 3);
 	*read_only = sqlite3_column_int(st, 4);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (expires > 0 && now >= expires)
 		return (warp_err_set(err, WARP_ENOTFOUND, "token expired"));
 	if (warp_user_get_id(db, user_id, u, err) == -1)
@@ -427,7 +427,7 @@ warp_token_lookup_scope(struct warp_db *db, const char *token, int64_t now,
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, id);
 		(void)sqlite3_step(st);
-		sqlite3_finalize(st);
+		warp_db_release(db, st);
 	}
 	return (0);
 }

@@ -30,13 +30,13 @@ warp_stats_int(struct warp_db *db, const char *sql, int64_t arg, int64_t *v,
 	int		 rc;
 
 	*v = 0;
-	if (warp_db_prepare(db, &st, sql, err) == -1)
+	if (warp_db_prepare_cached(db, &st, sql, err) == -1)
 		return (-1);
 	if (sqlite3_bind_parameter_count(st) > 0)
 		sqlite3_bind_int64(st, 1, arg);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_ROW)
 		return (warp_db_sqlerr(db, err, "counting"));
 	return (0);
@@ -96,7 +96,8 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 		    (int64_t *)(void *)((char *)s + q[i].off), err) == -1)
 			return (-1);
 	}
-	if (warp_db_prepare(db, &st, "SELECT type, count(*) FROM networks "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT type, count(*) FROM networks "
 	    "GROUP BY type", err) == -1)
 		return (-1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -105,7 +106,7 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 			    warp_net_type_name((enum warp_net_type)t)) == 0)
 				s->by_type[t] = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	return (0);
 }
 
@@ -151,7 +152,8 @@ warp_apply_status_problems(struct warp_db *db, int limit, const char *except,
 	*count = 0;
 	/* Each status walks its own index range newest first and stops
 	 * at the limit (apply_status_recent); the two are merged. */
-	if (warp_db_prepare(db, &st, "SELECT * FROM (SELECT object_type, "
+	if (warp_db_prepare_cached(db, &st,
+	    "SELECT * FROM (SELECT object_type, "
 	    "object_id, status, error, updated_at FROM apply_status WHERE "
 	    "status = 'pending' AND (?2 IS NULL OR "
 	    "instr(coalesce(error, ''), ?2) = 0) ORDER BY updated_at DESC "
@@ -179,7 +181,7 @@ warp_apply_status_problems(struct warp_db *db, int limit, const char *except,
 			(void)snprintf(a->error, sizeof(a->error), "%s", s);
 		a->updated_at = sqlite3_column_int64(st, 4);
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	*count = n;
 	return (0);
 }
@@ -204,7 +206,7 @@ warp_stats_traffic(struct warp_db *db, int limit,
 	if (warp_stats_int(db, "SELECT coalesce(max(max(rx_bytes, tx_bytes)), "
 	    "0) FROM network_counts", 0, max, err) == -1)
 		return (-1);
-	if (warp_db_prepare(db, &st, "SELECT n.id, n.name, "
+	if (warp_db_prepare_cached(db, &st, "SELECT n.id, n.name, "
 	    "coalesce(c.rx_bytes, 0), coalesce(c.tx_bytes, 0) FROM "
 	    "networks n LEFT JOIN network_counts c ON c.network_id = n.id "
 	    "ORDER BY n.name LIMIT ?", err) == -1)
@@ -219,7 +221,7 @@ warp_stats_traffic(struct warp_db *db, int limit,
 		t->rx_bytes = sqlite3_column_int64(st, 2);
 		t->tx_bytes = sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	*count = n;
 	return (0);
 }
@@ -243,7 +245,7 @@ warp_audit_list(struct warp_db *db, const struct warp_audit_filter *f,
 	(void)warp_audit_flush(db, &ignore);
 	*out = warp_xcalloc((size_t)f->limit + 1, sizeof(**out));
 	*count = 0;
-	if (warp_db_prepare(db, &st, "SELECT id, at, actor, action, "
+	if (warp_db_prepare_cached(db, &st, "SELECT id, at, actor, action, "
 	    "object_type, object, detail FROM audit_log WHERE "
 	    "(?1 = '' OR actor = ?1 OR actor LIKE '%:' || ?1) AND "
 	    "(?2 = '' OR object = ?2 OR object LIKE '%' || ?2 || '%') AND "
@@ -275,7 +277,7 @@ warp_audit_list(struct warp_db *db, const struct warp_audit_filter *f,
 		(void)snprintf(a->detail, sizeof(a->detail), "%s",
 		    sqlite3_column_text(st, 6));
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	*count = n;
 	return (0);
 }

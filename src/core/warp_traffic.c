@@ -357,7 +357,7 @@ warp_traffic_get(struct warp_db *db, int64_t endpoint_id,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "SELECT " TR_COLUMNS TR_FROM
+	if (warp_db_prepare_cached(db, &st, "SELECT " TR_COLUMNS TR_FROM
 	    "WHERE e.id = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, endpoint_id);
@@ -366,7 +366,7 @@ warp_traffic_get(struct warp_db *db, int64_t endpoint_id,
 		rc = warp_traffic_row(st, t) == 0 ? SQLITE_DONE : SQLITE_ERROR;
 	else if (rc == SQLITE_DONE)
 		rc = SQLITE_NOTFOUND;
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc == SQLITE_NOTFOUND)
 		return (warp_err_set(err, WARP_ENOTFOUND, "no endpoint with id "
 		    "%lld", (long long)endpoint_id));
@@ -386,7 +386,7 @@ warp_traffic_list(struct warp_db *db, int64_t network_id,
 
 	*out = NULL;
 	*nout = 0;
-	if (warp_db_prepare(db, &st, "SELECT " TR_COLUMNS TR_FROM
+	if (warp_db_prepare_cached(db, &st, "SELECT " TR_COLUMNS TR_FROM
 	    "WHERE (?1 = 0 OR e.network_id = ?1) AND "
 	    "(t.endpoint_id IS NOT NULL OR nt.default_down_bps > 0 OR "
 	    "nt.default_up_bps > 0) ORDER BY e.id", err) == -1)
@@ -401,7 +401,7 @@ warp_traffic_list(struct warp_db *db, int64_t network_id,
 		if (warp_traffic_row(st, &v[n]) == 0)
 			n++;
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		free(v);
 		return (warp_db_sqlerr(db, err, "reading traffic limits"));

@@ -233,14 +233,14 @@ warp_user_get(struct warp_db *db, const char *name, struct warp_user *u,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "SELECT " USER_COLS " FROM users "
+	if (warp_db_prepare_cached(db, &st, "SELECT " USER_COLS " FROM users "
 	    "WHERE username = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_text(st, 1, name ? name : "", -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		user_row(st, u);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc == SQLITE_ROW)
 		return (0);
 	if (rc == SQLITE_DONE)
@@ -256,14 +256,14 @@ warp_user_get_id(struct warp_db *db, int64_t id, struct warp_user *u,
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	if (warp_db_prepare(db, &st, "SELECT " USER_COLS " FROM users "
+	if (warp_db_prepare_cached(db, &st, "SELECT " USER_COLS " FROM users "
 	    "WHERE id = ?", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		user_row(st, u);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc == SQLITE_ROW)
 		return (0);
 	if (rc == SQLITE_DONE)
@@ -283,7 +283,7 @@ warp_user_list(struct warp_db *db, struct warp_user **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if (warp_db_prepare(db, &st, "SELECT " USER_COLS " FROM users "
+	if (warp_db_prepare_cached(db, &st, "SELECT " USER_COLS " FROM users "
 	    "ORDER BY username", err) == -1)
 		return (-1);
 	cap = 8;
@@ -297,7 +297,7 @@ warp_user_list(struct warp_db *db, struct warp_user **out, size_t *n,
 		}
 		user_row(st, &v[len++]);
 	}
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE) {
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing users"));

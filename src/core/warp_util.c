@@ -84,7 +84,8 @@ warp_buf_init(struct warp_buf *b)
 	b->cap = 0;
 }
 
-static void
+/* Room for `more` bytes and a NUL after what is there. */
+void
 warp_buf_reserve(struct warp_buf *b, size_t more)
 {
 	size_t	 cap;
@@ -116,26 +117,56 @@ warp_buf_appendf(struct warp_buf *b, const char *fmt, ...)
 	va_list		ap;
 	int		n;
 
+	/* One pass when it fits (it nearly always does): formatting twice,
+	 * once to measure, was a fifth of a JSON list's instructions. */
+	warp_buf_reserve(b, 64);
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		warp_fatal("vsnprintf");
-	warp_buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n >= b->cap - b->len) {
+		warp_buf_reserve(b, (size_t)n);
+		va_start(ap, fmt);
+		(void)vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
+}
+
+/* A decimal integer, without printf (lists print thousands of them). */
+void
+warp_buf_append_int(struct warp_buf *b, long long v)
+{
+	char			 out[24], *p = out + sizeof(out);
+	unsigned long long	 u;
+
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	warp_buf_append(b, p, (size_t)(out + sizeof(out) - p));
 }
 
 /* Append s as a JSON string literal, quotes included. */
 void
 warp_buf_json_string(struct warp_buf *b, const char *s)
 {
-	const unsigned char	*p;
+	const unsigned char	*p, *run;
 
 	warp_buf_append(b, "\"", 1);
 	for (p = (const unsigned char *)s; p != NULL && *p != '\0'; p++) {
+		/* A run of bytes that need no escape, appended at once. */
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' &&
+		    *p != '<'; p++)
+			;
+		if (p > run)
+			warp_buf_append(b, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
 		switch (*p) {
 		case '"':
 			warp_buf_append(b, "\\\"", 2);

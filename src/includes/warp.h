@@ -151,6 +151,8 @@ void	warp_db_close(struct warp_db *);
 int	warp_db_begin(struct warp_db *, struct warp_err *);
 int	warp_db_commit(struct warp_db *, struct warp_err *);
 void	warp_db_rollback(struct warp_db *);
+void	warp_db_read_begin(struct warp_db *);
+void	warp_db_read_end(struct warp_db *);
 int	warp_db_schema_version(struct warp_db *, int *);
 void	warp_db_epoch(struct warp_db *, int64_t *, int64_t *);
 int	warp_db_master_key(struct warp_db *, uint8_t [WARP_MASTER_KEY_LEN]);
@@ -595,6 +597,8 @@ struct warp_buf {
 };
 
 void	warp_buf_init(struct warp_buf *);
+void	warp_buf_append_int(struct warp_buf *, long long);
+void	warp_buf_reserve(struct warp_buf *, size_t);
 void	warp_buf_append(struct warp_buf *, const char *, size_t);
 void	warp_buf_appendf(struct warp_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

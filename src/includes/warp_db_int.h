@@ -14,7 +14,7 @@
 
 #include "warp.h"
 
-#define WARP_DB_CACHED	8	/* statements kept prepared per handle */
+#define WARP_DB_CACHED	64	/* statements kept prepared per handle */
 
 struct warp_db {
 	sqlite3		*sql;
@@ -28,6 +28,7 @@ struct warp_db {
 	struct warp_worker_keys derived_keys;
 	int		 has_derived_keys;
 	int		 txn_depth;	/* nested warp_db_begin() calls */
+	int		 read_txn;	/* warp_db_read_begin() */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
 	struct warp_audit_q *audit_q;	/* deferred audit rows (warp_audit.c) */

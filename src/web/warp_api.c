@@ -56,6 +56,7 @@ warp_api_status(struct http_request *req)
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_API) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
+	warp_db_read_begin(ctx.db);	/* reads only, ended by _end */
 	if (warp_stats_get(ctx.db, ctx.now, &counts, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
@@ -141,6 +142,7 @@ warp_api_networks(struct http_request *req)
 	}
 	if (warp_http_keyset(&ctx, &pg) == -1)
 		return (warp_http_end(&ctx));
+	warp_db_read_begin(ctx.db);	/* reads only, ended by _end */
 	if (warp_network_count(ctx.db, &total, &err) == -1 ||
 	    warp_network_list_page(ctx.db, &pg, &nets, &cnt, &err) == -1) {
 		warp_http_fail(&ctx, &err);
@@ -283,6 +285,7 @@ warp_api_endpoints(struct http_request *req)
 	}
 	if (warp_http_keyset(&ctx, &pg) == -1)
 		return (warp_http_end(&ctx));
+	warp_db_read_begin(ctx.db);	/* reads only, ended by _end */
 	if (warp_endpoint_list_page(ctx.db, ctx.id, &pg, &eps, &cnt,
 	    &err) == -1) {
 		warp_http_fail(&ctx, &err);

@@ -445,6 +445,8 @@ warp_http_begin(struct warp_ctx *ctx, struct http_request *req, int flags)
 int
 warp_http_end(struct warp_ctx *ctx)
 {
+	if (ctx->db != NULL)
+		warp_db_read_end(ctx->db);
 	warp_form_free(&ctx->form);
 	warp_form_free(&ctx->qs);
 	warp_tpl_free(ctx->tpl);

@@ -126,6 +126,7 @@ warp_page_dashboard(struct http_request *req)
 	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
+	warp_db_read_begin(ctx.db);	/* reads only, ended by _end */
 	if (warp_stats_get(ctx.db, ctx.now, &st, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
@@ -292,6 +293,7 @@ warp_page_networks(struct http_request *req)
 		return (warp_http_end(&ctx));
 	}
 
+	warp_db_read_begin(ctx.db);	/* reads only, ended by _end */
 	if (warp_network_count(ctx.db, &total, &err) == -1) {
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
@@ -469,8 +471,10 @@ warp_page_network(struct http_request *req)
 	char				 buf[32], ip[WARP_IP_STRLEN];
 	size_t				 i, neps;
 
-	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1 ||
-	    load_network(&ctx, &n) == -1)
+	if (warp_http_begin(&ctx, req, WARP_M_GET | WARP_A_CACHE) == -1)
+		return (warp_http_end(&ctx));
+	warp_db_read_begin(ctx.db);	/* reads only, ended by _end */
+	if (load_network(&ctx, &n) == -1)
 		return (warp_http_end(&ctx));
 	warp_err_clear(&err);
 	network_vars(&ctx, &n);

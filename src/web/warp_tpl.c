@@ -180,8 +180,19 @@ void
 warp_tpl_setf(struct warp_tpl *t, const char *key, const char *fmt, ...)
 {
 	va_list		 ap;
-	char		*s;
+	char		 buf[256], *s;
+	int		 n;
 
+	/* Most values fit on the stack: no vasprintf and free for them. */
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		warp_fatal("vsnprintf");
+	if ((size_t)n < sizeof(buf)) {
+		tpl_set(t, key, buf, TPL_STR);
+		return;
+	}
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) == -1)
 		warp_fatal("out of memory");
@@ -193,7 +204,19 @@ warp_tpl_setf(struct warp_tpl *t, const char *key, const char *fmt, ...)
 void
 warp_tpl_set_int(struct warp_tpl *t, const char *key, long long n)
 {
-	warp_tpl_setf(t, key, "%lld", n);
+	char			 buf[24], *p = buf + sizeof(buf);
+	unsigned long long	 u;
+
+	/* The decimal digits without printf (a page sets hundreds). */
+	u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (n < 0)
+		*--p = '-';
+	tpl_set(t, key, p, TPL_STR);
 }
 
 /* Append a new item to the list `key` and return it. */

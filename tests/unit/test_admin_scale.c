@@ -131,6 +131,13 @@ test_counts(void)
 	    "agree");
 	CHECK(warp_apply_status_store(db, st, 2, &err) == 0 && counts_agree(),
 	    "the same statuses stored again: no double count");
+	warp_db_read_begin(db);
+	CHECK(!sqlite3_get_autocommit(db->sql) && warp_endpoint_set_enabled(db,
+	    "alpha/a1", 0, "test", &err) == 0 && sqlite3_get_autocommit(
+	    db->sql) && counts_agree(), "a write inside a page's read "
+	    "transaction (warp_db_read_begin) ends it first and commits");
+	warp_db_read_end(db);
+	warp_endpoint_set_enabled(db, "alpha/a1", 1, "test", &err);
 	CHECK(warp_network_delete(db, "beta", "test", &err) == 0 &&
 	    counts_agree(), "a network deleted with its endpoints: totals "
 	    "agree");
@@ -302,6 +309,90 @@ measure(int64_t big, int64_t after, long *st, long *sc)
 	testdb_steps_end(db, st, sc);
 }
 
+/* VM steps of one network page at `offset` (warmed first); its first id. */
+static long
+page_steps(int64_t net, int64_t offset, int64_t *first_id)
+{
+	struct warp_endpoint		*eps;
+	struct warp_endpoint_stats	*st;
+	struct warp_err			 err;
+	size_t				 n;
+	long				 steps, scans;
+	int				 k;
+
+	*first_id = 0;
+	for (k = 0; k < 2; k++) {
+		if (k == 1)
+			testdb_steps_begin(db);
+		if (warp_endpoint_page(db, net, offset, 50, &eps, &st, &n,
+		    &err) == -1)
+			return (-1);
+		if (k == 1)
+			testdb_steps_end(db, &steps, &scans);
+		*first_id = n > 0 ? eps[0].id : 0;
+		warp_endpoint_page_free(eps, st);
+	}
+	return (steps);
+}
+
+/* The id at a row offset of the big network, by OFFSET: the reference. */
+static int64_t
+nth_id(long offset)
+{
+	char	sql[200];
+
+	(void)snprintf(sql, sizeof(sql), "SELECT id FROM endpoints WHERE "
+	    "network_id = (SELECT id FROM networks WHERE name = 'big') ORDER "
+	    "BY id LIMIT 1 OFFSET %ld", offset);
+	return (rows(sql));
+}
+
+/*
+ * A deep network page (?page=N) does not step over the rows before it
+ * (endpoint_blocks, migrations/0008): page 200 of 10,000 costs less than
+ * twice page 1 (it cost eleven times as much with OFFSET), and gives the
+ * rows OFFSET gives, also after a delete before them.
+ */
+static void
+test_deep_page(int64_t big)
+{
+	long	s1, s2, s100, s200;
+	int64_t	id1, id2, id100, id200;
+	char	sql[160];
+
+	s1 = page_steps(big, 0, &id1);
+	s2 = page_steps(big, 50, &id2);
+	s100 = page_steps(big, 99 * 50, &id100);
+	s200 = page_steps(big, 199 * 50, &id200);
+	printf("# network page 1: %ld VM steps, page 2: %ld, page 100: %ld, "
+	    "page 200: %ld\n", s1, s2, s100, s200);
+	CHECK(id1 == nth_id(0) && id2 == nth_id(50) && id100 ==
+	    nth_id(4950) && id200 == nth_id(9950), "pages 1, 2, 100 and 200 "
+	    "start at the row OFFSET gives");
+	CHECK(s1 > 0 && s200 < 2 * s1 && s100 < 2 * s1, "VM steps of pages "
+	    "100 and 200 of a network of 10,000 (%ld, %ld) under twice those "
+	    "of page 1 (%ld): no offset skipped over the rows before",
+	    s100, s200, s1);
+	(void)snprintf(sql, sizeof(sql), "DELETE FROM endpoints WHERE id = "
+	    "%lld", (long long)(id1 + 10));
+	sql_exec(sql);
+	(void)page_steps(big, 100, &id2);
+	(void)page_steps(big, 199 * 50, &id200);
+	CHECK(id2 == nth_id(100) && id200 == nth_id(9950) &&
+	    rows("SELECT count(*) FROM endpoint_blocks b WHERE endpoints != "
+	    "(SELECT count(*) FROM endpoints e WHERE e.network_id = "
+	    "b.network_id AND e.id >> 8 = b.block)") == 0 && rows("SELECT "
+	    "sum(endpoints) FROM endpoint_blocks") == rows("SELECT count(*) "
+	    "FROM endpoints"), "one endpoint deleted before them: pages 3 "
+	    "and 200 still start where OFFSET does, the block counts agree "
+	    "with the rows");
+	sql_exec("DELETE FROM endpoints WHERE network_id = (SELECT id FROM "
+	    "networks WHERE name = 'other')");
+	CHECK(rows("SELECT count(*) FROM endpoint_blocks WHERE network_id = "
+	    "(SELECT id FROM networks WHERE name = 'other')") == 0,
+	    "a network emptied: no block row left");
+}
+
 static void
 test_flat(void)
 {
@@ -343,6 +434,7 @@ test_flat(void)
 	    "endpoints (%ld) as at 1,000 (%ld)", s10, s1);
 	CHECK(f10 == f1, "full-scan steps the same (%ld, %ld): only the 2 "
 	    "networks are scanned", f10, f1);
+	test_deep_page(big);
 }
 
 int
