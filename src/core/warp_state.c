@@ -44,6 +44,7 @@ static int	warp_state_status_put(struct warp_db *,
 		    struct warp_err *);
 static int	warp_state_int64(struct warp_db *, const char *, int64_t *,
 		    struct warp_err *);
+static void	*warp_state_grow(void *, size_t, size_t *, size_t);
 
 /* What a re-validation found wrong with a stored row, as its status says. */
 #define WARP_STATE_BAD		"in the database: "
@@ -410,6 +411,18 @@ warp_state_db_name(struct warp_db *db)
 	return (db->path != NULL ? db->path : "db");
 }
 
+/* Room for one more of n rows of size each in v (*cap of them now). */
+static void *
+warp_state_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return (v);
+	*cap = *cap ? *cap * 2 : 16;
+	if ((v = reallocarray(v, *cap, size)) == NULL)
+		warp_fatal("reallocarray");
+	return (v);
+}
+
 /* One integer from a query of one row (0 when it returns none). */
 static int
 warp_state_int64(struct warp_db *db, const char *sql, int64_t *out,
@@ -465,12 +478,7 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 	sqlite3_bind_int64(st, 1, *applied);
 	sqlite3_bind_int64(st, 2, *upto);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((rows = reallocarray(rows, cap,
-			    sizeof(*rows))) == NULL)
-				warp_fatal("reallocarray");
-		}
+		rows = warp_state_grow(rows, n, &cap, sizeof(*rows));
 		rows[n].network_id = sqlite3_column_int64(st, 0);
 		if (rows[n].network_id < 0)
 			rows[n].network_id = 0;
@@ -514,12 +522,7 @@ warp_state_journal_endpoints(struct warp_db *db, int64_t applied,
 	sqlite3_bind_int64(st, 2, upto);
 	sqlite3_bind_int64(st, 3, network_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((rows = reallocarray(rows, cap,
-			    sizeof(*rows))) == NULL)
-				warp_fatal("reallocarray");
-		}
+		rows = warp_state_grow(rows, n, &cap, sizeof(*rows));
 		memset(&rows[n], 0, sizeof(rows[n]));
 		rows[n].endpoint_id = sqlite3_column_int64(st, 0);
 		key = (const char *)sqlite3_column_text(st, 1);
