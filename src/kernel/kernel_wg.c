@@ -277,18 +277,20 @@ out:
 static int
 warp_wg_named(const struct warp_knet *kn, const uint8_t *key)
 {
-	size_t	i;
+	struct warp_state_peer	k;
+	int			found;
 
-	for (i = 0; i < kn->npeers; i++)
-		if (memcmp(kn->peers[i].public_key, key, WARP_KEY_LEN) == 0)
-			return (1);
-	return (0);
+	memcpy(k.public_key, key, WARP_KEY_LEN);
+	found = bsearch(&k, kn->peers, kn->npeers, sizeof(*kn->peers),
+	    warp_wg_peer_cmp) != NULL;
+	explicit_bzero(&k, sizeof(k));
+	return (found);
 }
 
 /*
  * Removals first: a key a deleted endpoint gave up may be a new one's
- * in the same message.  Cost: the journaled endpoints, squared at worst
- * (warp_wg_named), never the network's size.
+ * in the same message.  Cost: the journaled endpoints (a bulk add of
+ * thousands too: sorted, looked up by key), never the network's size.
  */
 int
 warp_wg_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
@@ -298,6 +300,7 @@ warp_wg_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
 	size_t			 i, nops = 0;
 	int			 ret = 0;
 
+	warp_wg_sort(kn->peers, kn->npeers);
 	ops = warp_xcalloc(kn->nolds + kn->npeers + 1, sizeof(*ops));
 	for (i = 0; i < kn->nolds; i++) {
 		if (!kn->olds[i].has_old ||
