@@ -261,6 +261,35 @@ main(void)
 	(void)testdb_mkep(db, "l3", "site", WARP_EP_CPE, "192.168.40.0/24");
 	(void)journal(1);
 
+	{
+		struct warp_network	 n3, nsi;
+		struct warp_state_peer	*p = NULL;
+		size_t			 np = 0;
+		int64_t			 ids[3];
+		int			 rc;
+
+		ids[0] = a;
+		ids[1] = b;	/* deleted */
+		ids[2] = testdb_count(db, "SELECT id FROM endpoints WHERE "
+		    "name = 'site'");
+		rc = warp_network_get(db, "si", &nsi, &err) == 0 ?
+		    warp_state_endpoints_load(db, &nsi, 0, 0, ids, 2, &p, &np,
+		    &err) : -1;
+		CHECK(rc == 0 && np == 1 && p[0].endpoint_id == a &&
+		    p[0].active && p[0].nallowed == 1, "the peers of named "
+		    "endpoints: a deleted one has none, a live one its own");
+		warp_state_peers_free(p, np);
+		rc = warp_network_get(db, "l3", &n3, &err) == 0 ?
+		    warp_state_endpoints_load(db, &n3, 1, 0, &ids[2], 1, &p,
+		    &np, &err) : -1;
+		CHECK(rc == 1 && strstr(err.msg, "LAN") != NULL, "a site with "
+		    "LANs is left to the whole network's load (%s)", err.msg);
+		rc = warp_state_endpoints_load(db, &nsi, 0, 0, &ids[2], 1, &p,
+		    &np, &err);
+		CHECK(rc == 1 && strstr(err.msg, "another network") != NULL,
+		    "an endpoint of another network too (%s)", err.msg);
+	}
+
 	(void)testdb_mkep(db, "si", "c", WARP_EP_MOBILE, NULL);
 	(void)testdb_mkep(db, "l3", "phone2", WARP_EP_MOBILE, NULL);
 	CHECK(warp_network_delete(db, "l3", "test", &err) == 0, "delete l3");
