@@ -1087,6 +1087,29 @@ warp_endpoint_lanrows_check(const struct warp_network *n,
 		bad(arg, (size_t)(e - eps), err.msg);
 }
 
+/* Name and overlay address of each row (warp_state.h). */
+void
+warp_endpoints_revalidate_rows(const struct warp_network *n,
+    const struct warp_endpoint *eps, size_t neps,
+    void (*bad)(void *, size_t, const char *), void *arg)
+{
+	struct warp_err	e;
+	uint32_t	host, last;
+	size_t		i;
+
+	last = n->subnet.addr | ~warp_cidr_mask(n->subnet.len);
+	for (i = 0; i < neps; i++) {
+		if (warp_name_validate("endpoint", eps[i].name, &e) == -1)
+			bad(arg, i, e.msg);
+		host = eps[i].overlay_ip;
+		if (!warp_cidr_contains(&n->subnet, host) ||
+		    host == n->subnet.addr || host == n->gateway_ip ||
+		    host == last)
+			bad(arg, i, "its overlay address is not a host address "
+			    "of the network's subnet");
+	}
+}
+
 /*
  * The endpoints of network n as the reconciler loaded them (eps, sorted
  * by id as warp_endpoint_list returns them), checked again with the
@@ -1103,23 +1126,10 @@ warp_endpoints_revalidate(struct warp_db *db, const struct warp_network *n,
 {
 	sqlite3_stmt		*st;
 	struct warp_ep_lanrows	*r;
-	struct warp_err		 e;
 	const char		*text;
-	uint32_t		 host, last;
-	size_t			 i;
 	int			 rc;
 
-	last = n->subnet.addr | ~warp_cidr_mask(n->subnet.len);
-	for (i = 0; i < neps; i++) {
-		if (warp_name_validate("endpoint", eps[i].name, &e) == -1)
-			bad(arg, i, e.msg);
-		host = eps[i].overlay_ip;
-		if (!warp_cidr_contains(&n->subnet, host) ||
-		    host == n->subnet.addr || host == n->gateway_ip ||
-		    host == last)
-			bad(arg, i, "its overlay address is not a host address "
-			    "of the network's subnet");
-	}
+	warp_endpoints_revalidate_rows(n, eps, neps, bad, arg);
 	if (warp_db_prepare(db, &st, "SELECT l.endpoint_id, l.cidr FROM "
 	    "endpoint_lans l JOIN endpoints e ON e.id = l.endpoint_id WHERE "
 	    "e.network_id = ? ORDER BY l.endpoint_id, l.rowid", err) == -1)

@@ -28,6 +28,15 @@ static int	warp_state_network_read(struct warp_db *,
 		    const struct warp_network *, int, int64_t,
 		    uint8_t [WARP_KEY_LEN], struct warp_state_peer **, size_t *,
 		    struct warp_err *);
+static void	warp_state_peer_make(struct warp_db *, struct warp_state_peer *,
+		    const struct warp_endpoint *, int, int64_t);
+static int	warp_state_snapshot_begin(struct warp_db *, int *,
+		    struct warp_err *);
+static void	warp_state_snapshot_end(struct warp_db *, int, int);
+static int	warp_state_endpoints_read(struct warp_db *,
+		    const struct warp_network *, int, int64_t, const int64_t *,
+		    size_t, struct warp_state_peer **, size_t *,
+		    struct warp_err *);
 static int	warp_state_key_check(const struct warp_network *,
 		    const uint8_t [WARP_KEY_LEN], struct warp_err *);
 static int	warp_state_status_put(struct warp_db *,
@@ -35,6 +44,7 @@ static int	warp_state_status_put(struct warp_db *,
 		    struct warp_err *);
 static int	warp_state_int64(struct warp_db *, const char *, int64_t *,
 		    struct warp_err *);
+static void	*warp_state_grow(void *, size_t, size_t *, size_t);
 
 /* What a re-validation found wrong with a stored row, as its status says. */
 #define WARP_STATE_BAD		"in the database: "
@@ -92,33 +102,92 @@ warp_state_key_check(const struct warp_network *net,
 	return (0);
 }
 
+/*
+ * One read transaction for the rows an apply reads: one consistent
+ * snapshot, and sqlite takes its lock and checks the file once, not once
+ * per endpoint's key (a WAL reader blocks no writer).  Inside a
+ * transaction already (*began 0), that one is the snapshot.
+ */
+static int
+warp_state_snapshot_begin(struct warp_db *db, int *began, struct warp_err *err)
+{
+	*began = 0;
+	if (db->txn_depth > 0)
+		return (0);
+	if (warp_db_exec(db, "BEGIN DEFERRED", err) == -1)
+		return (-1);
+	db->txn_depth++;	/* a nested begin is a savepoint */
+	*began = 1;
+	return (0);
+}
+
+static void
+warp_state_snapshot_end(struct warp_db *db, int began, int rc)
+{
+	struct warp_err	e2;
+
+	if (!began)
+		return;
+	db->txn_depth--;
+	(void)warp_db_exec(db, rc == -1 ? "ROLLBACK" : "COMMIT", &e2);
+}
+
 int
 warp_state_network_load(struct warp_db *db, const struct warp_network *net,
     int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
     struct warp_state_peer **out, size_t *nout, struct warp_err *err)
 {
-	struct warp_err	e2;
-	int		rc;
+	int	began, rc;
 
 	*out = NULL;
 	*nout = 0;
-	/*
-	 * One read transaction for the network's rows: one consistent
-	 * snapshot, and sqlite takes its lock and checks the file once, not
-	 * once per endpoint's key (a WAL reader blocks no writer).
-	 */
-	if (db->txn_depth == 0) {
-		if (warp_db_exec(db, "BEGIN DEFERRED", err) == -1)
-			return (-1);
-		db->txn_depth++;	/* a nested begin is a savepoint */
-		rc = warp_state_network_read(db, net, peer_lans, now, priv,
-		    out, nout, err);
-		db->txn_depth--;
-		(void)warp_db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", &e2);
-		return (rc);
+	if (warp_state_snapshot_begin(db, &began, err) == -1)
+		return (-1);
+	rc = warp_state_network_read(db, net, peer_lans, now, priv, out, nout,
+	    err);
+	warp_state_snapshot_end(db, began, rc);
+	return (rc);
+}
+
+int
+warp_state_endpoints_load(struct warp_db *db, const struct warp_network *net,
+    int peer_lans, int64_t now, const int64_t *ids, size_t nids,
+    struct warp_state_peer **out, size_t *nout, struct warp_err *err)
+{
+	int	began, rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (warp_state_snapshot_begin(db, &began, err) == -1)
+		return (-1);
+	rc = warp_state_endpoints_read(db, net, peer_lans, now, ids, nids,
+	    out, nout, err);
+	warp_state_snapshot_end(db, began, rc);
+	return (rc);
+}
+
+/* One endpoint's peer: keys, allowed IPs, whether it is wanted. */
+static void
+warp_state_peer_make(struct warp_db *db, struct warp_state_peer *sp,
+    const struct warp_endpoint *ep, int peer_lans, int64_t now)
+{
+	struct warp_err	e2;
+
+	sp->endpoint_id = ep->id;
+	(void)snprintf(sp->name, sizeof(sp->name), "%s", ep->name);
+	sp->active = warp_endpoint_is_active(ep, now);
+	if (warp_key_from_base64(ep->public_key, sp->public_key) == -1) {
+		sp->failed = 1;
+		(void)snprintf(sp->error, sizeof(sp->error),
+		    "invalid public key in the database");
+		sp->active = 0;
+	} else if (warp_endpoint_psk(db, ep->id, sp->psk, &e2) == -1) {
+		sp->failed = 1;
+		sp->hold = 1;
+		(void)snprintf(sp->error, sizeof(sp->error), "%.*s",
+		    (int)sizeof(sp->error) - 1, e2.msg);
 	}
-	return (warp_state_network_read(db, net, peer_lans, now, priv, out,
-	    nout, err));
+	warp_state_peer_allowed(sp, ep, peer_lans);
 }
 
 static int
@@ -127,8 +196,7 @@ warp_state_network_read(struct warp_db *db, const struct warp_network *net,
     struct warp_state_peer **out, size_t *nout, struct warp_err *err)
 {
 	struct warp_endpoint	*eps = NULL;
-	struct warp_state_peer	*sp, *peers;
-	struct warp_err		 e2;
+	struct warp_state_peer	*peers;
 	size_t			 neps = 0, i;
 
 	if (warp_network_private_key(db, net->id, priv, err) == -1 ||
@@ -136,26 +204,8 @@ warp_state_network_read(struct warp_db *db, const struct warp_network *net,
 	    warp_endpoint_list(db, net->id, &eps, &neps, err) == -1)
 		return (-1);
 	peers = warp_xcalloc(neps + 1, sizeof(*peers));
-	for (i = 0; i < neps; i++) {
-		sp = &peers[i];
-		sp->endpoint_id = eps[i].id;
-		(void)snprintf(sp->name, sizeof(sp->name), "%s", eps[i].name);
-		sp->active = warp_endpoint_is_active(&eps[i], now);
-		if (warp_key_from_base64(eps[i].public_key,
-		    sp->public_key) == -1) {
-			sp->failed = 1;
-			(void)snprintf(sp->error, sizeof(sp->error),
-			    "invalid public key in the database");
-			sp->active = 0;
-		} else if (warp_endpoint_psk(db, eps[i].id, sp->psk,
-		    &e2) == -1) {
-			sp->failed = 1;
-			sp->hold = 1;
-			(void)snprintf(sp->error, sizeof(sp->error), "%.*s",
-			    (int)sizeof(sp->error) - 1, e2.msg);
-		}
-		warp_state_peer_allowed(sp, &eps[i], peer_lans);
-	}
+	for (i = 0; i < neps; i++)
+		warp_state_peer_make(db, &peers[i], &eps[i], peer_lans, now);
 	if (warp_endpoints_revalidate(db, net, eps, neps, warp_state_peer_bad,
 	    peers, err) == -1) {
 		warp_endpoint_list_free(eps);
@@ -166,6 +216,57 @@ warp_state_network_read(struct warp_db *db, const struct warp_network *net,
 	*out = peers;
 	*nout = neps;
 	return (0);
+}
+
+/*
+ * The named endpoints' rows, one get each: O(endpoints named), not the
+ * network's size.  1 (err says why) where the whole network's load is
+ * the one that can judge them.
+ */
+static int
+warp_state_endpoints_read(struct warp_db *db, const struct warp_network *net,
+    int peer_lans, int64_t now, const int64_t *ids, size_t nids,
+    struct warp_state_peer **out, size_t *nout, struct warp_err *err)
+{
+	struct warp_endpoint	*eps;
+	struct warp_state_peer	*peers;
+	struct warp_err		 e2;
+	size_t			 n = 0, i;
+	int			 ret = 1;
+
+	eps = warp_xcalloc(nids + 1, sizeof(*eps));
+	peers = warp_xcalloc(nids + 1, sizeof(*peers));
+	for (i = 0; i < nids; i++) {
+		if (warp_endpoint_get_id(db, ids[i], &eps[n], &e2) == -1) {
+			if (e2.kind == WARP_ENOTFOUND)
+				continue;	/* deleted: no peer */
+			warp_err_system(err, "endpoint %lld: %s",
+			    (long long)ids[i], e2.msg);
+			goto out;
+		}
+		if (eps[n].network_id != net->id) {
+			warp_err_system(err, "endpoint %s is in another "
+			    "network now", eps[n].name);
+			goto out;
+		}
+		if (eps[n].nlans > 0) {
+			warp_err_system(err, "endpoint %s has LAN subnets",
+			    eps[n].name);
+			goto out;
+		}
+		warp_state_peer_make(db, &peers[n], &eps[n], peer_lans, now);
+		n++;
+	}
+	warp_endpoints_revalidate_rows(net, eps, n, warp_state_peer_bad,
+	    peers);
+	*out = peers;
+	*nout = n;
+	peers = NULL;
+	ret = 0;
+out:
+	warp_state_peers_free(peers, nids + 1);
+	free(eps);
+	return (ret);
 }
 
 void
@@ -310,6 +411,18 @@ warp_state_db_name(struct warp_db *db)
 	return (db->path != NULL ? db->path : "db");
 }
 
+/* Room for one more of n rows of size each in v (*cap of them now). */
+static void *
+warp_state_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return (v);
+	*cap = *cap ? *cap * 2 : 16;
+	if ((v = reallocarray(v, *cap, size)) == NULL)
+		warp_fatal("reallocarray");
+	return (v);
+}
+
 /* One integer from a query of one row (0 when it returns none). */
 static int
 warp_state_int64(struct warp_db *db, const char *sql, int64_t *out,
@@ -357,23 +470,65 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 	if (out == NULL || *applied >= *upto)
 		return (0);
 	if (warp_db_prepare(db, &st, "SELECT COALESCE(network_id, 0), "
-	    "MAX(shared != 0) FROM change_journal WHERE seq > ?1 AND "
+	    "MAX(shared != 0), MIN(endpoint_id IS NOT NULL) FROM "
+	    "change_journal WHERE seq > ?1 AND "
 	    "seq <= ?2 GROUP BY COALESCE(network_id, 0) ORDER BY 1",
 	    err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, *applied);
 	sqlite3_bind_int64(st, 2, *upto);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((rows = reallocarray(rows, cap,
-			    sizeof(*rows))) == NULL)
-				warp_fatal("reallocarray");
-		}
+		rows = warp_state_grow(rows, n, &cap, sizeof(*rows));
 		rows[n].network_id = sqlite3_column_int64(st, 0);
 		if (rows[n].network_id < 0)
 			rows[n].network_id = 0;
-		rows[n++].shared = sqlite3_column_int(st, 1) != 0;
+		rows[n].shared = sqlite3_column_int(st, 1) != 0;
+		rows[n++].by_endpoint = sqlite3_column_int(st, 2) != 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(rows);
+		return (warp_db_sqlerr(db, err, "reading the change journal"));
+	}
+	*out = rows;
+	*nout = n;
+	return (0);
+}
+
+/*
+ * A key a writer put there that is no WireGuard key is no key: the
+ * periodic full apply removes whatever peer it would have named.
+ */
+int
+warp_state_journal_endpoints(struct warp_db *db, int64_t applied,
+    int64_t upto, int64_t network_id, struct warp_state_epchange **out,
+    size_t *nout, struct warp_err *err)
+{
+	struct warp_state_epchange	*rows = NULL;
+	sqlite3_stmt			*st;
+	const char			*key;
+	size_t				 n = 0, cap = 0;
+	int				 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (warp_db_prepare(db, &st, "SELECT endpoint_id, old_public_key "
+	    "FROM change_journal WHERE seq > ?1 AND seq <= ?2 AND "
+	    "network_id = ?3 AND endpoint_id IS NOT NULL "
+	    "GROUP BY endpoint_id, old_public_key ORDER BY endpoint_id",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, applied);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int64(st, 3, network_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows = warp_state_grow(rows, n, &cap, sizeof(*rows));
+		memset(&rows[n], 0, sizeof(rows[n]));
+		rows[n].endpoint_id = sqlite3_column_int64(st, 0);
+		key = (const char *)sqlite3_column_text(st, 1);
+		rows[n].has_old = key != NULL &&
+		    warp_key_from_base64(key, rows[n].old_key) == 0;
+		n++;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -105,6 +105,13 @@ struct warp_knet {
 	int			 links_ok;	/* VRF and wg exist (or will) */
 	int			 fw_closed;	/* its chains are "drop" only */
 	int			 hold;		/* desired state unreadable: keep */
+	/*
+	 * The incremental apply per endpoint (kernel_changes.c): peers holds
+	 * the journaled endpoints' peers only, olds the keys they had.
+	 */
+	int			 some;
+	struct warp_state_epchange *olds;
+	size_t			 nolds;
 	int			 failed;
 	char			 error[256];
 	char			 alias[WARP_IFNAMSIZ + 8];
@@ -179,13 +186,18 @@ struct warp_kctx {
  * (kernel_changes.c).  warp_kapply_full: warp_kernel_apply() without the
  * lock and the journal (the caller holds both); *ran is set once it got
  * as far as recording the status (the journal may advance then).
- * warp_kload_net: one network's row and desired state into kn.
+ * warp_kload_net: one network's row and desired state into kn
+ * (warp_kload_head: its row, names and check; warp_kload_peers_check:
+ * the plan and failures of the peers loaded into kn).
  * warp_kplan_counts: the plan's "sent ..." and "read ..." lines.
  */
 int	warp_kapply_full(struct warp_db *, const char *, int, struct warp_buf *,
 	    int *, struct warp_err *);
 void	warp_kload_net(struct warp_kctx *, struct warp_knet *,
 	    const struct warp_network *);
+void	warp_kload_head(struct warp_kctx *, struct warp_knet *,
+	    const struct warp_network *);
+void	warp_kload_peers_check(struct warp_kctx *, struct warp_knet *);
 void	warp_kctx_free(struct warp_kctx *);
 void	warp_kstatus_peer(struct warp_knet *, struct warp_state_peer *,
 	    struct warp_state_status *);
@@ -307,7 +319,10 @@ enum warp_wgwhy {
 	WARP_WGWHY_CREATE,	/* wanted, not in the kernel */
 	WARP_WGWHY_CHANGE,	/* psk, keepalive or allowed IPs differ */
 	WARP_WGWHY_INACTIVE,	/* in the kernel, endpoint disabled/expired */
-	WARP_WGWHY_UNKNOWN	/* in the kernel, no endpoint has its key */
+	WARP_WGWHY_UNKNOWN,	/* in the kernel, no endpoint has its key */
+	/* warp_wg_apply_some, which reads no device: */
+	WARP_WGWHY_SET,		/* wanted: set as it should be */
+	WARP_WGWHY_OLDKEY	/* a journaled key no endpoint has now */
 };
 
 struct warp_wgop {
@@ -347,6 +362,13 @@ void	warp_wg_sort(struct warp_state_peer *, size_t);
 size_t	warp_wg_diff(const struct warp_state_peer *, size_t,
 	    const struct warp_wgdev *, struct warp_wgop *);
 int	warp_wg_reconcile(struct warp_kctx *, struct warp_knet *);
+/*
+ * The journaled endpoints of kn only (kn->some): their old keys removed
+ * where no endpoint of them has that key now, the inactive ones' peers
+ * removed, the active ones' set, in one SET_DEVICE without reading the
+ * device (what is there already is set again, to the same).
+ */
+int	warp_wg_apply_some(struct warp_kctx *, struct warp_knet *);
 
 /*
  * nftables (kernel_fw.c).  The desired table is built in memory (ctx->fw)

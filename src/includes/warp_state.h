@@ -53,6 +53,10 @@ int	warp_network_revalidate(struct warp_db *, const struct warp_network *,
 int	warp_endpoints_revalidate(struct warp_db *, const struct warp_network *,
 	    const struct warp_endpoint *, size_t,
 	    void (*)(void *, size_t, const char *), void *, struct warp_err *);
+/* The same without the LAN rows (endpoints that have none). */
+void	warp_endpoints_revalidate_rows(const struct warp_network *,
+	    const struct warp_endpoint *, size_t,
+	    void (*)(void *, size_t, const char *), void *);
 
 /* Apply status of one object ("firewall" 0, "network" id, "endpoint" id). */
 struct warp_state_status {
@@ -77,10 +81,40 @@ struct warp_state_status {
 struct warp_state_change {
 	int64_t		network_id;	/* 0: appliance-wide */
 	int		shared;
+	int		by_endpoint;	/* every row names an endpoint */
 };
 
 int	warp_state_journal_read(struct warp_db *, int64_t *, int64_t *,
 	    struct warp_state_change **, size_t *, struct warp_err *);
+
+/*
+ * The endpoints journaled for one network in (applied, upto]
+ * (migrations/0009_journal_endpoint.sql), one row per endpoint and old
+ * public key, in endpoint order: has_old when the row carried the key
+ * its peer had before (an update or a delete).  Free *out with free().
+ */
+struct warp_state_epchange {
+	int64_t		endpoint_id;
+	uint8_t		old_key[WARP_KEY_LEN];
+	int		has_old;
+};
+
+int	warp_state_journal_endpoints(struct warp_db *, int64_t, int64_t,
+	    int64_t, struct warp_state_epchange **, size_t *,
+	    struct warp_err *);
+
+/*
+ * The desired peers of the endpoints ids of network net only (what
+ * warp_state_network_load makes of them, the network's private key
+ * neither read nor checked); an id with no endpoint any more has no
+ * peer.  Returns 1 with err saying why when these endpoints cannot be
+ * reconciled on their own (one is in another network now, or has LAN
+ * rows: those the whole network's check reads), -1 when the database
+ * cannot be read.  Free with warp_state_peers_free().
+ */
+int	warp_state_endpoints_load(struct warp_db *, const struct warp_network *,
+	    int, int64_t, const int64_t *, size_t, struct warp_state_peer **,
+	    size_t *, struct warp_err *);
 int	warp_state_journal_applied(struct warp_db *, int64_t,
 	    struct warp_err *);
 

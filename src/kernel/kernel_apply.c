@@ -75,7 +75,6 @@ static void
 warp_kload_peers(struct warp_kctx *ctx, struct warp_knet *kn)
 {
 	struct warp_err	err;
-	size_t		i;
 
 	if (warp_state_network_load(ctx->db, &kn->net, kn->kt->peer_lans,
 	    ctx->now, kn->private_key, &kn->peers, &kn->npeers, &err) == -1) {
@@ -83,6 +82,15 @@ warp_kload_peers(struct warp_kctx *ctx, struct warp_knet *kn)
 		kn->hold = 1;
 		return;
 	}
+	warp_kload_peers_check(ctx, kn);
+}
+
+/* A failed endpoint gets no peer; one whose keys are unreadable holds. */
+void
+warp_kload_peers_check(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	size_t	i;
+
 	for (i = 0; i < kn->npeers; i++) {
 		if (kn->peers[i].failed && !kn->peers[i].hold) {
 			/* That endpoint only: it gets no peer. */
@@ -99,7 +107,7 @@ warp_kload_peers(struct warp_kctx *ctx, struct warp_knet *kn)
 }
 
 void
-warp_kload_net(struct warp_kctx *ctx, struct warp_knet *kn,
+warp_kload_head(struct warp_kctx *ctx, struct warp_knet *kn,
     const struct warp_network *net)
 {
 	kn->net = *net;
@@ -110,6 +118,13 @@ warp_kload_net(struct warp_kctx *ctx, struct warp_knet *kn,
 		warp_fatal("network type %d has no kernel realisation",
 		    kn->net.type);
 	warp_kload_check(ctx, kn);
+}
+
+void
+warp_kload_net(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_network *net)
+{
+	warp_kload_head(ctx, kn, net);
 	warp_kload_peers(ctx, kn);
 }
 
@@ -138,6 +153,7 @@ warp_kctx_free(struct warp_kctx *ctx)
 
 	for (i = 0; i < ctx->nnets; i++) {
 		warp_state_peers_free(ctx->nets[i].peers, ctx->nets[i].npeers);
+		free(ctx->nets[i].olds);
 		free(ctx->nets[i].routes);
 		explicit_bzero(ctx->nets[i].private_key, WARP_KEY_LEN);
 	}

@@ -1,10 +1,10 @@
 /*
  * The incremental apply: only the networks the change journal names
- * (migrations/0005_change_journal.sql: triggers write it in the
- * transaction of each change, so every writer is caught), each loaded
- * from the database on its own and compared with its own WireGuard
- * device only: one link get by name and one GET_DEVICE per network, no
- * dump of the appliance's links, routes, rules or tables.
+ * (migrations/0005_change_journal.sql and 0009_journal_endpoint.sql:
+ * triggers write it in the transaction of each change, so every writer
+ * is caught), each compared with its own WireGuard device only: one
+ * link get by name, no dump of the appliance's links, routes, rules or
+ * tables.
  *
  * It takes a change only when the difference can be nothing but that
  * network's peers: the journal marks the change not shared (an endpoint
@@ -15,9 +15,22 @@
  * a shared or appliance-wide change, a network gone, a layer-2 network,
  * a namespace or device still to create -- runs the full apply instead:
  * such changes are rare, and the full apply is the one that knows the
- * whole table.  Expiry journals nothing: the periodic full apply (warpd,
- * every 60 s) removes expired peers, and repairs any drift, including
- * what a forged journal could hold back.
+ * whole table.
+ *
+ * Two depths.  When every journal row of a network names its endpoint
+ * (0009), only those endpoints are read -- each one's row, its desired
+ * peer or none if it is deleted, disabled or expired -- and one
+ * SET_DEVICE, without GET_DEVICE, removes the key a delete, re-key or
+ * disable leaves and sets the wanted peers (warp_wg_apply_some): O(the
+ * changed endpoints), not O(the network); apply status is written for
+ * those endpoints only.  Rows that name no endpoint (written before
+ * 0009) load the whole network and diff it with its device (one
+ * GET_DEVICE).
+ *
+ * Neither reads what the kernel has beyond that device's link, so
+ * neither sees drift: the periodic full apply (warpd, every 60 s) is the
+ * drift repair.  It also removes expired peers (expiry journals nothing)
+ * and undoes whatever a forged journal row could hold back or send.
  */
 #include <sys/socket.h>
 
@@ -37,7 +50,10 @@
 #include "warp_state.h"
 
 static int	warp_kchg_load(struct warp_kctx *, const struct warp_state_change *,
-		    size_t, char *, size_t);
+		    size_t, int64_t, int64_t, char *, size_t);
+static int	warp_kchg_some(struct warp_kctx *, struct warp_knet *,
+		    const struct warp_network *, int64_t, int64_t, char *,
+		    size_t);
 static int	warp_kchg_link(struct warp_kctx *, struct warp_knet *);
 static int	warp_kchg_status(struct warp_kctx *, struct warp_err *);
 static int	warp_kchg_run(struct warp_kctx *, const char *, char *, size_t,
@@ -47,9 +63,56 @@ static int	warp_kchg_run(struct warp_kctx *, const char *, char *, size_t,
  * The changed networks into ctx->nets; 1 with why set when one of the
  * changes needs the full apply, 0 when all are this network's peers.
  */
+/*
+ * Network net by the endpoints its journal rows name, into kn; 1 with
+ * why set when they cannot be reconciled on their own.
+ */
+static int
+warp_kchg_some(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_network *net, int64_t applied, int64_t upto, char *why,
+    size_t whylen)
+{
+	struct warp_err	 e2;
+	int64_t		*ids;
+	size_t		 nids = 0, i;
+	int		 rc;
+
+	warp_kload_head(ctx, kn, net);
+	kn->some = 1;
+	if (kn->hold)
+		return (0);
+	if (warp_state_journal_endpoints(ctx->db, applied, upto, net->id,
+	    &kn->olds, &kn->nolds, &e2) == -1) {
+		warp_knet_fail(ctx, kn, "reading the journal: %s", e2.msg);
+		kn->hold = 1;
+		return (0);
+	}
+	ids = warp_xcalloc(kn->nolds + 1, sizeof(*ids));
+	for (i = 0; i < kn->nolds; i++)	/* in endpoint order */
+		if (nids == 0 || ids[nids - 1] != kn->olds[i].endpoint_id)
+			ids[nids++] = kn->olds[i].endpoint_id;
+	rc = warp_state_endpoints_load(ctx->db, &kn->net, kn->kt->peer_lans,
+	    ctx->now, ids, nids, &kn->peers, &kn->npeers, &e2);
+	free(ids);
+	if (rc == 1) {
+		(void)snprintf(why, whylen, "network %s: %s", net->name,
+		    e2.msg);
+		return (1);
+	}
+	warp_kplan(ctx, "journal: network %s: the peers of %zu endpoint(s) "
+	    "only", net->name, nids);
+	if (rc == -1) {
+		warp_knet_fail(ctx, kn, "reading the network: %s", e2.msg);
+		kn->hold = 1;
+		return (0);
+	}
+	warp_kload_peers_check(ctx, kn);
+	return (0);
+}
+
 static int
 warp_kchg_load(struct warp_kctx *ctx, const struct warp_state_change *chg,
-    size_t n, char *why, size_t whylen)
+    size_t n, int64_t applied, int64_t upto, char *why, size_t whylen)
 {
 	struct warp_network	 net;
 	struct warp_err		 e2;
@@ -81,6 +144,12 @@ warp_kchg_load(struct warp_kctx *ctx, const struct warp_state_change *chg,
 			(void)snprintf(why, whylen, "network %s: a layer-2 "
 			    "network's ports follow its endpoints", net.name);
 			return (1);
+		}
+		if (chg[i].by_endpoint) {
+			if (warp_kchg_some(ctx, &ctx->nets[ctx->nnets++], &net,
+			    applied, upto, why, whylen) == 1)
+				return (1);
+			continue;
 		}
 		warp_kplan(ctx, "journal: network %s: its peers only",
 		    net.name);
@@ -186,7 +255,9 @@ warp_kchg_run(struct warp_kctx *ctx, const char *ns, char *why,
 	*ran = 1;
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
-		if (!kn->hold)
+		if (!kn->hold && kn->some)
+			(void)warp_wg_apply_some(ctx, kn);
+		else if (!kn->hold)
 			(void)warp_wg_reconcile(ctx, kn);
 		if (kn->failed && nfailed++ == 0)
 			warp_err_system(err, "%s: %s", kn->net.name, kn->error);
@@ -237,7 +308,8 @@ warp_kernel_apply_changes(struct warp_db *db, const char *netns, int dry_run,
 		    (long long)upto);
 		full = 1;
 	} else
-		full = warp_kchg_load(&ctx, chg, nchg, why, sizeof(why));
+		full = warp_kchg_load(&ctx, chg, nchg, applied, upto, why,
+		    sizeof(why));
 	if (!full && ctx.nnets == 0) {
 		ran = 1;	/* nothing, or only suspended networks */
 		ret = 0;

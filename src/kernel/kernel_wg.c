@@ -4,6 +4,9 @@
  * pure part (desired peers against the kernel's, no kernel needed: the
  * unit tests call it); warp_wg_reconcile() reads the device, plans and
  * sends what the diff decided through warp_wgnl_set().
+ * warp_wg_apply_some() is the incremental apply's per-endpoint path: the
+ * journaled endpoints' peers set or removed without reading the device
+ * (kernel_changes.c); both send through warp_wg_send().
  */
 #include <sys/socket.h>
 
@@ -25,6 +28,9 @@ static void	warp_wg_plan(struct warp_kctx *, struct warp_knet *,
 		    const struct warp_wgop *);
 static int	warp_wg_read(struct warp_kctx *, struct warp_knet *,
 		    struct warp_wgdev *);
+static int	warp_wg_send(struct warp_kctx *, struct warp_knet *,
+		    const uint8_t *, int, const struct warp_wgop *, size_t);
+static int	warp_wg_named(const struct warp_knet *, const uint8_t *);
 
 static int
 warp_wg_peer_cmp(const void *a, const void *b)
@@ -149,9 +155,11 @@ warp_wg_plan(struct warp_kctx *ctx, struct warp_knet *kn,
 	switch (op->why) {
 	case WARP_WGWHY_CREATE:
 	case WARP_WGWHY_CHANGE:
+	case WARP_WGWHY_SET:
 		warp_wg_ipsdesc(op->want, ips, sizeof(ips));
 		warp_kplan(ctx, "%s peer %s on %s allowed-ips %s",
-		    op->why == WARP_WGWHY_CREATE ? "create" : "change",
+		    op->why == WARP_WGWHY_CREATE ? "create" :
+		    op->why == WARP_WGWHY_CHANGE ? "change" : "set",
 		    op->want->name, kn->net.if_wg, ips);
 		break;
 	case WARP_WGWHY_INACTIVE:
@@ -162,6 +170,11 @@ warp_wg_plan(struct warp_kctx *ctx, struct warp_knet *kn,
 		warp_key_to_base64(op->public_key, b64);
 		warp_kplan(ctx, "remove peer %s from %s (unknown)", b64,
 		    kn->net.if_wg);
+		break;
+	case WARP_WGWHY_OLDKEY:
+		warp_key_to_base64(op->public_key, b64);
+		warp_kplan(ctx, "remove peer %s from %s (the old key of a "
+		    "deleted or re-keyed endpoint)", b64, kn->net.if_wg);
 		break;
 	}
 }
@@ -188,6 +201,35 @@ warp_wg_read(struct warp_kctx *ctx, struct warp_knet *kn,
 	return (0);
 }
 
+/* Send ops (and key, port); a failure is the network's and its peers'. */
+static int
+warp_wg_send(struct warp_kctx *ctx, struct warp_knet *kn, const uint8_t *priv,
+    int port, const struct warp_wgop *ops, size_t nops)
+{
+	struct warp_err	err;
+	size_t		i;
+	uint64_t	sent = 0;
+	int		ret = 0;
+
+	if (!ctx->dry_run && ctx->wgnl == NULL &&
+	    warp_wgnl_open(&ctx->wgnl, &err) == -1) {
+		warp_knet_fail(ctx, kn, "%s", err.msg);
+		return (-1);
+	}
+	if (warp_wgnl_set(ctx->wgnl, kn->net.if_wg, priv, port, ops, nops,
+	    ctx->dry_run, &sent, &err) == -1) {
+		warp_knet_fail(ctx, kn, "%s", err.msg);
+		for (i = 0; i < kn->npeers; i++) {
+			kn->peers[i].failed = 1;
+			warp_kcopy(kn->peers[i].error,
+			    sizeof(kn->peers[i].error), err.msg);
+		}
+		ret = -1;
+	}
+	ctx->cnt->genl += sent;
+	return (ret);
+}
+
 /*
  * Bring one network's WireGuard device to the desired key, port and
  * peers, sending only the peers that differ.
@@ -197,11 +239,9 @@ warp_wg_reconcile(struct warp_kctx *ctx, struct warp_knet *kn)
 {
 	struct warp_wgdev	 dev;
 	struct warp_wgop	*ops;
-	struct warp_err		 err;
 	const uint8_t		*priv = NULL;
 	size_t			 i, nops;
 	int			 port = -1, ret = -1;
-	uint64_t		 sent = 0;
 
 	warp_wg_sort(kn->peers, kn->npeers);
 	if (warp_wg_read(ctx, kn, &dev) == -1)
@@ -226,25 +266,68 @@ warp_wg_reconcile(struct warp_kctx *ctx, struct warp_knet *kn)
 	ret = 0;
 	if (nops == 0 && priv == NULL && port == -1)
 		goto out;
-	if (!ctx->dry_run && ctx->wgnl == NULL &&
-	    warp_wgnl_open(&ctx->wgnl, &err) == -1) {
-		warp_knet_fail(ctx, kn, "%s", err.msg);
-		ret = -1;
-		goto out;
-	}
-	if (warp_wgnl_set(ctx->wgnl, kn->net.if_wg, priv, port, ops, nops,
-	    ctx->dry_run, &sent, &err) == -1) {
-		warp_knet_fail(ctx, kn, "%s", err.msg);
-		for (i = 0; i < kn->npeers; i++) {
-			kn->peers[i].failed = 1;
-			warp_kcopy(kn->peers[i].error,
-			    sizeof(kn->peers[i].error), err.msg);
-		}
-		ret = -1;
-	}
-	ctx->cnt->genl += sent;
+	ret = warp_wg_send(ctx, kn, priv, port, ops, nops);
 out:
 	free(ops);
 	warp_wgnl_dev_free(&dev);
+	return (ret);
+}
+
+/* Is key the public key of one of the journaled endpoints now? */
+static int
+warp_wg_named(const struct warp_knet *kn, const uint8_t *key)
+{
+	struct warp_state_peer	k;
+	int			found;
+
+	memcpy(k.public_key, key, WARP_KEY_LEN);
+	found = bsearch(&k, kn->peers, kn->npeers, sizeof(*kn->peers),
+	    warp_wg_peer_cmp) != NULL;
+	explicit_bzero(&k, sizeof(k));
+	return (found);
+}
+
+/*
+ * Removals first: a key a deleted endpoint gave up may be a new one's
+ * in the same message.  Cost: the journaled endpoints (a bulk add of
+ * thousands too: sorted, looked up by key), never the network's size.
+ */
+int
+warp_wg_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	struct warp_wgop	*ops;
+	const struct warp_state_peer *sp;
+	size_t			 i, nops = 0;
+	int			 ret = 0;
+
+	warp_wg_sort(kn->peers, kn->npeers);
+	ops = warp_xcalloc(kn->nolds + kn->npeers + 1, sizeof(*ops));
+	for (i = 0; i < kn->nolds; i++) {
+		if (!kn->olds[i].has_old ||
+		    warp_wg_named(kn, kn->olds[i].old_key))
+			continue;
+		ops[nops].public_key = kn->olds[i].old_key;
+		ops[nops].flags = WARP_WGOP_REMOVE;
+		ops[nops++].why = WARP_WGWHY_OLDKEY;
+	}
+	for (i = 0; i < kn->npeers; i++) {
+		sp = &kn->peers[i];
+		if (sp->active)
+			continue;
+		ops[nops].public_key = sp->public_key;
+		ops[nops].flags = WARP_WGOP_REMOVE;
+		ops[nops].why = WARP_WGWHY_INACTIVE;
+		ops[nops++].want = sp;
+	}
+	for (i = 0; i < kn->npeers; i++)
+		if (kn->peers[i].active)
+			warp_wg_op_set(&ops[nops++], &kn->peers[i],
+			    WARP_WGWHY_SET);
+	for (i = 0; i < nops; i++)
+		warp_wg_plan(ctx, kn, &ops[i]);
+	ctx->cnt->peers += nops;
+	if (nops > 0)
+		ret = warp_wg_send(ctx, kn, NULL, -1, ops, nops);
+	free(ops);
 	return (ret);
 }

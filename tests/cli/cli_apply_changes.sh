@@ -2,7 +2,8 @@
 # throwaway network namespace of its own, so the host is never touched):
 # what the change journal leads it to do, said in the plan -- a shared or
 # appliance-wide change or a device not there yet runs the full apply, an
-# endpoint change is its network's peers, a suspended network's endpoint
+# endpoint change is that endpoint's peer (a journal row naming no
+# endpoint: its network's peers), a suspended network's endpoint
 # needs nothing, a forged applied sequence runs the full apply -- that
 # with nothing journaled it sends and reads nothing, that a dry run
 # changes nothing in the database, and a bad flag is refused.
@@ -38,8 +39,8 @@ check "... and reads nothing" grep -qxF "$NOREAD" "$SCRATCH/p2"
 
 w create-endpoint si b --type mobile > /dev/null
 apply --changes --dry-run > "$SCRATCH/p3" 2>&1
-check "an endpoint added: its network's peers only" \
-    grep -qx 'journal: network si: its peers only' "$SCRATCH/p3"
+check "an endpoint added: that endpoint's peer only (the journal names it)" \
+    grep -qx 'journal: network si: the peers of 1 endpoint(s) only' "$SCRATCH/p3"
 check "... but its device is not there (an empty namespace): the full apply, saying so" \
     grep -q '^journal: network si: wg[0-9]* is not there yet: full apply$' "$SCRATCH/p3"
 
@@ -64,6 +65,22 @@ w create-endpoint si c --type mobile > /dev/null
 apply --changes --dry-run > "$SCRATCH/p6" 2>&1
 check "an applied sequence ahead of the journal (written by hand): the full apply" \
     grep -q '^journal: the applied sequence [0-9]* is ahead of the journal ([0-9]*): full apply$' "$SCRATCH/p6"
+
+apply > /dev/null 2>&1
+sid=$(sqlite3 "$DB" "SELECT id FROM networks WHERE name = 'si'")
+sqlite3 "$DB" "INSERT INTO change_journal (network_id, shared, what) VALUES ($sid, 0, 'old')"
+w create-endpoint si d --type mobile > /dev/null
+apply --changes --dry-run > "$SCRATCH/p7" 2>&1
+check "a journal row that names no endpoint (written before 0009): the whole network's peers" \
+    grep -qx 'journal: network si: its peers only' "$SCRATCH/p7"
+
+apply > /dev/null 2>&1
+w create-endpoint si e --type mobile > /dev/null
+w create-endpoint si f --type mobile > /dev/null
+w disable-endpoint si/e > /dev/null
+apply --changes --dry-run > "$SCRATCH/p8" 2>&1
+check "three rows of two endpoints (e created and disabled, f created): the peers of those 2" \
+    grep -qx 'journal: network si: the peers of 2 endpoint(s) only' "$SCRATCH/p8"
 
 expect_refused "an unknown flag is refused with the usage" 1 "usage" apply --changes --all
 finish

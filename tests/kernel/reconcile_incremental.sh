@@ -1,14 +1,17 @@
 # The incremental apply (issue 11), counted, not timed: in an appliance of
 # several networks of every type, one Secure Internet network holds 10,000
 # endpoints.  Adding one endpoint to it and running `warpctl apply
-# --changes` sends at most 3 write messages (1: one WireGuard peer) and
-# reads that network's device only (one link get by name, one WireGuard
-# device, no dump of every link, no firewall or traffic table); its dry
-# run announces the same counts; the new endpoint's exported config
-# handshakes and pings through.  Disabling one removes that peer only; a
-# --changes with nothing journaled sends and reads nothing; a change that
-# reaches past one network's peers (a site's LAN) falls back to the full
-# apply; and after it all, the full apply finds nothing left to do.
+# --changes` reconciles that endpoint only (the journal names it,
+# migrations/0009): 1 write message (one WireGuard SET_DEVICE with one
+# peer) and 1 read (the link get by name; no WireGuard device read, no
+# dump of every link, no firewall or traffic table); its dry run
+# announces the same counts; the new endpoint's exported config
+# handshakes and pings through.  Disabling one removes exactly that peer,
+# a re-key swaps its old key for the new one in one message, a delete
+# removes its key, each with the same one read; a --changes with nothing
+# journaled sends and reads nothing; a change that reaches past one
+# network's peers (a site's LAN) falls back to the full apply; and after
+# it all, the full apply finds nothing left to do.
 # kernel-test-timeout: 1500
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
@@ -56,7 +59,8 @@ kt_check "the kernel has 10,000 peers on $wgbig ($n)" [ "$n" -eq 10000 ]
 sent_of() { sed -n 's/^\(sent\|would send\) \([0-9]* write messages.*\)/\2/p' "$1"; }
 read_of() { sed -n 's/^read \(.*\)/\1/p' "$1"; }
 NOREAD='0 requests: rtnetlink 0 (0 dumps of every link), wireguard 0 devices, firewall and traffic tables 0'
-ONEDEV='2 requests: rtnetlink 1 (0 dumps of every link), wireguard 1 devices, firewall and traffic tables 0'
+ONELINK='1 requests: rtnetlink 1 (0 dumps of every link), wireguard 0 devices, firewall and traffic tables 0'
+ONEMSG='^sent 1 write messages: rtnetlink 0, wireguard 1 \(1 peers\), nftables 0 in 0 batch\(es\), sysctl 0, tc 0$'
 
 warp_apply --changes
 cp "$KT_TMP/apply.out" "$D/after-full.txt"
@@ -73,15 +77,14 @@ cp "$KT_TMP/apply.out" "$D/add.txt"
 echo "# $(grep '^sent' "$D/add.txt")"
 echo "# $(grep '^read' "$D/add.txt")"
 kt_check "--changes after adding one endpoint succeeds" [ "$rc" = 0 ]
-kt_check_out "it reconciled network big only, without the full apply" \
-    '^journal: network big: its peers only$' sh -c "grep -v 'full apply' '$D/add.txt'"
+kt_check_out "it reconciled the new endpoint of network big only, without the full apply" \
+    '^journal: network big: the peers of 1 endpoint\(s\) only$' sh -c "grep -v 'full apply' '$D/add.txt'"
+kt_check_out "... setting its peer" "^set peer newcomer on $wgbig allowed-ips " cat "$D/add.txt"
 kt_check "adding one endpoint to 10,000: <= 3 write messages (sent $WARP_SENT)" \
     [ "$WARP_SENT" -le 3 ]
-kt_check_out "... exactly one WireGuard message with one peer" \
-    '^sent 1 write messages: rtnetlink 0, wireguard 1 \(1 peers\), nftables 0 in 0 batch\(es\), sysctl 0, tc 0$' \
-    cat "$D/add.txt"
-kt_check "... and read only that device: 1 link get, 1 WireGuard device, no link dump, no table ($(read_of "$D/add.txt"))" \
-    [ "$(read_of "$D/add.txt")" = "$ONEDEV" ]
+kt_check_out "... exactly one WireGuard message with one peer" "$ONEMSG" cat "$D/add.txt"
+kt_check "... and read one link get only: no WireGuard device, no link dump, no table ($(read_of "$D/add.txt"))" \
+    [ "$(read_of "$D/add.txt")" = "$ONELINK" ]
 kt_check "the dry run announced the same writes ($(sent_of "$D/add-dry.txt"))" \
     [ "$(sent_of "$D/add-dry.txt")" = "$(sent_of "$D/add.txt")" ]
 kt_check "the dry run announced the same reads" \
@@ -108,16 +111,53 @@ key=$(warpctl show-endpoint big/ep-500 --json 2>/dev/null |
 warpctl disable-endpoint big/ep-500 > /dev/null || kt_notok "disable-endpoint big/ep-500"
 warp_apply --changes
 cp "$KT_TMP/apply.out" "$D/disable.txt"
-kt_check_out "disabling one of 10,001: 1 WireGuard message, 1 peer" \
-    '^sent 1 write messages: rtnetlink 0, wireguard 1 \(1 peers\), nftables 0 in 0 batch\(es\), sysctl 0, tc 0$' \
-    cat "$D/disable.txt"
+kt_check_out "disabling one of 10,001: 1 WireGuard message, 1 peer" "$ONEMSG" cat "$D/disable.txt"
 kt_check_out "... the peer removed is ep-500's" "^remove peer ep-500 from $wgbig \\(disabled or expired\\)$" \
     cat "$D/disable.txt"
-kt_check "... reading that device only" [ "$(read_of "$D/disable.txt")" = "$ONEDEV" ]
+kt_check "... and the only peer line" [ "$(grep -c ' peer ' "$D/disable.txt")" = 1 ]
+kt_check "... reading one link get only ($(read_of "$D/disable.txt"))" \
+    [ "$(read_of "$D/disable.txt")" = "$ONELINK" ]
 n=$(peers)
 kt_check "the kernel has 10,000 peers on $wgbig ($n)" [ "$n" -eq 10000 ]
 gone() { [ -n "$1" ] && ! kt_in kt-gw wg show "$wgbig" peers | grep -qxF "$1"; }
+there() { [ -n "$1" ] && kt_in kt-gw wg show "$wgbig" peers | grep -qxF "$1"; }
 kt_check "ep-500's key (${key:-unknown}) is not among them" gone "$key"
+kt_check "the new endpoint still pings" kt_ping kt-new 198.51.100.2 5
+
+# A key as an extended regular expression (base64 has + in it).
+ere() { printf '%s' "$1" | sed 's/[]\\.^$*+?(){}|[]/\\&/g'; }
+pubkey() { warpctl show-endpoint "$1" --json 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])' 2>/dev/null; }
+old=$(pubkey big/ep-600)
+warpctl rotate-keys big/ep-600 > /dev/null || kt_notok "rotate-keys big/ep-600"
+new=$(pubkey big/ep-600)
+warp_apply --changes
+cp "$KT_TMP/apply.out" "$D/rekey.txt"
+kt_check_out "re-keying one: 1 WireGuard message, 2 peers (old key out, new key in)" \
+    '^sent 1 write messages: rtnetlink 0, wireguard 1 \(2 peers\), nftables 0 in 0 batch\(es\), sysctl 0, tc 0$' \
+    cat "$D/rekey.txt"
+kt_check_out "... removing the old key" "^remove peer $(ere "$old") from $wgbig \\(the old key of a deleted or re-keyed endpoint\\)$" \
+    cat "$D/rekey.txt"
+kt_check_out "... and setting ep-600 with its new one" "^set peer ep-600 on $wgbig allowed-ips " cat "$D/rekey.txt"
+kt_check "... reading one link get only ($(read_of "$D/rekey.txt"))" \
+    [ "$(read_of "$D/rekey.txt")" = "$ONELINK" ]
+n=$(peers)
+kt_check "the kernel still has 10,000 peers on $wgbig ($n)" [ "$n" -eq 10000 ]
+kt_check "ep-600's old key (${old:-unknown}) is gone" gone "$old"
+kt_check "ep-600's new key (${new:-unknown}) is there" there "$new"
+
+old=$(pubkey big/ep-700)
+warpctl delete-endpoint big/ep-700 > /dev/null || kt_notok "delete-endpoint big/ep-700"
+warp_apply --changes
+cp "$KT_TMP/apply.out" "$D/delete.txt"
+kt_check_out "deleting one: 1 WireGuard message, 1 peer" "$ONEMSG" cat "$D/delete.txt"
+kt_check_out "... removing its key" "^remove peer $(ere "$old") from $wgbig \\(the old key of a deleted or re-keyed endpoint\\)$" \
+    cat "$D/delete.txt"
+kt_check "... reading one link get only ($(read_of "$D/delete.txt"))" \
+    [ "$(read_of "$D/delete.txt")" = "$ONELINK" ]
+n=$(peers)
+kt_check "the kernel has 9,999 peers on $wgbig ($n)" [ "$n" -eq 9999 ]
+kt_check "ep-700's key (${old:-unknown}) is gone" gone "$old"
 kt_check "the new endpoint still pings" kt_ping kt-new 198.51.100.2 5
 
 # A site's LAN reaches routes and the firewall: the full apply.

@@ -6,6 +6,9 @@
  * LAN, a rate, a network or a server setting is shared (the full apply)
  * -- that what the kernel does not realise journals nothing, and that
  * recording an applied sequence advances it and trims the journal.
+ * Each endpoint trigger names its endpoint and the key its peer had
+ * (0009_journal_endpoint.sql), read back per network by
+ * warp_state_journal_endpoints; other rows name none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,75 @@ journal(int apply)
 	return (buf);
 }
 
+/*
+ * The endpoints journaled for network net since the last applied
+ * sequence, as "id:old-key-or-- ..." (the key in base64).
+ */
+static const char *
+epjournal(int64_t net)
+{
+	static char			 buf[512];
+	struct warp_state_epchange	*ep;
+	struct warp_err			 err;
+	int64_t				 applied, upto;
+	size_t				 n, i, len;
+	char				 b64[WARP_KEY_B64_LEN + 1];
+
+	buf[0] = '\0';
+	if (warp_state_journal_read(db, &applied, &upto, NULL, NULL,
+	    &err) == -1 || warp_state_journal_endpoints(db, applied, upto, net,
+	    &ep, &n, &err) == -1) {
+		printf("# epjournal: %s\n", err.msg);
+		return ("error");
+	}
+	for (i = 0; i < n; i++) {
+		if (ep[i].has_old)
+			warp_key_to_base64(ep[i].old_key, b64);
+		len = strlen(buf);
+		(void)snprintf(buf + len, sizeof(buf) - len, "%s%lld:%s",
+		    i > 0 ? " " : "", (long long)ep[i].endpoint_id,
+		    ep[i].has_old ? b64 : "-");
+	}
+	free(ep);
+	return (buf);
+}
+
+/* One column of an endpoint's row, as text. */
+static void
+epcol(const char *col, int64_t id, char *out, size_t len)
+{
+	sqlite3_stmt	*st;
+	char		 sql[128];
+
+	out[0] = '\0';
+	(void)snprintf(sql, sizeof(sql), "SELECT %s FROM endpoints WHERE "
+	    "id = ?", col);
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		(void)snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Does every journaled row of the first network read name its endpoint? */
+static int
+by_endpoint(void)
+{
+	struct warp_state_change	*chg;
+	struct warp_err			 err;
+	int64_t				 applied, upto;
+	size_t				 n;
+	int				 r;
+
+	if (warp_state_journal_read(db, &applied, &upto, &chg, &n,
+	    &err) == -1 || n == 0)
+		return (-1);
+	r = chg[0].by_endpoint;
+	free(chg);
+	return (r);
+}
+
 static int64_t
 applied_seq(void)
 {
@@ -82,7 +154,7 @@ main(void)
 	int64_t		 si, l3, a, b;
 	char		 fp[65];
 	int64_t		 seq;
-	char		 want[64];
+	char		 want[64], key[WARP_KEY_B64_LEN + 1], ewant[160];
 
 	if (sodium_init() == -1)
 		return (2);
@@ -112,20 +184,37 @@ main(void)
 	CHECK(testdb_count(db, "SELECT COUNT(*) FROM change_journal WHERE "
 	    "seq > (SELECT seq FROM journal_applied)") == 1,
 	    "... in one journal row (address bookkeeping journals nothing)");
+	(void)snprintf(ewant, sizeof(ewant), "%lld:-", (long long)a);
+	CHECK_STR(epjournal(si), ewant, "... which names the endpoint created, "
+	    "with no old key");
+	CHECK(by_endpoint() == 1, "... so every row of its network names an "
+	    "endpoint (the per-endpoint path)");
 	(void)journal(1);
 
+	epcol("public_key", a, key, sizeof(key));
 	CHECK(warp_endpoint_set_enabled(db, "si/a", 0, "test", &err) == 0,
 	    "disable si/a");
+	(void)snprintf(ewant, sizeof(ewant), "%lld:%s", (long long)a, key);
+	CHECK_STR(epjournal(si), ewant, "a disable names the endpoint and the "
+	    "key its peer has");
 	CHECK_STR(journal(1), want, "an endpoint disabled: its network's peers "
 	    "only");
 	CHECK(warp_endpoint_rotate_keys(db, "si/a", NULL, "test", &err) == 0,
 	    "rotate si/a's keys");
+	CHECK_STR(epjournal(si), ewant, "a re-key names the endpoint and its "
+	    "OLD public key");
+	epcol("public_key", a, fp, sizeof(fp));
+	CHECK(strcmp(fp, key) != 0, "... which is not its key now");
 	CHECK_STR(journal(1), want, "an endpoint re-keyed: its network's peers "
 	    "only");
 	b = testdb_mkep(db, "si", "b", WARP_EP_MOBILE, NULL);
 	(void)journal(1);
+	epcol("public_key", b, key, sizeof(key));
 	CHECK(b > 0 && warp_endpoint_delete(db, "si/b", "test", &err) == 0,
 	    "delete si/b");
+	(void)snprintf(ewant, sizeof(ewant), "%lld:%s", (long long)b, key);
+	CHECK_STR(epjournal(si), ewant, "a delete names the endpoint gone and "
+	    "its public key");
 	CHECK_STR(journal(1), want, "an endpoint deleted: its network's peers "
 	    "only");
 
@@ -140,6 +229,9 @@ main(void)
 	CHECK(warp_traffic_set_rate(db, "si/a", "10mbit", NULL, "test",
 	    &err) == 0, "give si/a a rate limit");
 	(void)snprintf(want, sizeof(want), "%lld:1", (long long)si);
+	CHECK(by_endpoint() == 0, "a rate's row names no endpoint (the "
+	    "network's path, shared anyway)");
+	CHECK_STR(epjournal(si), "", "... and lists none");
 	CHECK_STR(journal(1), want, "a rate: shared (traffic control)");
 	sqlite3_exec(db->sql, "UPDATE endpoint_traffic SET used_bytes = 99, "
 	    "period_start = 5", NULL, NULL, NULL);
@@ -169,6 +261,35 @@ main(void)
 	(void)testdb_mkep(db, "l3", "site", WARP_EP_CPE, "192.168.40.0/24");
 	(void)journal(1);
 
+	{
+		struct warp_network	 n3, nsi;
+		struct warp_state_peer	*p = NULL;
+		size_t			 np = 0;
+		int64_t			 ids[3];
+		int			 rc;
+
+		ids[0] = a;
+		ids[1] = b;	/* deleted */
+		ids[2] = testdb_count(db, "SELECT id FROM endpoints WHERE "
+		    "name = 'site'");
+		rc = warp_network_get(db, "si", &nsi, &err) == 0 ?
+		    warp_state_endpoints_load(db, &nsi, 0, 0, ids, 2, &p, &np,
+		    &err) : -1;
+		CHECK(rc == 0 && np == 1 && p[0].endpoint_id == a &&
+		    p[0].active && p[0].nallowed == 1, "the peers of named "
+		    "endpoints: a deleted one has none, a live one its own");
+		warp_state_peers_free(p, np);
+		rc = warp_network_get(db, "l3", &n3, &err) == 0 ?
+		    warp_state_endpoints_load(db, &n3, 1, 0, &ids[2], 1, &p,
+		    &np, &err) : -1;
+		CHECK(rc == 1 && strstr(err.msg, "LAN") != NULL, "a site with "
+		    "LANs is left to the whole network's load (%s)", err.msg);
+		rc = warp_state_endpoints_load(db, &nsi, 0, 0, &ids[2], 1, &p,
+		    &np, &err);
+		CHECK(rc == 1 && strstr(err.msg, "another network") != NULL,
+		    "an endpoint of another network too (%s)", err.msg);
+	}
+
 	(void)testdb_mkep(db, "si", "c", WARP_EP_MOBILE, NULL);
 	(void)testdb_mkep(db, "l3", "phone2", WARP_EP_MOBILE, NULL);
 	CHECK(warp_network_delete(db, "l3", "test", &err) == 0, "delete l3");
@@ -189,6 +310,15 @@ main(void)
 	CHECK(applied_seq() > seq && testdb_count(db, "SELECT COUNT(*) FROM "
 	    "change_journal") == 0, "applying advances the sequence and trims "
 	    "the journal");
+
+	(void)testdb_mkep(db, "si", "e", WARP_EP_MOBILE, NULL);
+	(void)snprintf(ewant, sizeof(ewant), "INSERT INTO change_journal "
+	    "(network_id, shared, what) VALUES (%lld, 0, 'old')",
+	    (long long)si);
+	sqlite3_exec(db->sql, ewant, NULL, NULL, NULL);
+	CHECK(by_endpoint() == 0, "a row that names no endpoint (written "
+	    "before 0009) beside one that does: the network's path");
+	(void)journal(1);
 
 	sqlite3_exec(db->sql, "UPDATE journal_applied SET seq = seq + 1000",
 	    NULL, NULL, NULL);
