@@ -131,9 +131,17 @@ kt_in() {	# NS CMD...
 	_ns=$1; shift
 	if [ "$_ns" = - ]; then
 		"$@"
-	else
-		ip netns exec "$_ns" "$@"
+		return
 	fi
+	# ip, tc and bridge enter the namespace themselves (-n: one setns,
+	# one process); the rest through `ip netns exec`, which also makes
+	# a mount namespace and execs the command (twice the cost under TCG).
+	case $1 in
+	ip|tc|bridge)
+		_c=$1; shift
+		"$_c" -n "$_ns" "$@" ;;
+	*)	ip netns exec "$_ns" "$@" ;;
+	esac
 }
 
 kt_netns() {	# NAME...
