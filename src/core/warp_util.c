@@ -134,21 +134,34 @@ warp_buf_appendf(struct warp_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* A decimal integer, without printf (lists print thousands of them). */
-void
-warp_buf_append_int(struct warp_buf *b, long long v)
+/*
+ * A decimal integer, without printf (lists and pages print thousands of
+ * them): NUL-terminated at the end of out, the first digit returned.
+ */
+char *
+warp_fmt_int(long long v, char out[WARP_FMT_INT_LEN])
 {
-	char			 out[24], *p = out + sizeof(out);
+	char			*p = out + WARP_FMT_INT_LEN;
 	unsigned long long	 u;
 
 	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	*--p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
 		u /= 10;
 	} while (u > 0);
 	if (v < 0)
 		*--p = '-';
-	warp_buf_append(b, p, (size_t)(out + sizeof(out) - p));
+	return (p);
+}
+
+void
+warp_buf_append_int(struct warp_buf *b, long long v)
+{
+	char	 out[WARP_FMT_INT_LEN], *p;
+
+	p = warp_fmt_int(v, out);
+	warp_buf_append(b, p, (size_t)(out + sizeof(out) - 1 - p));
 }
 
 /* Append s as a JSON string literal, quotes included. */

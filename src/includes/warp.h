@@ -598,6 +598,8 @@ struct warp_buf {
 
 void	warp_buf_init(struct warp_buf *);
 void	warp_buf_append_int(struct warp_buf *, long long);
+#define WARP_FMT_INT_LEN	24	/* "-9223372036854775808" and its NUL */
+char	*warp_fmt_int(long long, char [WARP_FMT_INT_LEN]);
 void	warp_buf_reserve(struct warp_buf *, size_t);
 void	warp_buf_append(struct warp_buf *, const char *, size_t);
 void	warp_buf_appendf(struct warp_buf *, const char *, ...)

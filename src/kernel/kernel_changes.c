@@ -60,10 +60,6 @@ static int	warp_kchg_run(struct warp_kctx *, const char *, char *, size_t,
 		    int *, struct warp_err *);
 
 /*
- * The changed networks into ctx->nets; 1 with why set when one of the
- * changes needs the full apply, 0 when all are this network's peers.
- */
-/*
  * Network net by the endpoints its journal rows name, into kn; 1 with
  * why set when they cannot be reconciled on their own.
  */
@@ -110,6 +106,10 @@ warp_kchg_some(struct warp_kctx *ctx, struct warp_knet *kn,
 	return (0);
 }
 
+/*
+ * The changed networks into ctx->nets; 1 with why set when one of the
+ * changes needs the full apply, 0 when all are this network's peers.
+ */
 static int
 warp_kchg_load(struct warp_kctx *ctx, const struct warp_state_change *chg,
     size_t n, int64_t applied, int64_t upto, char *why, size_t whylen)

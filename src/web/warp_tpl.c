@@ -204,19 +204,10 @@ warp_tpl_setf(struct warp_tpl *t, const char *key, const char *fmt, ...)
 void
 warp_tpl_set_int(struct warp_tpl *t, const char *key, long long n)
 {
-	char			 buf[24], *p = buf + sizeof(buf);
-	unsigned long long	 u;
+	char	 buf[WARP_FMT_INT_LEN];
 
 	/* The decimal digits without printf (a page sets hundreds). */
-	u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (n < 0)
-		*--p = '-';
-	tpl_set(t, key, p, TPL_STR);
+	tpl_set(t, key, warp_fmt_int(n, buf), TPL_STR);
 }
 
 /* Append a new item to the list `key` and return it. */

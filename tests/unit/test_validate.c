@@ -1,4 +1,8 @@
 /* Validators and parsers: good input accepted canonically, bad refused. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "check.h"
 #include "warp.h"
 
@@ -207,6 +211,24 @@ test_keys(void)
 	    back) == -1, "keys: non-canonical encoding refused");
 }
 
+/* warp_fmt_int (pages and lists print numbers without printf). */
+static void
+test_fmt_int(void)
+{
+	static const long long	 v[] = { 0, 7, -1, 42, 1000000, -987654321,
+	    LLONG_MAX, LLONG_MIN };
+	char			 buf[WARP_FMT_INT_LEN], want[32];
+	size_t			 i, same = 0;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		(void)snprintf(want, sizeof(want), "%lld", v[i]);
+		same += strcmp(warp_fmt_int(v[i], buf), want) == 0;
+	}
+	CHECK(same == sizeof(v) / sizeof(v[0]), "warp_fmt_int writes what "
+	    "%%lld writes, LLONG_MIN and LLONG_MAX included (%zu of %zu)",
+	    same, sizeof(v) / sizeof(v[0]));
+}
+
 int
 main(void)
 {
@@ -217,5 +239,6 @@ main(void)
 	test_names();
 	test_time_dns_host();
 	test_keys();
+	test_fmt_int();
 	return (check_done());
 }
