@@ -44,7 +44,15 @@ rand_ms() {	# SEED MAX: a delay in [0, MAX) ms drawn from SEED
 sleep_ms() { sleep "$(awk -v m="$1" 'BEGIN { printf "%.3f", m / 1000 }')"; }
 
 # A fresh gateway namespace: what warp_gw_init made of kt-gw, nothing else.
+# The far ends of its veth pairs go first, by hand: a namespace is torn
+# down in the background after `ip netns delete`, and until it is, the
+# old inet0, lanh0 and ulgw would still be there in the other namespaces
+# ("File exists" when the new pairs move in).  Deleting one end of a
+# veth pair deletes both at once.
 gw_fresh() {
+	ip -n kt-inet link delete inet0 2> /dev/null
+	ip -n kt-lan link delete lanh0 2> /dev/null
+	ip -n kt-ul link delete ulgw 2> /dev/null
 	ip netns delete kt-gw 2> /dev/null
 	kt_netns kt-gw
 	kt_veth kt-gw up0 kt-inet inet0
