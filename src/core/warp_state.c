@@ -292,6 +292,140 @@ warp_apply_status_store_some(struct warp_db *db,
 	return (warp_state_status_put(db, rows, n, 0, err));
 }
 
+/* Order of apply status rows: by type, then id (the table's key). */
+static int
+warp_state_status_cmp(const void *a, const void *b)
+{
+	const struct warp_state_status	*x = *(const struct warp_state_status *const *)a;
+	const struct warp_state_status	*y = *(const struct warp_state_status *const *)b;
+	int				 c;
+
+	if ((c = strcmp(x->type, y->type)) != 0)
+		return (c);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/* One row: inserted, or updated when its status or error differs. */
+static int
+warp_state_status_upsert(struct warp_db *db, sqlite3_stmt **st,
+    const struct warp_state_status *row, struct warp_err *err)
+{
+	if (*st == NULL && warp_db_prepare(db, st, "INSERT INTO apply_status "
+	    "(object_type, object_id, status, error, updated_at) "
+	    "VALUES (?, ?, ?, ?, unixepoch()) "
+	    "ON CONFLICT (object_type, object_id) DO UPDATE SET "
+	    "status = excluded.status, error = excluded.error, "
+	    "updated_at = excluded.updated_at "
+	    "WHERE status != excluded.status OR error != excluded.error",
+	    err) == -1)
+		return (-1);
+	sqlite3_reset(*st);
+	sqlite3_bind_text(*st, 1, row->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*st, 2, row->id);
+	sqlite3_bind_text(*st, 3, row->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 4, row->error, -1, SQLITE_STATIC);
+	if (sqlite3_step(*st) != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "storing apply status"));
+	return (0);
+}
+
+/* A stored row no row of this apply names: dropped if its object is gone. */
+static int
+warp_state_status_prune(struct warp_db *db, sqlite3_stmt **st,
+    const char *type, int64_t id, struct warp_err *err)
+{
+	if (strcmp(type, "network") != 0 && strcmp(type, "endpoint") != 0)
+		return (0);
+	if (*st == NULL && warp_db_prepare(db, st, "DELETE FROM apply_status "
+	    "WHERE object_type = ?1 AND object_id = ?2 AND NOT EXISTS "
+	    "(SELECT 1 FROM networks WHERE ?1 = 'network' AND id = ?2) AND "
+	    "NOT EXISTS (SELECT 1 FROM endpoints WHERE ?1 = 'endpoint' AND "
+	    "id = ?2)", err) == -1)
+		return (-1);
+	sqlite3_reset(*st);
+	sqlite3_bind_text(*st, 1, type, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(*st, 2, id);
+	if (sqlite3_step(*st) != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "dropping old apply status"));
+	return (0);
+}
+
+/*
+ * The whole apply's rows against the stored ones, in key order: one scan
+ * of the table, and a write only where a status or an error changed, a
+ * row is new, or a row's object is gone.  A no-op apply of 10,000 peers
+ * writes nothing (it used to try 10,000 upserts and prune through a
+ * NOT IN of every endpoint).
+ */
+static int
+warp_state_status_merge(struct warp_db *db,
+    const struct warp_state_status *rows, size_t n, struct warp_err *err)
+{
+	const struct warp_state_status	**ord, *kp;
+	struct warp_state_status	 key;
+	sqlite3_stmt			*sc = NULL, *up = NULL, *dl = NULL;
+	const char			*type, *status, *error;
+	size_t				 i = 0;
+	int				 rc = -1, c, step;
+
+	ord = warp_xcalloc(n + 1, sizeof(*ord));
+	for (i = 0; i < n; i++)
+		ord[i] = &rows[i];
+	qsort(ord, n, sizeof(*ord), warp_state_status_cmp);
+	if (warp_db_prepare(db, &sc, "SELECT object_type, object_id, status, "
+	    "error FROM apply_status ORDER BY object_type, object_id",
+	    err) == -1)
+		goto out;
+	i = 0;
+	step = sqlite3_step(sc);
+	while (step == SQLITE_ROW || i < n) {
+		c = -1;		/* no stored row left: ours is new */
+		if (step == SQLITE_ROW) {
+			type = (const char *)sqlite3_column_text(sc, 0);
+			key.type = type != NULL ? type : "";
+			key.id = sqlite3_column_int64(sc, 1);
+			kp = &key;
+			c = i < n ? warp_state_status_cmp(&ord[i], &kp) : 1;
+		}
+		if (c < 0) {
+			if (warp_state_status_upsert(db, &up, ord[i++],
+			    err) == -1)
+				goto out;
+			continue;
+		}
+		if (c > 0) {
+			if (warp_state_status_prune(db, &dl, key.type, key.id,
+			    err) == -1)
+				goto out;
+		} else {
+			status = (const char *)sqlite3_column_text(sc, 2);
+			error = (const char *)sqlite3_column_text(sc, 3);
+			if ((status == NULL || strcmp(status,
+			    ord[i]->status) != 0 || strcmp(error != NULL ?
+			    error : "", ord[i]->error) != 0) &&
+			    warp_state_status_upsert(db, &up, ord[i],
+			    err) == -1)
+				goto out;
+			i++;
+		}
+		step = sqlite3_step(sc);
+	}
+	if (step != SQLITE_DONE && step != SQLITE_ROW) {
+		warp_db_sqlerr(db, err, "reading apply status");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (sc != NULL)
+		sqlite3_finalize(sc);
+	if (up != NULL)
+		sqlite3_finalize(up);
+	if (dl != NULL)
+		sqlite3_finalize(dl);
+	free(ord);
+	return (rc);
+}
+
 static int
 warp_state_status_put(struct warp_db *db,
     const struct warp_state_status *rows, size_t n, int prune,
@@ -302,33 +436,18 @@ warp_state_status_put(struct warp_db *db,
 
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
-	if (warp_db_prepare(db, &st, "INSERT INTO apply_status "
-	    "(object_type, object_id, status, error, updated_at) "
-	    "VALUES (?, ?, ?, ?, unixepoch()) "
-	    "ON CONFLICT (object_type, object_id) DO UPDATE SET "
-	    "status = excluded.status, error = excluded.error, "
-	    "updated_at = excluded.updated_at "
-	    "WHERE status != excluded.status OR error != excluded.error",
-	    err) == -1)
-		goto out;
-	for (i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, rows[i].type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, rows[i].id);
-		sqlite3_bind_text(st, 3, rows[i].status, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, rows[i].error, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			warp_db_sqlerr(db, err, "storing apply status");
+	if (prune) {
+		if (warp_state_status_merge(db, rows, n, err) == -1)
 			goto out;
-		}
+	} else {
+		for (i = 0; i < n; i++)
+			if (warp_state_status_upsert(db, &st, &rows[i],
+			    err) == -1)
+				goto out;
 	}
-	sqlite3_finalize(st);
+	if (st != NULL)
+		sqlite3_finalize(st);
 	st = NULL;
-	if (prune && warp_db_exec(db, "DELETE FROM apply_status WHERE "
-	    "(object_type = 'network' AND object_id NOT IN "
-	    "(SELECT id FROM networks)) OR (object_type = 'endpoint' AND "
-	    "object_id NOT IN (SELECT id FROM endpoints))", err) == -1)
-		goto out;
 	if (warp_db_commit(db, err) == -1)
 		goto out;
 	return (0);

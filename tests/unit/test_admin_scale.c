@@ -437,6 +437,77 @@ test_flat(void)
 	test_deep_page(big);
 }
 
+/*
+ * The full apply's status rows are merged with the stored ones in key
+ * order: storing the same rows again changes no row (a no-op apply of
+ * 10,000 peers wrote 10,000 upserts and pruned through a NOT IN), a
+ * changed status is one change, a new object one insert, a row of an
+ * object that is gone is dropped, one of an object this apply did not
+ * name but that still exists is kept.
+ */
+static void
+test_status_merge(void)
+{
+	struct warp_state_status	 st[6];
+	struct warp_err			 err;
+	int64_t				 n1, e1, e2, e3;
+	int				 before;
+
+	n1 = mknet("merge", "10.62.0.0/24");
+	e1 = testdb_mkep(db, "merge", "m1", WARP_EP_MOBILE, NULL);
+	e2 = testdb_mkep(db, "merge", "m2", WARP_EP_MOBILE, NULL);
+	e3 = testdb_mkep(db, "merge", "m3", WARP_EP_MOBILE, NULL);
+	memset(st, 0, sizeof(st));
+	st[0].type = "firewall";
+	st[0].status = "applied";
+	st[1].type = "network";
+	st[1].id = n1;
+	st[1].status = "applied";
+	st[2].type = "endpoint";
+	st[2].id = e3;
+	st[2].status = "applied";
+	st[3].type = "endpoint";
+	st[3].id = e1;
+	st[3].status = "applied";
+	st[4].type = "endpoint";
+	st[4].id = e2;
+	st[4].status = "failed";
+	(void)snprintf(st[4].error, sizeof(st[4].error), "peer refused");
+	CHECK(warp_apply_status_store(db, st, 5, &err) == 0 &&
+	    rows("SELECT count(*) FROM apply_status WHERE object_type = "
+	    "'endpoint' AND object_id IN (SELECT id FROM endpoints WHERE "
+	    "network_id = (SELECT id FROM networks WHERE name = 'merge')) AND "
+	    "status != 'pending'") == 3 && counts_agree(),
+	    "a full apply's rows, out of key order, are stored");
+	before = sqlite3_total_changes(db->sql);
+	CHECK(warp_apply_status_store(db, st, 5, &err) == 0 &&
+	    sqlite3_total_changes(db->sql) == before,
+	    "the same rows stored again change no row (%d changes)",
+	    sqlite3_total_changes(db->sql) - before);
+	st[4].status = "applied";
+	st[4].error[0] = '\0';
+	before = sqlite3_total_changes(db->sql);
+	CHECK(warp_apply_status_store(db, st, 5, &err) == 0 &&
+	    rows("SELECT count(*) FROM apply_status WHERE object_type = "
+	    "'endpoint' AND status = 'failed' AND object_id IN (SELECT id "
+	    "FROM endpoints WHERE name = 'm2')") == 0 && counts_agree() &&
+	    sqlite3_total_changes(db->sql) - before <= 3,
+	    "one status changed is stored (%d row changes, counters "
+	    "included)", sqlite3_total_changes(db->sql) - before);
+	sql_exec("DELETE FROM endpoints WHERE name = 'm3'");
+	sql_exec("INSERT OR REPLACE INTO apply_status (object_type, "
+	    "object_id, status) VALUES ('endpoint', 999999, 'applied')");
+	CHECK(warp_apply_status_store(db, &st[3], 2, &err) == 0 &&
+	    rows("SELECT count(*) FROM apply_status WHERE object_type = "
+	    "'endpoint' AND object_id = 999999") == 0 &&
+	    rows("SELECT count(*) FROM apply_status WHERE object_type IN "
+	    "('firewall', 'network') AND object_id IN (0, (SELECT id FROM "
+	    "networks WHERE name = 'merge'))") == 2 && counts_agree(),
+	    "rows of objects that are gone are dropped; the firewall's and "
+	    "the network's, not named this time, are kept");
+	(void)e3;
+}
+
 int
 main(void)
 {
@@ -444,6 +515,7 @@ main(void)
 	test_counts();
 	test_params();
 	test_flat();
+	test_status_merge();
 	testdb_close(db);
 	return (check_done());
 }
