@@ -59,7 +59,7 @@ warp_backup_read_key(const char *path, uint8_t *key, struct warp_err *err)
 	int	fd;
 	ssize_t	n;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return (warp_err_input(err, "cannot open the backup's key %s: "
 		    "%s", path, strerror(errno)));
 	n = read(fd, key, WARP_MASTER_KEY_LEN);
@@ -82,17 +82,18 @@ warp_db_backup(struct warp_db *db, const char *path, struct warp_err *err)
 		return (warp_err_input(err, "%s exists; choose a new file name",
 		    path));
 	/* Create it 0600 first so the copy is never readable by others. */
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1)
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
 		return (warp_err_system(err, "cannot create %s: %s", path,
 		    strerror(errno)));
 	close(fd);
 	keypath = warp_db_key_legacy_path(path);	/* FILE.key */
-	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
 		warp_err_system(err, "cannot open %s", path);
 		goto out;
 	}
+	warp_db_harden(to);
 	if (warp_backup_copy(db->sql, to, err) == -1 ||
 	    warp_backup_write_key(keypath, db->master_key, err) == -1)
 		goto out;
