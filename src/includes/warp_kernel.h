@@ -146,6 +146,14 @@ struct warp_host_uplink {
 
 int	warp_host_firewall(const struct warp_host_fw *, int remove,
 	    struct warp_buf *plan, uint64_t *sent, struct warp_err *);
+/*
+ * The full apply's part: where table inet warp_host is, its WireGuard
+ * port pool rule follows port_min-port_max (the SSH port stays the
+ * table's own); no table: nothing.  dry_run: *sent is what would be.
+ */
+int	warp_host_firewall_pool(uint16_t port_min, uint16_t port_max,
+	    int dry_run, struct warp_buf *plan, uint64_t *sent,
+	    struct warp_err *);
 int	warp_host_uplink(const struct warp_host_uplink *, int remove,
 	    struct warp_buf *plan, uint64_t *sent, struct warp_err *);
 

@@ -136,7 +136,8 @@ struct warp_kernel_counters {
 	 * each warp_nl_talk read), of them the dumps of every link, the
 	 * WireGuard devices read (one GET_DEVICE dump each), and the runs of
 	 * the rooms that read whole tables of their own (the nftables
-	 * firewall, rate limits and quotas: one each per run).
+	 * firewall, warp-firewall's table, rate limits and quotas: one each
+	 * per run).
 	 */
 	uint64_t	rd_rtnl;
 	uint64_t	rd_link_dumps;

@@ -42,6 +42,7 @@ static int	warp_kload(struct warp_kctx *, struct warp_err *);
 static void	warp_kload_peers(struct warp_kctx *, struct warp_knet *);
 static void	warp_kload_check(struct warp_kctx *, struct warp_knet *);
 static int	warp_ip_forward(struct warp_kctx *);
+static void	warp_kapply_host_pool(struct warp_kctx *);
 static int	warp_kstatus_store(struct warp_kctx *, struct warp_network *,
 		    size_t, struct warp_err *);
 static int	warp_kscratch_ns(int *, struct warp_err *);
@@ -331,6 +332,27 @@ warp_kernel_apply(struct warp_db *db, const char *netns, int dry_run,
 	return (ret);
 }
 
+/*
+ * warp-firewall's table follows the port pool (kernel_host.c): a pool
+ * widened in the web admin is open at the next apply, not at the next
+ * boot.  Its messages count as the firewall's, in a batch of their own.
+ */
+static void
+warp_kapply_host_pool(struct warp_kctx *ctx)
+{
+	struct warp_err	e;
+	uint64_t	sent = 0;
+
+	ctx->cnt->rd_tables++;	/* the list of inet tables, and warp_host's */
+	if (warp_host_firewall_pool((uint16_t)ctx->cfg.port_min,
+	    (uint16_t)ctx->cfg.port_max, ctx->dry_run, ctx->plan, &sent,
+	    &e) == -1)
+		warp_kplan(ctx, "  failed: host firewall: %s", e.msg);
+	ctx->cnt->nft += sent;
+	if (sent > 0)
+		ctx->cnt->nft_batches++;
+}
+
 int
 warp_kapply_full(struct warp_db *db, const char *netns, int dry_run,
     struct warp_buf *plan, int *ran, struct warp_err *err)
@@ -393,6 +415,7 @@ warp_kapply_full(struct warp_db *db, const char *netns, int dry_run,
 	(void)warp_fw_apply(&ctx);
 	if (ctx.fw_failed)
 		warp_kplan(&ctx, "  failed: firewall: %s", ctx.fw_error);
+	warp_kapply_host_pool(&ctx);
 
 	for (i = 0; i < ctx.nnets; i++) {
 		kn = &ctx.nets[i];

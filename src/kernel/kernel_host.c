@@ -146,8 +146,13 @@ static void	warp_htable_want(const struct warp_htable *,
 static int	warp_hnft_dump(struct mnl_socket *, struct warp_htable *,
 		    uint16_t);
 static int	warp_hnft_cb(const struct nlmsghdr *, void *);
+static int	warp_hnft_read(struct mnl_socket **, struct warp_htable *,
+		    struct warp_err *);
+static int	warp_hnft_apply(struct mnl_socket *, struct warp_htable *, int,
+		    int, struct warp_hrun *, struct warp_err *);
 static int	warp_hnft_sync(struct warp_htable *, int, struct warp_hrun *,
 		    struct warp_err *);
+static uint16_t	warp_host_ssh_port(const struct warp_buf *);
 static int	warp_hnft_send(struct mnl_socket *, struct warp_htable *,
 		    int, struct warp_hrun *, struct warp_err *);
 static int	warp_host_forward(struct warp_hrun *, struct warp_err *);
@@ -706,56 +711,80 @@ out:
 	return (ret);
 }
 
-/* Bring the kernel's table to t (or remove it): send only on a difference. */
+/* Open the nftables socket and read what the kernel has of table t. */
 static int
-warp_hnft_sync(struct warp_htable *t, int remove, struct warp_hrun *run,
+warp_hnft_read(struct mnl_socket **nl, struct warp_htable *t,
     struct warp_err *err)
 {
-	struct mnl_socket	*nl;
-	struct warp_buf		 want;
-	const char		*fam = t->family == NFPROTO_INET ? "inet" : "ip";
-	int			 e, ret = -1;
+	const char	*fam = t->family == NFPROTO_INET ? "inet" : "ip";
+	int		 e;
 
-	warp_buf_init(&want);
 	warp_buf_init(&t->have);
-	if ((e = warp_nft_open(&nl)) < 0) {
-		warp_err_system(err, "nftables: netlink socket: %s",
-		    strerror(-e));
-		goto out;
+	if ((e = warp_nft_open(nl)) < 0) {
+		*nl = NULL;
+		return (warp_err_system(err, "nftables: netlink socket: %s",
+		    strerror(-e)));
 	}
-	if ((e = warp_hnft_dump(nl, t, NFT_MSG_GETTABLE)) == 0 && t->present &&
-	    (e = warp_hnft_dump(nl, t, NFT_MSG_GETCHAIN)) == 0)
-		e = warp_hnft_dump(nl, t, NFT_MSG_GETRULE);
-	if (e < 0) {
-		warp_err_system(err, "nftables: read table %s %s: %s", fam,
-		    t->name, strerror(-e));
-		goto out;
-	}
+	if ((e = warp_hnft_dump(*nl, t, NFT_MSG_GETTABLE)) == 0 && t->present &&
+	    (e = warp_hnft_dump(*nl, t, NFT_MSG_GETCHAIN)) == 0)
+		e = warp_hnft_dump(*nl, t, NFT_MSG_GETRULE);
+	if (e < 0)
+		return (warp_err_system(err, "nftables: read table %s %s: %s",
+		    fam, t->name, strerror(-e)));
+	return (0);
+}
+
+/*
+ * Bring the kernel's table (read into t->have) to t, or remove it: send
+ * only on a difference.  dry_run: count and say what would be sent.
+ */
+static int
+warp_hnft_apply(struct mnl_socket *nl, struct warp_htable *t, int remove,
+    int dry_run, struct warp_hrun *run, struct warp_err *err)
+{
+	struct warp_buf	 want;
+	const char	*fam = t->family == NFPROTO_INET ? "inet" : "ip";
+	int		 ret;
+
 	if (remove) {
 		if (!t->present) {
 			warp_hplan(run, "nftables table %s %s: absent", fam,
 			    t->name);
-			ret = 0;
-			goto out;
+			return (0);
 		}
 		warp_hplan(run, "remove nftables table %s %s", fam, t->name);
 	} else {
+		warp_buf_init(&want);
 		warp_htable_want(t, &want);
-		if (t->present && t->have.len == want.len &&
-		    memcmp(t->have.data, want.data, want.len) == 0) {
+		ret = t->present && t->have.len == want.len &&
+		    memcmp(t->have.data, want.data, want.len) == 0;
+		warp_buf_free(&want);
+		if (ret) {
 			warp_hplan(run, "nftables table %s %s: unchanged (%zu "
 			    "rules)", fam, t->name, t->nrules);
-			ret = 0;
-			goto out;
+			return (0);
 		}
 		warp_hplan(run, "%s nftables table %s %s (%zu rules)",
 		    t->present ? "replace" : "create", fam, t->name, t->nrules);
 	}
-	ret = warp_hnft_send(nl, t, remove, run, err);
-out:
+	if (dry_run) {	/* what warp_hnft_send would send */
+		*run->sent += remove ? 1 : 3 + t->nchains + t->nrules;
+		return (0);
+	}
+	return (warp_hnft_send(nl, t, remove, run, err));
+}
+
+static int
+warp_hnft_sync(struct warp_htable *t, int remove, struct warp_hrun *run,
+    struct warp_err *err)
+{
+	struct mnl_socket	*nl = NULL;
+	int			 ret = -1;
+
+	if (warp_hnft_read(&nl, t, err) == 0)
+		ret = warp_hnft_apply(nl, t, remove, 0, run, err);
 	if (nl != NULL)
 		mnl_socket_close(nl);
-	warp_buf_free(&want);
 	return (ret);
 }
 
@@ -809,6 +838,75 @@ warp_host_firewall(const struct warp_host_fw *fw, int remove,
 		ret = warp_host_forward(&run, err);
 	warp_hplan(&run, "sent %llu", (unsigned long long)*sent);
 	return (ret == 0 ? 0 : -1);
+}
+
+/* The SSH port of warp-firewall's table, from its rule's comment; 0: none. */
+static uint16_t
+warp_host_ssh_port(const struct warp_buf *have)
+{
+	const char	*p, *end = have->data + have->len, *eol;
+	char		 line[WARP_HOST_COMMENTLEN + 16], what[8];
+	unsigned	 port;
+	size_t		 n;
+
+	for (p = have->data; p != NULL && p < end; p = eol) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((eol != NULL ? eol++ : end) - p);
+		if (n >= sizeof(line))
+			continue;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (sscanf(line, "rule input tcp dport %u accept %7s", &port,
+		    what) == 2 && strcmp(what, "(SSH)") == 0 && port >= 1 &&
+		    port <= 65535)
+			return ((uint16_t)port);
+	}
+	return (0);
+}
+
+/*
+ * The reconciler's part (every full apply): where table inet warp_host
+ * is (deploy.sh's warp-firewall made it), keep its WireGuard port pool
+ * rule on the database's pool, so a pool changed from the web admin or
+ * the CLI is open without a restart of warp-firewall.  The SSH port is
+ * the table's own, read from its rule's comment (root wrote it; the
+ * database, which a worker can write, does not name it).  No table, or
+ * no SSH rule of ours in it: nothing is sent.  One atomic replacement,
+ * as warp-firewall makes it, so the host is never open or shut between.
+ */
+int
+warp_host_firewall_pool(uint16_t port_min, uint16_t port_max, int dry_run,
+    struct warp_buf *plan, uint64_t *sent, struct warp_err *err)
+{
+	struct warp_htable	 t;
+	struct warp_hrun	 run = { plan, sent };
+	struct warp_host_fw	 fw = { 0, port_min, port_max };
+	struct mnl_socket	*nl = NULL;
+	int			 ret = -1;
+
+	*sent = 0;
+	memset(&t, 0, sizeof(t));
+	t.family = NFPROTO_INET;
+	t.name = WARP_HOST_TABLE;
+	if (warp_hnft_read(&nl, &t, err) == -1)
+		goto out;
+	ret = 0;
+	if (!t.present)
+		goto out;
+	fw.ssh_port = warp_host_ssh_port(&t.have);
+	if (fw.ssh_port == 0 || port_min == 0 || port_max < port_min) {
+		warp_hplan(&run, "nftables table inet %s: no SSH rule of "
+		    "warp-firewall's, or no port pool; left alone",
+		    WARP_HOST_TABLE);
+		goto out;
+	}
+	warp_host_policy(&t, &fw);	/* t.have stays what was read */
+	ret = warp_hnft_apply(nl, &t, 0, dry_run, &run, err);
+out:
+	if (nl != NULL)
+		mnl_socket_close(nl);
+	warp_htable_free(&t);
+	return (ret);
 }
 
 /* ------------------------------------------------------------ dev uplink */

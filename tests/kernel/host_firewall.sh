@@ -6,7 +6,9 @@
 #    forwarding goes on; a second run sends nothing (same rule handles);
 #    --ssh-port moves SSH; another table is left exactly as it was;
 #    --remove takes the table away (the dropped port connects again);
-#    a bad port is one line, exit 1, nothing changed.
+#    a bad port is one line, exit 1, nothing changed; a port pool widened
+#    in the database is opened by the next `warpctl apply` (SSH port kept,
+#    a second apply sends nothing).
 #  - `warpctl dev-uplink` (make run): a gateway namespace with the uplink
 #    reaches an "internet" host that has no route back, through the
 #    host's NAT (the internet host sees the host's address); the port pool
@@ -40,6 +42,7 @@ dropped() {	# NS proto ADDR PORT: no answer, not even a refusal
 }
 fw() { ip netns exec kt-srv "$W" --db "$DB" host-firewall "$@"; }
 handles() { ip netns exec kt-srv nft -a list table inet warp_host; }
+handles_line() { handles | tr '\n' ' '; }
 
 # ---------------------------------------------------------------- host-firewall
 kt_netns kt-srv kt-cl
@@ -84,6 +87,28 @@ kt_check "TCP 2222 connects now" opens kt-cl tcp 10.9.0.1 2222
 kt_check "TCP 22 is dropped now" dropped kt-cl tcp 10.9.0.1 22
 kt_check "TCP 443 still connects" opens kt-cl tcp 10.9.0.1 443
 kt_check_out "--ssh-port 2222 again sends nothing" '^sent 0$' fw --ssh-port 2222
+
+# The port pool widened in the database (the web admin's settings do the
+# same): the next apply opens it, keeping the table's own SSH port.
+apply() { ip netns exec kt-srv "$W" --db "$DB" apply "$@"; }
+"$W" --db "$DB" config set port-pool 51820-51835 > /dev/null || kt_bail "config set port-pool"
+handles > "$KT_TMP/p1"
+kt_check_out "apply --dry-run would replace table inet warp_host, in one batch" \
+    'would send 16 write messages: .*nftables 16 in 1 batch' apply --dry-run
+handles > "$KT_TMP/p2"
+kt_check "the dry run changed nothing" cmp "$KT_TMP/p1" "$KT_TMP/p2"
+kt_check_out "apply makes the pool rule follow the database (sent what the dry run said)" \
+    '^sent 16 write messages: .*nftables 16 in 1 batch' apply
+kt_check_out "the pool rule is 51820-51835 now, SSH still 2222" \
+    'dport 2222 accept.*dport 51820-51835 accept' handles_line
+kt_check "UDP 51830 (in the widened pool) answers now" opens kt-cl udp 10.9.0.1 51830
+kt_check "TCP 2222 still connects (the table's SSH port is kept)" opens kt-cl tcp 10.9.0.1 2222
+kt_check "TCP 22 is still dropped" dropped kt-cl tcp 10.9.0.1 22
+handles > "$KT_TMP/p3"
+kt_check_out "a second apply leaves the table alone" \
+    '^nftables table inet warp_host: unchanged' apply
+handles > "$KT_TMP/p4"
+kt_check "same rules, same handles after it" cmp "$KT_TMP/p3" "$KT_TMP/p4"
 
 handles > "$KT_TMP/h3"
 fw --ssh-port 0 > "$KT_TMP/bad.out" 2> "$KT_TMP/bad.err"
