@@ -69,6 +69,7 @@
 #define WARP_HOST_COMMENTLEN	96
 #define WARP_HOST_BUFSZ		65536
 #define WARP_HOST_FORWARD	"/proc/sys/net/ipv4/ip_forward"
+#define WARP_HOST_POOL_LOWEST	1024	/* the apply opens no lower port */
 
 struct warp_hchain {
 	const char	*name;
@@ -871,7 +872,10 @@ warp_host_ssh_port(const struct warp_buf *have)
  * the CLI is open without a restart of warp-firewall.  The SSH port is
  * the table's own, read from its rule's comment (root wrote it; the
  * database, which a worker can write, does not name it).  No table, or
- * no SSH rule of ours in it: nothing is sent.  One atomic replacement,
+ * no SSH rule of ours in it: nothing is sent.  Since a worker can write
+ * the pool, the apply never opens a port below 1024 this way (a pool
+ * reaching there is reported and the table left as it is; an admin who
+ * wants one runs `warpctl host-firewall` as root).  One atomic replacement,
  * as warp-firewall makes it, so the host is never open or shut between.
  */
 int
@@ -894,6 +898,14 @@ warp_host_firewall_pool(uint16_t port_min, uint16_t port_max, int dry_run,
 	if (!t.present)
 		goto out;
 	fw.ssh_port = warp_host_ssh_port(&t.have);
+	if (port_min < WARP_HOST_POOL_LOWEST && port_max >= port_min) {
+		/* The pool is worker-writable: never a system service's port. */
+		warp_hplan(&run, "  failed: host firewall: the port pool "
+		    "%u-%u reaches below %u; table inet %s left as it is",
+		    (unsigned)port_min, (unsigned)port_max,
+		    (unsigned)WARP_HOST_POOL_LOWEST, WARP_HOST_TABLE);
+		goto out;
+	}
 	if (fw.ssh_port == 0 || port_min == 0 || port_max < port_min) {
 		warp_hplan(&run, "nftables table inet %s: no SSH rule of "
 		    "warp-firewall's, or no port pool; left alone",

@@ -109,6 +109,12 @@ kt_check_out "a second apply leaves the table alone" \
     '^nftables table inet warp_host: unchanged' apply
 handles > "$KT_TMP/p4"
 kt_check "same rules, same handles after it" cmp "$KT_TMP/p3" "$KT_TMP/p4"
+"$W" --db "$DB" config set port-pool 1000-51835 > /dev/null || kt_bail "config set port-pool"
+kt_check_out "a pool reaching below 1024 (the db is worker-writable) is reported, not opened" \
+    'failed: host firewall: the port pool 1000-51835 reaches below 1024' apply
+handles > "$KT_TMP/p5"
+kt_check "the table is as it was" cmp "$KT_TMP/p4" "$KT_TMP/p5"
+"$W" --db "$DB" config set port-pool 51820-51835 > /dev/null || kt_bail "config set port-pool"
 
 handles > "$KT_TMP/h3"
 fw --ssh-port 0 > "$KT_TMP/bad.out" 2> "$KT_TMP/bad.err"
