@@ -67,9 +67,28 @@ counts_agree(void)
 	struct warp_stats	s;
 	struct warp_err		err;
 
-	if (warp_stats_get(db, 1000000, &s, &err) == -1)
+	struct warp_net_traffic	*tr;
+	size_t			 n;
+	int64_t			 peak;
+	int			 t;
+	char			 sql[160];
+
+	if (warp_stats_get(db, 1000000, &s, &err) == -1 ||
+	    warp_stats_traffic(db, 1, &tr, &n, &peak, &err) == -1)
 		return (0);
-	return (s.endpoints == rows("SELECT count(*) FROM endpoints") &&
+	warp_stats_traffic_free(tr);
+	for (t = 0; t < WARP_NET_NTYPES; t++) {
+		(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM "
+		    "networks WHERE type = '%s'",
+		    warp_net_type_name((enum warp_net_type)t));
+		if (s.by_type[t] != rows(sql))
+			return (0);
+	}
+	return (peak == rows("SELECT coalesce(max(max(c.rx_bytes, "
+	    "c.tx_bytes)), 0) FROM networks n JOIN network_counts c ON "
+	    "c.network_id = n.id") &&
+	    s.networks == rows("SELECT count(*) FROM networks") &&
+	    s.endpoints == rows("SELECT count(*) FROM endpoints") &&
 	    s.disabled == rows("SELECT count(*) FROM endpoints WHERE "
 	    "enabled = 0") &&
 	    s.pending == rows("SELECT count(*) FROM apply_status WHERE "
@@ -508,11 +527,73 @@ test_status_merge(void)
 	(void)e3;
 }
 
+/*
+ * The dashboard's counts (warp_stats_get) and its traffic bars' scale
+ * read the same rows with 2 networks as with 122 (appliance_counts,
+ * network_type_counts, network_counts_peak: migrations/0010): they
+ * summed and grouped a row per network.
+ */
+static void
+test_flat_networks(void)
+{
+	struct warp_stats	 s;
+	struct warp_net_traffic	*tr;
+	struct warp_err		 err;
+	size_t			 n;
+	int64_t			 peak;
+	long			 st[2], sc[2], stmts[2];
+	char			 name[32], subnet[32];
+	int			 k, i;
+
+	(void)warp_server_config_set(db, "port-pool", "51820-51999", &err);
+	mknet("flat-a", "10.80.0.0/24");
+	mknet("flat-b", "10.81.0.0/24");
+	sql_exec("UPDATE networks SET type = 'l3vpn' WHERE name = 'flat-b'");
+	for (k = 0; k < 2; k++) {
+		if (k == 1)
+			for (i = 0; i < 120; i++) {
+				(void)snprintf(name, sizeof(name), "flat%d", i);
+				(void)snprintf(subnet, sizeof(subnet),
+				    "10.%d.%d.0/24", 90 + i / 100, i % 100);
+				mknet(name, subnet);
+			}
+		/* warm (prepared), then counted */
+		(void)warp_stats_get(db, 1000000, &s, &err);
+		testdb_steps_begin(db);
+		(void)warp_stats_get(db, 1000000, &s, &err);
+		if (warp_stats_traffic(db, 0, &tr, &n, &peak, &err) == 0)
+			warp_stats_traffic_free(tr);
+		testdb_steps_end(db, &st[k], &sc[k]);
+		stmts[k] = testdb_stmts;
+	}
+	printf("# dashboard counts: %ld VM steps (%ld full-scan, %ld "
+	    "statements) with 2 networks, %ld (%ld, %ld) with 122\n", st[0],
+	    sc[0], stmts[0], st[1], sc[1], stmts[1]);
+	CHECK(counts_agree() && s.networks == 122 &&
+	    s.by_type[WARP_NET_L3VPN] == 1 &&
+	    s.by_type[WARP_NET_SECURE_INTERNET] == 121, "122 networks, one "
+	    "changed to l3vpn: the type counts agree");
+	CHECK(st[0] > 0 && st[1] == st[0] && sc[1] == sc[0] && stmts[1] ==
+	    stmts[0], "the counts and the bars' scale: the same VM steps "
+	    "(%ld), full-scan steps (%ld: the type counts) and statements "
+	    "(%ld) with 122 networks as with 2", st[1], sc[1], stmts[1]);
+	for (i = 0; i < 120; i++) {
+		(void)snprintf(name, sizeof(name), "flat%d", i);
+		(void)warp_network_delete(db, name, "test", &err);
+	}
+	(void)warp_network_delete(db, "flat-a", "test", &err);
+	(void)warp_network_delete(db, "flat-b", "test", &err);
+	CHECK(counts_agree() && rows("SELECT coalesce(sum(n), 0) FROM "
+	    "network_type_counts") == 0, "all deleted again: every type "
+	    "count 0");
+}
+
 int
 main(void)
 {
 	db = testdb_open();
 	test_counts();
+	test_flat_networks();
 	test_params();
 	test_flat();
 	test_status_merge();
