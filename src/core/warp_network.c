@@ -22,6 +22,8 @@
 
 static int	warp_network_row(struct warp_db *, sqlite3_stmt *,
 		    struct warp_network *, struct warp_err *);
+static int	warp_network_page_resources(struct warp_db *,
+		    struct warp_network *, size_t, struct warp_err *);
 static int	warp_network_load_resources(struct warp_db *,
 		    struct warp_network *, struct warp_err *);
 static int	warp_network_alloc_subnet(struct warp_db *,
@@ -208,6 +210,47 @@ warp_network_load_resources(struct warp_db *db, struct warp_network *n,
 	    n->id, n->resources, WARP_MAX_RESOURCES, &n->nresources, err));
 }
 
+/*
+ * The resource subnets of a page of networks v[0..n) (in id order): one
+ * statement over their id range, in each network's own order (rowid).
+ */
+static int
+warp_network_page_resources(struct warp_db *db, struct warp_network *v,
+    size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	size_t		 i;
+	int64_t		 id;
+	int		 rc;
+
+	if (n == 0)
+		return (0);
+	if (warp_db_prepare_cached(db, &st, "SELECT network_id, cidr FROM "
+	    "network_resources WHERE network_id BETWEEN ?1 AND ?2 "
+	    "ORDER BY network_id, rowid", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, v[0].id);
+	sqlite3_bind_int64(st, 2, v[n - 1].id);
+	i = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		while (i < n && v[i].id < id)
+			i++;
+		if (i == n)
+			break;
+		if (v[i].id != id || v[i].nresources >= WARP_MAX_RESOURCES)
+			continue;
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &v[i].resources[v[i].nresources], &ignore) == 0)
+			v[i].nresources++;
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	return (0);
+}
+
 int
 warp_network_get_id(struct warp_db *db, int64_t id, struct warp_network *n,
     struct warp_err *err)
@@ -288,7 +331,7 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 {
 	sqlite3_stmt		*st;
 	struct warp_network	*v = NULL, *nv;
-	size_t			 n = 0, cap = 0, i;
+	size_t			 n = 0, cap = 0;
 	int			 rc;
 
 	*out = NULL;
@@ -319,11 +362,9 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing networks"));
 	}
-	for (i = 0; i < n; i++) {
-		if (warp_network_load_resources(db, &v[i], err) == -1) {
-			free(v);
-			return (-1);
-		}
+	if (warp_network_page_resources(db, v, n, err) == -1) {
+		free(v);
+		return (-1);
 	}
 	*out = v;
 	*count = n;

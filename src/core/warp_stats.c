@@ -115,6 +115,72 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 	return (0);
 }
 
+/*
+ * The endpoint count, the default rates and the stored apply status of
+ * networks v[0..n): for a list's page (in id order) one statement over
+ * their id range, not four per network.  f[i] is v[i]'s (zeros and
+ * "" where no row is stored).
+ */
+int
+warp_network_facts(struct warp_db *db, const struct warp_network *v,
+    size_t n, struct warp_network_facts *f, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	const char	*s;
+	size_t		 i;
+	int64_t		 id;
+	int		 rc;
+
+	memset(f, 0, n * sizeof(*f));
+	for (i = 0; i < n; i++)
+		f[i].id = v[i].id;
+	if (n == 0)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if (v[i].id > v[i - 1].id)
+			continue;
+		/* Not in id order: one range each. */
+		for (i = 0; i < n; i++)
+			if (warp_network_facts(db, &v[i], 1, &f[i], err) == -1)
+				return (-1);
+		return (0);
+	}
+	if (warp_db_prepare_cached(db, &st, "SELECT n.id, "
+	    "coalesce(c.endpoints, 0), coalesce(t.default_down_bps, 0), "
+	    "coalesce(t.default_up_bps, 0), a.status, a.error FROM networks n "
+	    "LEFT JOIN network_counts c ON c.network_id = n.id "
+	    "LEFT JOIN network_traffic t ON t.network_id = n.id "
+	    "LEFT JOIN apply_status a ON a.object_type = 'network' AND "
+	    "a.object_id = n.id WHERE n.id BETWEEN ?1 AND ?2 ORDER BY n.id",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, v[0].id);
+	sqlite3_bind_int64(st, 2, v[n - 1].id);
+	i = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		while (i < n && f[i].id < id)
+			i++;
+		if (i == n)
+			break;
+		if (f[i].id != id)
+			continue;	/* a network of the range not listed */
+		f[i].endpoints = (long)sqlite3_column_int64(st, 1);
+		f[i].down_bps = (uint64_t)sqlite3_column_int64(st, 2);
+		f[i].up_bps = (uint64_t)sqlite3_column_int64(st, 3);
+		if ((s = (const char *)sqlite3_column_text(st, 4)) != NULL)
+			(void)snprintf(f[i].apply_status,
+			    sizeof(f[i].apply_status), "%s", s);
+		if ((s = (const char *)sqlite3_column_text(st, 5)) != NULL)
+			(void)snprintf(f[i].apply_error,
+			    sizeof(f[i].apply_error), "%s", s);
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading the networks' counts"));
+	return (0);
+}
+
 /* Stored apply status of one object; empty strings when none is stored. */
 void
 warp_apply_status_get(struct warp_db *db, const char *type, int64_t id,

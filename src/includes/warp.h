@@ -550,8 +550,20 @@ struct warp_net_traffic {
 	int64_t		tx_bytes;
 };
 
+/* What the lists show of a network beside its row (warp_network_facts). */
+struct warp_network_facts {
+	int64_t		id;
+	long		endpoints;
+	uint64_t	down_bps;	/* default rates of its endpoints */
+	uint64_t	up_bps;
+	char		apply_status[16];	/* "": never recorded */
+	char		apply_error[512];
+};
+
 int	warp_stats_get(struct warp_db *, int64_t, struct warp_stats *,
 	    struct warp_err *);
+int	warp_network_facts(struct warp_db *, const struct warp_network *,
+	    size_t, struct warp_network_facts *, struct warp_err *);
 int	warp_stats_traffic(struct warp_db *, int, struct warp_net_traffic **,
 	    size_t *, int64_t *, struct warp_err *);
 void	warp_apply_status_get(struct warp_db *, const char *, int64_t,

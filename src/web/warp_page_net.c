@@ -258,11 +258,12 @@ warp_page_networks(struct http_request *req)
 {
 	struct warp_ctx			 ctx;
 	struct warp_network		*nets;
+	struct warp_network_facts	*facts;
 	struct warp_network_spec	 spec;
 	struct warp_page		 pg;
 	struct warp_tpl			*row;
 	struct warp_err			 err;
-	char				 cidr[WARP_CIDR_STRLEN], st[16];
+	char				 cidr[WARP_CIDR_STRLEN];
 	char				*res, loc[64];
 	size_t				 i, n;
 	int64_t				 id;
@@ -304,6 +305,8 @@ warp_page_networks(struct http_request *req)
 		warp_http_fail(&ctx, &err);
 		return (warp_http_end(&ctx));
 	}
+	facts = warp_xcalloc(n + 1, sizeof(*facts));
+	(void)warp_network_facts(ctx.db, nets, n, facts, &err);
 	warp_tpl_set_int(ctx.tpl, "net_count", total);
 	warp_tpl_list(ctx.tpl, "networks");
 	for (i = 0; i < n; i++) {
@@ -315,14 +318,13 @@ warp_page_networks(struct http_request *req)
 		warp_cidr_format(&nets[i].subnet, cidr, sizeof(cidr));
 		warp_tpl_set(row, "subnet", cidr);
 		warp_tpl_set_int(row, "port", nets[i].listen_port);
-		warp_tpl_set_int(row, "endpoints",
-		    warp_network_count_endpoints(ctx.db, nets[i].id));
+		warp_tpl_set_int(row, "endpoints", facts[i].endpoints);
 		warp_tpl_set(row, "state", nets[i].enabled ? "enabled" :
 		    "suspended");
-		warp_apply_state(ctx.db, "network", nets[i].id, st,
-		    sizeof(st), NULL, 0);
-		warp_tpl_set(row, "apply", st);
+		warp_tpl_set(row, "apply", facts[i].apply_status[0] ?
+		    facts[i].apply_status : "-");
 	}
+	free(facts);
 	warp_network_list_free(nets);
 	warp_http_page(&ctx, 200, "networks", "Networks");
 	return (warp_http_end(&ctx));

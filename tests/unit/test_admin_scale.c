@@ -15,6 +15,7 @@
 #include "check.h"
 #include "testdb.h"
 #include "warp_state.h"
+#include "warp_traffic.h"
 
 static struct warp_db	*db;
 static long
@@ -588,12 +589,126 @@ test_flat_networks(void)
 	    "count 0");
 }
 
+/*
+ * A page of networks and what the lists show beside each (endpoints,
+ * default rates, apply status, resource subnets) come in a fixed number
+ * of statements however long the page (warp_network_list_page,
+ * warp_network_facts: one range each), and agree with the one-network
+ * reads they replace.
+ */
+static long	facts_res, facts_failed, facts_rates, facts_eps;
+
+static int
+facts_agree(const struct warp_network *v, const struct warp_network_facts *f,
+    size_t n)
+{
+	struct warp_network		one;
+	struct warp_apply_status	a;
+	struct warp_err			err;
+	uint64_t			down, up;
+	size_t				i, k;
+
+	for (i = 0; i < n; i++) {
+		if (warp_network_get_id(db, v[i].id, &one, &err) == -1 ||
+		    warp_traffic_defaults(db, v[i].id, &down, &up, &err) == -1)
+			return (0);
+		warp_apply_status_get(db, "network", v[i].id, &a);
+		if (f[i].id != v[i].id || f[i].endpoints !=
+		    warp_network_count_endpoints(db, v[i].id) ||
+		    f[i].down_bps != down || f[i].up_bps != up ||
+		    strcmp(f[i].apply_status, a.status) ||
+		    strcmp(f[i].apply_error, a.error) ||
+		    one.nresources != v[i].nresources)
+			return (0);
+		facts_res += (long)v[i].nresources;
+		facts_failed += !strcmp(f[i].apply_status, "failed");
+		facts_rates += f[i].down_bps > 0;
+		facts_eps += f[i].endpoints;
+		for (k = 0; k < one.nresources; k++)
+			if (memcmp(&one.resources[k], &v[i].resources[k],
+			    sizeof(one.resources[k])) != 0)
+				return (0);
+	}
+	return (1);
+}
+
+static void
+test_list_facts(void)
+{
+	struct warp_page		 pg = { 0, 0, 0 };
+	struct warp_network		*v;
+	struct warp_network_facts	 f[40];
+	struct warp_err			 err;
+	size_t				 n;
+	long				 st, sc, stmts[2];
+	char				 name[32], subnet[32];
+	int				 i, k;
+
+	(void)warp_server_config_set(db, "port-pool", "51820-51999", &err);
+	for (i = 0; i < 30; i++) {
+		(void)snprintf(name, sizeof(name), "lf%d", i);
+		(void)snprintf(subnet, sizeof(subnet), "10.%d.0.0/24", 120 + i);
+		mknet(name, subnet);
+	}
+	testdb_mkep(db, "lf3", "e1", WARP_EP_MOBILE, NULL);
+	testdb_mkep(db, "lf3", "e2", WARP_EP_MOBILE, NULL);
+	testdb_mkep(db, "lf7", "e1", WARP_EP_MOBILE, NULL);
+	sql_exec("INSERT INTO network_resources (network_id, cidr) SELECT id, "
+	    "'10.250.' || (id % 200) || '.0/24' FROM networks WHERE name LIKE "
+	    "'lf%' AND id % 3 = 0; INSERT INTO network_resources (network_id, "
+	    "cidr) SELECT id, '10.249.' || (id % 200) || '.0/24' FROM networks "
+	    "WHERE name LIKE 'lf%' AND id % 3 = 0; "
+	    "INSERT INTO network_traffic (network_id, default_down_bps, "
+	    "default_up_bps) SELECT id, id * 1000, id FROM networks WHERE "
+	    "name LIKE 'lf%' AND id % 4 = 0; "
+	    "INSERT OR REPLACE INTO apply_status (object_type, object_id, "
+	    "status, error) SELECT 'network', id, CASE WHEN id % 2 = 0 THEN "
+	    "'failed' ELSE 'applied' END, CASE WHEN id % 2 = 0 THEN 'no \"' "
+	    "|| id || '\"' ELSE '' END FROM networks WHERE name LIKE 'lf%' "
+	    "AND id % 5 != 0");
+	for (k = 0; k < 2; k++) {
+		pg.limit = k == 0 ? 3 : 30;
+		/* warm (prepared), then counted */
+		if (warp_network_list_page(db, &pg, &v, &n, &err) == 0)
+			warp_network_list_free(v);
+		testdb_steps_begin(db);
+		if (warp_network_list_page(db, &pg, &v, &n, &err) == -1 ||
+		    warp_network_facts(db, v, n, f, &err) == -1)
+			n = 0;
+		testdb_steps_end(db, &st, &sc);
+		stmts[k] = testdb_stmts;
+		CHECK(n == (size_t)pg.limit && facts_agree(v, f, n), "a page "
+		    "of %zu networks: endpoints, rates, apply status and "
+		    "resource subnets as the one-network reads give them", n);
+		if (n > 0)
+			warp_network_list_free(v);
+	}
+	printf("# a page of 3 networks and its facts: %ld statements, of 30: "
+	    "%ld\n", stmts[0], stmts[1]);
+	CHECK(facts_res > 0 && facts_failed > 0 && facts_rates > 0 &&
+	    facts_eps == 3, "the pages had resource subnets (%ld), "
+	    "failed networks (%ld), rates (%ld) and endpoints (%ld)",
+	    facts_res, facts_failed, facts_rates, facts_eps);
+	CHECK(stmts[0] == 3 && stmts[1] == 3, "3 statements for a page of 3 "
+	    "networks and for one of 30 (%ld, %ld): the row, the resources, "
+	    "the facts", stmts[0], stmts[1]);
+	pg.limit = 0;
+	pg.after = 0;
+	for (i = 0; i < 30; i++) {
+		(void)snprintf(name, sizeof(name), "lf%d", i);
+		(void)warp_network_delete(db, name, "test", &err);
+	}
+	CHECK(rows("SELECT count(*) FROM networks WHERE name LIKE 'lf%'") == 0,
+	    "and deleted again");
+}
+
 int
 main(void)
 {
 	db = testdb_open();
 	test_counts();
 	test_flat_networks();
+	test_list_facts();
 	test_params();
 	test_flat();
 	test_status_merge();
