@@ -53,13 +53,28 @@ jclose(struct warp_jobj *o)
 	warp_buf_append(o->b, "}", 1);
 }
 
+/*
+ * A key: the serialisers' own constants (snake_case, nothing to
+ * escape), so they are copied as they are; values are always escaped.
+ */
 static void
 jkey(struct warp_jobj *o, const char *k)
 {
+	size_t	len;
+	char	*p;
+
+	len = strlen(k);
+	warp_buf_reserve(o->b, len + 4);
+	p = o->b->data + o->b->len;
 	if (o->n++ > 0)
-		warp_buf_append(o->b, ",", 1);
-	warp_buf_json_string(o->b, k);
-	warp_buf_append(o->b, ":", 1);
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, k, len);
+	p += len;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	o->b->len = (size_t)(p - o->b->data);
 }
 
 static void

@@ -111,10 +111,20 @@ warp_network_edit_init(struct warp_network_edit *e)
 void
 warp_network_ifnames(struct warp_network *n)
 {
-	(void)snprintf(n->if_wg, sizeof(n->if_wg), "wg%08u", n->vcid);
-	(void)snprintf(n->if_vrf, sizeof(n->if_vrf), "vrf%08u", n->vcid);
-	(void)snprintf(n->if_br, sizeof(n->if_br), "br%08u", n->vcid);
-	(void)snprintf(n->if_vx, sizeof(n->if_vx), "vx%08u", n->vcid);
+	char	 digits[WARP_FMT_INT_LEN], vcid[WARP_FMT_INT_LEN];
+	char	*d;
+	size_t	 len;
+
+	/* "%08u" of the VCID without printf (every listed network). */
+	d = warp_fmt_int((long long)n->vcid, digits);
+	len = strlen(d);
+	memset(vcid, '0', 8);
+	(void)warp_strlcpy(vcid + (len < 8 ? 8 - len : 0), d,
+	    sizeof(vcid) - 8);
+	warp_fmt_join(n->if_wg, sizeof(n->if_wg), "wg", vcid, "");
+	warp_fmt_join(n->if_vrf, sizeof(n->if_vrf), "vrf", vcid, "");
+	warp_fmt_join(n->if_br, sizeof(n->if_br), "br", vcid, "");
+	warp_fmt_join(n->if_vx, sizeof(n->if_vx), "vx", vcid, "");
 }
 
 static int
@@ -164,13 +174,13 @@ warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
 	memset(n, 0, sizeof(*n));
 	n->id = sqlite3_column_int64(st, 0);
 	n->vcid = (uint32_t)sqlite3_column_int64(st, 1);
-	(void)snprintf(n->name, sizeof(n->name), "%s",
-	    sqlite3_column_text(st, 2));
+	(void)warp_strlcpy(n->name,
+	    (const char *)sqlite3_column_text(st, 2), sizeof(n->name));
 	if (warp_net_type_parse((const char *)sqlite3_column_text(st, 3),
 	    &n->type, err) == -1)
 		return (-1);
-	(void)snprintf(n->description, sizeof(n->description), "%s",
-	    sqlite3_column_text(st, 4));
+	(void)warp_strlcpy(n->description,
+	    (const char *)sqlite3_column_text(st, 4), sizeof(n->description));
 	if (warp_cidr_parse((const char *)sqlite3_column_text(st, 5),
 	    &n->subnet, &ignore) == -1)
 		return (warp_err_system(err, "network %s has a damaged subnet",
@@ -184,10 +194,10 @@ warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
 		    "address", n->name));
 	n->expected_users = sqlite3_column_int(st, 6);
 	n->listen_port = sqlite3_column_int(st, 7);
-	(void)snprintf(n->public_key, sizeof(n->public_key), "%s",
-	    sqlite3_column_text(st, 8));
-	(void)snprintf(n->dns, sizeof(n->dns), "%s",
-	    sqlite3_column_text(st, 9));
+	(void)warp_strlcpy(n->public_key,
+	    (const char *)sqlite3_column_text(st, 8), sizeof(n->public_key));
+	(void)warp_strlcpy(n->dns,
+	    (const char *)sqlite3_column_text(st, 9), sizeof(n->dns));
 	n->mtu = sqlite3_column_int(st, 10);
 	n->keepalive = sqlite3_column_int(st, 11);
 	n->peer_communication = sqlite3_column_int(st, 12);

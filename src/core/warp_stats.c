@@ -169,11 +169,11 @@ warp_network_facts(struct warp_db *db, const struct warp_network *v,
 		f[i].down_bps = (uint64_t)sqlite3_column_int64(st, 2);
 		f[i].up_bps = (uint64_t)sqlite3_column_int64(st, 3);
 		if ((s = (const char *)sqlite3_column_text(st, 4)) != NULL)
-			(void)snprintf(f[i].apply_status,
-			    sizeof(f[i].apply_status), "%s", s);
+			(void)warp_strlcpy(f[i].apply_status, s,
+			    sizeof(f[i].apply_status));
 		if ((s = (const char *)sqlite3_column_text(st, 5)) != NULL)
-			(void)snprintf(f[i].apply_error,
-			    sizeof(f[i].apply_error), "%s", s);
+			(void)warp_strlcpy(f[i].apply_error, s,
+			    sizeof(f[i].apply_error));
 	}
 	warp_db_release(db, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)

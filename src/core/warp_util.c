@@ -155,6 +155,44 @@ warp_fmt_int(long long v, char out[WARP_FMT_INT_LEN])
 	return (p);
 }
 
+/*
+ * snprintf(dst, size, "%s", src) without printf (a list copies a few
+ * strings per row): at most size - 1 bytes and a NUL; strlen(src).
+ */
+size_t
+warp_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t	len, n;
+
+	if (src == NULL)
+		src = "";
+	len = strlen(src);
+	if (size == 0)
+		return (len);
+	n = len < size - 1 ? len : size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return (len);
+}
+
+/* snprintf(dst, size, "%s%s%s", a, b, c) without printf. */
+void
+warp_fmt_join(char *dst, size_t size, const char *a, const char *b,
+    const char *c)
+{
+	size_t	n;
+
+	if (size == 0)
+		return;
+	n = warp_strlcpy(dst, a, size);
+	if (n >= size)
+		return;
+	n += warp_strlcpy(dst + n, b, size - n);
+	if (n >= size)
+		return;
+	(void)warp_strlcpy(dst + n, c, size - n);
+}
+
 void
 warp_buf_append_int(struct warp_buf *b, long long v)
 {

@@ -612,6 +612,9 @@ void	warp_buf_init(struct warp_buf *);
 void	warp_buf_append_int(struct warp_buf *, long long);
 #define WARP_FMT_INT_LEN	24	/* "-9223372036854775808" and its NUL */
 char	*warp_fmt_int(long long, char [WARP_FMT_INT_LEN]);
+size_t	 warp_strlcpy(char *, const char *, size_t);
+void	 warp_fmt_join(char *, size_t, const char *, const char *,
+	    const char *);
 void	warp_buf_reserve(struct warp_buf *, size_t);
 void	warp_buf_append(struct warp_buf *, const char *, size_t);
 void	warp_buf_appendf(struct warp_buf *, const char *, ...)
