@@ -921,24 +921,30 @@ endpoint_page_block(struct warp_db *db, int64_t network_id, int64_t *offset,
     int64_t *from, struct warp_err *err)
 {
 	sqlite3_stmt	*st;
+	int64_t		 before = 0, here;
 	int		 rc;
 
 	*from = 0;
 	if (*offset == 0)
 		return (0);
-	if (warp_db_prepare_cached(db, &st, "SELECT block, before FROM "
-	    "(SELECT block, sum(endpoints) OVER w - endpoints AS before, "
-	    "sum(endpoints) OVER w AS upto FROM endpoint_blocks WHERE "
-	    "network_id = ?1 WINDOW w AS (ORDER BY block)) WHERE upto > ?2 "
-	    "ORDER BY block LIMIT 1", err) == -1)
+	/* The running sum walked here, in the primary key's order: a
+	 * window function over the blocks built a temporary table of them
+	 * (half of a deep page of 50,000). */
+	if (warp_db_prepare_cached(db, &st, "SELECT block, endpoints FROM "
+	    "endpoint_blocks WHERE network_id = ?1 ORDER BY block",
+	    err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, network_id);
-	sqlite3_bind_int64(st, 2, *offset);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*from = sqlite3_column_int64(st, 0) << 8;
-		*offset -= sqlite3_column_int64(st, 1);
-	} else
-		*from = INT64_MAX;
+	*from = INT64_MAX;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		here = sqlite3_column_int64(st, 1);
+		if (before + here > *offset) {
+			*from = sqlite3_column_int64(st, 0) << 8;
+			*offset -= before;
+			break;
+		}
+		before += here;
+	}
 	warp_db_release(db, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "finding a page"));
