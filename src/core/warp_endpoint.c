@@ -210,6 +210,53 @@ warp_endpoint_get(struct warp_db *db, const char *ref, struct warp_endpoint *e,
 	return (warp_endpoint_get_id(db, id, e, err));
 }
 
+/*
+ * The LAN subnets of endpoints v[0..n) (in id order, of network_id or,
+ * with 0, of any): one statement over their id range, each endpoint's in
+ * its own order (rowid), instead of one per endpoint.
+ */
+static int
+warp_endpoint_page_lans(struct warp_db *db, int64_t network_id,
+    struct warp_endpoint *v, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	size_t		 i;
+	int64_t		 id;
+	int		 rc;
+
+	if (n == 0)
+		return (0);
+	if (warp_db_prepare_cached(db, &st, network_id > 0 ?
+	    "SELECT l.endpoint_id, l.cidr FROM endpoints e JOIN endpoint_lans "
+	    "l ON l.endpoint_id = e.id WHERE e.network_id = ?1 AND e.id "
+	    "BETWEEN ?2 AND ?3 ORDER BY l.endpoint_id, l.rowid" :
+	    "SELECT endpoint_id, cidr FROM endpoint_lans WHERE ?1 = 0 AND "
+	    "endpoint_id BETWEEN ?2 AND ?3 ORDER BY endpoint_id, rowid",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, network_id > 0 ? network_id : 0);
+	sqlite3_bind_int64(st, 2, v[0].id);
+	sqlite3_bind_int64(st, 3, v[n - 1].id);
+	i = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		while (i < n && v[i].id < id)
+			i++;
+		if (i == n)
+			break;
+		if (v[i].id != id || v[i].nlans >= WARP_MAX_LANS)
+			continue;
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &v[i].lans[v[i].nlans], &ignore) == 0)
+			v[i].nlans++;
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	return (0);
+}
+
 /* Endpoints of one network (network_id > 0) or of all, one page of them
  * (NULL: all); optionally only those with LAN subnets (what an L3VPN
  * config is rendered from). */
@@ -220,7 +267,7 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 {
 	sqlite3_stmt		*st;
 	struct warp_endpoint	*v = NULL, *nv;
-	size_t			 n = 0, cap = 0, i;
+	size_t			 n = 0, cap = 0;
 	char			 sql[1024];
 	int			 rc;
 
@@ -253,11 +300,9 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing endpoints"));
 	}
-	for (i = 0; i < n; i++) {
-		if (warp_endpoint_load_lans(db, &v[i], err) == -1) {
-			free(v);
-			return (-1);
-		}
+	if (warp_endpoint_page_lans(db, network_id, v, n, err) == -1) {
+		free(v);
+		return (-1);
 	}
 	*out = v;
 	*count = n;

@@ -702,6 +702,68 @@ test_list_facts(void)
 	    "and deleted again");
 }
 
+/*
+ * An API page of endpoints and their LAN subnets: two statements however
+ * long the page (the LANs of the page in one range, joined to the
+ * network's endpoints), the LANs of each as the one-endpoint read gives
+ * them, in their own order, none of another network's whose ids lie
+ * between.
+ */
+static void
+test_list_lans(void)
+{
+	struct warp_page	 pg = { 0, 0, 0 };
+	struct warp_endpoint	*v, one;
+	struct warp_err		 err;
+	size_t			 n, i, k, same, lans;
+	long			 st, sc, stmts[2];
+	int64_t			 la;
+	char			 name[32];
+
+	la = mknet("la", "10.150.0.0/24");
+	mknet("lb", "10.151.0.0/24");
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(name, sizeof(name), "e%zu", i);
+		testdb_mkep(db, i % 2 ? "lb" : "la", name, WARP_EP_MOBILE, NULL);
+	}
+	sql_exec("INSERT INTO endpoint_lans (endpoint_id, cidr) SELECT id, "
+	    "'192.168.' || (id % 200) || '.0/24' FROM endpoints WHERE id % 3 "
+	    "!= 0; INSERT INTO endpoint_lans (endpoint_id, cidr) SELECT id, "
+	    "'172.20.' || (id % 200) || '.0/24' FROM endpoints WHERE id % 3 "
+	    "= 1");
+	for (k = 0; k < 2; k++) {
+		pg.limit = k == 0 ? 3 : 20;
+		/* warm (prepared), then counted */
+		if (warp_endpoint_list_page(db, la, &pg, &v, &n, &err) == 0)
+			warp_endpoint_list_free(v);
+		testdb_steps_begin(db);
+		if (warp_endpoint_list_page(db, la, &pg, &v, &n, &err) == -1)
+			n = 0;
+		testdb_steps_end(db, &st, &sc);
+		stmts[k] = testdb_stmts;
+		same = lans = 0;
+		for (i = 0; i < n; i++) {
+			lans += v[i].nlans;
+			if (warp_endpoint_get_id(db, v[i].id, &one, &err) == 0 &&
+			    one.nlans == v[i].nlans && one.network_id ==
+			    v[i].network_id && memcmp(one.lans, v[i].lans,
+			    one.nlans * sizeof(one.lans[0])) == 0)
+				same++;
+		}
+		CHECK(n == (size_t)pg.limit && same == n && lans > 0,
+		    "a page of %zu endpoints of one network: %zu LAN subnets, "
+		    "each endpoint's as the one-endpoint read gives them", n,
+		    lans);
+		if (n > 0)
+			warp_endpoint_list_free(v);
+	}
+	CHECK(stmts[0] == 2 && stmts[1] == 2, "2 statements for a page of 3 "
+	    "and of 20 endpoints (%ld, %ld): the rows and their LANs",
+	    stmts[0], stmts[1]);
+	(void)warp_network_delete(db, "la", "test", &err);
+	(void)warp_network_delete(db, "lb", "test", &err);
+}
+
 int
 main(void)
 {
@@ -709,6 +771,7 @@ main(void)
 	test_counts();
 	test_flat_networks();
 	test_list_facts();
+	test_list_lans();
 	test_params();
 	test_flat();
 	test_status_merge();
