@@ -110,18 +110,18 @@ warp_endpoint_row(sqlite3_stmt *st, struct warp_endpoint *e)
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(st, 0);
 	e->network_id = sqlite3_column_int64(st, 1);
-	(void)snprintf(e->network_name, sizeof(e->network_name), "%s",
-	    sqlite3_column_text(st, 2));
-	(void)snprintf(e->name, sizeof(e->name), "%s",
-	    sqlite3_column_text(st, 3));
+	(void)warp_strlcpy(e->network_name,
+	    (const char *)sqlite3_column_text(st, 2), sizeof(e->network_name));
+	(void)warp_strlcpy(e->name,
+	    (const char *)sqlite3_column_text(st, 3), sizeof(e->name));
 	if (warp_ep_kind_parse((const char *)sqlite3_column_text(st, 4),
 	    &e->kind, &ignore) == -1)
 		return (-1);
 	if (warp_ip_parse((const char *)sqlite3_column_text(st, 5),
 	    &e->overlay_ip, &ignore) == -1)
 		return (-1);
-	(void)snprintf(e->public_key, sizeof(e->public_key), "%s",
-	    sqlite3_column_text(st, 6));
+	(void)warp_strlcpy(e->public_key,
+	    (const char *)sqlite3_column_text(st, 6), sizeof(e->public_key));
 	e->has_private_key = sqlite3_column_int(st, 7);
 	e->enabled = sqlite3_column_int(st, 8);
 	e->expires_at = sqlite3_column_int64(st, 9);

@@ -32,14 +32,15 @@ void
 warp_fmt_bytes(char *buf, size_t len, int64_t n)
 {
 	const char	*u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	char		 digits[WARP_FMT_INT_LEN];
 	double		 v;
 	int		 i;
 
 	v = (double)n;
 	for (i = 0; v >= 1024 && i < 4; i++)
 		v /= 1024;
-	if (i == 0)
-		(void)snprintf(buf, len, "%lld B", (long long)n);
+	if (i == 0)	/* most rows: no printf */
+		warp_fmt_join(buf, len, warp_fmt_int(n, digits), " B", "");
 	else
 		(void)snprintf(buf, len, "%.1f %s", v, u[i]);
 }
@@ -50,7 +51,7 @@ warp_fmt_ago(char *buf, size_t len, int64_t then, int64_t now)
 	int64_t	d;
 
 	if (then <= 0) {
-		(void)snprintf(buf, len, "never");
+		(void)warp_strlcpy(buf, "never", len);
 		return;
 	}
 	d = now - then;
