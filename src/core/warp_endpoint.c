@@ -285,6 +285,12 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 	sqlite3_bind_int64(st, 2, pg != NULL ? pg->after : 0);
 	sqlite3_bind_int64(st, 3, pg != NULL && pg->limit > 0 ? pg->limit : -1);
 	sqlite3_bind_int64(st, 4, pg != NULL ? pg->offset : 0);
+	/* A page's rows at once: no copy of them as the array grows. */
+	if (pg != NULL && pg->limit > 0 &&
+	    pg->limit <= WARP_API_LIMIT_MAX + 1) {
+		cap = (size_t)pg->limit;
+		v = warp_xcalloc(cap, sizeof(*v));
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;

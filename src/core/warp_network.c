@@ -353,6 +353,11 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 	sqlite3_bind_int64(st, 1, pg->after);
 	sqlite3_bind_int64(st, 2, pg->limit > 0 ? pg->limit : -1);
 	sqlite3_bind_int64(st, 3, pg->offset);
+	/* A page's rows at once: no copy of them as the array grows. */
+	if (pg->limit > 0 && pg->limit <= WARP_API_LIMIT_MAX + 1) {
+		cap = (size_t)pg->limit;
+		v = warp_xcalloc(cap, sizeof(*v));
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;

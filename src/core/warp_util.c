@@ -202,22 +202,31 @@ warp_buf_append_int(struct warp_buf *b, long long v)
 	warp_buf_append(b, p, (size_t)(out + sizeof(out) - 1 - p));
 }
 
-/* Append s as a JSON string literal, quotes included. */
+/*
+ * Append s as a JSON string literal, quotes included.  Plain bytes are
+ * copied straight into the buffer (room for all of them reserved once);
+ * a byte that needs an escape (control characters, '"', '\\', and '<',
+ * which keeps JSON safe to embed in HTML) is written as one.
+ */
 void
 warp_buf_json_string(struct warp_buf *b, const char *s)
 {
-	const unsigned char	*p, *run;
+	const unsigned char	*p;
+	size_t			 len;
+	char			*q;
 
-	warp_buf_append(b, "\"", 1);
-	for (p = (const unsigned char *)s; p != NULL && *p != '\0'; p++) {
-		/* A run of bytes that need no escape, appended at once. */
-		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' &&
-		    *p != '<'; p++)
-			;
-		if (p > run)
-			warp_buf_append(b, (const char *)run, (size_t)(p - run));
-		if (*p == '\0')
-			break;
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	warp_buf_reserve(b, len + 2);
+	q = b->data + b->len;
+	*q++ = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != '<') {
+			*q++ = (char)*p;
+			continue;
+		}
+		b->len = (size_t)(q - b->data);
 		switch (*p) {
 		case '"':
 			warp_buf_append(b, "\\\"", 2);
@@ -234,17 +243,21 @@ warp_buf_json_string(struct warp_buf *b, const char *s)
 		case '\t':
 			warp_buf_append(b, "\\t", 2);
 			break;
-		case '<':	/* keeps JSON safe to embed in HTML */
+		case '<':
 			warp_buf_append(b, "\\u003c", 6);
 			break;
 		default:
-			if (*p < 0x20)
-				warp_buf_appendf(b, "\\u%04x", *p);
-			else
-				warp_buf_append(b, (const char *)p, 1);
+			warp_buf_appendf(b, "\\u%04x", *p);
+			break;
 		}
+		/* Room again for the rest and the closing quote. */
+		warp_buf_reserve(b, len - (size_t)((const char *)p + 1 - s) +
+		    2);
+		q = b->data + b->len;
 	}
-	warp_buf_append(b, "\"", 1);
+	*q++ = '"';
+	*q = '\0';
+	b->len = (size_t)(q - b->data);
 }
 
 /* Hand the bytes to the caller (never NULL); the buffer is empty after. */
