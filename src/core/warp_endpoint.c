@@ -289,7 +289,9 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 	if (pg != NULL && pg->limit > 0 &&
 	    pg->limit <= WARP_API_LIMIT_MAX + 1) {
 		cap = (size_t)pg->limit;
-		v = warp_xcalloc(cap, sizeof(*v));
+		/* each row is cleared as it is read (_row) */
+		if ((v = malloc(cap * sizeof(*v))) == NULL)
+			warp_fatal("out of memory");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {

@@ -356,7 +356,9 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 	/* A page's rows at once: no copy of them as the array grows. */
 	if (pg->limit > 0 && pg->limit <= WARP_API_LIMIT_MAX + 1) {
 		cap = (size_t)pg->limit;
-		v = warp_xcalloc(cap, sizeof(*v));
+		/* each row is cleared as it is read (_row) */
+		if ((v = malloc(cap * sizeof(*v))) == NULL)
+			warp_fatal("out of memory");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
