@@ -177,7 +177,7 @@ warp_network_facts(struct warp_db *db, const struct warp_network *v,
 	}
 	warp_db_release(db, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return (warp_db_sqlerr(db, err, "reading the networks' counts"));
+		return (warp_db_sqlerr(db, err, "reading networks' counts"));
 	return (0);
 }
 

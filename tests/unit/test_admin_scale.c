@@ -724,7 +724,8 @@ test_list_lans(void)
 	mknet("lb", "10.151.0.0/24");
 	for (i = 0; i < 40; i++) {
 		(void)snprintf(name, sizeof(name), "e%zu", i);
-		testdb_mkep(db, i % 2 ? "lb" : "la", name, WARP_EP_MOBILE, NULL);
+		testdb_mkep(db, i % 2 ? "lb" : "la", name, WARP_EP_MOBILE,
+		    NULL);
 	}
 	sql_exec("INSERT INTO endpoint_lans (endpoint_id, cidr) SELECT id, "
 	    "'192.168.' || (id % 200) || '.0/24' FROM endpoints WHERE id % 3 "
@@ -744,8 +745,8 @@ test_list_lans(void)
 		same = lans = 0;
 		for (i = 0; i < n; i++) {
 			lans += v[i].nlans;
-			if (warp_endpoint_get_id(db, v[i].id, &one, &err) == 0 &&
-			    one.nlans == v[i].nlans && one.network_id ==
+			if (warp_endpoint_get_id(db, v[i].id, &one,
+			    &err) == 0 && one.nlans == v[i].nlans && one.network_id ==
 			    v[i].network_id && memcmp(one.lans, v[i].lans,
 			    one.nlans * sizeof(one.lans[0])) == 0)
 				same++;
