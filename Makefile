@@ -39,6 +39,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/check.h tests/unit/testdb.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libwarp.a $(LIBS)
 
+# The template engine, with the templates kodev compiled in (so after
+# warpd is built).
+$(BUILD)/tests/unit/test_tpl: tests/unit/test_tpl.c tests/unit/check.h \
+    src/web/warp_tpl.c $(BUILD)/libwarp.a $(BUILD)/warpd $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -I/usr/share/kore/include \
+	    -I$(BUILD)/kodev/warpd/.objs -o $@ $< src/web/warp_tpl.c \
+	    $(BUILD)/kodev/warpd/.objs/*_html.c $(BUILD)/libwarp.a $(LIBS)
+
 # Fuzzers (libFuzzer, clang): the core compiled again with coverage and
 # sanitizers; `tests/run-all fuzz` runs each for a fixed number of inputs.
 FUZZ_SRC	= $(wildcard tests/fuzz/fuzz_*.c)

@@ -59,8 +59,22 @@ warp_ip_parse(const char *s, uint32_t *out, struct warp_err *err)
 void
 warp_ip_format(uint32_t ip, char *buf, size_t len)
 {
-	(void)snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
-	    (ip >> 8) & 0xff, ip & 0xff);
+	char	out[WARP_IP_STRLEN], *p = out;
+	int	i, o;
+
+	/* "%u.%u.%u.%u" without printf: lists print one or two a row. */
+	for (i = 24; i >= 0; i -= 8) {
+		o = (int)((ip >> i) & 0xff);
+		if (o >= 100)
+			*p++ = (char)('0' + o / 100);
+		if (o >= 10)
+			*p++ = (char)('0' + o / 10 % 10);
+		*p++ = (char)('0' + o % 10);
+		if (i > 0)
+			*p++ = '.';
+	}
+	*p = '\0';
+	(void)warp_strlcpy(buf, out, len);
 }
 
 uint32_t
@@ -116,10 +130,10 @@ warp_cidr_parse(const char *s, struct warp_cidr *out, struct warp_err *err)
 void
 warp_cidr_format(const struct warp_cidr *c, char *buf, size_t len)
 {
-	char	ip[WARP_IP_STRLEN];
+	char	ip[WARP_IP_STRLEN], bits[WARP_FMT_INT_LEN];
 
 	warp_ip_format(c->addr, ip, sizeof(ip));
-	(void)snprintf(buf, len, "%s/%d", ip, c->len);
+	warp_fmt_join(buf, len, ip, "/", warp_fmt_int(c->len, bits));
 }
 
 int

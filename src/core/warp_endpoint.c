@@ -110,18 +110,18 @@ warp_endpoint_row(sqlite3_stmt *st, struct warp_endpoint *e)
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(st, 0);
 	e->network_id = sqlite3_column_int64(st, 1);
-	(void)snprintf(e->network_name, sizeof(e->network_name), "%s",
-	    sqlite3_column_text(st, 2));
-	(void)snprintf(e->name, sizeof(e->name), "%s",
-	    sqlite3_column_text(st, 3));
+	(void)warp_strlcpy(e->network_name,
+	    (const char *)sqlite3_column_text(st, 2), sizeof(e->network_name));
+	(void)warp_strlcpy(e->name,
+	    (const char *)sqlite3_column_text(st, 3), sizeof(e->name));
 	if (warp_ep_kind_parse((const char *)sqlite3_column_text(st, 4),
 	    &e->kind, &ignore) == -1)
 		return (-1);
 	if (warp_ip_parse((const char *)sqlite3_column_text(st, 5),
 	    &e->overlay_ip, &ignore) == -1)
 		return (-1);
-	(void)snprintf(e->public_key, sizeof(e->public_key), "%s",
-	    sqlite3_column_text(st, 6));
+	(void)warp_strlcpy(e->public_key,
+	    (const char *)sqlite3_column_text(st, 6), sizeof(e->public_key));
 	e->has_private_key = sqlite3_column_int(st, 7);
 	e->enabled = sqlite3_column_int(st, 8);
 	e->expires_at = sqlite3_column_int64(st, 9);
@@ -210,6 +210,53 @@ warp_endpoint_get(struct warp_db *db, const char *ref, struct warp_endpoint *e,
 	return (warp_endpoint_get_id(db, id, e, err));
 }
 
+/*
+ * The LAN subnets of endpoints v[0..n) (in id order, of network_id or,
+ * with 0, of any): one statement over their id range, each endpoint's in
+ * its own order (rowid), instead of one per endpoint.
+ */
+static int
+warp_endpoint_page_lans(struct warp_db *db, int64_t network_id,
+    struct warp_endpoint *v, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	size_t		 i;
+	int64_t		 id;
+	int		 rc;
+
+	if (n == 0)
+		return (0);
+	if (warp_db_prepare_cached(db, &st, network_id > 0 ?
+	    "SELECT l.endpoint_id, l.cidr FROM endpoints e JOIN endpoint_lans "
+	    "l ON l.endpoint_id = e.id WHERE e.network_id = ?1 AND e.id "
+	    "BETWEEN ?2 AND ?3 ORDER BY l.endpoint_id, l.rowid" :
+	    "SELECT endpoint_id, cidr FROM endpoint_lans WHERE ?1 = 0 AND "
+	    "endpoint_id BETWEEN ?2 AND ?3 ORDER BY endpoint_id, rowid",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, network_id > 0 ? network_id : 0);
+	sqlite3_bind_int64(st, 2, v[0].id);
+	sqlite3_bind_int64(st, 3, v[n - 1].id);
+	i = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		while (i < n && v[i].id < id)
+			i++;
+		if (i == n)
+			break;
+		if (v[i].id != id || v[i].nlans >= WARP_MAX_LANS)
+			continue;
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &v[i].lans[v[i].nlans], &ignore) == 0)
+			v[i].nlans++;
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	return (0);
+}
+
 /* Endpoints of one network (network_id > 0) or of all, one page of them
  * (NULL: all); optionally only those with LAN subnets (what an L3VPN
  * config is rendered from). */
@@ -220,7 +267,7 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 {
 	sqlite3_stmt		*st;
 	struct warp_endpoint	*v = NULL, *nv;
-	size_t			 n = 0, cap = 0, i;
+	size_t			 n = 0, cap = 0;
 	char			 sql[1024];
 	int			 rc;
 
@@ -238,6 +285,14 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 	sqlite3_bind_int64(st, 2, pg != NULL ? pg->after : 0);
 	sqlite3_bind_int64(st, 3, pg != NULL && pg->limit > 0 ? pg->limit : -1);
 	sqlite3_bind_int64(st, 4, pg != NULL ? pg->offset : 0);
+	/* A page's rows at once: no copy of them as the array grows. */
+	if (pg != NULL && pg->limit > 0 &&
+	    pg->limit <= WARP_API_LIMIT_MAX + 1) {
+		cap = (size_t)pg->limit;
+		/* each row is cleared as it is read (_row) */
+		if ((v = malloc(cap * sizeof(*v))) == NULL)
+			warp_fatal("out of memory");
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -253,11 +308,9 @@ warp_endpoint_list_query(struct warp_db *db, int64_t network_id,
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing endpoints"));
 	}
-	for (i = 0; i < n; i++) {
-		if (warp_endpoint_load_lans(db, &v[i], err) == -1) {
-			free(v);
-			return (-1);
-		}
+	if (warp_endpoint_page_lans(db, network_id, v, n, err) == -1) {
+		free(v);
+		return (-1);
 	}
 	*out = v;
 	*count = n;
@@ -921,24 +974,30 @@ endpoint_page_block(struct warp_db *db, int64_t network_id, int64_t *offset,
     int64_t *from, struct warp_err *err)
 {
 	sqlite3_stmt	*st;
+	int64_t		 before = 0, here;
 	int		 rc;
 
 	*from = 0;
 	if (*offset == 0)
 		return (0);
-	if (warp_db_prepare_cached(db, &st, "SELECT block, before FROM "
-	    "(SELECT block, sum(endpoints) OVER w - endpoints AS before, "
-	    "sum(endpoints) OVER w AS upto FROM endpoint_blocks WHERE "
-	    "network_id = ?1 WINDOW w AS (ORDER BY block)) WHERE upto > ?2 "
-	    "ORDER BY block LIMIT 1", err) == -1)
+	/* The running sum walked here, in the primary key's order: a
+	 * window function over the blocks built a temporary table of them
+	 * (half of a deep page of 50,000). */
+	if (warp_db_prepare_cached(db, &st, "SELECT block, endpoints FROM "
+	    "endpoint_blocks WHERE network_id = ?1 ORDER BY block",
+	    err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, network_id);
-	sqlite3_bind_int64(st, 2, *offset);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*from = sqlite3_column_int64(st, 0) << 8;
-		*offset -= sqlite3_column_int64(st, 1);
-	} else
-		*from = INT64_MAX;
+	*from = INT64_MAX;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		here = sqlite3_column_int64(st, 1);
+		if (before + here > *offset) {
+			*from = sqlite3_column_int64(st, 0) << 8;
+			*offset -= before;
+			break;
+		}
+		before += here;
+	}
 	warp_db_release(db, st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "finding a page"));

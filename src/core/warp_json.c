@@ -8,6 +8,7 @@
  * strings.  Output is compact (no blanks), keys in a fixed order.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warp.h"
@@ -30,8 +31,11 @@ static void	jtime(struct warp_jobj *, const char *, int64_t);
 static void	jcidrs(struct warp_jobj *, const char *,
 		    const struct warp_cidr *, size_t);
 static void	japply(struct warp_jobj *, const char *, const char *);
-static void	warp_json_network_rates(struct warp_jobj *, struct warp_db *,
-		    int64_t);
+static void	warp_json_network_rates(struct warp_jobj *, uint64_t,
+		    uint64_t);
+static void	warp_json_network_facts(struct warp_buf *,
+		    const struct warp_network *,
+		    const struct warp_network_facts *);
 static void	warp_json_peer_status(struct warp_buf *,
 		    const struct warp_kernel_peer_status *);
 
@@ -49,13 +53,28 @@ jclose(struct warp_jobj *o)
 	warp_buf_append(o->b, "}", 1);
 }
 
+/*
+ * A key: the serialisers' own constants (snake_case, nothing to
+ * escape), so they are copied as they are; values are always escaped.
+ */
 static void
 jkey(struct warp_jobj *o, const char *k)
 {
+	size_t	len;
+	char	*p;
+
+	len = strlen(k);
+	warp_buf_reserve(o->b, len + 4);
+	p = o->b->data + o->b->len;
 	if (o->n++ > 0)
-		warp_buf_append(o->b, ",", 1);
-	warp_buf_json_string(o->b, k);
-	warp_buf_append(o->b, ":", 1);
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, k, len);
+	p += len;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	o->b->len = (size_t)(p - o->b->data);
 }
 
 static void
@@ -129,13 +148,10 @@ japply(struct warp_jobj *o, const char *status, const char *error)
 
 /* The defaults a network's endpoints inherit, as POST takes them. */
 static void
-warp_json_network_rates(struct warp_jobj *o, struct warp_db *db, int64_t id)
+warp_json_network_rates(struct warp_jobj *o, uint64_t down, uint64_t up)
 {
-	struct warp_err	err;
-	uint64_t	down = 0, up = 0;
-	char		buf[WARP_RATE_STRLEN];
+	char	buf[WARP_RATE_STRLEN];
 
-	(void)warp_traffic_defaults(db, id, &down, &up, &err);
 	warp_rate_format(down, buf, sizeof(buf));
 	jstr(o, "default_down", buf);
 	jint(o, "default_down_bps", (long long)down);
@@ -144,13 +160,13 @@ warp_json_network_rates(struct warp_jobj *o, struct warp_db *db, int64_t id)
 	jint(o, "default_up_bps", (long long)up);
 }
 
-void
-warp_json_network(struct warp_buf *b, struct warp_db *db,
-    const struct warp_network *n)
+/* One network, with what the database says beside its row (f). */
+static void
+warp_json_network_facts(struct warp_buf *b, const struct warp_network *n,
+    const struct warp_network_facts *f)
 {
-	struct warp_jobj		 o, ifs;
-	struct warp_apply_status	 a;
-	char				 buf[WARP_CIDR_STRLEN];
+	struct warp_jobj	o, ifs;
+	char			buf[WARP_CIDR_STRLEN];
 
 	jopen(&o, b);
 	jint(&o, "id", n->id);
@@ -174,13 +190,13 @@ warp_json_network(struct warp_buf *b, struct warp_db *db,
 	jint(&o, "vlan_max", n->vlan_max);
 	jkey(&o, "vni");
 	if (n->vni != 0)
-		warp_buf_appendf(b, "%u", n->vni);
+		warp_buf_append_int(b, (long long)n->vni);
 	else
 		warp_buf_append(b, "null", 4);
 	jint(&o, "table", n->table_id);
-	warp_json_network_rates(&o, db, n->id);
+	warp_json_network_rates(&o, f->down_bps, f->up_bps);
 	jbool(&o, "enabled", n->enabled);
-	jint(&o, "endpoints", warp_network_count_endpoints(db, n->id));
+	jint(&o, "endpoints", f->endpoints);
 	jkey(&o, "interfaces");
 	jopen(&ifs, b);
 	jstr(&ifs, "wireguard", n->if_wg);
@@ -191,24 +207,40 @@ warp_json_network(struct warp_buf *b, struct warp_db *db,
 		jstr(&ifs, "vxlan", n->if_vx);
 	jclose(&ifs);
 	jtime(&o, "created_at", n->created_at);
-	warp_apply_status_get(db, "network", n->id, &a);
-	japply(&o, a.status, a.error);
+	japply(&o, f->apply_status, f->apply_error);
 	jclose(&o);
 }
 
 void
+warp_json_network(struct warp_buf *b, struct warp_db *db,
+    const struct warp_network *n)
+{
+	struct warp_network_facts	f;
+	struct warp_err			err;
+
+	(void)warp_network_facts(db, n, 1, &f, &err);
+	warp_json_network_facts(b, n, &f);
+}
+
+/* A page of networks (in id order): their facts in one statement. */
+void
 warp_json_network_list(struct warp_buf *b, struct warp_db *db,
     const struct warp_network *v, size_t n)
 {
-	size_t	i;
+	struct warp_network_facts	*f;
+	struct warp_err			 err;
+	size_t				 i;
 
+	f = warp_xcalloc(n + 1, sizeof(*f));
+	(void)warp_network_facts(db, v, n, f, &err);
 	warp_buf_append(b, "[", 1);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			warp_buf_append(b, ",", 1);
-		warp_json_network(b, db, &v[i]);
+		warp_json_network_facts(b, &v[i], &f[i]);
 	}
 	warp_buf_append(b, "]", 1);
+	free(f);
 }
 
 void

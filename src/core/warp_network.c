@@ -22,6 +22,8 @@
 
 static int	warp_network_row(struct warp_db *, sqlite3_stmt *,
 		    struct warp_network *, struct warp_err *);
+static int	warp_network_page_resources(struct warp_db *,
+		    struct warp_network *, size_t, struct warp_err *);
 static int	warp_network_load_resources(struct warp_db *,
 		    struct warp_network *, struct warp_err *);
 static int	warp_network_alloc_subnet(struct warp_db *,
@@ -109,10 +111,20 @@ warp_network_edit_init(struct warp_network_edit *e)
 void
 warp_network_ifnames(struct warp_network *n)
 {
-	(void)snprintf(n->if_wg, sizeof(n->if_wg), "wg%08u", n->vcid);
-	(void)snprintf(n->if_vrf, sizeof(n->if_vrf), "vrf%08u", n->vcid);
-	(void)snprintf(n->if_br, sizeof(n->if_br), "br%08u", n->vcid);
-	(void)snprintf(n->if_vx, sizeof(n->if_vx), "vx%08u", n->vcid);
+	char	 digits[WARP_FMT_INT_LEN], vcid[WARP_FMT_INT_LEN];
+	char	*d;
+	size_t	 len;
+
+	/* "%08u" of the VCID without printf (every listed network). */
+	d = warp_fmt_int((long long)n->vcid, digits);
+	len = strlen(d);
+	memset(vcid, '0', 8);
+	(void)warp_strlcpy(vcid + (len < 8 ? 8 - len : 0), d,
+	    sizeof(vcid) - 8);
+	warp_fmt_join(n->if_wg, sizeof(n->if_wg), "wg", vcid, "");
+	warp_fmt_join(n->if_vrf, sizeof(n->if_vrf), "vrf", vcid, "");
+	warp_fmt_join(n->if_br, sizeof(n->if_br), "br", vcid, "");
+	warp_fmt_join(n->if_vx, sizeof(n->if_vx), "vx", vcid, "");
 }
 
 static int
@@ -162,13 +174,13 @@ warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
 	memset(n, 0, sizeof(*n));
 	n->id = sqlite3_column_int64(st, 0);
 	n->vcid = (uint32_t)sqlite3_column_int64(st, 1);
-	(void)snprintf(n->name, sizeof(n->name), "%s",
-	    sqlite3_column_text(st, 2));
+	(void)warp_strlcpy(n->name,
+	    (const char *)sqlite3_column_text(st, 2), sizeof(n->name));
 	if (warp_net_type_parse((const char *)sqlite3_column_text(st, 3),
 	    &n->type, err) == -1)
 		return (-1);
-	(void)snprintf(n->description, sizeof(n->description), "%s",
-	    sqlite3_column_text(st, 4));
+	(void)warp_strlcpy(n->description,
+	    (const char *)sqlite3_column_text(st, 4), sizeof(n->description));
 	if (warp_cidr_parse((const char *)sqlite3_column_text(st, 5),
 	    &n->subnet, &ignore) == -1)
 		return (warp_err_system(err, "network %s has a damaged subnet",
@@ -182,10 +194,10 @@ warp_network_row(struct warp_db *db, sqlite3_stmt *st, struct warp_network *n,
 		    "address", n->name));
 	n->expected_users = sqlite3_column_int(st, 6);
 	n->listen_port = sqlite3_column_int(st, 7);
-	(void)snprintf(n->public_key, sizeof(n->public_key), "%s",
-	    sqlite3_column_text(st, 8));
-	(void)snprintf(n->dns, sizeof(n->dns), "%s",
-	    sqlite3_column_text(st, 9));
+	(void)warp_strlcpy(n->public_key,
+	    (const char *)sqlite3_column_text(st, 8), sizeof(n->public_key));
+	(void)warp_strlcpy(n->dns,
+	    (const char *)sqlite3_column_text(st, 9), sizeof(n->dns));
 	n->mtu = sqlite3_column_int(st, 10);
 	n->keepalive = sqlite3_column_int(st, 11);
 	n->peer_communication = sqlite3_column_int(st, 12);
@@ -206,6 +218,47 @@ warp_network_load_resources(struct warp_db *db, struct warp_network *n,
 {
 	return (warp_db_load_cidrs(db, "network_resources", "network_id",
 	    n->id, n->resources, WARP_MAX_RESOURCES, &n->nresources, err));
+}
+
+/*
+ * The resource subnets of a page of networks v[0..n) (in id order): one
+ * statement over their id range, in each network's own order (rowid).
+ */
+static int
+warp_network_page_resources(struct warp_db *db, struct warp_network *v,
+    size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 ignore;
+	size_t		 i;
+	int64_t		 id;
+	int		 rc;
+
+	if (n == 0)
+		return (0);
+	if (warp_db_prepare_cached(db, &st, "SELECT network_id, cidr FROM "
+	    "network_resources WHERE network_id BETWEEN ?1 AND ?2 "
+	    "ORDER BY network_id, rowid", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, v[0].id);
+	sqlite3_bind_int64(st, 2, v[n - 1].id);
+	i = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		while (i < n && v[i].id < id)
+			i++;
+		if (i == n)
+			break;
+		if (v[i].id != id || v[i].nresources >= WARP_MAX_RESOURCES)
+			continue;
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &v[i].resources[v[i].nresources], &ignore) == 0)
+			v[i].nresources++;
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	return (0);
 }
 
 int
@@ -288,7 +341,7 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 {
 	sqlite3_stmt		*st;
 	struct warp_network	*v = NULL, *nv;
-	size_t			 n = 0, cap = 0, i;
+	size_t			 n = 0, cap = 0;
 	int			 rc;
 
 	*out = NULL;
@@ -300,6 +353,13 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 	sqlite3_bind_int64(st, 1, pg->after);
 	sqlite3_bind_int64(st, 2, pg->limit > 0 ? pg->limit : -1);
 	sqlite3_bind_int64(st, 3, pg->offset);
+	/* A page's rows at once: no copy of them as the array grows. */
+	if (pg->limit > 0 && pg->limit <= WARP_API_LIMIT_MAX + 1) {
+		cap = (size_t)pg->limit;
+		/* each row is cleared as it is read (_row) */
+		if ((v = malloc(cap * sizeof(*v))) == NULL)
+			warp_fatal("out of memory");
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -319,11 +379,9 @@ warp_network_list_page(struct warp_db *db, const struct warp_page *pg,
 		free(v);
 		return (warp_db_sqlerr(db, err, "listing networks"));
 	}
-	for (i = 0; i < n; i++) {
-		if (warp_network_load_resources(db, &v[i], err) == -1) {
-			free(v);
-			return (-1);
-		}
+	if (warp_network_page_resources(db, v, n, err) == -1) {
+		free(v);
+		return (-1);
 	}
 	*out = v;
 	*count = n;

@@ -46,9 +46,10 @@ warp_stats_int(struct warp_db *db, const char *sql, int64_t arg, int64_t *v,
  * The counts the dashboard and the status document show.  "Online" is a
  * handshake within WARP_ONLINE_SECS; "expired" counts enabled endpoints
  * past their expiry (disabled ones count as disabled).  Totals come from
- * the counters the schema's triggers keep (network_counts, apply_counts:
- * migrations/0006), so none of them reads every endpoint; online and
- * expired are index ranges of the endpoints that are so.
+ * the counters the schema's triggers keep (appliance_counts,
+ * network_type_counts, apply_counts: migrations/0006 and 0010), so none
+ * of them reads a row per network or per endpoint; online and expired
+ * are index ranges of the endpoints that are so.
  */
 int
 warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
@@ -61,14 +62,10 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 	} q[] = {
 		{ offsetof(struct warp_stats, networks),
 		    "SELECT count(*) FROM networks", 0 },
-		{ offsetof(struct warp_stats, endpoints),
-		    "SELECT coalesce(sum(endpoints), 0) FROM network_counts", 0 },
 		{ offsetof(struct warp_stats, online),
 		    "SELECT count(*) FROM endpoint_stats s JOIN endpoints e ON "
 		    "e.id = s.endpoint_id WHERE e.enabled = 1 AND "
 		    "s.last_handshake >= ?", 1 },
-		{ offsetof(struct warp_stats, disabled),
-		    "SELECT coalesce(sum(disabled), 0) FROM network_counts", 0 },
 		{ offsetof(struct warp_stats, expired),
 		    "SELECT count(*) FROM endpoints WHERE enabled = 1 AND "
 		    "expires_at IS NOT NULL AND expires_at > 0 AND "
@@ -79,15 +76,11 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 		{ offsetof(struct warp_stats, failed),
 		    "SELECT coalesce(sum(n), 0) FROM apply_counts WHERE "
 		    "status = 'failed'", 0 },
-		{ offsetof(struct warp_stats, rx_bytes),
-		    "SELECT coalesce(sum(rx_bytes), 0) FROM network_counts", 0 },
-		{ offsetof(struct warp_stats, tx_bytes),
-		    "SELECT coalesce(sum(tx_bytes), 0) FROM network_counts", 0 },
 	};
 	sqlite3_stmt	*st;
 	size_t		 i;
 	int64_t		 arg;
-	int		 t;
+	int		 t, rc;
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
@@ -96,9 +89,21 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 		    (int64_t *)(void *)((char *)s + q[i].off), err) == -1)
 			return (-1);
 	}
-	if (warp_db_prepare_cached(db, &st,
-	    "SELECT type, count(*) FROM networks "
-	    "GROUP BY type", err) == -1)
+	if (warp_db_prepare_cached(db, &st, "SELECT endpoints, disabled, "
+	    "rx_bytes, tx_bytes FROM appliance_counts WHERE id = 1",
+	    err) == -1)
+		return (-1);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->endpoints = sqlite3_column_int64(st, 0);
+		s->disabled = sqlite3_column_int64(st, 1);
+		s->rx_bytes = sqlite3_column_int64(st, 2);
+		s->tx_bytes = sqlite3_column_int64(st, 3);
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW)
+		return (warp_db_sqlerr(db, err, "reading the totals"));
+	if (warp_db_prepare_cached(db, &st, "SELECT type, n FROM "
+	    "network_type_counts", err) == -1)
 		return (-1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (t = 0; t < WARP_NET_NTYPES; t++)
@@ -107,6 +112,72 @@ warp_stats_get(struct warp_db *db, int64_t now, struct warp_stats *s,
 				s->by_type[t] = sqlite3_column_int64(st, 1);
 	}
 	warp_db_release(db, st);
+	return (0);
+}
+
+/*
+ * The endpoint count, the default rates and the stored apply status of
+ * networks v[0..n): for a list's page (in id order) one statement over
+ * their id range, not four per network.  f[i] is v[i]'s (zeros and
+ * "" where no row is stored).
+ */
+int
+warp_network_facts(struct warp_db *db, const struct warp_network *v,
+    size_t n, struct warp_network_facts *f, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	const char	*s;
+	size_t		 i;
+	int64_t		 id;
+	int		 rc;
+
+	memset(f, 0, n * sizeof(*f));
+	for (i = 0; i < n; i++)
+		f[i].id = v[i].id;
+	if (n == 0)
+		return (0);
+	for (i = 1; i < n; i++) {
+		if (v[i].id > v[i - 1].id)
+			continue;
+		/* Not in id order: one range each. */
+		for (i = 0; i < n; i++)
+			if (warp_network_facts(db, &v[i], 1, &f[i], err) == -1)
+				return (-1);
+		return (0);
+	}
+	if (warp_db_prepare_cached(db, &st, "SELECT n.id, "
+	    "coalesce(c.endpoints, 0), coalesce(t.default_down_bps, 0), "
+	    "coalesce(t.default_up_bps, 0), a.status, a.error FROM networks n "
+	    "LEFT JOIN network_counts c ON c.network_id = n.id "
+	    "LEFT JOIN network_traffic t ON t.network_id = n.id "
+	    "LEFT JOIN apply_status a ON a.object_type = 'network' AND "
+	    "a.object_id = n.id WHERE n.id BETWEEN ?1 AND ?2 ORDER BY n.id",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, v[0].id);
+	sqlite3_bind_int64(st, 2, v[n - 1].id);
+	i = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		while (i < n && f[i].id < id)
+			i++;
+		if (i == n)
+			break;
+		if (f[i].id != id)
+			continue;	/* a network of the range not listed */
+		f[i].endpoints = (long)sqlite3_column_int64(st, 1);
+		f[i].down_bps = (uint64_t)sqlite3_column_int64(st, 2);
+		f[i].up_bps = (uint64_t)sqlite3_column_int64(st, 3);
+		if ((s = (const char *)sqlite3_column_text(st, 4)) != NULL)
+			(void)warp_strlcpy(f[i].apply_status, s,
+			    sizeof(f[i].apply_status));
+		if ((s = (const char *)sqlite3_column_text(st, 5)) != NULL)
+			(void)warp_strlcpy(f[i].apply_error, s,
+			    sizeof(f[i].apply_error));
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading networks' counts"));
 	return (0);
 }
 
@@ -189,7 +260,8 @@ warp_apply_status_problems(struct warp_db *db, int limit, const char *except,
 /*
  * Traffic per network (the first `limit` by name) and, in *max, the
  * largest rx or tx sum of any network (the scale of the dashboard bars),
- * from the per-network sums the triggers keep (network_counts).
+ * from the per-network sums the triggers keep (network_counts; the
+ * largest is the last entry of its index network_counts_peak).
  */
 int
 warp_stats_traffic(struct warp_db *db, int limit,

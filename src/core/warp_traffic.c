@@ -132,18 +132,26 @@ warp_rate_format(uint64_t bps, char *buf, size_t len)
 	};
 	size_t	i;
 
+	char	digits[WARP_FMT_INT_LEN];
+
+	/* Without printf: every network of a list shows two. */
 	if (bps == 0) {
-		(void)snprintf(buf, len, "none");
+		(void)warp_strlcpy(buf, "none", len);
 		return;
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (bps < units[i].mult || bps % units[i].mult != 0)
 			continue;
-		(void)snprintf(buf, len, "%llu%s",
-		    (unsigned long long)(bps / units[i].mult), units[i].unit);
+		warp_fmt_join(buf, len, warp_fmt_int((long long)(bps /
+		    units[i].mult), digits), units[i].unit, "");
 		return;
 	}
-	(void)snprintf(buf, len, "%llubit", (unsigned long long)bps);
+	if (bps > (uint64_t)INT64_MAX) {
+		(void)snprintf(buf, len, "%llubit", (unsigned long long)bps);
+		return;
+	}
+	warp_fmt_join(buf, len, warp_fmt_int((long long)bps, digits), "bit",
+	    "");
 }
 
 int

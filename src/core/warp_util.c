@@ -155,6 +155,44 @@ warp_fmt_int(long long v, char out[WARP_FMT_INT_LEN])
 	return (p);
 }
 
+/*
+ * snprintf(dst, size, "%s", src) without printf (a list copies a few
+ * strings per row): at most size - 1 bytes and a NUL; strlen(src).
+ */
+size_t
+warp_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t	len, n;
+
+	if (src == NULL)
+		src = "";
+	len = strlen(src);
+	if (size == 0)
+		return (len);
+	n = len < size - 1 ? len : size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return (len);
+}
+
+/* snprintf(dst, size, "%s%s%s", a, b, c) without printf. */
+void
+warp_fmt_join(char *dst, size_t size, const char *a, const char *b,
+    const char *c)
+{
+	size_t	n;
+
+	if (size == 0)
+		return;
+	n = warp_strlcpy(dst, a, size);
+	if (n >= size)
+		return;
+	n += warp_strlcpy(dst + n, b, size - n);
+	if (n >= size)
+		return;
+	(void)warp_strlcpy(dst + n, c, size - n);
+}
+
 void
 warp_buf_append_int(struct warp_buf *b, long long v)
 {
@@ -164,22 +202,31 @@ warp_buf_append_int(struct warp_buf *b, long long v)
 	warp_buf_append(b, p, (size_t)(out + sizeof(out) - 1 - p));
 }
 
-/* Append s as a JSON string literal, quotes included. */
+/*
+ * Append s as a JSON string literal, quotes included.  Plain bytes are
+ * copied straight into the buffer (room for all of them reserved once);
+ * a byte that needs an escape (control characters, '"', '\\', and '<',
+ * which keeps JSON safe to embed in HTML) is written as one.
+ */
 void
 warp_buf_json_string(struct warp_buf *b, const char *s)
 {
-	const unsigned char	*p, *run;
+	const unsigned char	*p;
+	size_t			 len;
+	char			*q;
 
-	warp_buf_append(b, "\"", 1);
-	for (p = (const unsigned char *)s; p != NULL && *p != '\0'; p++) {
-		/* A run of bytes that need no escape, appended at once. */
-		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\' &&
-		    *p != '<'; p++)
-			;
-		if (p > run)
-			warp_buf_append(b, (const char *)run, (size_t)(p - run));
-		if (*p == '\0')
-			break;
+	if (s == NULL)
+		s = "";
+	len = strlen(s);
+	warp_buf_reserve(b, len + 2);
+	q = b->data + b->len;
+	*q++ = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != '<') {
+			*q++ = (char)*p;
+			continue;
+		}
+		b->len = (size_t)(q - b->data);
 		switch (*p) {
 		case '"':
 			warp_buf_append(b, "\\\"", 2);
@@ -196,17 +243,21 @@ warp_buf_json_string(struct warp_buf *b, const char *s)
 		case '\t':
 			warp_buf_append(b, "\\t", 2);
 			break;
-		case '<':	/* keeps JSON safe to embed in HTML */
+		case '<':
 			warp_buf_append(b, "\\u003c", 6);
 			break;
 		default:
-			if (*p < 0x20)
-				warp_buf_appendf(b, "\\u%04x", *p);
-			else
-				warp_buf_append(b, (const char *)p, 1);
+			warp_buf_appendf(b, "\\u%04x", *p);
+			break;
 		}
+		/* Room again for the rest and the closing quote. */
+		warp_buf_reserve(b, len - (size_t)((const char *)p + 1 - s) +
+		    2);
+		q = b->data + b->len;
 	}
-	warp_buf_append(b, "\"", 1);
+	*q++ = '"';
+	*q = '\0';
+	b->len = (size_t)(q - b->data);
 }
 
 /* Hand the bytes to the caller (never NULL); the buffer is empty after. */

@@ -178,8 +178,40 @@ warp_time_format(int64_t t, char *buf, size_t len)
 {
 	struct tm	tm;
 	time_t		tt = (time_t)t;
+	char		out[24];
+	int		f[6], i;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (gmtime_r(&tt, &tm) == NULL) {
 		(void)snprintf(buf, len, "?");
+		return;
+	}
+	if (tm.tm_year + 1900 < 1000 || tm.tm_year + 1900 > 9999) {
+		if (strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			(void)snprintf(buf, len, "?");
+		return;
+	}
+	/* What strftime's "%Y-%m-%dT%H:%M:%SZ" writes, without it: a list
+	 * prints one or two times a row. */
+	f[0] = tm.tm_year + 1900;
+	f[1] = tm.tm_mon + 1;
+	f[2] = tm.tm_mday;
+	f[3] = tm.tm_hour;
+	f[4] = tm.tm_min;
+	f[5] = tm.tm_sec;
+	out[0] = (char)('0' + f[0] / 1000);
+	out[1] = (char)('0' + f[0] / 100 % 10);
+	out[2] = (char)('0' + f[0] / 10 % 10);
+	out[3] = (char)('0' + f[0] % 10);
+	for (i = 1; i < 6; i++) {
+		out[4 + 3 * (i - 1)] = "--T::"[i - 1];
+		out[5 + 3 * (i - 1)] = (char)('0' + f[i] / 10);
+		out[6 + 3 * (i - 1)] = (char)('0' + f[i] % 10);
+	}
+	out[19] = 'Z';
+	out[20] = '\0';
+	if (len < 21) {		/* strftime writes nothing that does not fit */
+		(void)snprintf(buf, len, "?");
+		return;
+	}
+	memcpy(buf, out, 21);
 }

@@ -550,8 +550,20 @@ struct warp_net_traffic {
 	int64_t		tx_bytes;
 };
 
+/* What the lists show of a network beside its row (warp_network_facts). */
+struct warp_network_facts {
+	int64_t		id;
+	long		endpoints;
+	uint64_t	down_bps;	/* default rates of its endpoints */
+	uint64_t	up_bps;
+	char		apply_status[16];	/* "": never recorded */
+	char		apply_error[512];
+};
+
 int	warp_stats_get(struct warp_db *, int64_t, struct warp_stats *,
 	    struct warp_err *);
+int	warp_network_facts(struct warp_db *, const struct warp_network *,
+	    size_t, struct warp_network_facts *, struct warp_err *);
 int	warp_stats_traffic(struct warp_db *, int, struct warp_net_traffic **,
 	    size_t *, int64_t *, struct warp_err *);
 void	warp_apply_status_get(struct warp_db *, const char *, int64_t,
@@ -600,6 +612,9 @@ void	warp_buf_init(struct warp_buf *);
 void	warp_buf_append_int(struct warp_buf *, long long);
 #define WARP_FMT_INT_LEN	24	/* "-9223372036854775808" and its NUL */
 char	*warp_fmt_int(long long, char [WARP_FMT_INT_LEN]);
+size_t	 warp_strlcpy(char *, const char *, size_t);
+void	 warp_fmt_join(char *, size_t, const char *, const char *,
+	    const char *);
 void	warp_buf_reserve(struct warp_buf *, size_t);
 void	warp_buf_append(struct warp_buf *, const char *, size_t);
 void	warp_buf_appendf(struct warp_buf *, const char *, ...)

@@ -31,13 +31,28 @@
 
 #define TPL_NAME_MAX	48
 #define TPL_DEPTH_MAX	16
+#define TPL_CHUNK	(16 * 1024)
 
 enum tpl_vtype { TPL_STR, TPL_HTML, TPL_LIST };
 
+/*
+ * A page sets a few thousand names and values: their bytes go into the
+ * root's chunks (one malloc per 16 KiB, one free of each at the end), not
+ * a strdup and a free each; names are found by length and hash first.
+ */
+struct tpl_chunk {
+	struct tpl_chunk	*next;
+	size_t			 used;
+	size_t			 cap;
+	char			 data[];
+};
+
 struct tpl_val {
-	char			*key;
+	const char		*key;
+	size_t			 keylen;
+	uint32_t		 hash;
 	enum tpl_vtype		 type;
-	char			*str;
+	const char		*str;
 	struct warp_tpl		**items;
 	size_t			 nitems;
 	size_t			 capitems;
@@ -45,6 +60,8 @@ struct tpl_val {
 
 struct warp_tpl {
 	struct warp_tpl		*parent;
+	struct warp_tpl		*root;		/* owns the chunks */
+	struct tpl_chunk	*chunks;
 	struct tpl_val		*vals;
 	size_t			 nvals;
 	size_t			 capvals;
@@ -57,6 +74,8 @@ struct tpl_node {
 	const char		*text;
 	size_t			 len;
 	char			 name[TPL_NAME_MAX];
+	size_t			 namelen;
+	uint32_t		 hash;
 	struct tpl_node		*child;		/* sections */
 	struct tpl_node		*next;
 };
@@ -96,8 +115,12 @@ static struct tpl_file	tpl_files[] = {
 	{ NULL, NULL, NULL, NULL, 0 }
 };
 
-static struct tpl_val	*tpl_val_get(struct warp_tpl *, const char *, int);
-static struct tpl_val	*tpl_lookup(struct warp_tpl *, const char *);
+static uint32_t		 tpl_hash(const char *, size_t);
+static const char	*tpl_strdup(struct warp_tpl *, const char *, size_t);
+static struct tpl_val	*tpl_val_get(struct warp_tpl *, const char *, size_t,
+			    uint32_t, int);
+static struct tpl_val	*tpl_lookup(struct warp_tpl *, const char *, size_t,
+			    uint32_t);
 static struct tpl_node	*tpl_parse(const char *, size_t, const char **,
 			    const char *, int *, struct warp_err *);
 static void		 tpl_nodes_free(struct tpl_node *);
@@ -105,39 +128,95 @@ static struct tpl_file	*tpl_file(const char *, struct warp_err *);
 static int		 tpl_exec(struct tpl_node *, struct warp_tpl *,
 			    struct warp_buf *, int, struct warp_err *);
 static int		 tpl_truthy(struct tpl_val *);
+static struct tpl_val	*tpl_val_make(struct warp_tpl *, const char *);
 
 struct warp_tpl *
 warp_tpl_new(void)
 {
-	return (warp_xcalloc(1, sizeof(struct warp_tpl)));
+	struct warp_tpl	*t;
+
+	t = warp_xcalloc(1, sizeof(struct warp_tpl));
+	t->root = t;
+	return (t);
 }
 
 void
 warp_tpl_free(struct warp_tpl *t)
 {
-	size_t		i, j;
+	struct tpl_chunk	*c, *next;
+	size_t			 i, j;
 
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->nvals; i++) {
-		free(t->vals[i].key);
-		free(t->vals[i].str);
 		for (j = 0; j < t->vals[i].nitems; j++)
 			warp_tpl_free(t->vals[i].items[j]);
 		free(t->vals[i].items);
 	}
 	free(t->vals);
+	for (c = t->chunks; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(t);
 }
 
-static struct tpl_val *
-tpl_val_get(struct warp_tpl *t, const char *key, int create)
+/* FNV-1a: names are compared by length and hash before their bytes. */
+static uint32_t
+tpl_hash(const char *s, size_t len)
 {
+	uint32_t	h = 2166136261U;
 	size_t		i;
 
-	for (i = 0; i < t->nvals; i++)
-		if (!strcmp(t->vals[i].key, key))
-			return (&t->vals[i]);
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619U;
+	}
+	return (h);
+}
+
+/* A copy of s[0..len) and a NUL in the root's chunks, freed with it. */
+static const char *
+tpl_strdup(struct warp_tpl *t, const char *s, size_t len)
+{
+	struct warp_tpl		*r = t->root;
+	struct tpl_chunk	*c = r->chunks;
+	char			*p;
+	size_t			 cap;
+
+	if (c == NULL || c->cap - c->used < len + 1) {
+		cap = len + 1 > TPL_CHUNK / 4 ? len + 1 : TPL_CHUNK;
+		c = warp_xcalloc(1, sizeof(*c) + cap);
+		c->cap = cap;
+		if (cap == TPL_CHUNK || r->chunks == NULL) {
+			c->next = r->chunks;
+			r->chunks = c;
+		} else {
+			/* A large value alone: the current chunk stays. */
+			c->next = r->chunks->next;
+			r->chunks->next = c;
+		}
+	}
+	p = c->data + c->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	c->used += len + 1;
+	return (p);
+}
+
+static struct tpl_val *
+tpl_val_get(struct warp_tpl *t, const char *key, size_t len, uint32_t hash,
+    int create)
+{
+	struct tpl_val	*v;
+	size_t		 i;
+
+	for (i = 0; i < t->nvals; i++) {
+		v = &t->vals[i];
+		if (v->hash == hash && v->keylen == len &&
+		    memcmp(v->key, key, len) == 0)
+			return (v);
+	}
 	if (!create)
 		return (NULL);
 	if (t->nvals == t->capvals) {
@@ -146,9 +225,21 @@ tpl_val_get(struct warp_tpl *t, const char *key, int create)
 		if (t->vals == NULL)
 			warp_fatal("out of memory");
 	}
-	memset(&t->vals[t->nvals], 0, sizeof(t->vals[0]));
-	t->vals[t->nvals].key = warp_xstrdup(key);
-	return (&t->vals[t->nvals++]);
+	v = &t->vals[t->nvals++];
+	memset(v, 0, sizeof(*v));
+	v->key = tpl_strdup(t, key, len);
+	v->keylen = len;
+	v->hash = hash;
+	return (v);
+}
+
+/* The value named key in t, made (empty) if it is not there yet. */
+static struct tpl_val *
+tpl_val_make(struct warp_tpl *t, const char *key)
+{
+	size_t	len = strlen(key);
+
+	return (tpl_val_get(t, key, len, tpl_hash(key, len), 1));
 }
 
 static void
@@ -157,10 +248,11 @@ tpl_set(struct warp_tpl *t, const char *key, const char *value,
 {
 	struct tpl_val	*v;
 
-	v = tpl_val_get(t, key, 1);
-	free(v->str);
+	if (value == NULL)
+		value = "";
+	v = tpl_val_make(t, key);
 	v->type = type;
-	v->str = warp_xstrdup(value ? value : "");
+	v->str = tpl_strdup(t, value, strlen(value));
 }
 
 void
@@ -217,9 +309,8 @@ warp_tpl_push(struct warp_tpl *t, const char *key)
 	struct tpl_val	*v;
 	struct warp_tpl	*item;
 
-	v = tpl_val_get(t, key, 1);
+	v = tpl_val_make(t, key);
 	if (v->type != TPL_LIST) {
-		free(v->str);
 		v->str = NULL;
 		v->type = TPL_LIST;
 	}
@@ -229,8 +320,9 @@ warp_tpl_push(struct warp_tpl *t, const char *key)
 		if (v->items == NULL)
 			warp_fatal("out of memory");
 	}
-	item = warp_tpl_new();
+	item = warp_xcalloc(1, sizeof(*item));
 	item->parent = t;
+	item->root = t->root;
 	v->items[v->nitems++] = item;
 	return (item);
 }
@@ -241,21 +333,20 @@ warp_tpl_list(struct warp_tpl *t, const char *key)
 {
 	struct tpl_val	*v;
 
-	v = tpl_val_get(t, key, 1);
+	v = tpl_val_make(t, key);
 	if (v->type != TPL_LIST) {
-		free(v->str);
 		v->str = NULL;
 		v->type = TPL_LIST;
 	}
 }
 
 static struct tpl_val *
-tpl_lookup(struct warp_tpl *t, const char *key)
+tpl_lookup(struct warp_tpl *t, const char *key, size_t len, uint32_t hash)
 {
 	struct tpl_val	*v;
 
 	for (; t != NULL; t = t->parent)
-		if ((v = tpl_val_get(t, key, 0)) != NULL)
+		if ((v = tpl_val_get(t, key, len, hash, 0)) != NULL)
 			return (v);
 	return (NULL);
 }
@@ -355,6 +446,8 @@ tpl_parse(const char *src, size_t len, const char **rest, const char *closing,
 		n = warp_xcalloc(1, sizeof(*n));
 		memcpy(n->name, inner, namelen);
 		n->name[namelen] = '\0';
+		n->namelen = namelen;
+		n->hash = tpl_hash(n->name, namelen);
 		*tail = n;
 		tail = &n->next;
 		switch (sigil) {
@@ -461,7 +554,7 @@ tpl_exec(struct tpl_node *n, struct warp_tpl *t, struct warp_buf *out,
 			warp_buf_append(out, n->text, n->len);
 			break;
 		case N_VAR:
-			v = tpl_lookup(t, n->name);
+			v = tpl_lookup(t, n->name, n->namelen, n->hash);
 			if (v == NULL || v->type == TPL_LIST)
 				break;
 			if (v->type == TPL_HTML)
@@ -470,7 +563,7 @@ tpl_exec(struct tpl_node *n, struct warp_tpl *t, struct warp_buf *out,
 				warp_tpl_escape(out, v->str);
 			break;
 		case N_SECTION:
-			v = tpl_lookup(t, n->name);
+			v = tpl_lookup(t, n->name, n->namelen, n->hash);
 			if (v != NULL && v->type == TPL_LIST) {
 				for (i = 0; i < v->nitems; i++)
 					if (tpl_exec(n->child, v->items[i],
@@ -483,7 +576,8 @@ tpl_exec(struct tpl_node *n, struct warp_tpl *t, struct warp_buf *out,
 			}
 			break;
 		case N_INVERTED:
-			if (!tpl_truthy(tpl_lookup(t, n->name)) &&
+			if (!tpl_truthy(tpl_lookup(t, n->name, n->namelen,
+			    n->hash)) &&
 			    tpl_exec(n->child, t, out, depth + 1, err) == -1)
 				return (-1);
 			break;

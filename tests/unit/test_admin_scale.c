@@ -15,6 +15,7 @@
 #include "check.h"
 #include "testdb.h"
 #include "warp_state.h"
+#include "warp_traffic.h"
 
 static struct warp_db	*db;
 static long
@@ -67,9 +68,28 @@ counts_agree(void)
 	struct warp_stats	s;
 	struct warp_err		err;
 
-	if (warp_stats_get(db, 1000000, &s, &err) == -1)
+	struct warp_net_traffic	*tr;
+	size_t			 n;
+	int64_t			 peak;
+	int			 t;
+	char			 sql[160];
+
+	if (warp_stats_get(db, 1000000, &s, &err) == -1 ||
+	    warp_stats_traffic(db, 1, &tr, &n, &peak, &err) == -1)
 		return (0);
-	return (s.endpoints == rows("SELECT count(*) FROM endpoints") &&
+	warp_stats_traffic_free(tr);
+	for (t = 0; t < WARP_NET_NTYPES; t++) {
+		(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM "
+		    "networks WHERE type = '%s'",
+		    warp_net_type_name((enum warp_net_type)t));
+		if (s.by_type[t] != rows(sql))
+			return (0);
+	}
+	return (peak == rows("SELECT coalesce(max(max(c.rx_bytes, "
+	    "c.tx_bytes)), 0) FROM networks n JOIN network_counts c ON "
+	    "c.network_id = n.id") &&
+	    s.networks == rows("SELECT count(*) FROM networks") &&
+	    s.endpoints == rows("SELECT count(*) FROM endpoints") &&
 	    s.disabled == rows("SELECT count(*) FROM endpoints WHERE "
 	    "enabled = 0") &&
 	    s.pending == rows("SELECT count(*) FROM apply_status WHERE "
@@ -508,11 +528,251 @@ test_status_merge(void)
 	(void)e3;
 }
 
+/*
+ * The dashboard's counts (warp_stats_get) and its traffic bars' scale
+ * read the same rows with 2 networks as with 122 (appliance_counts,
+ * network_type_counts, network_counts_peak: migrations/0010): they
+ * summed and grouped a row per network.
+ */
+static void
+test_flat_networks(void)
+{
+	struct warp_stats	 s;
+	struct warp_net_traffic	*tr;
+	struct warp_err		 err;
+	size_t			 n;
+	int64_t			 peak;
+	long			 st[2], sc[2], stmts[2];
+	char			 name[32], subnet[32];
+	int			 k, i;
+
+	(void)warp_server_config_set(db, "port-pool", "51820-51999", &err);
+	mknet("flat-a", "10.80.0.0/24");
+	mknet("flat-b", "10.81.0.0/24");
+	sql_exec("UPDATE networks SET type = 'l3vpn' WHERE name = 'flat-b'");
+	for (k = 0; k < 2; k++) {
+		if (k == 1)
+			for (i = 0; i < 120; i++) {
+				(void)snprintf(name, sizeof(name), "flat%d", i);
+				(void)snprintf(subnet, sizeof(subnet),
+				    "10.%d.%d.0/24", 90 + i / 100, i % 100);
+				mknet(name, subnet);
+			}
+		/* warm (prepared), then counted */
+		(void)warp_stats_get(db, 1000000, &s, &err);
+		testdb_steps_begin(db);
+		(void)warp_stats_get(db, 1000000, &s, &err);
+		if (warp_stats_traffic(db, 0, &tr, &n, &peak, &err) == 0)
+			warp_stats_traffic_free(tr);
+		testdb_steps_end(db, &st[k], &sc[k]);
+		stmts[k] = testdb_stmts;
+	}
+	printf("# dashboard counts: %ld VM steps (%ld full-scan, %ld "
+	    "statements) with 2 networks, %ld (%ld, %ld) with 122\n", st[0],
+	    sc[0], stmts[0], st[1], sc[1], stmts[1]);
+	CHECK(counts_agree() && s.networks == 122 &&
+	    s.by_type[WARP_NET_L3VPN] == 1 &&
+	    s.by_type[WARP_NET_SECURE_INTERNET] == 121, "122 networks, one "
+	    "changed to l3vpn: the type counts agree");
+	CHECK(st[0] > 0 && st[1] == st[0] && sc[1] == sc[0] && stmts[1] ==
+	    stmts[0], "the counts and the bars' scale: the same VM steps "
+	    "(%ld), full-scan steps (%ld: the type counts) and statements "
+	    "(%ld) with 122 networks as with 2", st[1], sc[1], stmts[1]);
+	for (i = 0; i < 120; i++) {
+		(void)snprintf(name, sizeof(name), "flat%d", i);
+		(void)warp_network_delete(db, name, "test", &err);
+	}
+	(void)warp_network_delete(db, "flat-a", "test", &err);
+	(void)warp_network_delete(db, "flat-b", "test", &err);
+	CHECK(counts_agree() && rows("SELECT coalesce(sum(n), 0) FROM "
+	    "network_type_counts") == 0, "all deleted again: every type "
+	    "count 0");
+}
+
+/*
+ * A page of networks and what the lists show beside each (endpoints,
+ * default rates, apply status, resource subnets) come in a fixed number
+ * of statements however long the page (warp_network_list_page,
+ * warp_network_facts: one range each), and agree with the one-network
+ * reads they replace.
+ */
+static long	facts_res, facts_failed, facts_rates, facts_eps;
+
+static int
+facts_agree(const struct warp_network *v, const struct warp_network_facts *f,
+    size_t n)
+{
+	struct warp_network		one;
+	struct warp_apply_status	a;
+	struct warp_err			err;
+	uint64_t			down, up;
+	size_t				i, k;
+
+	for (i = 0; i < n; i++) {
+		if (warp_network_get_id(db, v[i].id, &one, &err) == -1 ||
+		    warp_traffic_defaults(db, v[i].id, &down, &up, &err) == -1)
+			return (0);
+		warp_apply_status_get(db, "network", v[i].id, &a);
+		if (f[i].id != v[i].id || f[i].endpoints !=
+		    warp_network_count_endpoints(db, v[i].id) ||
+		    f[i].down_bps != down || f[i].up_bps != up ||
+		    strcmp(f[i].apply_status, a.status) ||
+		    strcmp(f[i].apply_error, a.error) ||
+		    one.nresources != v[i].nresources)
+			return (0);
+		facts_res += (long)v[i].nresources;
+		facts_failed += !strcmp(f[i].apply_status, "failed");
+		facts_rates += f[i].down_bps > 0;
+		facts_eps += f[i].endpoints;
+		for (k = 0; k < one.nresources; k++)
+			if (memcmp(&one.resources[k], &v[i].resources[k],
+			    sizeof(one.resources[k])) != 0)
+				return (0);
+	}
+	return (1);
+}
+
+static void
+test_list_facts(void)
+{
+	struct warp_page		 pg = { 0, 0, 0 };
+	struct warp_network		*v;
+	struct warp_network_facts	 f[40];
+	struct warp_err			 err;
+	size_t				 n;
+	long				 st, sc, stmts[2];
+	char				 name[32], subnet[32];
+	int				 i, k;
+
+	(void)warp_server_config_set(db, "port-pool", "51820-51999", &err);
+	for (i = 0; i < 30; i++) {
+		(void)snprintf(name, sizeof(name), "lf%d", i);
+		(void)snprintf(subnet, sizeof(subnet), "10.%d.0.0/24", 120 + i);
+		mknet(name, subnet);
+	}
+	testdb_mkep(db, "lf3", "e1", WARP_EP_MOBILE, NULL);
+	testdb_mkep(db, "lf3", "e2", WARP_EP_MOBILE, NULL);
+	testdb_mkep(db, "lf7", "e1", WARP_EP_MOBILE, NULL);
+	sql_exec("INSERT INTO network_resources (network_id, cidr) SELECT id, "
+	    "'10.250.' || (id % 200) || '.0/24' FROM networks WHERE name LIKE "
+	    "'lf%' AND id % 3 = 0; INSERT INTO network_resources (network_id, "
+	    "cidr) SELECT id, '10.249.' || (id % 200) || '.0/24' FROM networks "
+	    "WHERE name LIKE 'lf%' AND id % 3 = 0; "
+	    "INSERT INTO network_traffic (network_id, default_down_bps, "
+	    "default_up_bps) SELECT id, id * 1000, id FROM networks WHERE "
+	    "name LIKE 'lf%' AND id % 4 = 0; "
+	    "INSERT OR REPLACE INTO apply_status (object_type, object_id, "
+	    "status, error) SELECT 'network', id, CASE WHEN id % 2 = 0 THEN "
+	    "'failed' ELSE 'applied' END, CASE WHEN id % 2 = 0 THEN 'no \"' "
+	    "|| id || '\"' ELSE '' END FROM networks WHERE name LIKE 'lf%' "
+	    "AND id % 5 != 0");
+	for (k = 0; k < 2; k++) {
+		pg.limit = k == 0 ? 3 : 30;
+		/* warm (prepared), then counted */
+		if (warp_network_list_page(db, &pg, &v, &n, &err) == 0)
+			warp_network_list_free(v);
+		testdb_steps_begin(db);
+		if (warp_network_list_page(db, &pg, &v, &n, &err) == -1 ||
+		    warp_network_facts(db, v, n, f, &err) == -1)
+			n = 0;
+		testdb_steps_end(db, &st, &sc);
+		stmts[k] = testdb_stmts;
+		CHECK(n == (size_t)pg.limit && facts_agree(v, f, n), "a page "
+		    "of %zu networks: endpoints, rates, apply status and "
+		    "resource subnets as the one-network reads give them", n);
+		if (n > 0)
+			warp_network_list_free(v);
+	}
+	printf("# a page of 3 networks and its facts: %ld statements, of 30: "
+	    "%ld\n", stmts[0], stmts[1]);
+	CHECK(facts_res > 0 && facts_failed > 0 && facts_rates > 0 &&
+	    facts_eps == 3, "the pages had resource subnets (%ld), "
+	    "failed networks (%ld), rates (%ld) and endpoints (%ld)",
+	    facts_res, facts_failed, facts_rates, facts_eps);
+	CHECK(stmts[0] == 3 && stmts[1] == 3, "3 statements for a page of 3 "
+	    "networks and for one of 30 (%ld, %ld): the row, the resources, "
+	    "the facts", stmts[0], stmts[1]);
+	pg.limit = 0;
+	pg.after = 0;
+	for (i = 0; i < 30; i++) {
+		(void)snprintf(name, sizeof(name), "lf%d", i);
+		(void)warp_network_delete(db, name, "test", &err);
+	}
+	CHECK(rows("SELECT count(*) FROM networks WHERE name LIKE 'lf%'") == 0,
+	    "and deleted again");
+}
+
+/*
+ * An API page of endpoints and their LAN subnets: two statements however
+ * long the page (the LANs of the page in one range, joined to the
+ * network's endpoints), the LANs of each as the one-endpoint read gives
+ * them, in their own order, none of another network's whose ids lie
+ * between.
+ */
+static void
+test_list_lans(void)
+{
+	struct warp_page	 pg = { 0, 0, 0 };
+	struct warp_endpoint	*v, one;
+	struct warp_err		 err;
+	size_t			 n, i, k, same, lans;
+	long			 st, sc, stmts[2];
+	int64_t			 la;
+	char			 name[32];
+
+	la = mknet("la", "10.150.0.0/24");
+	mknet("lb", "10.151.0.0/24");
+	for (i = 0; i < 40; i++) {
+		(void)snprintf(name, sizeof(name), "e%zu", i);
+		testdb_mkep(db, i % 2 ? "lb" : "la", name, WARP_EP_MOBILE,
+		    NULL);
+	}
+	sql_exec("INSERT INTO endpoint_lans (endpoint_id, cidr) SELECT id, "
+	    "'192.168.' || (id % 200) || '.0/24' FROM endpoints WHERE id % 3 "
+	    "!= 0; INSERT INTO endpoint_lans (endpoint_id, cidr) SELECT id, "
+	    "'172.20.' || (id % 200) || '.0/24' FROM endpoints WHERE id % 3 "
+	    "= 1");
+	for (k = 0; k < 2; k++) {
+		pg.limit = k == 0 ? 3 : 20;
+		/* warm (prepared), then counted */
+		if (warp_endpoint_list_page(db, la, &pg, &v, &n, &err) == 0)
+			warp_endpoint_list_free(v);
+		testdb_steps_begin(db);
+		if (warp_endpoint_list_page(db, la, &pg, &v, &n, &err) == -1)
+			n = 0;
+		testdb_steps_end(db, &st, &sc);
+		stmts[k] = testdb_stmts;
+		same = lans = 0;
+		for (i = 0; i < n; i++) {
+			lans += v[i].nlans;
+			if (warp_endpoint_get_id(db, v[i].id, &one,
+			    &err) == 0 && one.nlans == v[i].nlans && one.network_id ==
+			    v[i].network_id && memcmp(one.lans, v[i].lans,
+			    one.nlans * sizeof(one.lans[0])) == 0)
+				same++;
+		}
+		CHECK(n == (size_t)pg.limit && same == n && lans > 0,
+		    "a page of %zu endpoints of one network: %zu LAN subnets, "
+		    "each endpoint's as the one-endpoint read gives them", n,
+		    lans);
+		if (n > 0)
+			warp_endpoint_list_free(v);
+	}
+	CHECK(stmts[0] == 2 && stmts[1] == 2, "2 statements for a page of 3 "
+	    "and of 20 endpoints (%ld, %ld): the rows and their LANs",
+	    stmts[0], stmts[1]);
+	(void)warp_network_delete(db, "la", "test", &err);
+	(void)warp_network_delete(db, "lb", "test", &err);
+}
+
 int
 main(void)
 {
 	db = testdb_open();
 	test_counts();
+	test_flat_networks();
+	test_list_facts();
+	test_list_lans();
 	test_params();
 	test_flat();
 	test_status_merge();

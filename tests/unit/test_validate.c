@@ -1,10 +1,13 @@
 /* Validators and parsers: good input accepted canonically, bad refused. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "warp.h"
+#include "warp_traffic.h"
 
 static void
 test_ip(void)
@@ -229,6 +232,159 @@ test_fmt_int(void)
 	    same, sizeof(v) / sizeof(v[0]));
 }
 
+/*
+ * The formatters the lists use instead of printf write what printf and
+ * strftime wrote: addresses, subnets, times, rates, interface names and
+ * copies cut to their buffers (5,000 random values each, and the edges).
+ */
+static void
+test_fmt_noprintf(void)
+{
+	static const uint64_t	 rates[] = { 0, 1, 999, 1000, 1500, 2000000,
+	    3000000000ULL, 1000000001ULL, 18446744073709551615ULL };
+	struct warp_network	 n;
+	struct warp_cidr	 c;
+	struct tm		 tm;
+	char			 got[64], want[64], tbuf[40];
+	time_t			 tt;
+	uint32_t		 ip;
+	size_t			 i, bad = 0, k;
+	int64_t			 t;
+
+	srandom(11);
+	for (i = 0; i < 5000 + 3; i++) {
+		ip = i == 0 ? 0 : i == 1 ? 0xffffffffU : i == 2 ? 0x0a000001U :
+		    (uint32_t)random() ^ ((uint32_t)random() << 16);
+		warp_ip_format(ip, got, sizeof(got));
+		(void)snprintf(want, sizeof(want), "%u.%u.%u.%u", ip >> 24,
+		    (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+		bad += strcmp(got, want) != 0;
+		for (k = 0; k < 18; k += 5) {	/* cut short as snprintf */
+			warp_ip_format(ip, got, k);
+			(void)snprintf(want, k, "%u.%u.%u.%u", ip >> 24,
+			    (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+			bad += k > 0 && strcmp(got, want) != 0;
+		}
+		c.addr = ip;
+		c.len = (int)(i % 33);
+		warp_cidr_format(&c, got, sizeof(got));
+		(void)snprintf(want, sizeof(want), "%u.%u.%u.%u/%d", ip >> 24,
+		    (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff, c.len);
+		bad += strcmp(got, want) != 0;
+		t = i == 0 ? 0 : i == 1 ? 253402300799LL : i == 2 ?
+		    951782400LL : (int64_t)(random() % 4102444800LL);
+		warp_time_format(t, got, sizeof(got));
+		tt = (time_t)t;
+		(void)gmtime_r(&tt, &tm);
+		(void)strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		bad += strcmp(got, want) != 0;
+		memset(&n, 0, sizeof(n));
+		n.vcid = i == 0 ? 0 : i == 1 ? 4294967295U :
+		    (uint32_t)(10000000 + random() % 90000000);
+		warp_network_ifnames(&n);
+		(void)snprintf(want, sizeof(want), "wg%08u", n.vcid);
+		bad += strcmp(n.if_wg, want) != 0;
+		(void)snprintf(want, sizeof(want), "vrf%08u", n.vcid);
+		bad += strncmp(n.if_vrf, want, sizeof(n.if_vrf) - 1) != 0;
+	}
+	CHECK(bad == 0, "addresses, subnets, times and interface names "
+	    "without printf: what printf and strftime write, also cut to a "
+	    "short buffer (%zu differ)", bad);
+	warp_time_format(0, tbuf, 10);
+	CHECK(strcmp(tbuf, "?") == 0, "a time that does not fit: \"?\"");
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		warp_rate_format(rates[i], got, sizeof(got));
+		if (rates[i] == 0)
+			(void)snprintf(want, sizeof(want), "none");
+		else if (rates[i] % 1000000000ULL == 0)
+			(void)snprintf(want, sizeof(want), "%llugbit",
+			    (unsigned long long)(rates[i] / 1000000000ULL));
+		else if (rates[i] >= 1000000 && rates[i] % 1000000 == 0)
+			(void)snprintf(want, sizeof(want), "%llumbit",
+			    (unsigned long long)(rates[i] / 1000000));
+		else if (rates[i] >= 1000 && rates[i] % 1000 == 0)
+			(void)snprintf(want, sizeof(want), "%llukbit",
+			    (unsigned long long)(rates[i] / 1000));
+		else
+			(void)snprintf(want, sizeof(want), "%llubit",
+			    (unsigned long long)rates[i]);
+		bad += strcmp(got, want) != 0;
+	}
+	CHECK(bad == 0, "rates without printf: none, gbit, mbit, kbit, bit as "
+	    "before, the largest included");
+	CHECK(warp_strlcpy(got, "abcdef", 4) == 6 && strcmp(got, "abc") == 0 &&
+	    warp_strlcpy(got, NULL, sizeof(got)) == 0 && got[0] == '\0',
+	    "warp_strlcpy cuts to its buffer and says how long the source is");
+	warp_fmt_join(got, 6, "ab", "cd", "ef");
+	CHECK(strcmp(got, "abcde") == 0, "warp_fmt_join cuts as snprintf");
+}
+
+/* The JSON string writer as it was (one append per run): the reference. */
+static void
+json_string_ref(struct warp_buf *b, const char *s)
+{
+	const unsigned char	*p;
+	char			 u[8];
+
+	warp_buf_append(b, "\"", 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':	warp_buf_append(b, "\\\"", 2); break;
+		case '\\':	warp_buf_append(b, "\\\\", 2); break;
+		case '\n':	warp_buf_append(b, "\\n", 2); break;
+		case '\r':	warp_buf_append(b, "\\r", 2); break;
+		case '\t':	warp_buf_append(b, "\\t", 2); break;
+		case '<':	warp_buf_append(b, "\\u003c", 6); break;
+		default:
+			if (*p < 0x20) {
+				(void)snprintf(u, sizeof(u), "\\u%04x", *p);
+				warp_buf_append(b, u, 6);
+			} else
+				warp_buf_append(b, (const char *)p, 1);
+		}
+	}
+	warp_buf_append(b, "\"", 1);
+}
+
+/*
+ * warp_buf_json_string (every string of the API) writes what the
+ * reference writes for 3,000 random strings of every byte but NUL, from
+ * empty to 3,000 bytes and mostly escapes, appended after other text.
+ */
+static void
+test_json_string(void)
+{
+	struct warp_buf	a, b;
+	char		s[3001];
+	size_t		i, k, len, bad = 0;
+
+	srandom(5);
+	for (i = 0; i < 3000; i++) {
+		len = (size_t)random() % (i % 10 == 0 ? 3000 : 40);
+		for (k = 0; k < len; k++)
+			s[k] = i % 3 == 0 ? "\"<\\\n\x01a"[random() % 6] :
+			    (char)(1 + random() % 255);
+		s[len] = '\0';
+		warp_buf_init(&a);
+		warp_buf_init(&b);
+		warp_buf_append(&a, "x:", 2);
+		warp_buf_append(&b, "x:", 2);
+		warp_buf_json_string(&a, s);
+		json_string_ref(&b, s);
+		bad += a.len != b.len || memcmp(a.data, b.data, a.len) != 0 ||
+		    a.data[a.len] != '\0';
+		warp_buf_free(&a);
+		warp_buf_free(&b);
+	}
+	warp_buf_init(&a);
+	warp_buf_json_string(&a, NULL);
+	CHECK(bad == 0 && strcmp(a.data, "\"\"") == 0, "JSON strings: what the "
+	    "one-append-per-run writer wrote, on 3,000 random strings of "
+	    "every byte but NUL, mostly escapes included (%zu differ); NULL "
+	    "is \"\"", bad);
+	warp_buf_free(&a);
+}
+
 int
 main(void)
 {
@@ -240,5 +396,7 @@ main(void)
 	test_time_dns_host();
 	test_keys();
 	test_fmt_int();
+	test_fmt_noprintf();
+	test_json_string();
 	return (check_done());
 }

@@ -75,9 +75,10 @@ testdb_mkep(struct warp_db *db, const char *net, const char *name,
 /*
  * The sqlite VM steps and full-scan steps of every statement run on the
  * handle between testdb_steps_begin() and testdb_steps_end() (the
- * SQLITE_TRACE_PROFILE hook): how the tests prove work "flat" by count.
+ * SQLITE_TRACE_PROFILE hook), and the statements run (testdb_stmts):
+ * how the tests prove work "flat" by count.
  */
-static long	testdb_vm_steps, testdb_scan_steps;
+static long	testdb_vm_steps, testdb_scan_steps, testdb_stmts;
 
 static int __attribute__((unused))
 testdb_count_steps(unsigned type, void *arg, void *p, void *x)
@@ -87,6 +88,7 @@ testdb_count_steps(unsigned type, void *arg, void *p, void *x)
 	(void)arg;
 	(void)x;
 	if (type == SQLITE_TRACE_PROFILE) {
+		testdb_stmts++;
 		testdb_vm_steps += sqlite3_stmt_status(st,
 		    SQLITE_STMTSTATUS_VM_STEP, 1);
 		testdb_scan_steps += sqlite3_stmt_status(st,
@@ -106,7 +108,7 @@ testdb_steps_begin(struct warp_db *db)
 		(void)sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP,
 		    1);
 	}
-	testdb_vm_steps = testdb_scan_steps = 0;
+	testdb_vm_steps = testdb_scan_steps = testdb_stmts = 0;
 	sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, testdb_count_steps,
 	    NULL);
 }
