@@ -32,6 +32,7 @@ struct warp_db {
 	uint8_t		 check_key[crypto_shorthash_siphashx24_KEYBYTES];
 	int		 has_check_key;
 	int		 txn_depth;	/* nested warp_db_begin() calls */
+	int		 reads_mapped;	/* PRAGMA mmap_size set (warp_state.c) */
 	int		 read_txn;	/* warp_db_read_begin() */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
