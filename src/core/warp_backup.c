@@ -224,6 +224,7 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	memcpy(src.master_key, key, sizeof(key));
 	src.has_master_key = 1;
 	src.has_derived_keys = 0;
+	src.has_check_key = 0;
 	if (sqlite3_prepare_v2(src.sql, "SELECT private_key FROM networks "
 	    "LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
 		warp_err_input(err, "backup %s is damaged", path);
@@ -265,6 +266,7 @@ warp_db_restore(struct warp_db *db, const char *path, const char *keypath,
 	memcpy(db->master_key, key, sizeof(key));
 	db->has_master_key = 1;
 	db->has_derived_keys = 0;
+	db->has_check_key = 0;
 	if (warp_migrate(db->sql, warp_migrations, warp_migrations_count,
 	    err) == -1)
 		goto out;

@@ -290,6 +290,7 @@ warp_db_load_key(struct warp_db *db, int create, int fresh,
 			goto out;
 		db->has_master_key = 1;
 		db->has_derived_keys = 0;
+		db->has_check_key = 0;
 		rc = 0;
 		goto out;
 	}
@@ -297,6 +298,7 @@ warp_db_load_key(struct warp_db *db, int create, int fresh,
 		goto out;
 	db->has_master_key = 1;
 	db->has_derived_keys = 0;
+	db->has_check_key = 0;
 	rc = 0;
 out:
 	if (fd != -1)
@@ -442,6 +444,7 @@ warp_db_close(struct warp_db *db)
 	sodium_memzero(db->master_key, sizeof(db->master_key));
 	sodium_memzero(&db->worker_keys, sizeof(db->worker_keys));
 	sodium_memzero(&db->derived_keys, sizeof(db->derived_keys));
+	sodium_memzero(db->check_key, sizeof(db->check_key));
 	free(db->path);
 	free(db);
 }
@@ -722,6 +725,7 @@ warp_db_set_master_key(struct warp_db *db,
 	memcpy(db->master_key, key, WARP_MASTER_KEY_LEN);
 	db->has_master_key = 1;
 	db->has_derived_keys = 0;
+	db->has_check_key = 0;
 }
 
 /*

@@ -22,6 +22,13 @@
  *         (warpd's root parent at start, and restore);
  *   0x02  nonce(24) || XChaCha20-Poly1305 under the work key;
  *   0x03  crypto_box_seal(hash16(context) || secret) to the root pair.
+ *
+ * A seal check (warp_seal_check, root only): SipHash-2-4 (128-bit) under
+ * KDF(master, 3, "warpseal") of a row's id, its sealed value and the
+ * secret it opens to.  The reconciler stores it when it has opened a
+ * value, and later compares a secret the kernel shows it (a peer's
+ * preshared key) without opening the value again: the check matches
+ * only if root itself saw that value open to that secret.
  * The column's name ("table.column") is the associated data (0x01, 0x02)
  * or the hash prefix (0x03), so a sealed value cannot be moved to
  * another column.
@@ -41,6 +48,8 @@
 #define SEAL_KDF_CONTEXT	"warpseal"
 #define SEAL_KDF_WORK	1
 #define SEAL_KDF_ROOT	2
+#define SEAL_KDF_CHECK	3
+#define SEAL_CHECK_MAXIN	256	/* id, secret and sealed value hashed */
 #define SEAL_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define SEAL_ABYTES	crypto_aead_xchacha20poly1305_ietf_ABYTES
 
@@ -117,6 +126,38 @@ warp_keys_root(const uint8_t master[WARP_MASTER_KEY_LEN],
 	crypto_kdf_derive_from_key(sk, crypto_box_SECRETKEYBYTES,
 	    SEAL_KDF_ROOT, SEAL_KDF_CONTEXT, master);
 	crypto_scalarmult_curve25519_base(pk, sk);
+}
+
+/*
+ * The check of row id's sealed value blob opening to key (see the top of
+ * this file); -1 without the master key (a worker) or for a value too
+ * long to be a sealed key.
+ */
+int
+warp_seal_check(struct warp_db *db, int64_t id, const uint8_t *blob,
+    size_t len, const uint8_t key[WARP_KEY_LEN],
+    uint8_t out[WARP_SEAL_CHECK_LEN])
+{
+	uint8_t	in[SEAL_CHECK_MAXIN];
+	size_t	i;
+
+	if (!db->has_master_key || blob == NULL ||
+	    len > sizeof(in) - 8 - WARP_KEY_LEN)
+		return (-1);
+	if (!db->has_check_key) {
+		crypto_kdf_derive_from_key(db->check_key,
+		    sizeof(db->check_key), SEAL_KDF_CHECK, SEAL_KDF_CONTEXT,
+		    db->master_key);
+		db->has_check_key = 1;
+	}
+	for (i = 0; i < 8; i++)
+		in[i] = (uint8_t)((uint64_t)id >> (8 * i));
+	memcpy(in + 8, key, WARP_KEY_LEN);
+	memcpy(in + 8 + WARP_KEY_LEN, blob, len);
+	crypto_shorthash_siphashx24(out, in, 8 + WARP_KEY_LEN + len,
+	    db->check_key);
+	sodium_memzero(in, sizeof(in));
+	return (0);
 }
 
 /* What a web worker gets instead of the master key. */

@@ -21,6 +21,9 @@
 #include "warp_db_int.h"
 #include "warp_state.h"
 
+_Static_assert(WARP_STATE_CHECK_LEN == WARP_SEAL_CHECK_LEN,
+    "warp_state_peer.check holds a warp_seal_check");
+
 static void	warp_state_peer_allowed(struct warp_state_peer *,
 		    const struct warp_endpoint *, int);
 static void	warp_state_peer_bad(void *, size_t, const char *);
@@ -28,8 +31,24 @@ static int	warp_state_network_read(struct warp_db *,
 		    const struct warp_network *, int, int64_t,
 		    uint8_t [WARP_KEY_LEN], struct warp_state_peer **, size_t *,
 		    struct warp_err *);
+static void	warp_state_peer_fill(struct warp_state_peer *,
+		    const struct warp_endpoint *, int, int64_t);
 static void	warp_state_peer_make(struct warp_db *, struct warp_state_peer *,
 		    const struct warp_endpoint *, int, int64_t);
+static int	warp_state_ep_id_cmp(const void *, const void *);
+static int	warp_state_scan_row(sqlite3_stmt *, const struct warp_network *,
+		    struct warp_endpoint *, struct warp_state_peer *);
+static size_t	warp_state_count_hint(struct warp_db *, int64_t);
+static int	warp_state_scan(struct warp_db *, const struct warp_network *,
+		    struct warp_endpoint **, struct warp_state_peer **, size_t *,
+		    struct warp_err *);
+static int	warp_state_lans_read(struct warp_db *,
+		    const struct warp_network *, struct warp_endpoint *, size_t,
+		    struct warp_err *);
+static int	warp_state_psk_open(struct warp_db *, struct warp_state_peer *,
+		    struct warp_err *);
+static int	warp_state_psk_seen(struct warp_db *,
+		    const struct warp_state_peer *);
 static int	warp_state_snapshot_begin(struct warp_db *, int *,
 		    struct warp_err *);
 static void	warp_state_snapshot_end(struct warp_db *, int, int);
@@ -48,6 +67,12 @@ static void	*warp_state_grow(void *, size_t, size_t *, size_t);
 
 /* What a re-validation found wrong with a stored row, as its status says. */
 #define WARP_STATE_BAD		"in the database: "
+/* The sealing context of an endpoint's preshared key. */
+#define WARP_STATE_PSK_COLUMN	"endpoints.preshared_key"
+/* How much of the file the reconciler maps (256 MiB: 1,000,000 peers). */
+#define WARP_STATE_MMAP		"268435456"
+/* A first size of a network's arrays believed up to this many rows. */
+#define WARP_STATE_HINT_MAX	1000000
 
 static void
 warp_state_peer_allowed(struct warp_state_peer *sp,
@@ -111,7 +136,21 @@ warp_state_key_check(const struct warp_network *net,
 static int
 warp_state_snapshot_begin(struct warp_db *db, int *began, struct warp_err *err)
 {
+	struct warp_err	e2;
+
 	*began = 0;
+	if (!db->reads_mapped && db->has_master_key) {
+		/*
+		 * The reconciler reads most of the file: mapped, a page is
+		 * a memory read, not a pread(2) each (1,300 of them for a
+		 * dry run of 10,000 peers; costly where system calls are,
+		 * as under emulation).  Root's handle only: no worker's
+		 * seccomp filter to satisfy.  Best effort.
+		 */
+		(void)warp_db_exec(db, "PRAGMA mmap_size = " WARP_STATE_MMAP,
+		    &e2);
+		db->reads_mapped = 1;
+	}
 	if (db->txn_depth > 0)
 		return (0);
 	if (warp_db_exec(db, "BEGIN DEFERRED", err) == -1)
@@ -166,13 +205,11 @@ warp_state_endpoints_load(struct warp_db *db, const struct warp_network *net,
 	return (rc);
 }
 
-/* One endpoint's peer: keys, allowed IPs, whether it is wanted. */
+/* One endpoint's peer: public key, allowed IPs, whether it is wanted. */
 static void
-warp_state_peer_make(struct warp_db *db, struct warp_state_peer *sp,
-    const struct warp_endpoint *ep, int peer_lans, int64_t now)
+warp_state_peer_fill(struct warp_state_peer *sp, const struct warp_endpoint *ep,
+    int peer_lans, int64_t now)
 {
-	struct warp_err	e2;
-
 	sp->endpoint_id = ep->id;
 	(void)snprintf(sp->name, sizeof(sp->name), "%s", ep->name);
 	sp->active = warp_endpoint_is_active(ep, now);
@@ -181,13 +218,187 @@ warp_state_peer_make(struct warp_db *db, struct warp_state_peer *sp,
 		(void)snprintf(sp->error, sizeof(sp->error),
 		    "invalid public key in the database");
 		sp->active = 0;
-	} else if (warp_endpoint_psk(db, ep->id, sp->psk, &e2) == -1) {
+	}
+	warp_state_peer_allowed(sp, ep, peer_lans);
+}
+
+/* The same with its preshared key read now (the incremental apply). */
+static void
+warp_state_peer_make(struct warp_db *db, struct warp_state_peer *sp,
+    const struct warp_endpoint *ep, int peer_lans, int64_t now)
+{
+	struct warp_err	e2;
+
+	warp_state_peer_fill(sp, ep, peer_lans, now);
+	if (sp->failed)
+		return;
+	if (warp_endpoint_psk(db, ep->id, sp->psk, &e2) == -1) {
 		sp->failed = 1;
 		sp->hold = 1;
 		(void)snprintf(sp->error, sizeof(sp->error), "%.*s",
 		    (int)sizeof(sp->error) - 1, e2.msg);
+		return;
 	}
-	warp_state_peer_allowed(sp, ep, peer_lans);
+	sp->psk_ready = 1;
+}
+
+static int
+warp_state_ep_id_cmp(const void *key, const void *elem)
+{
+	int64_t	id = *(const int64_t *)key;
+	int64_t	other = ((const struct warp_endpoint *)elem)->id;
+
+	return (id < other ? -1 : id > other);
+}
+
+/* One row of the scan: the endpoint, and its sealed key and check. */
+static int
+warp_state_scan_row(sqlite3_stmt *st, const struct warp_network *net,
+    struct warp_endpoint *e, struct warp_state_peer *sp)
+{
+	struct warp_err	 ignore;
+	const void	*blob;
+	int		 len;
+
+	memset(e, 0, sizeof(*e));
+	memset(sp, 0, sizeof(*sp));
+	e->id = sqlite3_column_int64(st, 0);
+	e->network_id = net->id;
+	(void)snprintf(e->network_name, sizeof(e->network_name), "%s",
+	    net->name);
+	(void)snprintf(e->name, sizeof(e->name), "%s",
+	    sqlite3_column_text(st, 1));
+	/* As the endpoint list: a row it cannot parse is no endpoint. */
+	if (warp_ep_kind_parse((const char *)sqlite3_column_text(st, 2),
+	    &e->kind, &ignore) == -1 ||
+	    warp_ip_parse((const char *)sqlite3_column_text(st, 3),
+	    &e->overlay_ip, &ignore) == -1)
+		return (-1);
+	(void)snprintf(e->public_key, sizeof(e->public_key), "%s",
+	    sqlite3_column_text(st, 4));
+	e->enabled = sqlite3_column_int(st, 5);
+	e->expires_at = sqlite3_column_int64(st, 6);
+	blob = sqlite3_column_blob(st, 7);
+	len = sqlite3_column_bytes(st, 7);
+	if (blob != NULL && len > 0 && (size_t)len <= sizeof(sp->sealed)) {
+		memcpy(sp->sealed, blob, (size_t)len);
+		sp->nsealed = (size_t)len;
+	}
+	blob = sqlite3_column_blob(st, 8);
+	if (blob != NULL && sqlite3_column_bytes(st, 8) ==
+	    (int)sizeof(sp->check)) {
+		memcpy(sp->check, blob, sizeof(sp->check));
+		sp->has_check = 1;
+	}
+	return (0);
+}
+
+/*
+ * How many endpoints network id has, as the page counts keep them
+ * (migrations/0008_endpoint_blocks.sql): only a first size for the
+ * arrays, which still grow past it (a worker could write any number).
+ */
+static size_t
+warp_state_count_hint(struct warp_db *db, int64_t id)
+{
+	sqlite3_stmt	*st;
+	struct warp_err	 e2;
+	int64_t		 n = 0;
+
+	if (warp_db_prepare_cached(db, &st, "SELECT coalesce(sum(endpoints), "
+	    "0) FROM endpoint_blocks WHERE network_id = ?", &e2) == -1)
+		return (0);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	warp_db_release(db, st);
+	return (n > 0 && n <= WARP_STATE_HINT_MAX ? (size_t)n : 0);
+}
+
+/*
+ * A network's endpoints with the columns a peer needs, in one query (the
+ * endpoint list reads every column, with two subqueries a row, and one
+ * query a row each for the LANs and the preshared key), sorted by id,
+ * each with its sealed preshared key and its check beside it.
+ */
+static int
+warp_state_scan(struct warp_db *db, const struct warp_network *net,
+    struct warp_endpoint **eout, struct warp_state_peer **pout, size_t *nout,
+    struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_endpoint	*eps = NULL;
+	struct warp_state_peer	*peers = NULL;
+	size_t			 n = 0, ecap = 0, pcap = 0;
+	int			 rc;
+
+	if (warp_db_prepare_cached(db, &st, "SELECT e.id, e.name, e.kind, "
+	    "e.overlay_ip, e.public_key, e.enabled, coalesce(e.expires_at, 0), "
+	    "e.preshared_key, c.mac FROM endpoints e LEFT JOIN "
+	    "endpoint_psk_checks c ON c.endpoint_id = e.id "
+	    "WHERE e.network_id = ? ORDER BY e.id", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, net->id);
+	/* Sized once (10,000 rows of peers are 7 MB to copy as they grow). */
+	if ((ecap = pcap = warp_state_count_hint(db, net->id)) > 0) {
+		eps = warp_xcalloc(ecap, sizeof(*eps));
+		peers = warp_xcalloc(pcap, sizeof(*peers));
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		eps = warp_state_grow(eps, n, &ecap, sizeof(*eps));
+		peers = warp_state_grow(peers, n, &pcap, sizeof(*peers));
+		if (warp_state_scan_row(st, net, &eps[n], &peers[n]) == 0)
+			n++;
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_DONE) {
+		free(eps);
+		free(peers);
+		return (warp_db_sqlerr(db, err, "listing endpoints"));
+	}
+	if (peers == NULL)
+		peers = warp_xcalloc(1, sizeof(*peers));
+	*eout = eps;
+	*pout = peers;
+	*nout = n;
+	return (0);
+}
+
+/*
+ * The LAN subnets of a network's endpoints (eps sorted by id), one query
+ * for the network; at most WARP_MAX_LANS each, unparsable rows skipped
+ * (as the endpoint's own load does; warp_endpoints_revalidate judges the
+ * rows as stored).
+ */
+static int
+warp_state_lans_read(struct warp_db *db, const struct warp_network *net,
+    struct warp_endpoint *eps, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt		*st;
+	struct warp_endpoint	*e;
+	struct warp_err		 ignore;
+	int64_t			 id;
+	int			 rc;
+
+	if (warp_db_prepare_cached(db, &st, "SELECT l.endpoint_id, l.cidr "
+	    "FROM endpoint_lans l JOIN endpoints e ON e.id = l.endpoint_id "
+	    "WHERE e.network_id = ? ORDER BY l.endpoint_id, l.rowid",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, net->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if ((e = bsearch(&id, eps, n, sizeof(*eps),
+		    warp_state_ep_id_cmp)) == NULL || e->nlans >= WARP_MAX_LANS)
+			continue;
+		if (warp_cidr_parse((const char *)sqlite3_column_text(st, 1),
+		    &e->lans[e->nlans], &ignore) == 0)
+			e->nlans++;
+	}
+	warp_db_release(db, st);
+	if (rc != SQLITE_DONE)
+		return (warp_db_sqlerr(db, err, "reading subnets"));
+	return (0);
 }
 
 static int
@@ -196,26 +407,28 @@ warp_state_network_read(struct warp_db *db, const struct warp_network *net,
     struct warp_state_peer **out, size_t *nout, struct warp_err *err)
 {
 	struct warp_endpoint	*eps = NULL;
-	struct warp_state_peer	*peers;
+	struct warp_state_peer	*peers = NULL;
 	size_t			 neps = 0, i;
 
 	if (warp_network_private_key(db, net->id, priv, err) == -1 ||
 	    warp_state_key_check(net, priv, err) == -1 ||
-	    warp_endpoint_list(db, net->id, &eps, &neps, err) == -1)
+	    warp_state_scan(db, net, &eps, &peers, &neps, err) == -1)
 		return (-1);
-	peers = warp_xcalloc(neps + 1, sizeof(*peers));
+	if (peer_lans && warp_state_lans_read(db, net, eps, neps, err) == -1)
+		goto fail;
 	for (i = 0; i < neps; i++)
-		warp_state_peer_make(db, &peers[i], &eps[i], peer_lans, now);
+		warp_state_peer_fill(&peers[i], &eps[i], peer_lans, now);
 	if (warp_endpoints_revalidate(db, net, eps, neps, warp_state_peer_bad,
-	    peers, err) == -1) {
-		warp_endpoint_list_free(eps);
-		warp_state_peers_free(peers, neps);
-		return (-1);
-	}
-	warp_endpoint_list_free(eps);
+	    peers, err) == -1)
+		goto fail;
+	free(eps);
 	*out = peers;
 	*nout = neps;
 	return (0);
+fail:
+	free(eps);
+	warp_state_peers_free(peers, neps);
+	return (-1);
 }
 
 /*
@@ -267,6 +480,123 @@ out:
 	warp_state_peers_free(peers, nids + 1);
 	free(eps);
 	return (ret);
+}
+
+/* The stored preshared key opened (the sealing context is the column). */
+static int
+warp_state_psk_open(struct warp_db *db, struct warp_state_peer *sp,
+    struct warp_err *err)
+{
+	uint8_t	*plain = NULL;
+	size_t	 len = 0;
+
+	if (warp_unseal(db, WARP_STATE_PSK_COLUMN, sp->nsealed > 0 ?
+	    sp->sealed : NULL, sp->nsealed, &plain, &len, err) == -1)
+		return (-1);
+	if (len != WARP_KEY_LEN) {
+		warp_secret_free(plain, len + 1);
+		return (warp_err_system(err, "a stored key (%s) is damaged",
+		    WARP_STATE_PSK_COLUMN));
+	}
+	memcpy(sp->psk, plain, WARP_KEY_LEN);
+	warp_secret_free(plain, len + 1);
+	sp->psk_ready = 1;
+	return (0);
+}
+
+/* Does the stored check say the sealed value opens to the kernel's key? */
+static int
+warp_state_psk_seen(struct warp_db *db, const struct warp_state_peer *sp)
+{
+	uint8_t	mac[WARP_SEAL_CHECK_LEN];
+	int	same;
+
+	if (sp->kernel_psk == NULL || !sp->has_check || sp->nsealed == 0 ||
+	    warp_seal_check(db, sp->endpoint_id, sp->sealed, sp->nsealed,
+	    sp->kernel_psk, mac) == -1)
+		return (0);
+	same = sodium_memcmp(mac, sp->check, sizeof(mac)) == 0;
+	sodium_memzero(mac, sizeof(mac));
+	return (same);
+}
+
+size_t
+warp_state_peers_psk(struct warp_db *db, struct warp_state_peer *peers,
+    size_t n, size_t *nvouched, size_t *nfailed)
+{
+	struct warp_state_peer	*sp;
+	struct warp_err		 e2;
+	uint8_t			 mac[WARP_SEAL_CHECK_LEN];
+	size_t			 i, opened = 0;
+
+	*nvouched = *nfailed = 0;
+	for (i = 0; i < n; i++) {
+		sp = &peers[i];
+		if (sp->psk_ready || !sp->active || sp->failed)
+			continue;
+		if (warp_state_psk_seen(db, sp)) {
+			memcpy(sp->psk, sp->kernel_psk, WARP_KEY_LEN);
+			sp->psk_ready = 1;
+			(*nvouched)++;
+			continue;
+		}
+		opened++;
+		if (warp_state_psk_open(db, sp, &e2) == -1) {
+			sp->failed = 1;
+			sp->hold = 1;
+			(void)snprintf(sp->error, sizeof(sp->error), "%.*s",
+			    (int)sizeof(sp->error) - 1, e2.msg);
+			(*nfailed)++;
+			continue;
+		}
+		if (warp_seal_check(db, sp->endpoint_id, sp->sealed,
+		    sp->nsealed, sp->psk, mac) == 0 && (!sp->has_check ||
+		    sodium_memcmp(mac, sp->check, sizeof(mac)) != 0)) {
+			memcpy(sp->check, mac, sizeof(mac));
+			sp->has_check = 1;
+			sp->check_new = 1;
+		}
+	}
+	sodium_memzero(mac, sizeof(mac));
+	return (opened);
+}
+
+int
+warp_state_psk_checks_store(struct warp_db *db,
+    const struct warp_state_peer *peers, size_t n, struct warp_err *err)
+{
+	sqlite3_stmt	*st = NULL;
+	size_t		 i;
+
+	for (i = 0; i < n && !peers[i].check_new; i++)
+		;
+	if (i == n)
+		return (0);
+	if (warp_db_begin(db, err) == -1)
+		return (-1);
+	if (warp_db_prepare(db, &st, "INSERT OR REPLACE INTO "
+	    "endpoint_psk_checks (endpoint_id, mac) SELECT id, ?2 FROM "
+	    "endpoints WHERE id = ?1", err) == -1)
+		goto fail;
+	for (; i < n; i++) {
+		if (!peers[i].check_new)
+			continue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, peers[i].endpoint_id);
+		sqlite3_bind_blob(st, 2, peers[i].check,
+		    sizeof(peers[i].check), SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			warp_db_sqlerr(db, err, "storing preshared key checks");
+			goto fail;
+		}
+	}
+	sqlite3_finalize(st);
+	return (warp_db_commit(db, err));
+fail:
+	if (st != NULL)
+		sqlite3_finalize(st);
+	warp_db_rollback(db);
+	return (-1);
 }
 
 void

@@ -394,10 +394,21 @@ warp_traffic_list(struct warp_db *db, int64_t network_id,
 
 	*out = NULL;
 	*nout = 0;
-	if (warp_db_prepare_cached(db, &st, "SELECT " TR_COLUMNS TR_FROM
-	    "WHERE (?1 = 0 OR e.network_id = ?1) AND "
-	    "(t.endpoint_id IS NOT NULL OR nt.default_down_bps > 0 OR "
-	    "nt.default_up_bps > 0) ORDER BY e.id", err) == -1)
+	/*
+	 * From the rows that have limits: the endpoints with their own row,
+	 * then those without one in networks with defaults (a scan of every
+	 * endpoint, as a LEFT JOIN from endpoints is, reads the whole table
+	 * on each full apply to find none).
+	 */
+	if (warp_db_prepare_cached(db, &st, "SELECT " TR_COLUMNS
+	    " FROM endpoint_traffic t JOIN endpoints e ON e.id = t.endpoint_id "
+	    "LEFT JOIN network_traffic nt ON nt.network_id = e.network_id "
+	    "WHERE (?1 = 0 OR e.network_id = ?1) UNION ALL SELECT " TR_COLUMNS
+	    " FROM network_traffic nt JOIN endpoints e ON "
+	    "e.network_id = nt.network_id LEFT JOIN endpoint_traffic t ON "
+	    "t.endpoint_id = e.id WHERE (nt.default_down_bps > 0 OR "
+	    "nt.default_up_bps > 0) AND t.endpoint_id IS NULL AND "
+	    "(?1 = 0 OR e.network_id = ?1) ORDER BY 1", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, network_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "warp.h"
@@ -27,7 +28,11 @@ struct warp_db {
 	 * once (a scalar multiplication), not per sealed value */
 	struct warp_worker_keys derived_keys;
 	int		 has_derived_keys;
+	/* root: the key of warp_seal_check, derived once */
+	uint8_t		 check_key[crypto_shorthash_siphashx24_KEYBYTES];
+	int		 has_check_key;
 	int		 txn_depth;	/* nested warp_db_begin() calls */
+	int		 reads_mapped;	/* PRAGMA mmap_size set (warp_state.c) */
 	int		 read_txn;	/* warp_db_read_begin() */
 	int		 track_pending;	/* changes mark apply_status pending */
 	sqlite3_stmt	*dv_stmt;	/* PRAGMA data_version (warp_db_epoch) */
@@ -57,6 +62,10 @@ void	warp_db_release(struct warp_db *, sqlite3_stmt *);
 int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
 /* Defensive settings on a connection (SQLITE_DBCONFIG_DEFENSIVE, ...). */
 void	warp_db_harden(sqlite3 *);
+/* warp_keys.c: a root-only check that a sealed key opens to key. */
+#define WARP_SEAL_CHECK_LEN	crypto_shorthash_siphashx24_BYTES
+int	warp_seal_check(struct warp_db *, int64_t, const uint8_t *, size_t,
+	    const uint8_t [WARP_KEY_LEN], uint8_t [WARP_SEAL_CHECK_LEN]);
 int	warp_db_user_version(sqlite3 *, int *);
 int	warp_migrate(sqlite3 *, const struct warp_migration *, size_t,
 	    struct warp_err *);

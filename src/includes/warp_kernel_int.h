@@ -130,6 +130,8 @@ struct warp_kernel_counters {
 	uint64_t	sysctl;		/* /proc/sys writes (kernel_send.c) */
 	uint64_t	tc;		/* RTM_NEW/DEL qdisc, class, filter */
 	uint64_t	peers;		/* peers created, changed or removed */
+	uint64_t	psk_opened;	/* sealed preshared keys opened */
+	uint64_t	psk_vouched;	/* the kernel's, vouched for by a check */
 	/*
 	 * Read requests, what the incremental apply is judged by: rtnetlink
 	 * dumps and gets (each cache fill of warp_nl_open, each link get,

@@ -11,12 +11,28 @@
 
 #include "warp.h"
 
+/* A sealed preshared key is at most this long (0x03 boxes are 97). */
+#define WARP_STATE_SEALED_MAX	128
+#define WARP_STATE_CHECK_LEN	16	/* warp_seal_check */
+
 /* A WireGuard peer as the gateway side should have it. */
 struct warp_state_peer {
 	int64_t			endpoint_id;
 	char			name[WARP_NAME_MAX + 1];
 	uint8_t			public_key[WARP_KEY_LEN];
-	uint8_t			psk[WARP_KEY_LEN];
+	uint8_t			psk[WARP_KEY_LEN];	/* if psk_ready */
+	int			psk_ready;
+	/*
+	 * The preshared key as stored, opened by warp_state_peers_psk()
+	 * only where the kernel's (kernel_psk, set by the caller) does not
+	 * match the stored check; check_new: a check to store.
+	 */
+	uint8_t			sealed[WARP_STATE_SEALED_MAX];
+	size_t			nsealed;
+	uint8_t			check[WARP_STATE_CHECK_LEN];
+	int			has_check;
+	int			check_new;
+	const uint8_t		*kernel_psk;
 	/* allowed[0]: the overlay /32; then the site's LANs, if routed */
 	struct warp_cidr	allowed[1 + WARP_MAX_LANS];
 	size_t			nallowed;
@@ -28,16 +44,35 @@ struct warp_state_peer {
 
 /*
  * The desired state of one network: its private key and one peer per
- * endpoint (peer_lans: cpe/gateway peers carry their LAN subnets).
- * Returns -1 with err set when the network cannot be read at all; an
- * endpoint whose public key is invalid is failed and inactive, one whose
- * preshared key cannot be read is failed and holds the network.  Free
- * with warp_state_peers_free() (it wipes the keys).
+ * endpoint (peer_lans: cpe/gateway peers carry their LAN subnets), read
+ * in one query of the columns a peer needs.  The preshared keys are not
+ * opened here (psk_ready 0): warp_state_peers_psk() does that once the
+ * caller has read the device.  Returns -1 with err set when the network
+ * cannot be read at all; an endpoint whose public key is invalid is
+ * failed and inactive.  Free with warp_state_peers_free() (it wipes the
+ * keys).
  */
 int	warp_state_network_load(struct warp_db *, const struct warp_network *,
 	    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
 	    struct warp_state_peer **, size_t *, struct warp_err *);
 void	warp_state_peers_free(struct warp_state_peer *, size_t);
+
+/*
+ * The preshared key of each active, unfailed peer that has none yet:
+ * the kernel's (kernel_psk) where the stored check says the sealed value
+ * opens to it, else the sealed value opened (and check_new set when its
+ * check is missing or stale).  One that cannot be opened is failed and
+ * holds its network (hold).  Returns how many were opened; *nvouched
+ * the kernel's keys taken, *nfailed the peers that failed here.
+ */
+size_t	warp_state_peers_psk(struct warp_db *, struct warp_state_peer *,
+	    size_t, size_t *, size_t *);
+/*
+ * Store the checks the peers' check_new marks (root only; nothing to
+ * do: no transaction).  A row of an endpoint deleted since is skipped.
+ */
+int	warp_state_psk_checks_store(struct warp_db *,
+	    const struct warp_state_peer *, size_t, struct warp_err *);
 
 /*
  * The root side trusts nothing a worker can write: every row the

@@ -248,6 +248,9 @@ warp_kstatus_store(struct warp_kctx *ctx, struct warp_network *all,
 	}
 	ret = warp_apply_status_store(ctx->db, rows, n, err);
 	free(rows);
+	for (i = 0; ret == 0 && i < ctx->nnets; i++)
+		ret = warp_state_psk_checks_store(ctx->db, ctx->nets[i].peers,
+		    ctx->nets[i].npeers, err);
 	return (ret);
 }
 
@@ -425,7 +428,8 @@ warp_kapply_full(struct warp_db *db, const char *netns, int dry_run,
 			continue;
 		if (warp_nl_addrs(&ctx, kn) == -1)
 			continue;
-		(void)warp_wg_reconcile(&ctx, kn);
+		if (warp_wg_reconcile(&ctx, kn) == -1 && kn->hold)
+			continue;	/* a preshared key it cannot open */
 		(void)warp_nl_routes(&ctx, kn);
 		(void)warp_nl_rules(&ctx, kn);
 		if (kn->kt->layer2 && !kn->failed)
@@ -442,6 +446,11 @@ warp_kapply_full(struct warp_db *db, const char *netns, int dry_run,
 			    ctx.nets[i].net.name, ctx.nets[i].error);
 	}
 	warp_kplan_counts(&ctx);
+	if (cnt.psk_opened + cnt.psk_vouched > 0)
+		warp_kplan(&ctx, "  preshared keys: %llu opened, %llu as the "
+		    "kernel has them (their stored check matches)",
+		    (unsigned long long)cnt.psk_opened,
+		    (unsigned long long)cnt.psk_vouched);
 
 	if (!dry_run && warp_kstatus_store(&ctx, all, nall, &e2) == -1)
 		warp_kplan(&ctx, "  failed: recording the apply status: %s",

@@ -31,6 +31,8 @@ static int	warp_wg_read(struct warp_kctx *, struct warp_knet *,
 static int	warp_wg_send(struct warp_kctx *, struct warp_knet *,
 		    const uint8_t *, int, const struct warp_wgop *, size_t);
 static int	warp_wg_named(const struct warp_knet *, const uint8_t *);
+static int	warp_wg_psk(struct warp_kctx *, struct warp_knet *,
+		    const struct warp_wgdev *);
 
 static int
 warp_wg_peer_cmp(const void *a, const void *b)
@@ -231,6 +233,48 @@ warp_wg_send(struct warp_kctx *ctx, struct warp_knet *kn, const uint8_t *priv,
 }
 
 /*
+ * The wanted peers' preshared keys, now that the device is read: the
+ * kernel's where the stored check vouches for it, else opened from the
+ * database (warp_state_peers_psk).  One that cannot be opened fails and
+ * holds the network: nothing of its device is changed (its links and
+ * address, which that key does not decide, went before).
+ */
+static int
+warp_wg_psk(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_wgdev *dev)
+{
+	struct warp_state_peer	*sp;
+	size_t			 i, j, nvouched, nfailed;
+	int			 c;
+
+	for (i = 0, j = 0; i < kn->npeers; i++) {
+		sp = &kn->peers[i];
+		sp->kernel_psk = NULL;
+		c = 1;
+		while (j < dev->npeers && (c = memcmp(dev->peers[j].public_key,
+		    sp->public_key, WARP_KEY_LEN)) < 0)
+			j++;
+		if (c == 0 && dev->peers[j].has_psk)
+			sp->kernel_psk = dev->peers[j].psk;
+	}
+	ctx->cnt->psk_opened += warp_state_peers_psk(ctx->db, kn->peers,
+	    kn->npeers, &nvouched, &nfailed);
+	ctx->cnt->psk_vouched += nvouched;
+	for (i = 0; i < kn->npeers; i++)
+		kn->peers[i].kernel_psk = NULL;	/* dev goes before peers */
+	if (nfailed == 0)
+		return (0);
+	for (i = 0; i < kn->npeers; i++) {
+		if (!kn->peers[i].hold)
+			continue;
+		warp_knet_fail(ctx, kn, "endpoint %s: %s", kn->peers[i].name,
+		    kn->peers[i].error);
+		kn->hold = 1;
+	}
+	return (-1);
+}
+
+/*
  * Bring one network's WireGuard device to the desired key, port and
  * peers, sending only the peers that differ.
  */
@@ -246,6 +290,10 @@ warp_wg_reconcile(struct warp_kctx *ctx, struct warp_knet *kn)
 	warp_wg_sort(kn->peers, kn->npeers);
 	if (warp_wg_read(ctx, kn, &dev) == -1)
 		return (-1);
+	if (warp_wg_psk(ctx, kn, &dev) == -1) {
+		warp_wgnl_dev_free(&dev);
+		return (-1);
+	}
 	if (!dev.has_private_key || memcmp(dev.private_key, kn->private_key,
 	    WARP_KEY_LEN) != 0) {
 		warp_kplan(ctx, "change wireguard %s: private key",
@@ -297,10 +345,20 @@ warp_wg_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
 {
 	struct warp_wgop	*ops;
 	const struct warp_state_peer *sp;
-	size_t			 i, nops = 0;
+	size_t			 i, nops = 0, nvouched, nfailed;
 	int			 ret = 0;
 
 	warp_wg_sort(kn->peers, kn->npeers);
+	ctx->cnt->psk_opened += warp_state_peers_psk(ctx->db, kn->peers,
+	    kn->npeers, &nvouched, &nfailed);
+	if (nfailed > 0) {
+		for (i = 0; i < kn->npeers; i++)
+			if (kn->peers[i].hold)
+				warp_knet_fail(ctx, kn, "endpoint %s: %s",
+				    kn->peers[i].name, kn->peers[i].error);
+		kn->hold = 1;
+		return (-1);
+	}
 	ops = warp_xcalloc(kn->nolds + kn->npeers + 1, sizeof(*ops));
 	for (i = 0; i < kn->nolds; i++) {
 		if (!kn->olds[i].has_old ||

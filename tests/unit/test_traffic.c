@@ -170,7 +170,8 @@ test_db(void)
 	struct warp_traffic		 t, *v;
 	struct warp_usage_sample	 s;
 	struct warp_err			 err;
-	int64_t				 net, a, b;
+	int64_t				 net, a, b, c;
+	const struct warp_traffic	*ct;
 	size_t				 n;
 	char				 fp1[65], fp2[65];
 	sqlite3_stmt			*st;
@@ -213,6 +214,19 @@ test_db(void)
 	CHECK(warp_traffic_list(db, net, &v, &n, &err) == 0 && n == 2 &&
 	    warp_traffic_find(v, n, b) != NULL, "db: both listed for the "
 	    "kernel");
+	warp_traffic_list_free(v);
+	/* One without a row of its own: the network's defaults list it. */
+	es.name = "c";
+	CHECK(warp_endpoint_create(db, "office", &es, "t", &c, &err) == 0,
+	    "db: endpoint c, no limits of its own");
+	ct = NULL;
+	CHECK(warp_traffic_list(db, 0, &v, &n, &err) == 0 && n == 3 &&
+	    v[0].endpoint_id < v[1].endpoint_id &&
+	    v[1].endpoint_id < v[2].endpoint_id &&
+	    (ct = warp_traffic_find(v, n, c)) != NULL &&
+	    ct->down_bps == 10000000 && ct->down_inherited &&
+	    ct->up_bps == 2000000, "db: the kernel's list: a, b and c (the "
+	    "network's 10mbit/2mbit), by id");
 	warp_traffic_list_free(v);
 
 	/* Bad input changes nothing. */
