@@ -2,7 +2,7 @@
  * The reconciler's read of a network (warp_state_network_load: one query
  * of the columns a peer needs) and its preshared keys
  * (warp_state_peers_psk, warp_state_psk_checks_store,
- * migrations/0010_psk_checks.sql): a sealed key is opened only where
+ * migrations/0011_psk_checks.sql): a sealed key is opened only where
  * the kernel's key is not vouched for by a check root stored, and a
  * check nobody but root could have made for that row, value and key is
  * never believed.  Counts, not times.
