@@ -1,4 +1,4 @@
--- WARP gateway schema, step 10: a check of each endpoint's sealed
+-- WARP gateway schema, step 11: a check of each endpoint's sealed
 -- preshared key (issue #11, B3).  mac is a keyed hash, under a key only
 -- the root side derives from the master key, of the endpoint's id, the
 -- sealed value as stored and the key it opens to (warp_seal_check): a
