@@ -945,8 +945,9 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 }
 
 /*
- * A key a writer put there that is no WireGuard key is no key: the
- * periodic full apply removes whatever peer it would have named.
+ * A key a writer put there that is no WireGuard key is no key, an
+ * address that is no IPv4 address none: the periodic full apply removes
+ * whatever peer or port it would have named.
  */
 int
 warp_state_journal_endpoints(struct warp_db *db, int64_t applied,
@@ -954,18 +955,19 @@ warp_state_journal_endpoints(struct warp_db *db, int64_t applied,
     size_t *nout, struct warp_err *err)
 {
 	struct warp_state_epchange	*rows = NULL;
+	struct warp_err			 e2;
 	sqlite3_stmt			*st;
-	const char			*key;
+	const char			*key, *ip;
 	size_t				 n = 0, cap = 0;
 	int				 rc;
 
 	*out = NULL;
 	*nout = 0;
-	if (warp_db_prepare(db, &st, "SELECT endpoint_id, old_public_key "
-	    "FROM change_journal WHERE seq > ?1 AND seq <= ?2 AND "
-	    "network_id = ?3 AND endpoint_id IS NOT NULL "
-	    "GROUP BY endpoint_id, old_public_key ORDER BY endpoint_id",
-	    err) == -1)
+	if (warp_db_prepare(db, &st, "SELECT endpoint_id, old_public_key, "
+	    "old_overlay_ip FROM change_journal WHERE seq > ?1 AND "
+	    "seq <= ?2 AND network_id = ?3 AND endpoint_id IS NOT NULL "
+	    "GROUP BY endpoint_id, old_public_key, old_overlay_ip "
+	    "ORDER BY endpoint_id", err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, applied);
 	sqlite3_bind_int64(st, 2, upto);
@@ -977,6 +979,10 @@ warp_state_journal_endpoints(struct warp_db *db, int64_t applied,
 		key = (const char *)sqlite3_column_text(st, 1);
 		rows[n].has_old = key != NULL &&
 		    warp_key_from_base64(key, rows[n].old_key) == 0;
+		ip = (const char *)sqlite3_column_text(st, 2);
+		if (ip == NULL || warp_ip_parse(ip, &rows[n].old_overlay,
+		    &e2) == -1)
+			rows[n].old_overlay = 0;
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -215,8 +215,7 @@ void	warp_knet_fail(struct warp_kctx *, struct warp_knet *, const char *, ...)
 void	warp_kroute_add(struct warp_knet *, const struct warp_kroute *);
 void	warp_kprefix_v4(struct warp_kprefix *, const struct warp_cidr *);
 void	warp_kprefix_format(const struct warp_kprefix *, char *, size_t);
-void	warp_knet_gt_name(const struct warp_knet *,
-	    const struct warp_state_peer *, char *, size_t);
+void	warp_knet_gt_name(const struct warp_knet *, uint32_t, char *, size_t);
 int	warp_knet_link_wanted(const struct warp_knet *, const char *);
 
 /*
@@ -290,6 +289,15 @@ int	warp_nl_link_claim(struct warp_kctx *, struct warp_knet *,
  */
 /* WARP_VXLAN_PORT: warp.h, shared with the sites' configs. */
 int	warp_l2_apply(struct warp_kctx *, struct warp_knet *);
+/*
+ * The incremental apply of a layer-2 network (kernel_changes.c): the
+ * ports (l2-p2p) or replication entries (l2-mesh) of the journaled
+ * endpoints only (kn->some), made or removed without reading the
+ * network's other ports.  ctx->links holds only what kernel_changes.c
+ * read by name (warp_kchg_l2_links): the network's VRF, bridge, VXLAN
+ * device and the GRE TAPs these endpoints have or had.
+ */
+int	warp_l2_apply_some(struct warp_kctx *, struct warp_knet *);
 
 /* WireGuard generic netlink (kernel_wgnl.c). */
 struct warp_wgpeer {

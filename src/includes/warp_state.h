@@ -124,14 +124,17 @@ int	warp_state_journal_read(struct warp_db *, int64_t *, int64_t *,
 
 /*
  * The endpoints journaled for one network in (applied, upto]
- * (migrations/0009_journal_endpoint.sql), one row per endpoint and old
- * public key, in endpoint order: has_old when the row carried the key
- * its peer had before (an update or a delete).  Free *out with free().
+ * (migrations/0009_journal_endpoint.sql, 0012_journal_overlay.sql), one
+ * row per endpoint, old public key and old overlay address, in endpoint
+ * order: has_old when the row carried the key its peer had before (an
+ * update or a delete), old_overlay the address it had (a layer-2
+ * endpoint's port or replication entry).  Free *out with free().
  */
 struct warp_state_epchange {
 	int64_t		endpoint_id;
 	uint8_t		old_key[WARP_KEY_LEN];
 	int		has_old;
+	uint32_t	old_overlay;	/* host order; 0: none journaled */
 };
 
 int	warp_state_journal_endpoints(struct warp_db *, int64_t, int64_t,

@@ -7,15 +7,18 @@
  * tables.
  *
  * It takes a change only when the difference can be nothing but that
- * network's peers: the journal marks the change not shared (an endpoint
- * created, deleted, enabled, disabled or re-keyed, with no LANs, rate or
- * quota), the network is enabled and routed (the layer-2 types keep a
- * GRE TAP or VXLAN entries per endpoint, which the full apply's link
- * dump reconciles), and its device is there and ours.  Anything else --
- * a shared or appliance-wide change, a network gone, a layer-2 network,
- * a namespace or device still to create -- runs the full apply instead:
- * such changes are rare, and the full apply is the one that knows the
- * whole table.
+ * network's peers and, for the layer-2 types, the ports or replication
+ * entries of those endpoints: the journal marks the change not shared
+ * (an endpoint created, deleted, enabled, disabled or re-keyed, with no
+ * LANs, rate or quota), the network is enabled, and its devices are
+ * there and ours.  A layer-2 network goes this way only when its rows
+ * name their endpoints (0009; 0012 adds the address a deleted one had):
+ * each endpoint's GRE TAP (l2-p2p) is read by name, its VLANs from that
+ * port only, and an l2-mesh endpoint's VXLAN entry is added or removed
+ * unread (warp_l2_apply_some, kernel_l2.c).  Anything else -- a shared
+ * or appliance-wide change, a network gone, a namespace or device still
+ * to create -- runs the full apply instead: such changes are rare, and
+ * the full apply is the one that knows the whole table.
  *
  * Two depths.  When every journal row of a network names its endpoint
  * (0009), only those endpoints are read -- each one's row, its desired
@@ -27,7 +30,7 @@
  * 0009) load the whole network and diff it with its device (one
  * GET_DEVICE).
  *
- * Neither reads what the kernel has beyond that device's link, so
+ * Neither reads what the kernel has beyond those devices' links, so
  * neither sees drift: the periodic full apply (warpd, every 60 s) is the
  * drift repair.  It also removes expired peers (expiry journals nothing)
  * and undoes whatever a forged journal row could hold back or send.
@@ -49,12 +52,22 @@
 #include "warp_kernel_int.h"
 #include "warp_state.h"
 
+/*
+ * Past this many changed endpoints of one layer-2 network (a bulk add or
+ * delete), one link dump is cheaper than a link get per port: the full
+ * apply.
+ */
+#define WARP_KCHG_L2_MAX	1024
+
 static int	warp_kchg_load(struct warp_kctx *, const struct warp_state_change *,
 		    size_t, int64_t, int64_t, char *, size_t);
 static int	warp_kchg_some(struct warp_kctx *, struct warp_knet *,
 		    const struct warp_network *, int64_t, int64_t, char *,
 		    size_t);
 static int	warp_kchg_link(struct warp_kctx *, struct warp_knet *);
+static int	warp_kchg_l2_get(struct warp_kctx *, struct warp_knet *,
+		    const char *, int);
+static int	warp_kchg_l2_links(struct warp_kctx *, struct warp_knet *);
 static int	warp_kchg_status(struct warp_kctx *, struct warp_err *);
 static int	warp_kchg_run(struct warp_kctx *, const char *, char *, size_t,
 		    int *, struct warp_err *);
@@ -87,6 +100,13 @@ warp_kchg_some(struct warp_kctx *ctx, struct warp_knet *kn,
 	for (i = 0; i < kn->nolds; i++)	/* in endpoint order */
 		if (nids == 0 || ids[nids - 1] != kn->olds[i].endpoint_id)
 			ids[nids++] = kn->olds[i].endpoint_id;
+	if (kn->kt->layer2 && nids > WARP_KCHG_L2_MAX) {
+		free(ids);
+		(void)snprintf(why, whylen, "network %s: %zu layer-2 endpoints "
+		    "changed (the full apply reads their ports in one dump)",
+		    net->name, nids);
+		return (1);
+	}
 	rc = warp_state_endpoints_load(ctx->db, &kn->net, kn->kt->peer_lans,
 	    ctx->now, ids, nids, &kn->peers, &kn->npeers, &e2);
 	free(ids);
@@ -95,8 +115,9 @@ warp_kchg_some(struct warp_kctx *ctx, struct warp_knet *kn,
 		    e2.msg);
 		return (1);
 	}
-	warp_kplan(ctx, "journal: network %s: the peers of %zu endpoint(s) "
-	    "only", net->name, nids);
+	warp_kplan(ctx, "journal: network %s: the peers%s of %zu "
+	    "endpoint(s) only", net->name, kn->kt->layer2 ? " and ports" : "",
+	    nids);
 	if (rc == -1) {
 		warp_knet_fail(ctx, kn, "reading the network: %s", e2.msg);
 		kn->hold = 1;
@@ -140,9 +161,10 @@ warp_kchg_load(struct warp_kctx *ctx, const struct warp_state_change *chg,
 			continue;
 		}
 		if (warp_ktype_get(net.type) == NULL ||
-		    warp_ktype_get(net.type)->layer2) {
+		    (warp_ktype_get(net.type)->layer2 && !chg[i].by_endpoint)) {
 			(void)snprintf(why, whylen, "network %s: a layer-2 "
-			    "network's ports follow its endpoints", net.name);
+			    "network's ports follow its endpoints, and the "
+			    "journal does not name them all", net.name);
 			return (1);
 		}
 		if (chg[i].by_endpoint) {
@@ -177,6 +199,69 @@ warp_kchg_link(struct warp_kctx *ctx, struct warp_knet *kn)
 	}
 	rtnl_link_put(l);
 	return (ok ? 0 : -1);
+}
+
+/*
+ * One link of a layer-2 network, by name, into ctx->links (a cache of
+ * just the links read so, where the full apply has every link): 0 if it
+ * is there and ours or (a port) absent, -1 if a device the network needs
+ * (must) is absent or not ours: the full apply sorts that out.
+ */
+static int
+warp_kchg_l2_get(struct warp_kctx *ctx, struct warp_knet *kn,
+    const char *name, int must)
+{
+	struct rtnl_link	*l;
+	const char		*alias;
+	int			 ours;
+
+	if (ctx->links == NULL && nl_cache_alloc_name("route/link",
+	    &ctx->links) < 0)
+		warp_fatal("nl_cache_alloc_name route/link");
+	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
+		rtnl_link_put(l);	/* read already */
+		return (0);
+	}
+	ctx->cnt->rd_rtnl++;
+	if (rtnl_link_get_kernel(ctx->rtnl, 0, name, &l) < 0)
+		return (must ? -1 : 0);
+	alias = rtnl_link_get_ifalias(l);
+	ours = alias != NULL && strcmp(alias, kn->alias) == 0;
+	if (strcmp(name, kn->net.if_vrf) == 0)
+		kn->vrf_ifindex = rtnl_link_get_ifindex(l);
+	(void)nl_cache_add(ctx->links, (struct nl_object *)l);
+	rtnl_link_put(l);
+	return (must && !ours ? -1 : 0);
+}
+
+/*
+ * A layer-2 network's links: its VRF, bridge and (l2-mesh) VXLAN device,
+ * and the GRE TAPs (l2-p2p) its journaled endpoints have or had.
+ */
+static int
+warp_kchg_l2_links(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	char	name[WARP_IFNAMSIZ];
+	size_t	i;
+
+	if (warp_kchg_l2_get(ctx, kn, kn->net.if_vrf, 1) == -1 ||
+	    warp_kchg_l2_get(ctx, kn, kn->net.if_br, 1) == -1)
+		return (-1);
+	if (kn->net.type == WARP_NET_L2_MESH)
+		return (warp_kchg_l2_get(ctx, kn, kn->net.if_vx, 1));
+	for (i = 0; i < kn->npeers; i++) {
+		warp_knet_gt_name(kn, kn->peers[i].allowed[0].addr, name,
+		    sizeof(name));
+		(void)warp_kchg_l2_get(ctx, kn, name, 0);
+	}
+	for (i = 0; i < kn->nolds; i++) {
+		if (kn->olds[i].old_overlay == 0)
+			continue;
+		warp_knet_gt_name(kn, kn->olds[i].old_overlay, name,
+		    sizeof(name));
+		(void)warp_kchg_l2_get(ctx, kn, name, 0);
+	}
+	return (0);
 }
 
 /*
@@ -245,10 +330,12 @@ warp_kchg_run(struct warp_kctx *ctx, const char *ns, char *why,
 	/* Every device first: a missing one sends the whole apply. */
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
-		if (kn->hold || warp_kchg_link(ctx, kn) == 0)
+		if (kn->hold || (warp_kchg_link(ctx, kn) == 0 &&
+		    (!kn->kt->layer2 || warp_kchg_l2_links(ctx, kn) == 0)))
 			continue;
-		(void)snprintf(why, whylen, "network %s: %s is not there yet",
-		    kn->net.name, kn->net.if_wg);
+		(void)snprintf(why, whylen, "network %s: %s is not there "
+		    "yet", kn->net.name, kn->links_ok && kn->kt->layer2 ?
+		    "its VRF, bridge or VXLAN device" : kn->net.if_wg);
 		ret = 1;
 		goto out;
 	}
@@ -259,6 +346,8 @@ warp_kchg_run(struct warp_kctx *ctx, const char *ns, char *why,
 			(void)warp_wg_apply_some(ctx, kn);
 		else if (!kn->hold)
 			(void)warp_wg_reconcile(ctx, kn);
+		if (!kn->hold && kn->kt->layer2 && !kn->failed)
+			(void)warp_l2_apply_some(ctx, kn);
 		if (kn->failed && nfailed++ == 0)
 			warp_err_system(err, "%s: %s", kn->net.name, kn->error);
 	}

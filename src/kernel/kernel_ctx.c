@@ -103,12 +103,12 @@ warp_kprefix_format(const struct warp_kprefix *p, char *buf, size_t len)
  * its overlay address in hex (at most 15 bytes for any subnet to /16).
  */
 void
-warp_knet_gt_name(const struct warp_knet *kn, const struct warp_state_peer *sp,
-    char *buf, size_t len)
+warp_knet_gt_name(const struct warp_knet *kn, uint32_t overlay, char *buf,
+    size_t len)
 {
 	uint32_t	host;
 
-	host = sp->allowed[0].addr & ~warp_cidr_mask(kn->net.subnet.len);
+	host = overlay & ~warp_cidr_mask(kn->net.subnet.len);
 	(void)snprintf(buf, len, "gt%08uh%x", kn->net.vcid, host);
 }
 
@@ -128,7 +128,8 @@ warp_knet_link_wanted(const struct warp_knet *kn, const char *name)
 	for (i = 0; i < kn->npeers; i++) {
 		if (!kn->peers[i].active)
 			continue;
-		warp_knet_gt_name(kn, &kn->peers[i], gt, sizeof(gt));
+		warp_knet_gt_name(kn, kn->peers[i].allowed[0].addr, gt,
+		    sizeof(gt));
 		if (strcmp(name, gt) == 0)
 			return (1);
 	}

@@ -58,8 +58,6 @@
 struct warp_l2vids {
 	int		ifindex;
 	uint8_t		f[WARP_VLAN_MAX + 1];
-	uint16_t	range_flags;
-	int		range_begin;	/* 0: none open */
 };
 
 struct warp_l2fdb {
@@ -93,6 +91,8 @@ static int	warp_l2_port_vlans(struct warp_kctx *, struct warp_knet *,
 static int	warp_l2_fdb_cb(const struct nlmsghdr *, void *);
 static int	warp_l2_fdb_send(struct warp_kctx *, int, int, uint32_t);
 static int	warp_l2_fdb(struct warp_kctx *, struct warp_knet *, int, int);
+static int	warp_l2_addr_cmp(const void *, const void *);
+static int	warp_l2_gone(struct warp_kctx *, struct warp_knet *, uint32_t);
 
 /* e: -errno from libmnl, or (libnl 1) a libnl error code. */
 static int
@@ -413,50 +413,51 @@ warp_l2_port(struct warp_kctx *ctx, struct warp_knet *kn, int br,
 	return (e);
 }
 
-/* AF_BRIDGE link dump: the VLANs of one port (compressed ranges). */
+/*
+ * RTM_GETVLAN dump of one port (the kernel dumps that device only): its
+ * VLAN entries, a range each where consecutive VLANs share their flags.
+ * Not the AF_BRIDGE link dump, which holds every port of every bridge:
+ * read once per port, that made a network's apply grow with the square
+ * of its ports.
+ */
 static int
 warp_l2_vids_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct warp_l2vids		*pv = data;
-	const struct ifinfomsg		*ifm = mnl_nlmsg_get_payload(nlh);
+	const struct br_vlan_msg	*bvm = mnl_nlmsg_get_payload(nlh);
 	const struct bridge_vlan_info	*vi;
 	struct nlattr			*a, *b;
 	uint8_t				 f;
-	int				 vid;
+	int				 vid, end;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
-	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifm)) ||
-	    ifm->ifi_index != pv->ifindex)
+	if (nlh->nlmsg_type != RTM_NEWVLAN ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*bvm)) ||
+	    (int)bvm->ifindex != pv->ifindex)
 		return (MNL_CB_OK);
-	mnl_attr_for_each(a, nlh, sizeof(*ifm)) {
-		if (mnl_attr_get_type(a) != IFLA_AF_SPEC)
+	mnl_attr_for_each(a, nlh, sizeof(*bvm)) {
+		if (mnl_attr_get_type(a) != BRIDGE_VLANDB_ENTRY)
 			continue;
+		vi = NULL;
+		end = 0;
 		mnl_attr_for_each_nested(b, a) {
-			if (mnl_attr_get_type(b) != IFLA_BRIDGE_VLAN_INFO ||
-			    mnl_attr_get_payload_len(b) < sizeof(*vi))
-				continue;
-			vi = mnl_attr_get_payload(b);
-			if (vi->vid < 1 || vi->vid > WARP_VLAN_MAX)
-				continue;
-			f = WARP_VID_ON |
-			    (vi->flags & BRIDGE_VLAN_INFO_PVID ?
-			    WARP_VID_PVID : 0) |
-			    (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED ?
-			    WARP_VID_UNTAGGED : 0);
-			if (vi->flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
-				pv->range_begin = vi->vid;
-				pv->range_flags = f;
-				continue;
-			}
-			if ((vi->flags & BRIDGE_VLAN_INFO_RANGE_END) &&
-			    pv->range_begin > 0) {
-				for (vid = pv->range_begin; vid <= vi->vid; vid++)
-					pv->f[vid] = (uint8_t)pv->range_flags;
-				pv->range_begin = 0;
-				continue;
-			}
-			pv->f[vi->vid] = f;
+			if (mnl_attr_get_type(b) == BRIDGE_VLANDB_ENTRY_INFO &&
+			    mnl_attr_get_payload_len(b) >= sizeof(*vi))
+				vi = mnl_attr_get_payload(b);
+			else if (mnl_attr_get_type(b) ==
+			    BRIDGE_VLANDB_ENTRY_RANGE &&
+			    mnl_attr_get_payload_len(b) >= sizeof(uint16_t))
+				end = mnl_attr_get_u16(b);
 		}
+		if (vi == NULL || vi->vid < 1 || vi->vid > WARP_VLAN_MAX)
+			continue;
+		if (end < vi->vid || end > WARP_VLAN_MAX)
+			end = vi->vid;
+		f = WARP_VID_ON |
+		    (vi->flags & BRIDGE_VLAN_INFO_PVID ? WARP_VID_PVID : 0) |
+		    (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED ?
+		    WARP_VID_UNTAGGED : 0);
+		for (vid = vi->vid; vid <= end; vid++)
+			pv->f[vid] = f;
 	}
 	return (MNL_CB_OK);
 }
@@ -587,7 +588,7 @@ warp_l2_port_vlans(struct warp_kctx *ctx, struct warp_knet *kn,
 {
 	char			 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr		*nlh;
-	struct ifinfomsg	*ifm;
+	struct br_vlan_msg	*bvm;
 	struct warp_l2vids	*have;
 	uint8_t			*want;
 	int			 e, ret = -1;
@@ -601,16 +602,16 @@ warp_l2_port_vlans(struct warp_kctx *ctx, struct warp_knet *kn,
 	} else {
 		have->ifindex = ifindex;
 		nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = RTM_GETLINK;
+		nlh->nlmsg_type = RTM_GETVLAN;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-		ifm->ifi_family = AF_BRIDGE;
-		if (!mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_EXT_MASK,
-		    RTEXT_FILTER_BRVLAN_COMPRESSED))
-			e = -EMSGSIZE;
-		else
-			e = warp_nl_talk(ctx, nlh, warp_l2_vids_cb, have);
-		if (e < 0) {
+		bvm = mnl_nlmsg_put_extra_header(nlh, sizeof(*bvm));
+		bvm->family = AF_BRIDGE;
+		bvm->ifindex = (uint32_t)ifindex;
+		e = warp_nl_talk(ctx, nlh, warp_l2_vids_cb, have);
+		if (e == -EINVAL)	/* not a bridge port (yet): none */
+			have->f[1] = WARP_VID_ON | WARP_VID_PVID |
+			    WARP_VID_UNTAGGED;
+		else if (e < 0) {
 			warp_l2_fail(ctx, kn, e, "read port VLANs", NULL, 0);
 			goto out;
 		}
@@ -770,10 +771,132 @@ warp_l2_apply(struct warp_kctx *ctx, struct warp_knet *kn)
 	for (i = 0; i < kn->npeers; i++) {
 		if (!kn->peers[i].active)
 			continue;
-		warp_knet_gt_name(kn, &kn->peers[i], name, sizeof(name));
+		warp_knet_gt_name(kn, kn->peers[i].allowed[0].addr, name,
+		    sizeof(name));
 		created = rtnl_link_name2i(ctx->links, name) <= 0;
 		if (warp_l2_port(ctx, kn, br, name,
 		    htonl(kn->peers[i].allowed[0].addr), &ifindex) == -1) {
+			rc = -1;
+			continue;
+		}
+		created = created || ifindex != rtnl_link_name2i(ctx->links,
+		    name);
+		if (warp_l2_port_vlans(ctx, kn, name, ifindex, created) == -1)
+			rc = -1;
+	}
+	return (rc);
+}
+
+static int
+warp_l2_addr_cmp(const void *a, const void *b)
+{
+	uint32_t	x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * What an endpoint of overlay address a no longer needs: its GRE TAP
+ * (l2-p2p, if it is there and ours) or its replication entry (l2-mesh,
+ * removed unread: an entry already gone is what was wanted).
+ */
+static int
+warp_l2_gone(struct warp_kctx *ctx, struct warp_knet *kn, uint32_t a)
+{
+	struct rtnl_link	*l;
+	const char		*alias;
+	char			 name[WARP_IFNAMSIZ], ip[WARP_IP_STRLEN];
+	int			 ifindex, e;
+
+	if (kn->net.type == WARP_NET_L2_MESH) {
+		ifindex = rtnl_link_name2i(ctx->links, kn->net.if_vx);
+		warp_ip_format(a, ip, sizeof(ip));
+		warp_kplan(ctx, "remove fdb 00:00:00:00:00:00 dev %s dst %s",
+		    kn->net.if_vx, ip);
+		if ((e = warp_l2_fdb_send(ctx, ifindex, 1, htonl(a))) < 0 &&
+		    e != -ENOENT)
+			return (warp_l2_fail(ctx, kn, e, "remove FDB entry",
+			    NULL, 0));
+		return (0);
+	}
+	warp_knet_gt_name(kn, a, name, sizeof(name));
+	if ((l = rtnl_link_get_by_name(ctx->links, name)) == NULL)
+		return (0);
+	alias = rtnl_link_get_ifalias(l);
+	if (alias == NULL || strcmp(alias, kn->alias) != 0) {
+		rtnl_link_put(l);	/* not ours: not touched */
+		return (0);
+	}
+	warp_kplan(ctx, "remove gretap %s", name);
+	e = warp_nl_send_link_delete(ctx, l);
+	rtnl_link_put(l);
+	if (e < 0 && e != -NLE_OBJ_NOTFOUND && e != -NLE_NODEV)
+		return (warp_l2_fail(ctx, kn, e, "remove link", NULL, 1));
+	return (0);
+}
+
+/*
+ * The journaled endpoints' ports or entries: an active endpoint's made
+ * as warp_l2_apply makes it (a GRE TAP's VLANs read from that port only,
+ * when it was there already; a replication entry added unread, one
+ * there already being what was wanted); the addresses an inactive or
+ * deleted one had, each once, lose theirs unless an active endpoint of
+ * these has that address now (a delete and an add that reused it, in
+ * one journal).  Sorted, so a bulk change is O(n log n), not O(n^2).
+ */
+int
+warp_l2_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
+{
+	struct warp_state_peer	*sp;
+	char			 name[WARP_IFNAMSIZ], ip[WARP_IP_STRLEN];
+	uint32_t		*act, *gone, a;
+	size_t			 i, nact = 0, ngone = 0;
+	int			 br, ifindex, created, e, rc = 0;
+
+	if (warp_l2_bridge(ctx, kn, &br) == -1)
+		return (-1);
+	act = warp_xcalloc(kn->npeers + 1, sizeof(*act));
+	gone = warp_xcalloc(kn->npeers + kn->nolds + 1, sizeof(*gone));
+	for (i = 0; i < kn->npeers; i++) {
+		a = kn->peers[i].allowed[0].addr;
+		if (kn->peers[i].active)
+			act[nact++] = a;
+		else
+			gone[ngone++] = a;
+	}
+	for (i = 0; i < kn->nolds; i++)
+		if (kn->olds[i].old_overlay != 0)
+			gone[ngone++] = kn->olds[i].old_overlay;
+	qsort(act, nact, sizeof(*act), warp_l2_addr_cmp);
+	qsort(gone, ngone, sizeof(*gone), warp_l2_addr_cmp);
+	for (i = 0; i < ngone; i++) {
+		if ((i > 0 && gone[i] == gone[i - 1]) || bsearch(&gone[i], act,
+		    nact, sizeof(*act), warp_l2_addr_cmp) != NULL)
+			continue;
+		if (warp_l2_gone(ctx, kn, gone[i]) == -1)
+			rc = -1;
+	}
+	free(act);
+	free(gone);
+	for (i = 0; i < kn->npeers; i++) {
+		sp = &kn->peers[i];
+		if (!sp->active)
+			continue;
+		a = sp->allowed[0].addr;
+		if (kn->net.type == WARP_NET_L2_MESH) {
+			ifindex = rtnl_link_name2i(ctx->links, kn->net.if_vx);
+			warp_ip_format(a, ip, sizeof(ip));
+			warp_kplan(ctx, "create fdb 00:00:00:00:00:00 dev %s "
+			    "dst %s", kn->net.if_vx, ip);
+			if ((e = warp_l2_fdb_send(ctx, ifindex, 0,
+			    htonl(a))) < 0 && e != -EEXIST)
+				rc = warp_l2_fail(ctx, kn, e, "add FDB entry",
+				    NULL, 0);
+			continue;
+		}
+		warp_knet_gt_name(kn, a, name, sizeof(name));
+		created = rtnl_link_name2i(ctx->links, name) <= 0;
+		if (warp_l2_port(ctx, kn, br, name, htonl(a), &ifindex) == -1) {
 			rc = -1;
 			continue;
 		}

@@ -4,8 +4,8 @@
  * chains and rules of inet warp (kernel_fw.c), the quota table's tables,
  * chains, rules, sets, quota objects and set elements (kernel_quota.c),
  * traffic control qdiscs, classes, filters and links (kernel_tc.c), a
- * bridge's vlan_filtering, a port's VLANs and a VXLAN device's FDB
- * (kernel_l2.c).  The first input byte picks the callback, the second the
+ * bridge's vlan_filtering, a port's VLANs (RTM_GETVLAN) and a VXLAN
+ * device's FDB (kernel_l2.c).  The first input byte picks the callback, the second the
  * interface index the callback looks for, the rest is what one recvmsg()
  * would return (for nftables: the values of a reply, see fz_reply), run
  * through warp_mnl_run() as the reconciler runs it
@@ -372,7 +372,7 @@ fuzz_l2(const void *buf, size_t len, int which, int ifindex)
 {
 	struct warp_l2vids	*pv;
 	struct warp_l2fdb	 fdb;
-	int			 on = 0;
+	int			 on = 0, vid;
 
 	switch (which % 3) {
 	case 0:
@@ -382,8 +382,10 @@ fuzz_l2(const void *buf, size_t len, int which, int ifindex)
 		pv = warp_xcalloc(1, sizeof(*pv));
 		pv->ifindex = ifindex;
 		(void)warp_mnl_run(buf, len, 0, 0, warp_l2_vids_cb, pv);
-		if (pv->range_begin < 0 || pv->range_begin > WARP_VLAN_MAX)
-			abort();
+		for (vid = 0; vid <= WARP_VLAN_MAX; vid++)
+			if ((pv->f[vid] & ~(WARP_VID_ON | WARP_VID_PVID |
+			    WARP_VID_UNTAGGED)) != 0 || (vid == 0 && pv->f[0]))
+				abort();
 		free(pv);
 		break;
 	default:

@@ -167,6 +167,26 @@ warp_check_apply() {	# DESC
 	fi
 }
 
+# `warpctl apply --changes` must succeed by the incremental path alone
+# (the journal's line for NET, no full apply) and read no dump of every
+# link and no firewall or traffic table; the plan is left in
+# $KT_TMP/apply.out.
+warp_check_changes() {	# DESC NET
+	if ! warp_apply --changes; then
+		kt_notok "$1" "$(cat "$KT_TMP/apply.out")"
+		return 1
+	fi
+	if grep -q 'full apply' "$KT_TMP/apply.out" ||
+	    ! grep -Eq "^journal: network $2: the peers( and ports)? of [0-9]+ endpoint\(s\) only\$" \
+	    "$KT_TMP/apply.out" ||
+	    ! grep -Eq '^read [0-9]+ requests: rtnetlink [0-9]+ \(0 dumps of every link\), wireguard 0 devices, firewall and traffic tables 0$' \
+	    "$KT_TMP/apply.out"; then
+		kt_notok "$1" "not by the incremental path alone:" "$(cat "$KT_TMP/apply.out")"
+		return 1
+	fi
+	kt_ok "$1 (incremental: sent $WARP_SENT write messages, $(sed -n 's/^read \([0-9]*\) requests.*/\1/p' "$KT_TMP/apply.out") reads)"
+}
+
 warp_counter() {	# NAME: packets of a named counter on the internet host
 	kt_in kt-inet nft list counter inet seen "$1" |
 	    sed -n 's/.*packets \([0-9]*\).*/\1/p'

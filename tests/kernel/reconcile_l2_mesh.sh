@@ -4,8 +4,9 @@
 # the network's VLAN and reach each other pairwise (the gateway routes
 # VXLAN between the sites inside the network's VRF); another VLAN does not
 # pass; a second apply sends nothing; a disabled site loses its peer, its
-# replication entry and its connectivity; deleting the network leaves the
-# kernel as before.
+# replication entry and its connectivity, by the incremental apply
+# (`--changes`, no FDB read) as by the full one; deleting the network
+# leaves the kernel as before.
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
@@ -58,6 +59,35 @@ kt_check "untagged frames do not pass A -> B (the mesh carries VLAN 300 only)" \
 warp_apply
 kt_check "second apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
 
+# Endpoint changes by the incremental path: that endpoint's peer and
+# replication entry only, written without reading the FDB.
+fdbs() { bridge -n kt-gw fdb show dev "vx$vcid" | grep -c '^00:00:00:00:00:00 dst'; }
+warpctl disable-endpoint floor/siteB > /dev/null || kt_notok "disable-endpoint floor/siteB"
+warp_check_changes "--changes after disabling site B" floor
+kt_check_out "... removes its replication entry and its peer, nothing else" \
+    '^sent 2 write messages: rtnetlink 1, wireguard 1 \(1 peers\),' cat "$KT_TMP/apply.out"
+kt_check_out "two replication entries left" '^2$' fdbs
+kt_check "the disabled site B loses connectivity (A -> B)" kt_no_ping kt-sa-lan 10.30.0.2
+warp_apply
+kt_check "a full apply after it sends 0 write messages" [ "$WARP_SENT" = 0 ]
+warpctl enable-endpoint floor/siteB > /dev/null || kt_notok "enable-endpoint floor/siteB"
+warp_check_changes "--changes after enabling site B again" floor
+kt_check_out "three replication entries again" '^3$' fdbs
+kt_check "re-enabled, A reaches B again" kt_ping kt-sa-lan 10.30.0.2 20
+warp_apply
+kt_check "a full apply after it sends 0 write messages" [ "$WARP_SENT" = 0 ]
+warpctl create-endpoint floor siteD --type cpe > /dev/null || kt_notok "create-endpoint floor/siteD"
+warp_check_changes "--changes after adding site D" floor
+kt_check_out "four replication entries" '^4$' fdbs
+warpctl delete-endpoint floor/siteD > /dev/null || kt_notok "delete-endpoint floor/siteD"
+warp_check_changes "--changes after deleting site D" floor
+kt_check_out "... removes its entry and its peer (from the journal's old address and key)" \
+    '^sent 2 write messages: rtnetlink 1, wireguard 1 \(1 peers\),' cat "$KT_TMP/apply.out"
+kt_check_out "three replication entries" '^3$' fdbs
+warp_apply
+kt_check "a full apply after it sends 0 write messages" [ "$WARP_SENT" = 0 ]
+
+# The full apply does the same.
 warpctl disable-endpoint floor/siteC > /dev/null || kt_notok "disable-endpoint floor/siteC"
 warp_check_apply "apply after disabling site C"
 cp "$KT_TMP/apply.out" "$D/apply-disable.txt"

@@ -3,7 +3,8 @@
 # hosts on the two site LANs share a subnet and reach each other through
 # the gateway's bridge on the network's VLANs only; 1300-byte frames pass;
 # a second apply sends nothing; a disabled site loses its peer and its
-# port; deleting the network leaves the kernel as before.
+# port, by the incremental apply (`--changes`, reading by name) as by the
+# full one; deleting the network leaves the kernel as before.
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
@@ -77,19 +78,60 @@ for s in kt-sa kt-sb; do
 done
 kt_check "VLAN 120 now passes" kt_ping kt-sa-lan 10.120.0.2 5
 
+# Endpoint changes by the incremental path (warpd's, after each change):
+# that endpoint's peer and GRE TAP only, read by name; the full apply
+# after them finds nothing to do.
 warpctl disable-endpoint wire/siteB > /dev/null || kt_notok "disable-endpoint wire/siteB"
-warp_check_apply "apply after disabling site B"
-cp "$KT_TMP/apply.out" "$D/apply-disable.txt"
-kt_check_out "disabling a site removes its port and its peer" \
-    'rtnetlink 1, wireguard 1 \(1 peers\)' cat "$KT_TMP/apply.out"
+warp_check_changes "--changes after disabling site B" wire
+cp "$KT_TMP/apply.out" "$D/changes-disable.txt"
+kt_check_out "disabling a site removes its port and its peer, nothing else" \
+    '^sent 2 write messages: rtnetlink 1, wireguard 1 \(1 peers\),' cat "$KT_TMP/apply.out"
+kt_check_out "... the port removed is site B's" "^remove gretap gt${vcid}h" cat "$KT_TMP/apply.out"
 kt_check_out "one GRE TAP left on the bridge" '^1$' \
     sh -c "ip -n kt-gw -d link show master $br | grep -c 'gretap remote'"
+kt_check "a disabled site loses connectivity" kt_no_ping kt-sa-lan 10.100.0.2
+warp_apply
+kt_check "a full apply after it sends 0 write messages" [ "$WARP_SENT" = 0 ]
+warpctl enable-endpoint wire/siteB > /dev/null || kt_notok "enable-endpoint wire/siteB"
+warp_apply --changes --dry-run
+cp "$KT_TMP/apply.out" "$D/changes-enable-dry.txt"
+warp_check_changes "--changes after enabling site B again" wire
+cp "$KT_TMP/apply.out" "$D/changes-enable.txt"
+kt_check_out "... making its GRE TAP again" "^create gretap gt${vcid}h[0-9a-f]+ local " cat "$KT_TMP/apply.out"
+kt_check "... as its dry run announced ($(grep '^sent' "$D/changes-enable.txt"))" \
+    [ "$(sed -n 's/^would send //p' "$D/changes-enable-dry.txt")" = "$(sed -n 's/^sent //p' "$D/changes-enable.txt")" ]
+kt_check_out "the port carries VLANs 100-120 again" '^gt[0-9]+h[0-9a-f]+ 100-120 gt[0-9]+h[0-9a-f]+ 100-120 $' \
+    sh -c "bridge -n kt-gw -compressvlans vlan show | awk '/^gt/ { printf \"%s %s \", \$1, \$2 }'"
+kt_check "re-enabled, LAN host A reaches LAN host B again" kt_ping kt-sa-lan 10.100.0.2 20
+warp_apply
+kt_check "a full apply after it sends 0 write messages" [ "$WARP_SENT" = 0 ]
+
+# The full apply does the same.
+warpctl disable-endpoint wire/siteB > /dev/null || kt_notok "disable-endpoint wire/siteB"
+warp_check_apply "apply after disabling site B"
+kt_check_out "disabling a site removes its port and its peer" \
+    'rtnetlink 1, wireguard 1 \(1 peers\)' cat "$KT_TMP/apply.out"
 kt_check "a disabled site loses connectivity" kt_no_ping kt-sa-lan 10.100.0.2
 warpctl enable-endpoint wire/siteB > /dev/null || kt_notok "enable-endpoint wire/siteB"
 warp_check_apply "apply after enabling site B again"
 kt_check "re-enabled, LAN host A reaches LAN host B again" kt_ping kt-sa-lan 10.100.0.2 20
 warp_apply
 kt_check "second apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
+
+# A delete and an add by the incremental path (an l2-p2p network joins
+# two sites: site B goes, site C takes its place).
+warpctl delete-endpoint wire/siteB > /dev/null || kt_notok "delete-endpoint wire/siteB"
+warp_check_changes "--changes after deleting site B" wire
+kt_check_out "... removes its port and its peer (from the journal's old address and key)" \
+    '^sent 2 write messages: rtnetlink 1, wireguard 1 \(1 peers\),' cat "$KT_TMP/apply.out"
+kt_check_out "one GRE TAP left" '^1$' \
+    sh -c "ip -n kt-gw -d link show master $br | grep -c 'gretap remote'"
+warpctl create-endpoint wire siteC --type cpe > /dev/null || kt_notok "create-endpoint wire/siteC"
+warp_check_changes "--changes after adding site C" wire
+kt_check_out "two GRE TAPs on the bridge again" '^2$' \
+    sh -c "ip -n kt-gw -d link show master $br | grep -c 'gretap remote'"
+warp_apply
+kt_check "a full apply after them sends 0 write messages" [ "$WARP_SENT" = 0 ]
 
 warpctl delete-network wire > /dev/null 2>&1 || kt_notok "delete-network wire"
 warp_check_apply "apply after deleting the network"
