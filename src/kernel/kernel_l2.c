@@ -92,6 +92,7 @@ static int	warp_l2_fdb_cb(const struct nlmsghdr *, void *);
 static int	warp_l2_fdb_send(struct warp_kctx *, int, int, uint32_t);
 static int	warp_l2_fdb(struct warp_kctx *, struct warp_knet *, int, int);
 static int	warp_l2_addr_cmp(const void *, const void *);
+static int	warp_l2_gt(struct warp_kctx *, struct warp_knet *, int, uint32_t);
 static int	warp_l2_gone(struct warp_kctx *, struct warp_knet *, uint32_t);
 
 /* e: -errno from libmnl, or (libnl 1) a libnl error code. */
@@ -748,7 +749,6 @@ warp_l2_fdb(struct warp_kctx *ctx, struct warp_knet *kn, int ifindex,
 int
 warp_l2_apply(struct warp_kctx *ctx, struct warp_knet *kn)
 {
-	char	name[WARP_IFNAMSIZ];
 	size_t	i;
 	int	br, ifindex, created, rc = 0;
 
@@ -768,23 +768,27 @@ warp_l2_apply(struct warp_kctx *ctx, struct warp_knet *kn)
 			rc = -1;
 		return (rc);
 	}
-	for (i = 0; i < kn->npeers; i++) {
-		if (!kn->peers[i].active)
-			continue;
-		warp_knet_gt_name(kn, kn->peers[i].allowed[0].addr, name,
-		    sizeof(name));
-		created = rtnl_link_name2i(ctx->links, name) <= 0;
-		if (warp_l2_port(ctx, kn, br, name,
-		    htonl(kn->peers[i].allowed[0].addr), &ifindex) == -1) {
+	for (i = 0; i < kn->npeers; i++)
+		if (kn->peers[i].active &&
+		    warp_l2_gt(ctx, kn, br, kn->peers[i].allowed[0].addr) == -1)
 			rc = -1;
-			continue;
-		}
-		created = created || ifindex != rtnl_link_name2i(ctx->links,
-		    name);
-		if (warp_l2_port_vlans(ctx, kn, name, ifindex, created) == -1)
-			rc = -1;
-	}
 	return (rc);
+}
+
+/* The GRE TAP of the endpoint of overlay address a, and its VLANs. */
+static int
+warp_l2_gt(struct warp_kctx *ctx, struct warp_knet *kn, int br, uint32_t a)
+{
+	char	name[WARP_IFNAMSIZ];
+	int	ifindex, created;
+
+	warp_knet_gt_name(kn, a, name, sizeof(name));
+	created = rtnl_link_name2i(ctx->links, name) <= 0;
+	if (warp_l2_port(ctx, kn, br, name, htonl(a), &ifindex) == -1)
+		return (-1);
+	/* A device made again (new parameters) starts empty too. */
+	created = created || ifindex != rtnl_link_name2i(ctx->links, name);
+	return (warp_l2_port_vlans(ctx, kn, name, ifindex, created));
 }
 
 static int
@@ -848,10 +852,10 @@ int
 warp_l2_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
 {
 	struct warp_state_peer	*sp;
-	char			 name[WARP_IFNAMSIZ], ip[WARP_IP_STRLEN];
+	char			 ip[WARP_IP_STRLEN];
 	uint32_t		*act, *gone, a;
 	size_t			 i, nact = 0, ngone = 0;
-	int			 br, ifindex, created, e, rc = 0;
+	int			 br, ifindex, e, rc = 0;
 
 	if (warp_l2_bridge(ctx, kn, &br) == -1)
 		return (-1);
@@ -894,15 +898,7 @@ warp_l2_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
 				    NULL, 0);
 			continue;
 		}
-		warp_knet_gt_name(kn, a, name, sizeof(name));
-		created = rtnl_link_name2i(ctx->links, name) <= 0;
-		if (warp_l2_port(ctx, kn, br, name, htonl(a), &ifindex) == -1) {
-			rc = -1;
-			continue;
-		}
-		created = created || ifindex != rtnl_link_name2i(ctx->links,
-		    name);
-		if (warp_l2_port_vlans(ctx, kn, name, ifindex, created) == -1)
+		if (warp_l2_gt(ctx, kn, br, a) == -1)
 			rc = -1;
 	}
 	return (rc);
