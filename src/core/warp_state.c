@@ -891,6 +891,11 @@ warp_state_int64(struct warp_db *db, const char *sql, int64_t *out,
 	return (0);
 }
 
+/* A row of a traffic table's trigger (0005_change_journal.sql). */
+#define WARP_JOURNAL_TRAFFIC_ROW \
+	"(endpoint_id IS NULL AND network_id IS NOT NULL AND " \
+	"what GLOB '* traffic')"
+
 /*
  * The newest sequence first: a change committed after it has a larger
  * one and waits for the next read.  A row's network_id is whatever a
@@ -918,10 +923,15 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 		return (-1);
 	if (out == NULL || *applied >= *upto)
 		return (0);
+	/*
+	 * The traffic tables' rows (0005) are shared, name no endpoint and
+	 * say "traffic"; the endpoint rows say so in their own column (0013).
+	 */
 	if (warp_db_prepare(db, &st, "SELECT COALESCE(network_id, 0), "
-	    "MAX(shared != 0), MIN(endpoint_id IS NOT NULL) FROM "
-	    "change_journal WHERE seq > ?1 AND "
-	    "seq <= ?2 GROUP BY COALESCE(network_id, 0) ORDER BY 1",
+	    "MAX(shared != 0 AND NOT " WARP_JOURNAL_TRAFFIC_ROW "), "
+	    "MIN(endpoint_id IS NOT NULL), MAX(traffic != 0 OR "
+	    WARP_JOURNAL_TRAFFIC_ROW ") FROM change_journal WHERE seq > ?1 "
+	    "AND seq <= ?2 GROUP BY COALESCE(network_id, 0) ORDER BY 1",
 	    err) == -1)
 		return (-1);
 	sqlite3_bind_int64(st, 1, *applied);
@@ -932,7 +942,8 @@ warp_state_journal_read(struct warp_db *db, int64_t *applied, int64_t *upto,
 		if (rows[n].network_id < 0)
 			rows[n].network_id = 0;
 		rows[n].shared = sqlite3_column_int(st, 1) != 0;
-		rows[n++].by_endpoint = sqlite3_column_int(st, 2) != 0;
+		rows[n].by_endpoint = sqlite3_column_int(st, 2) != 0;
+		rows[n++].traffic = sqlite3_column_int(st, 3) != 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -112,6 +112,12 @@ struct warp_knet {
 	int			 some;
 	struct warp_state_epchange *olds;
 	size_t			 nolds;
+	/*
+	 * Its rates or quotas changed (the incremental apply, with
+	 * ctx->tc_scoped): the whole network is loaded, and the traffic
+	 * rooms reconcile its devices and its endpoints' quota objects only.
+	 */
+	int			 traffic;
 	int			 failed;
 	char			 error[256];
 	char			 alias[WARP_IFNAMSIZ + 8];
@@ -182,6 +188,14 @@ struct warp_kctx {
 
 	int				 fw_failed;
 	char				 fw_error[256];
+
+	/*
+	 * The incremental apply of traffic limits (kernel_changes.c):
+	 * warp_tc_apply and warp_quota_apply touch only the networks marked
+	 * traffic, take no sample and turn no quota period, and never remove
+	 * or rebuild the quota table (the periodic full apply does those).
+	 */
+	int				 tc_scoped;
 };
 
 /*

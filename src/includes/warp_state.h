@@ -115,8 +115,9 @@ struct warp_state_status {
  */
 struct warp_state_change {
 	int64_t		network_id;	/* 0: appliance-wide */
-	int		shared;
+	int		shared;		/* beyond its peers and limits */
 	int		by_endpoint;	/* every row names an endpoint */
+	int		traffic;	/* its rates or quotas may differ */
 };
 
 int	warp_state_journal_read(struct warp_db *, int64_t *, int64_t *,

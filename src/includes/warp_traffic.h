@@ -166,7 +166,10 @@ int	warp_metrics_render(struct warp_db *, struct warp_buf *,
  * counters of the namespace the caller is in and stores them.
  */
 struct warp_kctx;
+struct warp_knet;
 int	warp_tc_apply(struct warp_kctx *);
+/* A network's IFB device, ifb<vcid> (kernel_tc.c). */
+void	warp_tc_ifb_name(const struct warp_knet *, char *, size_t);
 int	warp_quota_apply(struct warp_kctx *, const struct warp_traffic *,
 	    size_t);
 void	warp_traffic_sample(struct warp_db *);

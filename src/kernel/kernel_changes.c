@@ -15,8 +15,13 @@
  * name their endpoints (0009; 0012 adds the address a deleted one had):
  * each endpoint's GRE TAP (l2-p2p) is read by name, its VLANs from that
  * port only, and an l2-mesh endpoint's VXLAN entry is added or removed
- * unread (warp_l2_apply_some, kernel_l2.c).  Anything else -- a shared
- * or appliance-wide change, a network gone, a namespace or device still
+ * unread (warp_l2_apply_some, kernel_l2.c).  A change of a routed
+ * network's rates or quotas (0013: the journal marks it traffic) loads
+ * that network whole, diffs its device, and runs the traffic rooms
+ * scoped to it (ctx->tc_scoped, warp_kchg_tc): its devices' qdiscs and
+ * its endpoints' quota objects and set elements only, the IFB device
+ * read by name.  Anything else -- a shared or appliance-wide change, a
+ * layer-2 network's limits, a network gone, a namespace or device still
  * to create -- runs the full apply instead: such changes are rare, and
  * the full apply is the one that knows the whole table.
  *
@@ -51,6 +56,7 @@
 #include "warp_kernel.h"
 #include "warp_kernel_int.h"
 #include "warp_state.h"
+#include "warp_traffic.h"
 
 /*
  * Past this many changed endpoints of one layer-2 network (a bulk add or
@@ -64,10 +70,14 @@ static int	warp_kchg_load(struct warp_kctx *, const struct warp_state_change *,
 static int	warp_kchg_some(struct warp_kctx *, struct warp_knet *,
 		    const struct warp_network *, int64_t, int64_t, char *,
 		    size_t);
+static int	warp_kchg_traffic(struct warp_kctx *, struct warp_knet *,
+		    const struct warp_network *, int64_t, int64_t, char *,
+		    size_t);
 static int	warp_kchg_link(struct warp_kctx *, struct warp_knet *);
-static int	warp_kchg_l2_get(struct warp_kctx *, struct warp_knet *,
+static int	warp_kchg_get(struct warp_kctx *, struct warp_knet *,
 		    const char *, int);
 static int	warp_kchg_l2_links(struct warp_kctx *, struct warp_knet *);
+static void	warp_kchg_tc(struct warp_kctx *);
 static int	warp_kchg_status(struct warp_kctx *, struct warp_err *);
 static int	warp_kchg_run(struct warp_kctx *, const char *, char *, size_t,
 		    int *, struct warp_err *);
@@ -128,6 +138,39 @@ warp_kchg_some(struct warp_kctx *ctx, struct warp_knet *kn,
 }
 
 /*
+ * Network net whose rates or quotas may have changed, into kn: the whole
+ * network (its devices' qdiscs are diffed whole) and the endpoints its
+ * journal rows name (a deleted one's quota object is its to remove); 1
+ * with why set for a layer-2 network (its ports follow its endpoints:
+ * the full apply).
+ */
+static int
+warp_kchg_traffic(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_network *net, int64_t applied, int64_t upto, char *why,
+    size_t whylen)
+{
+	const struct warp_ktype	*kt = warp_ktype_get(net->type);
+	struct warp_err		 e2;
+
+	if (kt == NULL || kt->layer2) {
+		(void)snprintf(why, whylen, "network %s: the rate limits or "
+		    "quotas of a layer-2 network", net->name);
+		return (1);
+	}
+	warp_kplan(ctx, "journal: network %s: its peers and traffic limits",
+	    net->name);
+	warp_kload_net(ctx, kn, net);
+	kn->traffic = 1;
+	ctx->tc_scoped = 1;
+	if (!kn->hold && warp_state_journal_endpoints(ctx->db, applied, upto,
+	    net->id, &kn->olds, &kn->nolds, &e2) == -1) {
+		warp_knet_fail(ctx, kn, "reading the journal: %s", e2.msg);
+		kn->hold = 1;
+	}
+	return (0);
+}
+
+/*
  * The changed networks into ctx->nets; 1 with why set when one of the
  * changes needs the full apply, 0 when all are this network's peers.
  */
@@ -152,12 +195,18 @@ warp_kchg_load(struct warp_kctx *ctx, const struct warp_state_change *chg,
 		}
 		if (chg[i].shared) {
 			(void)snprintf(why, whylen, "network %s: a change "
-			    "beyond its peers", net.name);
+			    "beyond its peers and traffic limits", net.name);
 			return (1);
 		}
 		if (!net.enabled) {
 			warp_kplan(ctx, "journal: network %s is suspended: "
 			    "nothing of it in the kernel", net.name);
+			continue;
+		}
+		if (chg[i].traffic) {
+			if (warp_kchg_traffic(ctx, &ctx->nets[ctx->nnets++],
+			    &net, applied, upto, why, whylen) == 1)
+				return (1);
 			continue;
 		}
 		if (warp_ktype_get(net.type) == NULL ||
@@ -202,13 +251,13 @@ warp_kchg_link(struct warp_kctx *ctx, struct warp_knet *kn)
 }
 
 /*
- * One link of a layer-2 network, by name, into ctx->links (a cache of
- * just the links read so, where the full apply has every link): 0 if it
- * is there and ours or (a port) absent, -1 if a device the network needs
- * (must) is absent or not ours: the full apply sorts that out.
+ * One link of a network, by name, into ctx->links (a cache of just the
+ * links read so, where the full apply has every link): 0 if it is there
+ * and ours or (a port, an IFB device) absent, -1 if a device the network
+ * needs (must) is absent or not ours: the full apply sorts that out.
  */
 static int
-warp_kchg_l2_get(struct warp_kctx *ctx, struct warp_knet *kn,
+warp_kchg_get(struct warp_kctx *ctx, struct warp_knet *kn,
     const char *name, int must)
 {
 	struct rtnl_link	*l;
@@ -244,22 +293,22 @@ warp_kchg_l2_links(struct warp_kctx *ctx, struct warp_knet *kn)
 	char	name[WARP_IFNAMSIZ];
 	size_t	i;
 
-	if (warp_kchg_l2_get(ctx, kn, kn->net.if_vrf, 1) == -1 ||
-	    warp_kchg_l2_get(ctx, kn, kn->net.if_br, 1) == -1)
+	if (warp_kchg_get(ctx, kn, kn->net.if_vrf, 1) == -1 ||
+	    warp_kchg_get(ctx, kn, kn->net.if_br, 1) == -1)
 		return (-1);
 	if (kn->net.type == WARP_NET_L2_MESH)
-		return (warp_kchg_l2_get(ctx, kn, kn->net.if_vx, 1));
+		return (warp_kchg_get(ctx, kn, kn->net.if_vx, 1));
 	for (i = 0; i < kn->npeers; i++) {
 		warp_knet_gt_name(kn, kn->peers[i].allowed[0].addr, name,
 		    sizeof(name));
-		(void)warp_kchg_l2_get(ctx, kn, name, 0);
+		(void)warp_kchg_get(ctx, kn, name, 0);
 	}
 	for (i = 0; i < kn->nolds; i++) {
 		if (kn->olds[i].old_overlay == 0)
 			continue;
 		warp_knet_gt_name(kn, kn->olds[i].old_overlay, name,
 		    sizeof(name));
-		(void)warp_kchg_l2_get(ctx, kn, name, 0);
+		(void)warp_kchg_get(ctx, kn, name, 0);
 	}
 	return (0);
 }
@@ -300,6 +349,30 @@ warp_kchg_status(struct warp_kctx *ctx, struct warp_err *err)
 	ret = warp_apply_status_store_some(ctx->db, rows, n, err);
 	free(rows);
 	return (ret);
+}
+
+/*
+ * The traffic rooms for the networks marked traffic: each one's IFB
+ * device read by name into ctx->links (warp_tc_apply finds it there, and
+ * removes it there when no upload is shaped any more), then its qdiscs
+ * and its endpoints' quota objects.
+ */
+static void
+warp_kchg_tc(struct warp_kctx *ctx)
+{
+	struct warp_knet	*kn;
+	char			 name[WARP_IFNAMSIZ];
+	size_t			 i;
+
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		if (!kn->traffic || kn->hold || kn->failed)
+			continue;
+		warp_tc_ifb_name(kn, name, sizeof(name));
+		(void)warp_kchg_get(ctx, kn, name, 0);
+	}
+	ctx->cnt->rd_tables++;	/* qdiscs, classes, filters; the quota table */
+	(void)warp_tc_apply(ctx);
 }
 
 /*
@@ -348,9 +421,16 @@ warp_kchg_run(struct warp_kctx *ctx, const char *ns, char *why,
 			(void)warp_wg_reconcile(ctx, kn);
 		if (!kn->hold && kn->kt->layer2 && !kn->failed)
 			(void)warp_l2_apply_some(ctx, kn);
+	}
+	if (ctx->tc_scoped)
+		warp_kchg_tc(ctx);
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
 		if (kn->failed && nfailed++ == 0)
 			warp_err_system(err, "%s: %s", kn->net.name, kn->error);
 	}
+	if (ctx->fw_failed && nfailed++ == 0)
+		warp_err_system(err, "%s", ctx->fw_error);
 	ret = nfailed > 0 ? -1 : 0;
 out:
 	warp_netns_leave(saved);

@@ -879,6 +879,8 @@ warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
 
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
+		if (ctx->tc_scoped && !kn->traffic)
+			continue;
 		for (j = 0; j < kn->npeers; j++) {
 			if (!kn->peers[j].active ||
 			    (t = warp_traffic_find(tr, ntr,
@@ -912,15 +914,23 @@ warp_qt_diff(struct warp_qbatch *qb, struct warp_qstate *qs,
 	struct warp_qelem	*he, *del, *add;
 	struct warp_qlan	*ldel, *ladd;
 	size_t			 i, ndel = 0, nadd = 0, nldel, nladd;
+	int			 whole;
 
-	if (nwant == 0) {
+	whole = qs->table && qs->chain && qs->set && qs->lanset &&
+	    qs->rules == WARP_QT_RULES;
+	if (qb->ctx->tc_scoped && qs->table && !whole) {
+		/* Other networks' quotas are in it: the full apply's. */
+		warp_kplan(qb->ctx, "  quotas: table %s is incomplete: left "
+		    "to the full apply", WARP_QT_TABLE);
+		return;
+	}
+	if (nwant == 0 && (!qs->table || !qb->ctx->tc_scoped)) {
 		if (qs->table)
 			warp_qb_deltable(qb, "");
 		return;
 	}
 	/* A damaged table is rebuilt from the stored figures. */
-	if (!qs->table || !qs->chain || !qs->set || !qs->lanset ||
-	    qs->rules != WARP_QT_RULES) {
+	if (!whole) {
 		if (qs->table)
 			warp_qb_deltable(qb, " (incomplete)");
 		qs->nobjs = qs->nelems = qs->nlans = 0;
@@ -996,6 +1006,60 @@ warp_qb_flush(struct warp_qbatch *qb, struct mnl_socket *nl)
 	return (-1);
 }
 
+static int
+warp_qid_cmp(const void *a, const void *b)
+{
+	const int64_t	*x = a, *y = b;
+
+	return (*x < *y ? -1 : *x > *y);
+}
+
+/* Is the object named name one of the sorted ids (or not ours at all)? */
+static int
+warp_qt_judged(const char *name, const int64_t *ids, size_t n)
+{
+	int64_t	id, gen;
+
+	if (warp_qt_name_parse(name, &id, &gen) == -1)
+		return (0);
+	return (bsearch(&id, ids, n, sizeof(*ids), warp_qid_cmp) != NULL);
+}
+
+/*
+ * The scoped apply judges only the objects and elements of the traffic
+ * networks' endpoints, those there and those the journal says were
+ * there (a deleted one's): everything else is kept as the kernel has it.
+ */
+static void
+warp_qt_scope(struct warp_kctx *ctx, struct warp_qstate *qs)
+{
+	struct warp_knet	*kn;
+	int64_t			*ids;
+	size_t			 n = 0, cap = 1, i, j;
+
+	for (i = 0; i < ctx->nnets; i++)
+		if (ctx->nets[i].traffic)
+			cap += ctx->nets[i].npeers + ctx->nets[i].nolds;
+	ids = warp_xcalloc(cap, sizeof(*ids));
+	for (i = 0; i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		if (!kn->traffic)
+			continue;
+		for (j = 0; j < kn->npeers; j++)
+			ids[n++] = kn->peers[j].endpoint_id;
+		for (j = 0; j < kn->nolds; j++)
+			ids[n++] = kn->olds[j].endpoint_id;
+	}
+	qsort(ids, n, sizeof(*ids), warp_qid_cmp);
+	for (i = 0; i < qs->nobjs; i++)
+		qs->objs[i].keep = !warp_qt_judged(qs->objs[i].name, ids, n);
+	for (i = 0; i < qs->nelems; i++)
+		qs->elems[i].keep = !warp_qt_judged(qs->elems[i].name, ids, n);
+	for (i = 0; i < qs->nlans; i++)
+		qs->lans[i].keep = !warp_qt_judged(qs->lans[i].name, ids, n);
+	free(ids);
+}
+
 int
 warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
     size_t ntr)
@@ -1019,6 +1083,8 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 		mnl_socket_close(nl);
 		return (-1);
 	}
+	if (ctx->tc_scoped)
+		warp_qt_scope(ctx, &qs);
 	want = warp_xcalloc(ntr + 1, sizeof(*want));
 	wel = warp_xcalloc(ntr + 1, sizeof(*wel));
 	nwant = warp_qt_wanted(ctx, tr, ntr, want, wel, &wl, &nwl);

@@ -141,7 +141,8 @@ static int	warp_tc_ifb(struct warp_tcq *, struct warp_knet *, int,
 		    int *);
 static void	warp_tc_ifb_stale(struct warp_tcq *,
 		    const struct warp_traffic *, size_t);
-static void	warp_tc_ifb_name(const struct warp_knet *, char *, size_t);
+static int	warp_tc_limits(struct warp_kctx *, struct warp_traffic **,
+		    size_t *, struct warp_err *);
 
 /* ------------------------------------------------------ request stream */
 
@@ -865,7 +866,7 @@ warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
 
 /* ------------------------------------------------------------------ IFB */
 
-static void
+void
 warp_tc_ifb_name(const struct warp_knet *kn, char *buf, size_t len)
 {
 	(void)snprintf(buf, len, "ifb%u", kn->net.vcid);
@@ -963,20 +964,23 @@ warp_tc_ifb_stale(struct warp_tcq *q, const struct warp_traffic *tr,
 		if (alias == NULL || strncmp(alias, WARP_TC_ALIAS,
 		    strlen(WARP_TC_ALIAS)) != 0)
 			continue;
-		wanted = 0;
-		for (i = 0; i < ctx->nnets && !wanted; i++) {
+		/* Scoped: only the traffic networks' own IFB devices. */
+		wanted = ctx->tc_scoped;
+		for (i = 0; i < ctx->nnets; i++) {
 			kn = &ctx->nets[i];
 			warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
 			if (strcmp(ifbname, rtnl_link_get_name(l)) != 0)
 				continue;
 			/* A network that could not be read keeps its own. */
-			if (kn->hold || kn->failed || !kn->links_ok) {
+			if (kn->hold || kn->failed || !kn->links_ok ||
+			    (ctx->tc_scoped && !kn->traffic)) {
 				wanted = 1;
 				break;
 			}
 			warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
 			wanted = want.nclasses > 0;
 			warp_tcdev_free(&want);
+			break;
 		}
 		if (wanted)
 			continue;
@@ -991,6 +995,49 @@ warp_tc_ifb_stale(struct warp_tcq *q, const struct warp_traffic *tr,
 
 /* ---------------------------------------------------------------- apply */
 
+static int
+warp_tc_limit_cmp(const void *a, const void *b)
+{
+	const struct warp_traffic	*x = a, *y = b;
+
+	return (x->endpoint_id < y->endpoint_id ? -1 :
+	    x->endpoint_id > y->endpoint_id);
+}
+
+/*
+ * The limits the apply reconciles, by endpoint id: every endpoint's, or
+ * (scoped) those of the traffic networks only, one read each.
+ */
+static int
+warp_tc_limits(struct warp_kctx *ctx, struct warp_traffic **out,
+    size_t *nout, struct warp_err *err)
+{
+	struct warp_traffic	*v = NULL, *one;
+	size_t			 n = 0, none, i;
+
+	if (!ctx->tc_scoped)
+		return (warp_traffic_list(ctx->db, 0, out, nout, err));
+	for (i = 0; i < ctx->nnets; i++) {
+		if (!ctx->nets[i].traffic)
+			continue;
+		if (warp_traffic_list(ctx->db, ctx->nets[i].net.id, &one,
+		    &none, err) == -1) {
+			free(v);
+			return (-1);
+		}
+		if ((v = reallocarray(v, n + none + 1, sizeof(*v))) == NULL)
+			warp_fatal("reallocarray");
+		if (none > 0)
+			memcpy(&v[n], one, none * sizeof(*v));
+		n += none;
+		warp_traffic_list_free(one);
+	}
+	qsort(v, n, sizeof(*v), warp_tc_limit_cmp);
+	*out = v;
+	*nout = n;
+	return (0);
+}
+
 int
 warp_tc_apply(struct warp_kctx *ctx)
 {
@@ -1003,12 +1050,12 @@ warp_tc_apply(struct warp_kctx *ctx)
 	size_t			 ntr = 0, i;
 	int			 e, ifb;
 
-	if (!ctx->dry_run) {
+	if (!ctx->dry_run && !ctx->tc_scoped) {
 		warp_traffic_sample(ctx->db);
 		if (warp_traffic_turn(ctx->db, ctx->now, &err) == -1)
 			warp_kplan(ctx, "  failed: quota periods: %s", err.msg);
 	}
-	if (warp_traffic_list(ctx->db, 0, &tr, &ntr, &err) == -1) {
+	if (warp_tc_limits(ctx, &tr, &ntr, &err) == -1) {
 		warp_kplan(ctx, "  failed: traffic limits: %s", err.msg);
 		return (-1);
 	}
@@ -1020,7 +1067,8 @@ warp_tc_apply(struct warp_kctx *ctx)
 	}
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
-		if (kn->hold || kn->failed || !kn->links_ok)
+		if (kn->hold || kn->failed || !kn->links_ok ||
+		    (ctx->tc_scoped && !kn->traffic))
 			continue;
 		if (kn->wg_ifindex <= 0 &&
 		    (kn->wg_ifindex = warp_nl_ifindex(ctx, kn->net.if_wg)) <= 0 &&

@@ -3,7 +3,9 @@
 # what the change journal leads it to do, said in the plan -- a shared or
 # appliance-wide change or a device not there yet runs the full apply, an
 # endpoint change is that endpoint's peer (a journal row naming no
-# endpoint: its network's peers), a suspended network's endpoint
+# endpoint: its network's peers), a rate or a quota is its network's
+# peers and traffic limits (a layer-2 network's: the full apply), a
+# suspended network's endpoint
 # needs nothing, a forged applied sequence runs the full apply -- that
 # with nothing journaled it sends and reads nothing, that a dry run
 # changes nothing in the database, and a bad flag is refused.
@@ -46,8 +48,8 @@ check "... but its device is not there (an empty namespace): the full apply, say
 
 w create-network l3 --type l3vpn > /dev/null
 apply --changes --dry-run > "$SCRATCH/p4" 2>&1
-check "a new network: a change beyond its peers, the full apply" \
-    grep -qx 'journal: network l3: a change beyond its peers: full apply' "$SCRATCH/p4"
+check "a new network: a change beyond its peers and traffic limits, the full apply" \
+    grep -qx 'journal: network l3: a change beyond its peers and traffic limits: full apply' "$SCRATCH/p4"
 
 w suspend-network l3 > /dev/null
 apply > /dev/null 2>&1
@@ -81,6 +83,20 @@ w disable-endpoint si/e > /dev/null
 apply --changes --dry-run > "$SCRATCH/p8" 2>&1
 check "three rows of two endpoints (e created and disabled, f created): the peers of those 2" \
     grep -qx 'journal: network si: the peers of 2 endpoint(s) only' "$SCRATCH/p8"
+
+apply > /dev/null 2>&1
+w set-rate si/a --down 2mbit > /dev/null
+apply --changes --dry-run > "$SCRATCH/p9" 2>&1
+check "a rate: its network's peers and traffic limits, not the full apply's" \
+    grep -qx 'journal: network si: its peers and traffic limits' "$SCRATCH/p9"
+apply > /dev/null 2>&1
+w create-network l2 --type l2-mesh > /dev/null
+w create-endpoint l2 s1 --type cpe > /dev/null
+apply > /dev/null 2>&1
+w set-quota l2/s1 5M > /dev/null
+apply --changes --dry-run > "$SCRATCH/p10" 2>&1
+check "a quota in a layer-2 network: the full apply, saying why" \
+    grep -qx 'journal: network l2: the rate limits or quotas of a layer-2 network: full apply' "$SCRATCH/p10"
 
 expect_refused "an unknown flag is refused with the usage" 1 "usage" apply --changes --all
 finish

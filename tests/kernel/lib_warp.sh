@@ -187,6 +187,25 @@ warp_check_changes() {	# DESC NET
 	kt_ok "$1 (incremental: sent $WARP_SENT write messages, $(sed -n 's/^read \([0-9]*\) requests.*/\1/p' "$KT_TMP/apply.out") reads)"
 }
 
+# `warpctl apply --changes` must reconcile NET's peers and traffic limits
+# by the incremental path alone: the journal's line for NET, no full
+# apply, no dump of every link, NET's device read (one) and the traffic
+# rooms run once; the plan is left in $KT_TMP/apply.out.
+warp_check_traffic_changes() {	# DESC NET
+	if ! warp_apply --changes; then
+		kt_notok "$1" "$(cat "$KT_TMP/apply.out")"
+		return 1
+	fi
+	if grep -q 'full apply' "$KT_TMP/apply.out" ||
+	    ! grep -qx "journal: network $2: its peers and traffic limits" "$KT_TMP/apply.out" ||
+	    ! grep -Eq '^read [0-9]+ requests: rtnetlink [0-9]+ \(0 dumps of every link\), wireguard 1 devices, firewall and traffic tables 1$' \
+	    "$KT_TMP/apply.out"; then
+		kt_notok "$1" "not by the incremental path alone:" "$(cat "$KT_TMP/apply.out")"
+		return 1
+	fi
+	kt_ok "$1 (incremental: sent $WARP_SENT write messages, $(sed -n 's/^read \([0-9]*\) requests.*/\1/p' "$KT_TMP/apply.out") reads)"
+}
+
 warp_counter() {	# NAME: packets of a named counter on the internet host
 	kt_in kt-inet nft list counter inet seen "$1" |
 	    sed -n 's/.*packets \([0-9]*\).*/\1/p'

@@ -167,7 +167,7 @@ warp_apply --changes
 rc=$?
 cp "$KT_TMP/apply.out" "$D/lan.txt"
 kt_check "a new site with a LAN: --changes succeeds" [ "$rc" = 0 ]
-kt_check_out "... by the full apply, saying why" '^journal: network l3: a change beyond its peers: full apply$' \
+kt_check_out "... by the full apply, saying why" '^journal: network l3: a change beyond its peers and traffic limits: full apply$' \
     cat "$D/lan.txt"
 kt_check_out "... which routes the LAN" 'create route 192.168.30.0/24' cat "$D/lan.txt"
 

@@ -4,7 +4,9 @@
 # site A's status says quota-exceeded, a site without a quota still
 # passes, and reset-usage brings site A's LAN back.  The same LAN prefix
 # in another l3vpn network (its own VRF) gets its own element (the LAN
-# set is keyed by the network's WireGuard device).
+# set is keyed by the network's WireGuard device).  The reset goes by
+# `apply --changes`: network l3's objects only, the other network's
+# quota left as the kernel has it, nothing left for the full apply.
 # kernel-test-timeout: 900
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
@@ -69,8 +71,22 @@ kt_check "the usage stored is the quota ($u0)" [ "${u0:-0}" -eq "$QUOTA" ]
 kt_check_out "l3b/siteX (same LAN, other network) counted none of it" '"quota_used_bytes":0[,}]' \
     warpctl traffic l3b/siteX --json
 
+# reset-usage by the incremental apply: network l3's quota objects only.
+xid=$(warpctl show-endpoint l3b/siteX --json | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
+xobjs() {	# siteX's quota object and the elements that name it, one a line
+	kt_in kt-gw nft list table inet warp_traffic |
+	    grep -o "[0-9./ ]*: \"q${xid}_[0-9]*\"\|quota q${xid}_[0-9]*" | sed 's/^ *//' | sort
+}
+x0=$(xobjs)
+kt_check "l3b/siteX's quota object and its two elements are in the kernel (q${xid}_)" \
+    [ -n "$xid" -a "$(echo "$x0" | grep -c .)" = 3 ]
 warpctl reset-usage l3/siteA || kt_notok "reset-usage l3/siteA"
-warp_check_apply "apply after reset-usage"
+warp_check_traffic_changes "apply --changes after reset-usage" l3
+kt_check_out "it made site A's quota object anew, from 0" 'create quota q[0-9]+_[0-9]+ over 3M used 0' \
+    cat "$KT_TMP/apply.out"
+kt_check_fails "and did not touch l3b/siteX's" grep -q "q${xid}_" "$KT_TMP/apply.out"
+kt_check "l3b/siteX's object and element are as they were" \
+    [ "$(xobjs)" = "$x0" ]
 kt_check "after reset-usage site A's LAN host reaches site B's again" kt_ping kt-sa-lan 192.168.20.2 10
 kt_check_out "and site A is active again" '"status":"active"' warpctl show-endpoint l3/siteA --json
 warp_apply

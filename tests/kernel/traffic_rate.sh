@@ -3,7 +3,10 @@
 # transfer while an unlimited endpoint of the same network runs at least
 # 3x the limit at the same time; raising the limit to 4 mbit takes effect
 # at the next apply without a new handshake and without breaking the
-# running iperf3 connection; a second apply sends nothing.
+# running iperf3 connection; a second apply sends nothing.  Both changes
+# of si's limits go by `apply --changes`, which reconciles that network's
+# devices only (another network's classes stay as they were) and leaves
+# nothing for the full apply after it.
 # kernel-test-timeout: 400
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
@@ -24,11 +27,19 @@ warpctl create-network si --type secure-internet > /dev/null || kt_bail "create-
 warpctl create-endpoint si lim --type mobile > /dev/null || kt_bail "create-endpoint si/lim"
 warpctl create-endpoint si free --type mobile > /dev/null || kt_bail "create-endpoint si/free"
 warpctl set-rate si/lim --down 2mbit --up 1mbit || kt_bail "set-rate si/lim"
+# Another network with a limited endpoint: the incremental apply of si's
+# limits below must leave it as it is.
+warpctl create-network si2 --type secure-internet > /dev/null || kt_bail "create-network si2"
+warpctl create-endpoint si2 other --type mobile > /dev/null || kt_bail "create-endpoint si2/other"
+warpctl set-rate si2/other --down 3mbit --up 3mbit || kt_bail "set-rate si2/other"
 warp_check_apply "apply creates the network with one limited endpoint" || kt_finish
 kt_check_out "the apply shaped both directions (HTB classes on the WireGuard and IFB devices)" \
     'create class 1:2 on wg[0-9]+ rate 2mbit' cat "$KT_TMP/apply.out"
 kt_check_out "the upload goes through an IFB device" \
     'create class 1:2 on ifb[0-9]+ rate 1mbit' cat "$KT_TMP/apply.out"
+si2_wg=$(warpctl show-network si2 --json | sed -n 's/.*"wireguard":"\([^"]*\)".*/\1/p')
+si2_ifb=ifb${si2_wg#wg}
+kt_check "si2's devices have names ($si2_wg, $si2_ifb)" [ -n "$si2_wg" ]
 
 warp_host kt-lim si/lim
 warp_host kt-free si/free
@@ -91,13 +102,18 @@ hs0=$(kt_in kt-lim wg show wg0 latest-handshakes | awk '{ print $2 }')
 limkey=$(kt_in kt-lim wg show wg0 public-key)
 gw0=$(kt_in kt-gw wg show all transfer | awk -v k="$limkey" '$2 == k { print $3 }')
 warpctl set-rate si/lim --down 4mbit || kt_notok "set-rate si/lim --down 4mbit"
-warp_check_apply "apply after raising si/lim to 4 mbit"
+tc_si2=$(kt_in kt-gw tc class show dev "$si2_wg"; kt_in kt-gw tc class show dev "$si2_ifb")
+warp_check_traffic_changes "apply --changes after raising si/lim to 4 mbit" si
 hs1=$(kt_in kt-lim wg show wg0 latest-handshakes | awk '{ print $2 }')
 gw1=$(kt_in kt-gw wg show all transfer | awk -v k="$limkey" '$2 == k { print $3 }')
 kt_check_out "the change sends one traffic-control message and touches no peer" \
     'wireguard 0 \(0 peers\), nftables 0 in 0 batch\(es\), sysctl 0, tc 1$' cat "$KT_TMP/apply.out"
 kt_check_out "the change is the endpoint's own class" 'change class 1:2 on wg[0-9]+ rate 4mbit' \
     cat "$KT_TMP/apply.out"
+kt_check "si2's classes are as they were" \
+    [ "$(kt_in kt-gw tc class show dev "$si2_wg"; kt_in kt-gw tc class show dev "$si2_ifb")" = "$tc_si2" ]
+warp_apply
+kt_check "a full apply after it finds nothing to do (0 sent)" [ "$WARP_SENT" = 0 ]
 # WireGuard rekeys by itself every 120 s of a session; a slow apply on a
 # busy machine may span one.  The apply's own doing would be a new
 # handshake sooner than that, or the gateway's peer made anew (its byte
@@ -129,8 +145,14 @@ fi
 
 # Removing the limits removes every traffic-control object.
 warpctl set-rate si/lim --down none --up none || kt_notok "set-rate none"
-warp_check_apply "apply after removing si/lim's limits"
-kt_check_out "the HTB roots and the IFB device are removed" \
+warp_check_traffic_changes "apply --changes after removing si/lim's limits" si
+kt_check_out "si's HTB roots and IFB device are removed" \
     'remove qdisc htb 1: wg.*remove link ifb' sh -c "tr '\n' ' ' < $KT_TMP/apply.out"
+kt_check_out "only si2's IFB device is left" "^$si2_ifb\$" \
+    sh -c "ip -n kt-gw -o link show type ifb | awk -F': ' '{ print \$2 }'"
+warp_apply
+kt_check "a full apply after it finds nothing to do (0 sent)" [ "$WARP_SENT" = 0 ]
+warpctl set-rate si2/other --down none --up none || kt_notok "set-rate si2/other none"
+warp_check_apply "apply after removing si2/other's limits"
 kt_check_fails "no IFB device is left" sh -c "ip -n kt-gw link show type ifb | grep -q ifb"
 kt_finish

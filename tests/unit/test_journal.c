@@ -40,8 +40,9 @@ mknet(const char *name, enum warp_net_type type)
 
 /*
  * What the journal says since the last applied sequence, as
- * "id:shared id:shared ..." (id 0: appliance-wide); then, if apply is
- * set, record it as applied.
+ * "id:shared id:shared ..." (id 0: appliance-wide; a "t" after shared
+ * when the network's rates or quotas may differ, 0013); then, if apply
+ * is set, record it as applied.
  */
 static const char *
 journal(int apply)
@@ -60,9 +61,9 @@ journal(int apply)
 	}
 	for (i = 0; i < n; i++) {
 		len = strlen(buf);
-		(void)snprintf(buf + len, sizeof(buf) - len, "%s%lld:%d",
+		(void)snprintf(buf + len, sizeof(buf) - len, "%s%lld:%d%s",
 		    i > 0 ? " " : "", (long long)chg[i].network_id,
-		    chg[i].shared);
+		    chg[i].shared, chg[i].traffic ? "t" : "");
 	}
 	free(chg);
 	if (apply && warp_state_journal_applied(db, upto, &err) == -1) {
@@ -228,23 +229,53 @@ main(void)
 
 	CHECK(warp_traffic_set_rate(db, "si/a", "10mbit", NULL, "test",
 	    &err) == 0, "give si/a a rate limit");
-	(void)snprintf(want, sizeof(want), "%lld:1", (long long)si);
+	(void)snprintf(want, sizeof(want), "%lld:0t", (long long)si);
 	CHECK(by_endpoint() == 0, "a rate's row names no endpoint (the "
-	    "network's path, shared anyway)");
+	    "traffic rooms reconcile the whole network)");
 	CHECK_STR(epjournal(si), "", "... and lists none");
-	CHECK_STR(journal(1), want, "a rate: shared (traffic control)");
+	CHECK_STR(journal(1), want, "a rate: its network's peers and traffic "
+	    "limits, not shared");
 	sqlite3_exec(db->sql, "UPDATE endpoint_traffic SET used_bytes = 99, "
 	    "period_start = 5", NULL, NULL, NULL);
 	CHECK_STR(journal(1), "", "traffic counters moving journal nothing");
 	CHECK(warp_endpoint_set_enabled(db, "si/a", 1, "test", &err) == 0,
 	    "enable si/a");
 	CHECK_STR(journal(1), want, "enabling an endpoint that has a rate: "
-	    "shared");
+	    "traffic, not shared");
+	{
+		int64_t	q = testdb_mkep(db, "si", "q", WARP_EP_MOBILE, NULL);
+
+		(void)journal(1);
+		CHECK(q > 0 && warp_traffic_set_quota(db, "si/q", "3M", NULL,
+		    "test", &err) == 0, "give si/q a quota");
+		CHECK_STR(journal(1), want, "a quota: traffic, not shared");
+		CHECK(warp_endpoint_delete(db, "si/q", "test", &err) == 0,
+		    "delete si/q");
+		(void)snprintf(ewant, sizeof(ewant), "%lld:", (long long)q);
+		CHECK(strncmp(epjournal(si), ewant, strlen(ewant)) == 0,
+		    "a deleted endpoint with a quota is named (its quota "
+		    "object is its network's to remove)");
+		CHECK_STR(journal(1), want, "an endpoint with a quota deleted: "
+		    "traffic, not shared");
+	}
 
 	(void)testdb_mkep(db, "l3", "site", WARP_EP_CPE, "192.168.40.0/24");
 	(void)snprintf(want, sizeof(want), "%lld:1", (long long)l3);
 	CHECK_STR(journal(1), want, "a site with a LAN: shared (routes, "
 	    "firewall sets)");
+	CHECK(warp_traffic_set_quota(db, "l3/site", "5M", NULL, "test",
+	    &err) == 0, "give l3/site a quota");
+	(void)snprintf(want, sizeof(want), "%lld:0t", (long long)l3);
+	CHECK_STR(journal(1), want, "a site's quota: traffic, not shared "
+	    "(its LANs' elements are the quota's)");
+	CHECK(warp_endpoint_set_enabled(db, "l3/site", 0, "test", &err) == 0,
+	    "disable l3/site");
+	(void)snprintf(want, sizeof(want), "%lld:1t", (long long)l3);
+	CHECK_STR(journal(1), want, "disabling a site with LANs and a quota: "
+	    "shared (its LAN routes) and traffic");
+	CHECK(warp_endpoint_set_enabled(db, "l3/site", 1, "test", &err) == 0,
+	    "enable l3/site");
+	(void)journal(1);
 	(void)testdb_mkep(db, "l3", "phone", WARP_EP_MOBILE, NULL);
 	(void)snprintf(want, sizeof(want), "%lld:0", (long long)l3);
 	CHECK_STR(journal(1), want, "a mobile endpoint in an L3VPN: that "
@@ -256,8 +287,9 @@ main(void)
 	CHECK_STR(journal(1), want, "a network suspended: shared");
 	CHECK(warp_endpoint_delete(db, "l3/site", "test", &err) == 0,
 	    "delete l3/site");
-	CHECK_STR(journal(1), want, "a site with a LAN deleted: its network, "
-	    "shared (not appliance-wide)");
+	(void)snprintf(want, sizeof(want), "%lld:1t", (long long)l3);
+	CHECK_STR(journal(1), want, "a site with a LAN (and a quota) deleted: "
+	    "its network, shared (not appliance-wide)");
 	(void)testdb_mkep(db, "l3", "site", WARP_EP_CPE, "192.168.40.0/24");
 	(void)journal(1);
 
