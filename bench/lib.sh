@@ -21,7 +21,8 @@
 #   bench_apply [ARGS]          warpctl apply; output $BT/apply.out, its
 #                               "sent ..." line in SENT (the count in
 #                               SENTN), seconds in SECS; with BENCH_RSS=1
-#                               its peak RSS in KiB in RSS
+#                               its peak RSS in KiB in RSS, its peak
+#                               RssAnon (sampled every 0.2 s) in ANON
 #   kstate FILE                 what the appliance owns in the kernel,
 #                               normalised (for before/after comparison)
 #   floor_dump DIR              dump links, addresses, routes, rules, wg
@@ -102,11 +103,26 @@ bench_gw() {	# DB
 
 warpctl() { "$TOP/build/warpctl" --db "$BT/warp.db" --netns '' "$@"; }
 
-bench_apply() {	# [ARGS]; BENCH_RSS=1: peak RSS (KiB) in RSS
+bench_apply() {	# [ARGS]; BENCH_RSS=1: peak RSS, RssAnon (KiB) in RSS, ANON
 	_t0=$(now)
 	if [ "${BENCH_RSS:-}" = 1 ]; then
 		/usr/bin/time -f %M -o "$BT/rss" "$TOP/build/warpctl" \
-		    --db "$BT/warp.db" --netns '' apply "$@" > "$BT/apply.out" 2>&1
+		    --db "$BT/warp.db" --netns '' apply "$@" > "$BT/apply.out" 2>&1 &
+		_tp=$!
+		# The peak of RssAnon (heap and anonymous maps), sampled every
+		# 0.2 s: the peak RSS counts the mapped database's pages too
+		# (file-backed, the page cache's), which grow with the file.
+		ANON=0
+		while [ -e "/proc/$_tp" ] &&
+		    ! grep -q '^State:[[:space:]]*Z' "/proc/$_tp/status" 2>/dev/null; do
+			for _c in $(cat "/proc/$_tp/task/$_tp/children" 2>/dev/null); do
+				_a=$(sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' \
+				    "/proc/$_c/status" 2>/dev/null)
+				[ "${_a:-0}" -gt "$ANON" ] && ANON=$_a
+			done
+			sleep 0.2
+		done
+		wait "$_tp"
 		_rc=$?
 		RSS=$(tail -n 1 "$BT/rss")
 	else
