@@ -1014,7 +1014,7 @@ warp_qid_cmp(const void *a, const void *b)
 	return (*x < *y ? -1 : *x > *y);
 }
 
-/* Is the object named name one of the sorted ids (or not ours at all)? */
+/* Is name an object of one of the sorted ids?  A name not ours is not. */
 static int
 warp_qt_judged(const char *name, const int64_t *ids, size_t n)
 {

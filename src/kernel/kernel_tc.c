@@ -1032,7 +1032,8 @@ warp_tc_limits(struct warp_kctx *ctx, struct warp_traffic **out,
 		n += none;
 		warp_traffic_list_free(one);
 	}
-	qsort(v, n, sizeof(*v), warp_tc_limit_cmp);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), warp_tc_limit_cmp);
 	*out = v;
 	*nout = n;
 	return (0);
