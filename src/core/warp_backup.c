@@ -280,6 +280,7 @@ out:
 	sodium_memzero(key, sizeof(key));
 	sodium_memzero(src.master_key, sizeof(src.master_key));
 	sodium_memzero(&src.derived_keys, sizeof(src.derived_keys));
+	sodium_memzero(src.root_sk, sizeof(src.root_sk));
 	free(kp);
 	free(livekey);
 	free(tmpkey);

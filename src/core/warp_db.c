@@ -444,6 +444,7 @@ warp_db_close(struct warp_db *db)
 	sodium_memzero(db->master_key, sizeof(db->master_key));
 	sodium_memzero(&db->worker_keys, sizeof(db->worker_keys));
 	sodium_memzero(&db->derived_keys, sizeof(db->derived_keys));
+	sodium_memzero(db->root_sk, sizeof(db->root_sk));
 	sodium_memzero(db->check_key, sizeof(db->check_key));
 	free(db->path);
 	free(db);

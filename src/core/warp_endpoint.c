@@ -1189,7 +1189,8 @@ warp_endpoints_revalidate(struct warp_db *db, const struct warp_network *n,
 	int			 rc;
 
 	warp_endpoints_revalidate_rows(n, eps, neps, bad, arg);
-	if (warp_db_prepare(db, &st, "SELECT l.endpoint_id, l.cidr FROM "
+	/* Once per network in the reconciler's load: kept prepared. */
+	if (warp_db_prepare_cached(db, &st, "SELECT l.endpoint_id, l.cidr FROM "
 	    "endpoint_lans l JOIN endpoints e ON e.id = l.endpoint_id WHERE "
 	    "e.network_id = ? ORDER BY l.endpoint_id, l.rowid", err) == -1)
 		return (-1);
@@ -1212,7 +1213,7 @@ warp_endpoints_revalidate(struct warp_db *db, const struct warp_network *n,
 	}
 	warp_endpoint_lanrows_check(n, eps, neps, r, bad, arg);
 	free(r);
-	sqlite3_finalize(st);
+	warp_db_release(db, st);
 	if (rc != SQLITE_DONE)
 		return (warp_db_sqlerr(db, err, "reading LAN subnets"));
 	return (0);

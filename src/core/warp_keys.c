@@ -182,8 +182,9 @@ warp_keys_get(struct warp_db *db, struct warp_worker_keys *wk,
 		 * scalar multiplication, and a bulk add or an apply seals or
 		 * opens one value per endpoint. */
 		if (!db->has_derived_keys) {
-			warp_keys_worker_derive(db->master_key,
-			    &db->derived_keys);
+			warp_keys_work(db->master_key, db->derived_keys.work);
+			warp_keys_root(db->master_key, db->root_sk,
+			    db->derived_keys.root_pub);
 			db->has_derived_keys = 1;
 		}
 		*wk = db->derived_keys;
@@ -262,22 +263,23 @@ warp_unseal_aead(const uint8_t key[WARP_MASTER_KEY_LEN], const char *context,
 
 /* 0x03: sealed to the root pair; the tag must name this column. */
 static int
-warp_unseal_root(const uint8_t master[WARP_MASTER_KEY_LEN],
-    const char *context, const uint8_t *blob, size_t len, uint8_t **out,
-    size_t *outlen)
+warp_unseal_root(struct warp_db *db, const char *context, const uint8_t *blob,
+    size_t len, uint8_t **out, size_t *outlen)
 {
-	uint8_t	 sk[crypto_box_SECRETKEYBYTES], pk[crypto_box_PUBLICKEYBYTES];
-	uint8_t	 tag[SEAL_TAG], *tagged, *plain;
-	size_t	 tlen;
-	int	 rc;
+	struct warp_worker_keys	wk;
+	struct warp_err		e2;
+	uint8_t			tag[SEAL_TAG], *tagged, *plain;
+	size_t			tlen;
+	int			rc;
 
-	if (len < 1 + crypto_box_SEALBYTES + SEAL_TAG)
+	if (len < 1 + crypto_box_SEALBYTES + SEAL_TAG ||
+	    warp_keys_get(db, &wk, &e2) == -1)	/* root: db->root_sk */
 		return (-1);
 	tlen = len - 1 - crypto_box_SEALBYTES;
 	tagged = warp_xcalloc(1, tlen);
-	warp_keys_root(master, sk, pk);
-	rc = crypto_box_seal_open(tagged, blob + 1, len - 1, pk, sk);
-	sodium_memzero(sk, sizeof(sk));
+	rc = crypto_box_seal_open(tagged, blob + 1, len - 1, wk.root_pub,
+	    db->root_sk);
+	sodium_memzero(&wk, sizeof(wk));
 	warp_seal_tag(context, tag);
 	if (rc != 0 || sodium_memcmp(tag, tagged, SEAL_TAG) != 0) {
 		warp_secret_free(tagged, tlen);
@@ -317,8 +319,7 @@ warp_unseal(struct warp_db *db, const char *context, const uint8_t *blob,
 			return (warp_err_system(err, "a sealed %s is the "
 			    "gateway's alone: only root opens it", context));
 		rc = blob[0] == SEAL_ROOT ?
-		    warp_unseal_root(db->master_key, context, blob, len, out,
-		    outlen) : warp_unseal_aead(db->master_key, context, blob,
+		    warp_unseal_root(db, context, blob, len, out, outlen) : warp_unseal_aead(db->master_key, context, blob,
 		    len, out, outlen);
 		break;
 	case SEAL_WORK:

@@ -133,12 +133,11 @@ warp_state_key_check(const struct warp_network *net,
  * per endpoint's key (a WAL reader blocks no writer).  Inside a
  * transaction already (*began 0), that one is the snapshot.
  */
-static int
-warp_state_snapshot_begin(struct warp_db *db, int *began, struct warp_err *err)
+static void
+warp_state_map(struct warp_db *db)
 {
 	struct warp_err	e2;
 
-	*began = 0;
 	if (!db->reads_mapped && db->has_master_key) {
 		/*
 		 * The reconciler reads most of the file: mapped, a page is
@@ -151,7 +150,28 @@ warp_state_snapshot_begin(struct warp_db *db, int *began, struct warp_err *err)
 		    &e2);
 		db->reads_mapped = 1;
 	}
-	if (db->txn_depth > 0)
+}
+
+/* The whole load of a full apply in one snapshot (warp_state.h). */
+void
+warp_state_read_begin(struct warp_db *db)
+{
+	warp_state_map(db);
+	warp_db_read_begin(db);
+}
+
+void
+warp_state_read_end(struct warp_db *db)
+{
+	warp_db_read_end(db);
+}
+
+static int
+warp_state_snapshot_begin(struct warp_db *db, int *began, struct warp_err *err)
+{
+	*began = 0;
+	warp_state_map(db);
+	if (db->txn_depth > 0 || db->read_txn)
 		return (0);
 	if (warp_db_exec(db, "BEGIN DEFERRED", err) == -1)
 		return (-1);

@@ -24,9 +24,11 @@ struct warp_db {
 	int		 has_master_key;	/* root: every secret */
 	struct warp_worker_keys worker_keys;	/* a web worker's (warp_keys.c) */
 	int		 has_worker_keys;
-	/* root: the work key and root public key derived from master_key
-	 * once (a scalar multiplication), not per sealed value */
+	/* root: the work key and root pair derived from master_key once (a
+	 * scalar multiplication), not per sealed value: root_sk is valid
+	 * with has_derived_keys */
 	struct warp_worker_keys derived_keys;
+	uint8_t		 root_sk[crypto_box_SECRETKEYBYTES];
 	int		 has_derived_keys;
 	/* root: the key of warp_seal_check, derived once */
 	uint8_t		 check_key[crypto_shorthash_siphashx24_KEYBYTES];

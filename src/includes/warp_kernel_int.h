@@ -171,6 +171,7 @@ struct warp_kctx {
 	struct nl_cache			*routes4;
 	struct nl_cache			*routes6;
 	struct nl_cache			*rules;
+	struct warp_nl_index		*nlindex;	/* kernel_nlindex.c */
 
 	/* uplink, resolved from the main table */
 	int				 uplink_ifindex;
@@ -284,6 +285,22 @@ void	warp_nl_resolve_uplink(struct warp_kctx *);
 int	warp_nl_lookup_main(struct warp_kctx *, uint32_t, int *, uint32_t *);
 int	warp_nl_ifindex(struct warp_kctx *, const char *);
 int	warp_nl_ifname(struct warp_kctx *, int, char *, size_t);
+/*
+ * The dumps sorted by the key one network looks up (kernel_nlindex.c):
+ * built by warp_nl_open, freed by warp_nl_close.  warp_nl_link_get: a
+ * link by name, referenced (rtnl_link_put), as rtnl_link_get_by_name.
+ * The _next walkers give one key's objects in dump order (prev NULL to
+ * start, NULL at the end); without the index, the whole cache.
+ */
+void	warp_nl_index_build(struct warp_kctx *);
+void	warp_nl_index_free(struct warp_kctx *);
+struct rtnl_link *warp_nl_link_get(struct warp_kctx *, const char *);
+struct nl_object *warp_nl_route_next(struct warp_kctx *, int, uint32_t,
+	    size_t *, struct nl_object *);
+struct nl_object *warp_nl_rule_next(struct warp_kctx *, uint32_t, size_t *,
+	    struct nl_object *);
+struct nl_object *warp_nl_addr_next(struct warp_kctx *, int, size_t *,
+	    struct nl_object *);
 void	warp_nl_remove_stale(struct warp_kctx *);
 int	warp_nl_links(struct warp_kctx *, struct warp_knet *);
 int	warp_nl_addrs(struct warp_kctx *, struct warp_knet *);

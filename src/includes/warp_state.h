@@ -52,6 +52,14 @@ struct warp_state_peer {
  * failed and inactive.  Free with warp_state_peers_free() (it wipes the
  * keys).
  */
+/*
+ * One read transaction around the many loads of a full apply (the
+ * network list and every network's rows): one consistent snapshot, and
+ * one lock and file check, not two per network.  Nothing may write
+ * before warp_state_read_end().
+ */
+void	warp_state_read_begin(struct warp_db *);
+void	warp_state_read_end(struct warp_db *);
 int	warp_state_network_load(struct warp_db *, const struct warp_network *,
 	    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
 	    struct warp_state_peer **, size_t *, struct warp_err *);

@@ -135,14 +135,18 @@ warp_kload(struct warp_kctx *ctx, struct warp_err *err)
 	struct warp_network	*nets = NULL;
 	size_t			 n = 0, i;
 
-	if (warp_network_list(ctx->db, &nets, &n, err) == -1)
+	warp_state_read_begin(ctx->db);
+	if (warp_network_list(ctx->db, &nets, &n, err) == -1) {
+		warp_state_read_end(ctx->db);
 		return (-1);
+	}
 	ctx->nets = warp_xcalloc(n + 1, sizeof(*ctx->nets));
 	for (i = 0; i < n; i++) {
 		if (!nets[i].enabled)
 			continue;	/* suspended: nothing in the kernel */
 		warp_kload_net(ctx, &ctx->nets[ctx->nnets++], &nets[i]);
 	}
+	warp_state_read_end(ctx->db);
 	warp_network_list_free(nets);
 	return (0);
 }

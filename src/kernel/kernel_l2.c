@@ -187,7 +187,7 @@ warp_l2_bridge(struct warp_kctx *ctx, struct warp_knet *kn, int *ifindex)
 	int			 e, on = -1;
 
 	*ifindex = 0;
-	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
+	if ((l = warp_nl_link_get(ctx, name)) != NULL) {
 		if (warp_nl_link_claim(ctx, kn, l, "bridge") != 1) {
 			rtnl_link_put(l);
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
@@ -387,7 +387,7 @@ warp_l2_port(struct warp_kctx *ctx, struct warp_knet *kn, int br,
 	mtu = kn->net.mtu - (remote != 0 ? WARP_GRE_OVERHEAD :
 	    WARP_VXLAN_OVERHEAD);
 	*ifindex = 0;
-	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
+	if ((l = warp_nl_link_get(ctx, name)) != NULL) {
 		if (warp_nl_link_claim(ctx, kn, l, kind) != 1) {
 			rtnl_link_put(l);
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
@@ -755,12 +755,12 @@ warp_l2_apply(struct warp_kctx *ctx, struct warp_knet *kn)
 	if (warp_l2_bridge(ctx, kn, &br) == -1)
 		return (-1);
 	if (kn->net.type == WARP_NET_L2_MESH) {
-		created = rtnl_link_name2i(ctx->links, kn->net.if_vx) <= 0;
+		created = warp_nl_ifindex(ctx, kn->net.if_vx) <= 0;
 		if (warp_l2_port(ctx, kn, br, kn->net.if_vx, 0, &ifindex) == -1)
 			return (-1);
 		/* A device made again (new parameters) starts empty too. */
 		created = created || ifindex !=
-		    rtnl_link_name2i(ctx->links, kn->net.if_vx);
+		    warp_nl_ifindex(ctx, kn->net.if_vx);
 		if (warp_l2_port_vlans(ctx, kn, kn->net.if_vx, ifindex,
 		    created) == -1)
 			rc = -1;
@@ -783,11 +783,11 @@ warp_l2_gt(struct warp_kctx *ctx, struct warp_knet *kn, int br, uint32_t a)
 	int	ifindex, created;
 
 	warp_knet_gt_name(kn, a, name, sizeof(name));
-	created = rtnl_link_name2i(ctx->links, name) <= 0;
+	created = warp_nl_ifindex(ctx, name) <= 0;
 	if (warp_l2_port(ctx, kn, br, name, htonl(a), &ifindex) == -1)
 		return (-1);
 	/* A device made again (new parameters) starts empty too. */
-	created = created || ifindex != rtnl_link_name2i(ctx->links, name);
+	created = created || ifindex != warp_nl_ifindex(ctx, name);
 	return (warp_l2_port_vlans(ctx, kn, name, ifindex, created));
 }
 
@@ -813,7 +813,7 @@ warp_l2_gone(struct warp_kctx *ctx, struct warp_knet *kn, uint32_t a)
 	int			 ifindex, e;
 
 	if (kn->net.type == WARP_NET_L2_MESH) {
-		ifindex = rtnl_link_name2i(ctx->links, kn->net.if_vx);
+		ifindex = warp_nl_ifindex(ctx, kn->net.if_vx);
 		warp_ip_format(a, ip, sizeof(ip));
 		warp_kplan(ctx, "remove fdb 00:00:00:00:00:00 dev %s dst %s",
 		    kn->net.if_vx, ip);
@@ -824,7 +824,7 @@ warp_l2_gone(struct warp_kctx *ctx, struct warp_knet *kn, uint32_t a)
 		return (0);
 	}
 	warp_knet_gt_name(kn, a, name, sizeof(name));
-	if ((l = rtnl_link_get_by_name(ctx->links, name)) == NULL)
+	if ((l = warp_nl_link_get(ctx, name)) == NULL)
 		return (0);
 	alias = rtnl_link_get_ifalias(l);
 	if (alias == NULL || strcmp(alias, kn->alias) != 0) {
@@ -888,7 +888,7 @@ warp_l2_apply_some(struct warp_kctx *ctx, struct warp_knet *kn)
 			continue;
 		a = sp->allowed[0].addr;
 		if (kn->net.type == WARP_NET_L2_MESH) {
-			ifindex = rtnl_link_name2i(ctx->links, kn->net.if_vx);
+			ifindex = warp_nl_ifindex(ctx, kn->net.if_vx);
 			warp_ip_format(a, ip, sizeof(ip));
 			warp_kplan(ctx, "create fdb 00:00:00:00:00:00 dev %s "
 			    "dst %s", kn->net.if_vx, ip);

@@ -73,12 +73,14 @@ warp_nl_open(struct warp_kctx *ctx, struct warp_err *err)
 	/* A kernel without IPv6 has nothing to leak over it. */
 	if (rtnl_route_alloc_cache(ctx->rtnl, AF_INET6, 0, &ctx->routes6) < 0)
 		ctx->routes6 = NULL;
+	warp_nl_index_build(ctx);
 	return (0);
 }
 
 void
 warp_nl_close(struct warp_kctx *ctx)
 {
+	warp_nl_index_free(ctx);
 	if (ctx->links != NULL)
 		nl_cache_free(ctx->links);
 	if (ctx->addrs != NULL)
@@ -117,19 +119,6 @@ warp_nl_fail(struct warp_kctx *ctx, struct warp_knet *kn, int e,
 	return (-1);
 }
 
-int
-warp_nl_ifindex(struct warp_kctx *ctx, const char *name)
-{
-	return (rtnl_link_name2i(ctx->links, name));
-}
-
-int
-warp_nl_ifname(struct warp_kctx *ctx, int ifindex, char *buf, size_t len)
-{
-	return (rtnl_link_i2name(ctx->links, ifindex, buf, len) == NULL ?
-	    -1 : 0);
-}
-
 void
 warp_nl_resolve_uplink(struct warp_kctx *ctx)
 {
@@ -138,6 +127,7 @@ warp_nl_resolve_uplink(struct warp_kctx *ctx)
 	struct rtnl_nexthop	*nh;
 	struct nl_addr		*gw;
 	uint32_t		 best = UINT32_MAX;
+	size_t			 pos = 0;
 
 	ctx->uplink_ifindex = 0;
 	ctx->uplink_gw = 0;
@@ -154,8 +144,9 @@ warp_nl_resolve_uplink(struct warp_kctx *ctx)
 		return;
 	}
 	/* The uplink's default gateway, as the main table has it. */
-	for (o = nl_cache_get_first(ctx->routes4); o != NULL;
-	    o = nl_cache_get_next(o)) {
+	for (o = warp_nl_route_next(ctx, AF_INET, RT_TABLE_MAIN, &pos, NULL);
+	    o != NULL; o = warp_nl_route_next(ctx, AF_INET, RT_TABLE_MAIN,
+	    &pos, o)) {
 		r = (struct rtnl_route *)o;
 		if (rtnl_route_get_table(r) != RT_TABLE_MAIN ||
 		    rtnl_route_get_type(r) != RTN_UNICAST ||
@@ -185,9 +176,11 @@ warp_nl_lookup_main(struct warp_kctx *ctx, uint32_t addr, int *oif,
 	uint32_t		 net, mask;
 	int			 len, bestlen = -1;
 	uint32_t		 bestprio = 0;
+	size_t			 pos = 0;
 
-	for (o = nl_cache_get_first(ctx->routes4); o != NULL;
-	    o = nl_cache_get_next(o)) {
+	for (o = warp_nl_route_next(ctx, AF_INET, RT_TABLE_MAIN, &pos, NULL);
+	    o != NULL; o = warp_nl_route_next(ctx, AF_INET, RT_TABLE_MAIN,
+	    &pos, o)) {
 		r = (struct rtnl_route *)o;
 		if (rtnl_route_get_table(r) != RT_TABLE_MAIN ||
 		    rtnl_route_get_type(r) != RTN_UNICAST ||
@@ -300,7 +293,7 @@ warp_nl_vrf(struct warp_kctx *ctx, struct warp_knet *kn)
 	uint32_t		 table = 0;
 	int			 e, ret = -1;
 
-	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
+	if ((l = warp_nl_link_get(ctx, name)) != NULL) {
 		if (warp_nl_link_claim(ctx, kn, l, "vrf") != 1) {
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
 			    "managed by warp; not touching it", name);
@@ -370,7 +363,7 @@ warp_nl_wg(struct warp_kctx *ctx, struct warp_knet *kn)
 	char			*kind, what[128];
 	int			 e, ret = -1, changes = 0;
 
-	if ((l = rtnl_link_get_by_name(ctx->links, name)) != NULL) {
+	if ((l = warp_nl_link_get(ctx, name)) != NULL) {
 		if (warp_nl_link_claim(ctx, kn, l, "wireguard") != 1) {
 			warp_knet_fail(ctx, kn, "interface %s exists and is not "
 			    "managed by warp; not touching it", name);
@@ -485,12 +478,14 @@ warp_nl_addrs(struct warp_kctx *ctx, struct warp_knet *kn)
 	struct nl_addr		*local;
 	uint32_t		 gw = htonl(kn->net.gateway_ip);
 	char			 ip[WARP_IP_STRLEN], buf[64];
+	size_t			 pos = 0;
 	int			 found = 0, e;
 
 	warp_ip_format(kn->net.gateway_ip, ip, sizeof(ip));
 	if (kn->wg_ifindex > 0) {
-		for (o = nl_cache_get_first(ctx->addrs); o != NULL;
-		    o = nl_cache_get_next(o)) {
+		for (o = warp_nl_addr_next(ctx, kn->wg_ifindex, &pos, NULL);
+		    o != NULL; o = warp_nl_addr_next(ctx, kn->wg_ifindex, &pos,
+		    o)) {
 			a = (struct rtnl_addr *)o;
 			if (rtnl_addr_get_ifindex(a) != kn->wg_ifindex ||
 			    rtnl_addr_get_family(a) != AF_INET)
@@ -665,7 +660,7 @@ warp_nl_routes(struct warp_kctx *ctx, struct warp_knet *kn)
 	struct rtnl_route	*r, *found, *n;
 	const struct warp_kroute *kr;
 	char			 desc[160];
-	size_t			 i;
+	size_t			 i, pos = 0;
 	int			 e, flags, rc = 0;
 
 	for (i = 0; i < kn->nroutes; i++) {
@@ -674,8 +669,9 @@ warp_nl_routes(struct warp_kctx *ctx, struct warp_knet *kn)
 		if (cache == NULL && kr->dst.family == AF_INET6)
 			continue;	/* no IPv6 in this kernel */
 		found = NULL;
-		for (o = nl_cache_get_first(cache); o != NULL;
-		    o = nl_cache_get_next(o)) {
+		for (o = warp_nl_route_next(ctx, kr->dst.family, kr->table,
+		    &pos, NULL); o != NULL; o = warp_nl_route_next(ctx,
+		    kr->dst.family, kr->table, &pos, o)) {
 			r = (struct rtnl_route *)o;
 			if (warp_nl_route_key(kr, r)) {
 				found = r;
@@ -745,10 +741,12 @@ warp_nl_rules(struct warp_kctx *ctx, struct warp_knet *kn)
 	struct nl_addr		*dst;
 	uint32_t		 net = htonl(kn->net.subnet.addr);
 	char			 cidr[WARP_CIDR_STRLEN];
+	size_t			 pos = 0;
 	int			 e;
 
-	for (o = nl_cache_get_first(ctx->rules); o != NULL;
-	    o = nl_cache_get_next(o)) {
+	for (o = warp_nl_rule_next(ctx, (uint32_t)kn->net.table_id, &pos,
+	    NULL); o != NULL; o = warp_nl_rule_next(ctx,
+	    (uint32_t)kn->net.table_id, &pos, o)) {
 		r = (struct rtnl_rule *)o;
 		if (warp_nl_rule_ours(r) && warp_nl_rule_match(r, kn))
 			return (0);
@@ -772,6 +770,122 @@ warp_nl_rules(struct warp_kctx *ctx, struct warp_knet *kn)
 	if (e < 0)
 		return (warp_nl_fail(ctx, kn, e, "add rule", NULL));
 	return (0);
+}
+
+static int
+warp_nl_kroute_cmp(const void *a, const void *b)
+{
+	const struct warp_kroute *const	*x = a, *const *y = b;
+
+	return (((*x)->table > (*y)->table) - ((*x)->table < (*y)->table));
+}
+
+static int
+warp_nl_table_cmp(const void *a, const void *b)
+{
+	const struct warp_knet *const	*x = a, *const *y = b;
+	uint32_t			 tx = (uint32_t)(*x)->net.table_id;
+	uint32_t			 ty = (uint32_t)(*y)->net.table_id;
+
+	return ((tx > ty) - (tx < ty));
+}
+
+static int
+warp_nl_alias_cmp(const void *a, const void *b)
+{
+	const struct warp_knet *const	*x = a, *const *y = b;
+
+	return (strcmp((*x)->alias, (*y)->alias));
+}
+
+/*
+ * The wanted routes sorted by table, and the networks by link alias: each
+ * route and link of the dumps is then judged against its own table's
+ * routes and its own alias's network, not against every network's
+ * (routes x networks at 1,000 networks).
+ */
+struct warp_nl_wanted {
+	const struct warp_kroute	**routes;
+	size_t				  nroutes;
+	const struct warp_knet		**nets;		/* by alias */
+	const struct warp_knet		**bytable;	/* by table */
+};
+
+static void
+warp_nl_wanted_build(struct warp_kctx *ctx, struct warp_nl_wanted *w)
+{
+	size_t	i, j, n = 0;
+
+	for (i = 0; i < ctx->nnets; i++)
+		n += ctx->nets[i].nroutes;
+	w->routes = warp_xcalloc(n + 1, sizeof(*w->routes));
+	w->nets = warp_xcalloc(ctx->nnets + 1, sizeof(*w->nets));
+	w->bytable = warp_xcalloc(ctx->nnets + 1, sizeof(*w->bytable));
+	w->nroutes = 0;
+	for (i = 0; i < ctx->nnets; i++) {
+		w->nets[i] = w->bytable[i] = &ctx->nets[i];
+		for (j = 0; j < ctx->nets[i].nroutes; j++)
+			w->routes[w->nroutes++] = &ctx->nets[i].routes[j];
+	}
+	qsort(w->routes, w->nroutes, sizeof(*w->routes), warp_nl_kroute_cmp);
+	qsort(w->nets, ctx->nnets, sizeof(*w->nets), warp_nl_alias_cmp);
+	qsort(w->bytable, ctx->nnets, sizeof(*w->bytable), warp_nl_table_cmp);
+}
+
+/* The first of the networks sorted by table with this table (or nnets). */
+static size_t
+warp_nl_table_first(const struct warp_kctx *ctx,
+    const struct warp_nl_wanted *w, uint32_t table)
+{
+	size_t	lo = 0, hi = ctx->nnets, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((uint32_t)w->bytable[mid]->net.table_id < table)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+static int
+warp_nl_route_wanted(const struct warp_nl_wanted *w, struct rtnl_route *r)
+{
+	uint32_t	table = rtnl_route_get_table(r);
+	size_t		lo = 0, hi = w->nroutes, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (w->routes[mid]->table < table)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < w->nroutes && w->routes[lo]->table == table; lo++)
+		if (warp_nl_route_key(w->routes[lo], r))
+			return (1);
+	return (0);
+}
+
+/* The network whose links carry alias, or NULL. */
+static const struct warp_knet *
+warp_nl_alias_net(const struct warp_kctx *ctx, const struct warp_nl_wanted *w,
+    const char *alias)
+{
+	size_t	lo = 0, hi = ctx->nnets, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(w->nets[mid]->alias, alias)) == 0)
+			return (w->nets[mid]);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (NULL);
 }
 
 /*
@@ -801,12 +915,15 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 	struct rtnl_rule	*ru;
 	struct rtnl_link	*l;
 	struct warp_kroute	 kr;
+	struct warp_nl_wanted	 w;
+	const struct warp_knet	*kn;
 	struct nl_addr		*dst;
-	const char		*alias;
+	const char		*alias, *name;
 	char			 desc[160], *kind;
-	size_t			 i, j, c;
+	size_t			 c, k;
 	int			 wanted, e, pass;
 
+	warp_nl_wanted_build(ctx, &w);
 	caches[0] = ctx->routes4;
 	caches[1] = ctx->routes6;
 	for (c = 0; c < 2; c++) {
@@ -815,17 +932,8 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 		for (o = nl_cache_get_first(caches[c]); o != NULL;
 		    o = nl_cache_get_next(o)) {
 			r = (struct rtnl_route *)o;
-			if (rtnl_route_get_protocol(r) != WARP_RTPROT)
-				continue;
-			wanted = 0;
-			for (i = 0; i < ctx->nnets && !wanted; i++)
-				for (j = 0; j < ctx->nets[i].nroutes; j++)
-					if (warp_nl_route_key(
-					    &ctx->nets[i].routes[j], r)) {
-						wanted = 1;
-						break;
-					}
-			if (wanted)
+			if (rtnl_route_get_protocol(r) != WARP_RTPROT ||
+			    warp_nl_route_wanted(&w, r))
 				continue;
 			memset(&kr, 0, sizeof(kr));
 			kr.dst.family = rtnl_route_get_family(r);
@@ -851,9 +959,12 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 		ru = (struct rtnl_rule *)o;
 		if (!warp_nl_rule_ours(ru))
 			continue;
+		/* Only a network of the rule's table can want it. */
 		wanted = 0;
-		for (i = 0; i < ctx->nnets && !wanted; i++)
-			wanted = warp_nl_rule_match(ru, &ctx->nets[i]);
+		for (k = warp_nl_table_first(ctx, &w, rtnl_rule_get_table(ru));
+		    k < ctx->nnets && !wanted && (uint32_t)w.bytable[k]->
+		    net.table_id == rtnl_rule_get_table(ru); k++)
+			wanted = warp_nl_rule_match(ru, w.bytable[k]);
 		if (wanted)
 			continue;
 		warp_kplan(ctx, "remove rule pref %u lookup %u",
@@ -876,27 +987,22 @@ warp_nl_remove_stale(struct warp_kctx *ctx)
 			if ((kind != NULL && strcmp(kind, "vrf") == 0) !=
 			    (pass == 1))
 				continue;
-			wanted = 0;
-			for (i = 0; i < ctx->nnets && !wanted; i++) {
-				if (strcmp(alias, ctx->nets[i].alias) != 0)
-					continue;
-				if (strcmp(rtnl_link_get_name(l),
-				    ctx->nets[i].net.if_wg) == 0 ||
-				    strcmp(rtnl_link_get_name(l),
-				    ctx->nets[i].net.if_vrf) == 0 ||
-				    warp_knet_link_wanted(&ctx->nets[i],
-				    rtnl_link_get_name(l)))
-					wanted = 1;
-			}
-			if (wanted)
+			name = rtnl_link_get_name(l);
+			if ((kn = warp_nl_alias_net(ctx, &w, alias)) != NULL &&
+			    (strcmp(name, kn->net.if_wg) == 0 ||
+			    strcmp(name, kn->net.if_vrf) == 0 ||
+			    warp_knet_link_wanted(kn, name)))
 				continue;
 			warp_kplan(ctx, "remove %s %s", kind != NULL ? kind :
-			    "link", rtnl_link_get_name(l));
+			    "link", name);
 			if ((e = warp_nl_send_link_delete(ctx, l)) < 0 &&
 			    e != -NLE_OBJ_NOTFOUND && e != -NLE_NODEV)
 				warp_kplan(ctx, "  failed: %s", nl_geterror(e));
 		}
 	}
+	free(w.routes);
+	free(w.nets);
+	free(w.bytable);
 }
 
 /* A namespace the appliance just created has its loopback down. */
@@ -906,7 +1012,7 @@ warp_nl_lo_up(struct warp_kctx *ctx)
 	struct rtnl_link	*l, *chg;
 	int			 e = 0;
 
-	if ((l = rtnl_link_get_by_name(ctx->links, "lo")) == NULL)
+	if ((l = warp_nl_link_get(ctx, "lo")) == NULL)
 		return (0);
 	if (!(rtnl_link_get_flags(l) & IFF_UP)) {
 		warp_kplan(ctx, "change lo: up");
