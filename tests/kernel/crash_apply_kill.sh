@@ -70,15 +70,18 @@ gw_fresh() {
 # random MACs (bridge ids) and running timers are not state either: they
 # are left out.  So is what the kernel does by itself some time after a
 # link comes up, and a dump taken at once after an apply may or may not
-# show yet: IPv6 link-local addresses and their routes (addrconf), and
-# the operational state a bridge passes through (UNKNOWN, then UP) while
-# the admin flags <...,UP,...> stay in the dump.
+# show yet: IPv6 link-local addresses and their routes (addrconf), the
+# IPv6 multicast route (ff00::/8, table local, proto kernel) the kernel
+# adds to a link once it is up, and the operational state a bridge
+# passes through (UNKNOWN, then UP) while the admin flags <...,UP,...>
+# stay in the dump.
 dump() {	# FILE
 	warp_kernel_dump "$1.raw"
 	{
 		sed -e 's/@if[0-9]*/@ifN/g' -e 's/[0-9][0-9]* \. \([0-9]\)/IFX . \1/g' \
 		    -e 's/ \(bridge_id\|designated_root\|designated_bridge\) [0-9a-f.:]*//g' \
 		    -e 's/ [a-z_]*_timer *[0-9.]*//g' -e '/fe80::/d' \
+		    -e '/^multicast ff00::\/8 .* proto kernel /d' \
 		    -e 's/ state \(UP\|UNKNOWN\|LOWERLAYERDOWN\|DOWN\) / state - /' "$1.raw" |
 		    awk -F '\t' '/^== / { sec++; srt = ($0 ~ /^== (addresses|routes)/) }
 			{ print sec "\t" (/^== / ? 0 : srt ? 1 : NR + 1) "\t" $0 }' |
