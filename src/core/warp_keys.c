@@ -24,11 +24,14 @@
  *   0x03  crypto_box_seal(hash16(context) || secret) to the root pair.
  *
  * A seal check (warp_seal_check, root only): SipHash-2-4 (128-bit) under
- * KDF(master, 3, "warpseal") of a row's id, its sealed value and the
- * secret it opens to.  The reconciler stores it when it has opened a
- * value, and later compares a secret the kernel shows it (a peer's
- * preshared key) without opening the value again: the check matches
- * only if root itself saw that value open to that secret.
+ * KDF(master, 3 or 4, "warpseal") of a row's id, its sealed value and
+ * the key it opens to: an endpoint's preshared key (3, WARP_SEAL_PSK),
+ * or the public key of a network's private key (4, WARP_SEAL_NETKEY).
+ * The reconciler stores it when it has opened a value, and later
+ * compares a key the kernel shows it (a peer's preshared key, a device's
+ * public key) without opening the value again: the check matches only
+ * if root itself saw that value open to that key.  One subkey per kind,
+ * so a check of one kind never passes for the other.
  * The column's name ("table.column") is the associated data (0x01, 0x02)
  * or the hash prefix (0x03), so a sealed value cannot be moved to
  * another column.
@@ -48,7 +51,7 @@
 #define SEAL_KDF_CONTEXT	"warpseal"
 #define SEAL_KDF_WORK	1
 #define SEAL_KDF_ROOT	2
-#define SEAL_KDF_CHECK	3
+#define SEAL_KDF_CHECK	3	/* + enum warp_seal_kind */
 #define SEAL_CHECK_MAXIN	256	/* id, secret and sealed value hashed */
 #define SEAL_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define SEAL_ABYTES	crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -129,33 +132,34 @@ warp_keys_root(const uint8_t master[WARP_MASTER_KEY_LEN],
 }
 
 /*
- * The check of row id's sealed value blob opening to key (see the top of
- * this file); -1 without the master key (a worker) or for a value too
- * long to be a sealed key.
+ * The check of kind of row id's sealed value blob opening to key (see
+ * the top of this file); -1 without the master key (a worker), for an
+ * unknown kind or for a value too long to be a sealed key.
  */
 int
-warp_seal_check(struct warp_db *db, int64_t id, const uint8_t *blob,
-    size_t len, const uint8_t key[WARP_KEY_LEN],
+warp_seal_check(struct warp_db *db, enum warp_seal_kind kind, int64_t id,
+    const uint8_t *blob, size_t len, const uint8_t key[WARP_KEY_LEN],
     uint8_t out[WARP_SEAL_CHECK_LEN])
 {
 	uint8_t	in[SEAL_CHECK_MAXIN];
 	size_t	i;
 
 	if (!db->has_master_key || blob == NULL ||
+	    (kind != WARP_SEAL_PSK && kind != WARP_SEAL_NETKEY) ||
 	    len > sizeof(in) - 8 - WARP_KEY_LEN)
 		return (-1);
-	if (!db->has_check_key) {
-		crypto_kdf_derive_from_key(db->check_key,
-		    sizeof(db->check_key), SEAL_KDF_CHECK, SEAL_KDF_CONTEXT,
-		    db->master_key);
-		db->has_check_key = 1;
+	if (!(db->has_check_key & (1 << kind))) {
+		crypto_kdf_derive_from_key(db->check_key[kind],
+		    sizeof(db->check_key[kind]), SEAL_KDF_CHECK + kind,
+		    SEAL_KDF_CONTEXT, db->master_key);
+		db->has_check_key |= 1 << kind;
 	}
 	for (i = 0; i < 8; i++)
 		in[i] = (uint8_t)((uint64_t)id >> (8 * i));
 	memcpy(in + 8, key, WARP_KEY_LEN);
 	memcpy(in + 8 + WARP_KEY_LEN, blob, len);
 	crypto_shorthash_siphashx24(out, in, 8 + WARP_KEY_LEN + len,
-	    db->check_key);
+	    db->check_key[kind]);
 	sodium_memzero(in, sizeof(in));
 	return (0);
 }

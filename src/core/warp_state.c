@@ -29,7 +29,10 @@ static void	warp_state_peer_allowed(struct warp_state_peer *,
 static void	warp_state_peer_bad(void *, size_t, const char *);
 static int	warp_state_network_read(struct warp_db *,
 		    const struct warp_network *, int, int64_t,
-		    uint8_t [WARP_KEY_LEN], struct warp_state_peer **, size_t *,
+		    struct warp_state_netkey *, struct warp_state_peer **,
+		    size_t *, struct warp_err *);
+static int	warp_state_netkey_read(struct warp_db *,
+		    const struct warp_network *, struct warp_state_netkey *,
 		    struct warp_err *);
 static void	warp_state_peer_fill(struct warp_state_peer *,
 		    const struct warp_endpoint *, int, int64_t);
@@ -57,7 +60,8 @@ static int	warp_state_endpoints_read(struct warp_db *,
 		    size_t, struct warp_state_peer **, size_t *,
 		    struct warp_err *);
 static int	warp_state_key_check(const struct warp_network *,
-		    const uint8_t [WARP_KEY_LEN], struct warp_err *);
+		    const uint8_t [WARP_KEY_LEN], uint8_t [WARP_KEY_LEN],
+		    struct warp_err *);
 static int	warp_state_status_put(struct warp_db *,
 		    const struct warp_state_status *, size_t, int,
 		    struct warp_err *);
@@ -69,6 +73,7 @@ static void	*warp_state_grow(void *, size_t, size_t *, size_t);
 #define WARP_STATE_BAD		"in the database: "
 /* The sealing context of an endpoint's preshared key. */
 #define WARP_STATE_PSK_COLUMN	"endpoints.preshared_key"
+#define WARP_STATE_NETKEY_COLUMN "networks.private_key"
 /* How much of the file the reconciler maps (256 MiB: 1,000,000 peers). */
 #define WARP_STATE_MMAP		"268435456"
 /* A first size of a network's arrays believed up to this many rows. */
@@ -107,12 +112,16 @@ warp_state_peer_bad(void *arg, size_t i, const char *msg)
 	sp->active = 0;
 }
 
-/* The stored public key must be the private key's (configs carry it). */
+/*
+ * The stored public key must be the private key's (configs carry it);
+ * pub: the public key.
+ */
 static int
 warp_state_key_check(const struct warp_network *net,
-    const uint8_t priv[WARP_KEY_LEN], struct warp_err *err)
+    const uint8_t priv[WARP_KEY_LEN], uint8_t pub[WARP_KEY_LEN],
+    struct warp_err *err)
 {
-	uint8_t	pub[WARP_KEY_LEN], have[WARP_KEY_LEN];
+	uint8_t	have[WARP_KEY_LEN];
 	int	same;
 
 	if (warp_key_public(priv, pub) == -1 ||
@@ -120,7 +129,6 @@ warp_state_key_check(const struct warp_network *net,
 		return (warp_err_input(err, WARP_STATE_BAD "the network's keys "
 		    "are not a WireGuard keypair"));
 	same = sodium_memcmp(pub, have, WARP_KEY_LEN) == 0;
-	explicit_bzero(pub, sizeof(pub));
 	if (!same)
 		return (warp_err_input(err, WARP_STATE_BAD "the network's public "
 		    "key is not its private key's"));
@@ -193,7 +201,7 @@ warp_state_snapshot_end(struct warp_db *db, int began, int rc)
 
 int
 warp_state_network_load(struct warp_db *db, const struct warp_network *net,
-    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
+    int peer_lans, int64_t now, struct warp_state_netkey *nk,
     struct warp_state_peer **out, size_t *nout, struct warp_err *err)
 {
 	int	began, rc;
@@ -202,7 +210,7 @@ warp_state_network_load(struct warp_db *db, const struct warp_network *net,
 	*nout = 0;
 	if (warp_state_snapshot_begin(db, &began, err) == -1)
 		return (-1);
-	rc = warp_state_network_read(db, net, peer_lans, now, priv, out, nout,
+	rc = warp_state_network_read(db, net, peer_lans, now, nk, out, nout,
 	    err);
 	warp_state_snapshot_end(db, began, rc);
 	return (rc);
@@ -421,17 +429,57 @@ warp_state_lans_read(struct warp_db *db, const struct warp_network *net,
 	return (0);
 }
 
+/*
+ * The network's sealed private key and its check, not opened: a value
+ * that cannot be a sealed key is left empty (nsealed 0), and opening it
+ * says why (warp_state_netkey_resolve).
+ */
+static int
+warp_state_netkey_read(struct warp_db *db, const struct warp_network *net,
+    struct warp_state_netkey *nk, struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	const void	*v;
+	int		 len;
+
+	memset(nk, 0, sizeof(*nk));
+	nk->network_id = net->id;
+	/* Once per network in the reconciler's load: kept prepared. */
+	if (warp_db_prepare_cached(db, &st, "SELECT n.private_key, c.mac "
+	    "FROM networks n LEFT JOIN network_key_checks c ON "
+	    "c.network_id = n.id WHERE n.id = ?1", err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, net->id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		warp_db_release(db, st);
+		return (warp_err_set(err, WARP_ENOTFOUND, "no network with id "
+		    "%lld", (long long)net->id));
+	}
+	v = sqlite3_column_blob(st, 0);
+	len = sqlite3_column_bytes(st, 0);
+	if (v != NULL && len > 0 && (size_t)len <= sizeof(nk->sealed)) {
+		memcpy(nk->sealed, v, (size_t)len);
+		nk->nsealed = (size_t)len;
+	}
+	v = sqlite3_column_blob(st, 1);
+	if (v != NULL && sqlite3_column_bytes(st, 1) == WARP_STATE_CHECK_LEN) {
+		memcpy(nk->check, v, WARP_STATE_CHECK_LEN);
+		nk->has_check = 1;
+	}
+	warp_db_release(db, st);
+	return (0);
+}
+
 static int
 warp_state_network_read(struct warp_db *db, const struct warp_network *net,
-    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
+    int peer_lans, int64_t now, struct warp_state_netkey *nk,
     struct warp_state_peer **out, size_t *nout, struct warp_err *err)
 {
 	struct warp_endpoint	*eps = NULL;
 	struct warp_state_peer	*peers = NULL;
 	size_t			 neps = 0, i;
 
-	if (warp_network_private_key(db, net->id, priv, err) == -1 ||
-	    warp_state_key_check(net, priv, err) == -1 ||
+	if (warp_state_netkey_read(db, net, nk, err) == -1 ||
 	    warp_state_scan(db, net, &eps, &peers, &neps, err) == -1)
 		return (-1);
 	if (peer_lans && warp_state_lans_read(db, net, eps, neps, err) == -1)
@@ -502,24 +550,36 @@ out:
 	return (ret);
 }
 
-/* The stored preshared key opened (the sealing context is the column). */
+/* A sealed key of column opened into key (the column is the context). */
 static int
-warp_state_psk_open(struct warp_db *db, struct warp_state_peer *sp,
+warp_state_key_open(struct warp_db *db, const char *column,
+    const uint8_t *sealed, size_t nsealed, uint8_t key[WARP_KEY_LEN],
     struct warp_err *err)
 {
 	uint8_t	*plain = NULL;
 	size_t	 len = 0;
 
-	if (warp_unseal(db, WARP_STATE_PSK_COLUMN, sp->nsealed > 0 ?
-	    sp->sealed : NULL, sp->nsealed, &plain, &len, err) == -1)
+	if (warp_unseal(db, column, nsealed > 0 ? sealed : NULL, nsealed,
+	    &plain, &len, err) == -1)
 		return (-1);
 	if (len != WARP_KEY_LEN) {
 		warp_secret_free(plain, len + 1);
 		return (warp_err_system(err, "a stored key (%s) is damaged",
-		    WARP_STATE_PSK_COLUMN));
+		    column));
 	}
-	memcpy(sp->psk, plain, WARP_KEY_LEN);
+	memcpy(key, plain, WARP_KEY_LEN);
 	warp_secret_free(plain, len + 1);
+	return (0);
+}
+
+/* The stored preshared key opened. */
+static int
+warp_state_psk_open(struct warp_db *db, struct warp_state_peer *sp,
+    struct warp_err *err)
+{
+	if (warp_state_key_open(db, WARP_STATE_PSK_COLUMN, sp->sealed,
+	    sp->nsealed, sp->psk, err) == -1)
+		return (-1);
 	sp->psk_ready = 1;
 	return (0);
 }
@@ -532,8 +592,8 @@ warp_state_psk_seen(struct warp_db *db, const struct warp_state_peer *sp)
 	int	same;
 
 	if (sp->kernel_psk == NULL || !sp->has_check || sp->nsealed == 0 ||
-	    warp_seal_check(db, sp->endpoint_id, sp->sealed, sp->nsealed,
-	    sp->kernel_psk, mac) == -1)
+	    warp_seal_check(db, WARP_SEAL_PSK, sp->endpoint_id, sp->sealed,
+	    sp->nsealed, sp->kernel_psk, mac) == -1)
 		return (0);
 	same = sodium_memcmp(mac, sp->check, sizeof(mac)) == 0;
 	sodium_memzero(mac, sizeof(mac));
@@ -569,8 +629,9 @@ warp_state_peers_psk(struct warp_db *db, struct warp_state_peer *peers,
 			(*nfailed)++;
 			continue;
 		}
-		if (warp_seal_check(db, sp->endpoint_id, sp->sealed,
-		    sp->nsealed, sp->psk, mac) == 0 && (!sp->has_check ||
+		if (warp_seal_check(db, WARP_SEAL_PSK, sp->endpoint_id,
+		    sp->sealed, sp->nsealed, sp->psk, mac) == 0 &&
+		    (!sp->has_check ||
 		    sodium_memcmp(mac, sp->check, sizeof(mac)) != 0)) {
 			memcpy(sp->check, mac, sizeof(mac));
 			sp->has_check = 1;
@@ -581,32 +642,37 @@ warp_state_peers_psk(struct warp_db *db, struct warp_state_peer *peers,
 	return (opened);
 }
 
-int
-warp_state_psk_checks_store(struct warp_db *db,
-    const struct warp_state_peer *peers, size_t n, struct warp_err *err)
+/* One check to store: the row's id and its mac. */
+struct warp_state_check_row {
+	int64_t		 id;
+	const uint8_t	*mac;
+};
+
+/*
+ * Store n checks by sql (?1 the id, ?2 the mac: a row whose object is
+ * gone is skipped by the statement) in one transaction; nothing to do,
+ * no transaction.
+ */
+static int
+warp_state_checks_put(struct warp_db *db, const char *sql, const char *what,
+    const struct warp_state_check_row *rows, size_t n, struct warp_err *err)
 {
 	sqlite3_stmt	*st = NULL;
 	size_t		 i;
 
-	for (i = 0; i < n && !peers[i].check_new; i++)
-		;
-	if (i == n)
+	if (n == 0)
 		return (0);
 	if (warp_db_begin(db, err) == -1)
 		return (-1);
-	if (warp_db_prepare(db, &st, "INSERT OR REPLACE INTO "
-	    "endpoint_psk_checks (endpoint_id, mac) SELECT id, ?2 FROM "
-	    "endpoints WHERE id = ?1", err) == -1)
+	if (warp_db_prepare(db, &st, sql, err) == -1)
 		goto fail;
-	for (; i < n; i++) {
-		if (!peers[i].check_new)
-			continue;
+	for (i = 0; i < n; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, peers[i].endpoint_id);
-		sqlite3_bind_blob(st, 2, peers[i].check,
-		    sizeof(peers[i].check), SQLITE_STATIC);
+		sqlite3_bind_int64(st, 1, rows[i].id);
+		sqlite3_bind_blob(st, 2, rows[i].mac, WARP_STATE_CHECK_LEN,
+		    SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			warp_db_sqlerr(db, err, "storing preshared key checks");
+			warp_db_sqlerr(db, err, what);
 			goto fail;
 		}
 	}
@@ -617,6 +683,112 @@ fail:
 		sqlite3_finalize(st);
 	warp_db_rollback(db);
 	return (-1);
+}
+
+int
+warp_state_psk_checks_store(struct warp_db *db,
+    const struct warp_state_peer *peers, size_t n, struct warp_err *err)
+{
+	struct warp_state_check_row	*rows;
+	size_t				 i, m = 0;
+	int				 ret;
+
+	for (i = 0; i < n && !peers[i].check_new; i++)
+		;
+	if (i == n)
+		return (0);
+	rows = warp_xcalloc(n - i, sizeof(*rows));
+	for (; i < n; i++) {
+		if (!peers[i].check_new)
+			continue;
+		rows[m].id = peers[i].endpoint_id;
+		rows[m++].mac = peers[i].check;
+	}
+	ret = warp_state_checks_put(db, "INSERT OR REPLACE INTO "
+	    "endpoint_psk_checks (endpoint_id, mac) SELECT id, ?2 FROM "
+	    "endpoints WHERE id = ?1", "storing preshared key checks", rows,
+	    m, err);
+	free(rows);
+	return (ret);
+}
+
+/* Does the stored check say the sealed key opens to kernel_pub's? */
+static int
+warp_state_netkey_seen(struct warp_db *db, const struct warp_network *net,
+    const struct warp_state_netkey *nk, const uint8_t *kernel_pub)
+{
+	uint8_t	have[WARP_KEY_LEN], mac[WARP_SEAL_CHECK_LEN];
+	int	same;
+
+	if (kernel_pub == NULL || !nk->has_check || nk->nsealed == 0 ||
+	    warp_key_from_base64(net->public_key, have) == -1 ||
+	    sodium_memcmp(have, kernel_pub, WARP_KEY_LEN) != 0 ||
+	    warp_seal_check(db, WARP_SEAL_NETKEY, nk->network_id, nk->sealed,
+	    nk->nsealed, kernel_pub, mac) == -1)
+		return (0);
+	same = sodium_memcmp(mac, nk->check, sizeof(mac)) == 0;
+	sodium_memzero(mac, sizeof(mac));
+	return (same);
+}
+
+int
+warp_state_netkey_resolve(struct warp_db *db, const struct warp_network *net,
+    struct warp_state_netkey *nk, const uint8_t *kernel_pub,
+    struct warp_err *err)
+{
+	uint8_t	pub[WARP_KEY_LEN], mac[WARP_SEAL_CHECK_LEN];
+
+	if (nk->key_ready)
+		return (0);
+	if (warp_state_netkey_seen(db, net, nk, kernel_pub))
+		return (1);
+	if (warp_state_key_open(db, WARP_STATE_NETKEY_COLUMN, nk->sealed,
+	    nk->nsealed, nk->key, err) == -1)
+		return (-1);
+	if (warp_state_key_check(net, nk->key, pub, err) == -1) {
+		sodium_memzero(nk->key, sizeof(nk->key));
+		return (-1);
+	}
+	nk->key_ready = 1;
+	if (warp_seal_check(db, WARP_SEAL_NETKEY, nk->network_id, nk->sealed,
+	    nk->nsealed, pub, mac) == 0 && (!nk->has_check ||
+	    sodium_memcmp(mac, nk->check, sizeof(mac)) != 0)) {
+		memcpy(nk->check, mac, sizeof(mac));
+		nk->has_check = 1;
+		nk->check_new = 1;
+	}
+	sodium_memzero(mac, sizeof(mac));
+	return (0);
+}
+
+int
+warp_state_netkey_checks_store(struct warp_db *db,
+    const struct warp_state_netkey *const *keys, size_t n,
+    struct warp_err *err)
+{
+	struct warp_state_check_row	*rows;
+	size_t				 i, m = 0;
+	int				 ret;
+
+	rows = warp_xcalloc(n + 1, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		if (!keys[i]->check_new)
+			continue;
+		rows[m].id = keys[i]->network_id;
+		rows[m++].mac = keys[i]->check;
+	}
+	ret = warp_state_checks_put(db, "INSERT OR REPLACE INTO "
+	    "network_key_checks (network_id, mac) SELECT id, ?2 FROM "
+	    "networks WHERE id = ?1", "storing network key checks", rows, m,
+	    err);
+	free(rows);
+	return (ret);
+}
+
+void
+warp_state_netkey_free(struct warp_state_netkey *nk)
+{
+	explicit_bzero(nk, sizeof(*nk));
 }
 
 void

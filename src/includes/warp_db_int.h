@@ -30,8 +30,9 @@ struct warp_db {
 	struct warp_worker_keys derived_keys;
 	uint8_t		 root_sk[crypto_box_SECRETKEYBYTES];
 	int		 has_derived_keys;
-	/* root: the key of warp_seal_check, derived once */
-	uint8_t		 check_key[crypto_shorthash_siphashx24_KEYBYTES];
+	/* root: the keys of warp_seal_check, by kind, each derived once
+	 * (has_check_key: a bit per kind) */
+	uint8_t		 check_key[2][crypto_shorthash_siphashx24_KEYBYTES];
 	int		 has_check_key;
 	int		 txn_depth;	/* nested warp_db_begin() calls */
 	int		 reads_mapped;	/* PRAGMA mmap_size set (warp_state.c) */
@@ -64,10 +65,18 @@ void	warp_db_release(struct warp_db *, sqlite3_stmt *);
 int	warp_db_sqlerr(struct warp_db *, struct warp_err *, const char *);
 /* Defensive settings on a connection (SQLITE_DBCONFIG_DEFENSIVE, ...). */
 void	warp_db_harden(sqlite3 *);
-/* warp_keys.c: a root-only check that a sealed key opens to key. */
+/*
+ * warp_keys.c: a root-only check that a sealed key opens to key: a
+ * preshared key, or the public key of a network's private key.
+ */
 #define WARP_SEAL_CHECK_LEN	crypto_shorthash_siphashx24_BYTES
-int	warp_seal_check(struct warp_db *, int64_t, const uint8_t *, size_t,
-	    const uint8_t [WARP_KEY_LEN], uint8_t [WARP_SEAL_CHECK_LEN]);
+enum warp_seal_kind {
+	WARP_SEAL_PSK = 0,	/* endpoints.preshared_key: the key itself */
+	WARP_SEAL_NETKEY = 1	/* networks.private_key: its public key */
+};
+int	warp_seal_check(struct warp_db *, enum warp_seal_kind, int64_t,
+	    const uint8_t *, size_t, const uint8_t [WARP_KEY_LEN],
+	    uint8_t [WARP_SEAL_CHECK_LEN]);
 int	warp_db_user_version(sqlite3 *, int *);
 int	warp_migrate(sqlite3 *, const struct warp_migration *, size_t,
 	    struct warp_err *);

@@ -94,7 +94,7 @@ const struct warp_ktype	*warp_ktype_get(enum warp_net_type);
 struct warp_knet {
 	struct warp_network	 net;
 	const struct warp_ktype	*kt;
-	uint8_t			 private_key[WARP_KEY_LEN];
+	struct warp_state_netkey key;	/* opened only if the device's differs */
 	struct warp_state_peer	*peers;
 	size_t			 npeers;
 	struct warp_kroute	*routes;
@@ -138,6 +138,8 @@ struct warp_kernel_counters {
 	uint64_t	peers;		/* peers created, changed or removed */
 	uint64_t	psk_opened;	/* sealed preshared keys opened */
 	uint64_t	psk_vouched;	/* the kernel's, vouched for by a check */
+	uint64_t	netkey_opened;	/* networks' sealed private keys opened */
+	uint64_t	netkey_vouched;	/* the device's, vouched for by a check */
 	/*
 	 * Read requests, what the incremental apply is judged by: rtnetlink
 	 * dumps and gets (each cache fill of warp_nl_open, each link get,
@@ -348,6 +350,8 @@ struct warp_wgpeer {
 struct warp_wgdev {
 	uint8_t			private_key[WARP_KEY_LEN];
 	int			has_private_key;
+	uint8_t			public_key[WARP_KEY_LEN];	/* the kernel's */
+	int			has_public_key;
 	int			listen_port;
 	struct warp_wgpeer	*peers;		/* sorted by public key */
 	size_t			npeers;

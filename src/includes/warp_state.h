@@ -43,11 +43,30 @@ struct warp_state_peer {
 };
 
 /*
- * The desired state of one network: its private key and one peer per
- * endpoint (peer_lans: cpe/gateway peers carry their LAN subnets), read
- * in one query of the columns a peer needs.  The preshared keys are not
- * opened here (psk_ready 0): warp_state_peers_psk() does that once the
- * caller has read the device.  Returns -1 with err set when the network
+ * A network's private key as stored (networks.private_key) and its check
+ * (network_key_checks, migrations/0014_network_key_checks.sql), opened
+ * by warp_state_netkey_resolve() only where the device's public key is
+ * not vouched for by the check; check_new: a check to store.  Wipe with
+ * warp_state_netkey_free().
+ */
+struct warp_state_netkey {
+	int64_t			network_id;
+	uint8_t			sealed[WARP_STATE_SEALED_MAX];
+	size_t			nsealed;
+	uint8_t			check[WARP_STATE_CHECK_LEN];
+	int			has_check;
+	int			check_new;
+	uint8_t			key[WARP_KEY_LEN];	/* if key_ready */
+	int			key_ready;
+};
+
+/*
+ * The desired state of one network: its sealed private key (nk, not
+ * opened) and one peer per endpoint (peer_lans: cpe/gateway peers carry
+ * their LAN subnets), read in one query of the columns a peer needs.
+ * Neither the network's key nor the preshared keys are opened here
+ * (key_ready, psk_ready 0): warp_state_netkey_resolve() and
+ * warp_state_peers_psk() do that once the caller has read the device.  Returns -1 with err set when the network
  * cannot be read at all; an endpoint whose public key is invalid is
  * failed and inactive.  Free with warp_state_peers_free() (it wipes the
  * keys).
@@ -61,9 +80,24 @@ struct warp_state_peer {
 void	warp_state_read_begin(struct warp_db *);
 void	warp_state_read_end(struct warp_db *);
 int	warp_state_network_load(struct warp_db *, const struct warp_network *,
-	    int peer_lans, int64_t now, uint8_t priv[WARP_KEY_LEN],
+	    int peer_lans, int64_t now, struct warp_state_netkey *,
 	    struct warp_state_peer **, size_t *, struct warp_err *);
 void	warp_state_peers_free(struct warp_state_peer *, size_t);
+
+/*
+ * The network's key against the device's public key (kernel_pub, NULL
+ * when the device has none or is not there): 1 when kernel_pub is the
+ * network's public key and the stored check says the sealed key opens to
+ * its private key (nothing opened, key_ready 0); 0 with the key opened
+ * (key_ready; check_new when the check is missing or stale); -1 with err
+ * set when it cannot be opened or its public key is not the network's.
+ */
+int	warp_state_netkey_resolve(struct warp_db *, const struct warp_network *,
+	    struct warp_state_netkey *, const uint8_t *, struct warp_err *);
+/* Store the checks of those the apply marked check_new (root only). */
+int	warp_state_netkey_checks_store(struct warp_db *,
+	    const struct warp_state_netkey *const *, size_t, struct warp_err *);
+void	warp_state_netkey_free(struct warp_state_netkey *);
 
 /*
  * The preshared key of each active, unfailed peer that has none yet:

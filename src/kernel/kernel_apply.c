@@ -78,7 +78,7 @@ warp_kload_peers(struct warp_kctx *ctx, struct warp_knet *kn)
 	struct warp_err	err;
 
 	if (warp_state_network_load(ctx->db, &kn->net, kn->kt->peer_lans,
-	    ctx->now, kn->private_key, &kn->peers, &kn->npeers, &err) == -1) {
+	    ctx->now, &kn->key, &kn->peers, &kn->npeers, &err) == -1) {
 		warp_knet_fail(ctx, kn, "reading the network: %s", err.msg);
 		kn->hold = 1;
 		return;
@@ -160,7 +160,7 @@ warp_kctx_free(struct warp_kctx *ctx)
 		warp_state_peers_free(ctx->nets[i].peers, ctx->nets[i].npeers);
 		free(ctx->nets[i].olds);
 		free(ctx->nets[i].routes);
-		explicit_bzero(ctx->nets[i].private_key, WARP_KEY_LEN);
+		warp_state_netkey_free(&ctx->nets[i].key);
 	}
 	free(ctx->nets);
 	ctx->nets = NULL;
@@ -211,6 +211,22 @@ warp_kstatus_peer(struct warp_knet *kn, struct warp_state_peer *sp,
 	row->status = row->error[0] != '\0' ? "failed" : "applied";
 }
 
+/* The networks' key checks this apply made, in one transaction. */
+static int
+warp_knetkey_checks_store(struct warp_kctx *ctx, struct warp_err *err)
+{
+	const struct warp_state_netkey	**keys;
+	size_t				  i;
+	int				  ret;
+
+	keys = warp_xcalloc(ctx->nnets + 1, sizeof(*keys));
+	for (i = 0; i < ctx->nnets; i++)
+		keys[i] = &ctx->nets[i].key;
+	ret = warp_state_netkey_checks_store(ctx->db, keys, ctx->nnets, err);
+	free(keys);
+	return (ret);
+}
+
 static int
 warp_kstatus_store(struct warp_kctx *ctx, struct warp_network *all,
     size_t nall, struct warp_err *err)
@@ -255,6 +271,8 @@ warp_kstatus_store(struct warp_kctx *ctx, struct warp_network *all,
 	for (i = 0; ret == 0 && i < ctx->nnets; i++)
 		ret = warp_state_psk_checks_store(ctx->db, ctx->nets[i].peers,
 		    ctx->nets[i].npeers, err);
+	if (ret == 0)
+		ret = warp_knetkey_checks_store(ctx, err);
 	return (ret);
 }
 
@@ -455,6 +473,11 @@ warp_kapply_full(struct warp_db *db, const char *netns, int dry_run,
 		    "kernel has them (their stored check matches)",
 		    (unsigned long long)cnt.psk_opened,
 		    (unsigned long long)cnt.psk_vouched);
+	if (cnt.netkey_opened + cnt.netkey_vouched > 0)
+		warp_kplan(&ctx, "  network keys: %llu opened, %llu as the "
+		    "kernel has them (their stored check matches)",
+		    (unsigned long long)cnt.netkey_opened,
+		    (unsigned long long)cnt.netkey_vouched);
 
 	if (!dry_run && warp_kstatus_store(&ctx, all, nall, &e2) == -1)
 		warp_kplan(&ctx, "  failed: recording the apply status: %s",

@@ -275,6 +275,37 @@ warp_wg_psk(struct warp_kctx *ctx, struct warp_knet *kn,
 }
 
 /*
+ * The network's private key, now that the device is read: nothing is
+ * opened when the device shows the network's public key and the stored
+ * check vouches that the sealed key opens to it (the kernel derives the
+ * public key from the private key it holds, so that one is the stored
+ * one); else the sealed key is opened, and set where the device's
+ * differs.  One that cannot be opened, or is not the network's public
+ * key's, fails and holds the network: nothing of its device is changed
+ * (its links and address, which the key does not decide, went before).
+ */
+static int
+warp_wg_netkey(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_wgdev *dev)
+{
+	struct warp_err	e2;
+	int		rc;
+
+	rc = warp_state_netkey_resolve(ctx->db, &kn->net, &kn->key,
+	    dev->has_public_key ? dev->public_key : NULL, &e2);
+	if (rc == -1) {
+		warp_knet_fail(ctx, kn, "its private key: %s", e2.msg);
+		kn->hold = 1;
+		return (-1);
+	}
+	if (rc == 1)
+		ctx->cnt->netkey_vouched++;
+	else
+		ctx->cnt->netkey_opened++;
+	return (0);
+}
+
+/*
  * Bring one network's WireGuard device to the desired key, port and
  * peers, sending only the peers that differ.
  */
@@ -290,15 +321,16 @@ warp_wg_reconcile(struct warp_kctx *ctx, struct warp_knet *kn)
 	warp_wg_sort(kn->peers, kn->npeers);
 	if (warp_wg_read(ctx, kn, &dev) == -1)
 		return (-1);
-	if (warp_wg_psk(ctx, kn, &dev) == -1) {
+	if (warp_wg_netkey(ctx, kn, &dev) == -1 ||
+	    warp_wg_psk(ctx, kn, &dev) == -1) {
 		warp_wgnl_dev_free(&dev);
 		return (-1);
 	}
-	if (!dev.has_private_key || memcmp(dev.private_key, kn->private_key,
-	    WARP_KEY_LEN) != 0) {
+	if (kn->key.key_ready && (!dev.has_private_key ||
+	    memcmp(dev.private_key, kn->key.key, WARP_KEY_LEN) != 0)) {
 		warp_kplan(ctx, "change wireguard %s: private key",
 		    kn->net.if_wg);
-		priv = kn->private_key;
+		priv = kn->key.key;
 	}
 	if (dev.listen_port != kn->net.listen_port) {
 		warp_kplan(ctx, "change wireguard %s: listen-port %d",

@@ -320,6 +320,13 @@ warp_wgnl_dev_cb(const struct nlmsghdr *nlh, void *arg)
 				dev->has_private_key = 1;
 			}
 			break;
+		case WGDEVICE_A_PUBLIC_KEY:	/* of the private key */
+			if (mnl_attr_get_payload_len(a) == WARP_KEY_LEN) {
+				memcpy(dev->public_key,
+				    mnl_attr_get_payload(a), WARP_KEY_LEN);
+				dev->has_public_key = 1;
+			}
+			break;
 		case WGDEVICE_A_LISTEN_PORT:
 			if (mnl_attr_validate(a, MNL_TYPE_U16) == 0)
 				dev->listen_port = mnl_attr_get_u16(a);

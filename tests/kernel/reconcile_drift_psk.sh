@@ -4,7 +4,10 @@
 # on the gateway from outside (wg set) breaks the endpoint's tunnel; the
 # next apply sends exactly those peers again, with the stored keys, and
 # the tunnel works; a no-op apply opens no key and sends nothing; a key
-# rotated in the database is sent too.
+# rotated in the database is sent too.  The network's private key goes
+# the same way (its check is of the public key the device shows): opened
+# on the first apply, vouched for on a no-op, and a key set from outside
+# is opened and set back, and the tunnels work again.
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
@@ -18,10 +21,14 @@ done
 warp_check_apply "apply creates the network and 3 peers" || kt_finish
 kt_check_out "the first apply opened the 3 preshared keys" \
     'preshared keys: 3 opened, 0 ' cat "$KT_TMP/apply.out"
+kt_check_out "... and the network's private key" \
+    'network keys: 1 opened, 0 ' cat "$KT_TMP/apply.out"
 warp_apply
 kt_check "a no-op apply sends 0 write messages" [ "$WARP_SENT" = 0 ]
 kt_check_out "... and opens no preshared key: the kernel's 3 are vouched for" \
     'preshared keys: 0 opened, 3 as the kernel has them' cat "$KT_TMP/apply.out"
+kt_check_out "... nor the network's key: the device's is vouched for" \
+    'network keys: 0 opened, 1 as the kernel has them' cat "$KT_TMP/apply.out"
 
 warp_host kt-a drift/a
 warp_host kt-b drift/b
@@ -64,4 +71,25 @@ kt_check_out "... its new peer created and the old one removed" \
     'wireguard 1 \(2 peers\)' cat "$KT_TMP/apply.out"
 warp_apply
 kt_check "and then 0 write messages" [ "$WARP_SENT" = 0 ]
+
+# The gateway's private key changed from outside: no handshake works.
+pub=$(kt_in kt-gw wg show "$wgif" public-key)
+(umask 077; wg genkey > "$KT_TMP/other.key")
+kt_in kt-gw wg set "$wgif" private-key "$KT_TMP/other.key" ||
+    kt_bail "wg set: the device's private key"
+kt_in kt-a ip link del wg0
+warp_load_conf kt-a "$KT_TMP/kt-a/wg0.conf" || kt_bail "reload a's config"
+kt_check "with the gateway's private key changed, drift/a gets no answer" \
+    kt_no_ping kt-a 198.51.100.2
+warp_apply
+kt_check_out "the apply after it sets the key back in 1 message" \
+    'sent 1 write messages: rtnetlink 0, wireguard 1 \(0 peers\), nftables 0' cat "$KT_TMP/apply.out"
+kt_check_out "... having opened the network's key (the device's was not vouched for)" \
+    'network keys: 1 opened, 0 ' cat "$KT_TMP/apply.out"
+kt_check "the device's public key is the network's again" \
+    [ "$(kt_in kt-gw wg show "$wgif" public-key)" = "$pub" ]
+kt_check "drift/a reaches the internet host again" kt_ping kt-a 198.51.100.2 15
+warp_apply
+kt_check "then 0 write messages, the key vouched for again" \
+    sh -c "[ '$WARP_SENT' = 0 ] && grep -q 'network keys: 0 opened, 1 ' '$KT_TMP/apply.out'"
 kt_finish

@@ -27,18 +27,19 @@ struct load {
 static int
 load(const char *netname, int peer_lans, struct load *l)
 {
-	struct warp_network	net;
-	struct warp_err		err;
-	uint8_t			priv[WARP_KEY_LEN];
+	struct warp_network	 net;
+	struct warp_err		 err;
+	struct warp_state_netkey nk;
+	int			 rc;
 
 	memset(l, 0, sizeof(*l));
-	if (warp_network_get(db, netname, &net, &err) == -1 ||
-	    warp_state_network_load(db, &net, peer_lans, time(NULL), priv,
-	    &l->peers, &l->n, &err) == -1) {
+	rc = warp_network_get(db, netname, &net, &err) == -1 ||
+	    warp_state_network_load(db, &net, peer_lans, time(NULL), &nk,
+	    &l->peers, &l->n, &err) == -1 ? -1 : 0;
+	warp_state_netkey_free(&nk);
+	if (rc == -1)
 		printf("# load %s: %s\n", netname, err.msg);
-		return (-1);
-	}
-	return (0);
+	return (rc);
 }
 
 static void
