@@ -137,7 +137,23 @@ warp_widen() {	# NS CIDR
 	    kt_in "$1" ip route replace "$2" dev wg0
 }
 
+# A netlink dump the kernel's state changed under (NLM_F_DUMP_INTR: an
+# address or route the kernel adds by itself, such as addrconf's, just
+# after an apply) makes ip print "Dump was interrupted and may be
+# inconsistent." and what it got: such a dump is taken again (up to 5
+# times), as a reader of netlink dumps is meant to.
 warp_kernel_dump() {	# FILE
+	_kd=0
+	while :; do
+		warp_kernel_dump_once "$1"
+		grep -q '^Dump was interrupted' "$1" || return 0
+		_kd=$((_kd + 1))
+		[ "$_kd" -lt 5 ] || return 0
+		sleep 1
+	done
+}
+
+warp_kernel_dump_once() {	# FILE
 	{
 		echo "== links"
 		kt_in kt-gw ip -d -o link show | sed -e 's/^[0-9]*: //' \
