@@ -1198,6 +1198,78 @@ warp_state_journal_endpoints(struct warp_db *db, int64_t applied,
 	return (0);
 }
 
+static int
+warp_state_id_cmp(const void *a, const void *b)
+{
+	const int64_t	*x = a, *y = b;
+
+	return (*x < *y ? -1 : *x > *y);
+}
+
+/*
+ * An endpoint row names its endpoint in endpoint_id (0009); a row of an
+ * endpoint's own limits (0005) in its text, "endpoint N traffic".  Any
+ * other row -- a network's defaults ("network traffic"), or one no
+ * trigger writes -- names none, and the whole network's limits may
+ * differ: 1.  A forged N names an endpoint that is looked at for
+ * nothing, or one of another network, which the load refuses.
+ */
+int
+warp_state_journal_traffic_ids(struct warp_db *db, int64_t applied,
+    int64_t upto, int64_t network_id, int64_t **out, size_t *nout,
+    struct warp_err *err)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	const char	*what;
+	long long	 id;
+	size_t		 n = 0, cap = 0, i, j;
+	int		 rc, end, ret = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (warp_db_prepare(db, &st, "SELECT endpoint_id, what FROM "
+	    "change_journal WHERE seq > ?1 AND seq <= ?2 AND network_id = ?3",
+	    err) == -1)
+		return (-1);
+	sqlite3_bind_int64(st, 1, applied);
+	sqlite3_bind_int64(st, 2, upto);
+	sqlite3_bind_int64(st, 3, network_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			id = sqlite3_column_int64(st, 0);
+		else {
+			what = (const char *)sqlite3_column_text(st, 1);
+			end = 0;
+			if (what == NULL || sscanf(what, "endpoint %lld "
+			    "traffic%n", &id, &end) != 1 || end == 0 ||
+			    what[end] != '\0' || id <= 0) {
+				ret = 1;
+				break;
+			}
+		}
+		ids = warp_state_grow(ids, n, &cap, sizeof(*ids));
+		ids[n++] = (int64_t)id;
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE) {
+		free(ids);
+		return (warp_db_sqlerr(db, err, "reading the change journal"));
+	}
+	if (ret == 1) {
+		free(ids);
+		return (1);
+	}
+	if (n > 0)
+		qsort(ids, n, sizeof(*ids), warp_state_id_cmp);
+	for (i = j = 0; i < n; i++)
+		if (j == 0 || ids[j - 1] != ids[i])
+			ids[j++] = ids[i];
+	*out = ids;
+	*nout = j;
+	return (0);
+}
+
 int
 warp_state_journal_applied(struct warp_db *db, int64_t seq,
     struct warp_err *err)

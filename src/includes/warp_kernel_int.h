@@ -118,6 +118,18 @@ struct warp_knet {
 	 * rooms reconcile its devices and its endpoints' quota objects only.
 	 */
 	int			 traffic;
+	/*
+	 * ... and the journal names every endpoint whose limits changed
+	 * (kernel_changes.c): tcpeers holds those endpoints' peers (the
+	 * journaled ones and those whose own limits changed), and the
+	 * traffic rooms read and write only their classes, filters and
+	 * quota objects (warp_tc_apply); tc_up_gone: no upload of the
+	 * network is shaped any more, its IFB device goes.
+	 */
+	int			 tc_some;
+	struct warp_state_peer	*tcpeers;
+	size_t			 ntcpeers;
+	int			 tc_up_gone;
 	int			 failed;
 	char			 error[256];
 	char			 alias[WARP_IFNAMSIZ + 8];
@@ -234,6 +246,7 @@ void	warp_kprefix_v4(struct warp_kprefix *, const struct warp_cidr *);
 void	warp_kprefix_format(const struct warp_kprefix *, char *, size_t);
 void	warp_knet_gt_name(const struct warp_knet *, uint32_t, char *, size_t);
 int	warp_knet_link_wanted(const struct warp_knet *, const char *);
+struct warp_state_peer *warp_knet_limited(const struct warp_knet *, size_t *);
 
 /*
  * The write path (kernel_send.c).  Each helper counts the message in

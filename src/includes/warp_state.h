@@ -185,6 +185,16 @@ int	warp_state_journal_endpoints(struct warp_db *, int64_t, int64_t,
 	    struct warp_err *);
 
 /*
+ * The endpoints whose peers or own limits the journal of one network in
+ * (applied, upto] names (endpoint rows and the rows of their traffic
+ * limits, 0005 and 0013), sorted, each once: 0; 1 when a row names no
+ * endpoint (the network's default limits, say): its whole network is
+ * what changed.  Free *out with free().
+ */
+int	warp_state_journal_traffic_ids(struct warp_db *, int64_t, int64_t,
+	    int64_t, int64_t **, size_t *, struct warp_err *);
+
+/*
  * The desired peers of the endpoints ids of network net only (what
  * warp_state_network_load makes of them, the network's private key
  * neither read nor checked); an id with no endpoint any more has no

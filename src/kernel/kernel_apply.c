@@ -159,6 +159,8 @@ warp_kctx_free(struct warp_kctx *ctx)
 	for (i = 0; i < ctx->nnets; i++) {
 		warp_state_peers_free(ctx->nets[i].peers, ctx->nets[i].npeers);
 		free(ctx->nets[i].olds);
+		warp_state_peers_free(ctx->nets[i].tcpeers,
+		    ctx->nets[i].ntcpeers);
 		free(ctx->nets[i].routes);
 		warp_state_netkey_free(&ctx->nets[i].key);
 	}

@@ -16,11 +16,13 @@
  * each endpoint's GRE TAP (l2-p2p) is read by name, its VLANs from that
  * port only, and an l2-mesh endpoint's VXLAN entry is added or removed
  * unread (warp_l2_apply_some, kernel_l2.c).  A change of a routed
- * network's rates or quotas (0013: the journal marks it traffic) loads
- * that network whole, diffs its device, and runs the traffic rooms
- * scoped to it (ctx->tc_scoped, warp_kchg_tc): its devices' qdiscs and
- * its endpoints' quota objects and set elements only, the IFB device
- * read by name.  Anything else -- a shared or appliance-wide change, a
+ * network's rates or quotas (0013: the journal marks it traffic) runs
+ * the traffic rooms scoped to it (ctx->tc_scoped, warp_kchg_tc): its
+ * devices' qdiscs and its endpoints' quota objects and set elements
+ * only, the IFB device read by name.  When its rows name every endpoint
+ * they are about (warp_kchg_traffic_some), only those endpoints are read
+ * and their classes and filters got one by one (kn->tc_some); else that
+ * network is loaded whole and its device diffed.  Anything else -- a shared or appliance-wide change, a
  * layer-2 network's limits, a network gone, a namespace or device still
  * to create -- runs the full apply instead: such changes are rare, and
  * the full apply is the one that knows the whole table.
@@ -64,6 +66,12 @@
  * apply.
  */
 #define WARP_KCHG_L2_MAX	1024
+/*
+ * Past this many endpoints with changed limits in one network, its
+ * devices' classes and filters are dumped whole instead of read one by
+ * one (warp_kchg_traffic_some).
+ */
+#define WARP_KCHG_TC_MAX	1024
 
 static int	warp_kchg_load(struct warp_kctx *, const struct warp_state_change *,
 		    size_t, int64_t, int64_t, char *, size_t);
@@ -73,6 +81,8 @@ static int	warp_kchg_some(struct warp_kctx *, struct warp_knet *,
 static int	warp_kchg_traffic(struct warp_kctx *, struct warp_knet *,
 		    const struct warp_network *, int64_t, int64_t, char *,
 		    size_t);
+static int	warp_kchg_traffic_some(struct warp_kctx *, struct warp_knet *,
+		    const struct warp_network *, int64_t, int64_t);
 static int	warp_kchg_link(struct warp_kctx *, struct warp_knet *);
 static int	warp_kchg_get(struct warp_kctx *, struct warp_knet *,
 		    const char *, int);
@@ -157,6 +167,8 @@ warp_kchg_traffic(struct warp_kctx *ctx, struct warp_knet *kn,
 		    "quotas of a layer-2 network", net->name);
 		return (1);
 	}
+	if (warp_kchg_traffic_some(ctx, kn, net, applied, upto) == 0)
+		return (0);
 	warp_kplan(ctx, "journal: network %s: its peers and traffic limits",
 	    net->name);
 	warp_kload_net(ctx, kn, net);
@@ -168,6 +180,85 @@ warp_kchg_traffic(struct warp_kctx *ctx, struct warp_knet *kn,
 		kn->hold = 1;
 	}
 	return (0);
+}
+
+/*
+ * Network net of a routed type whose journal names every endpoint it is
+ * about -- rows of their peers (0009) and of their own limits ("endpoint
+ * N traffic", 0005) -- into kn: the journaled endpoints' peers (set or
+ * removed unread, as warp_kchg_some does) and the peers of all of them
+ * for the traffic rooms (kn->tcpeers), whose classes, filters and quota
+ * objects are then read and written one by one: O(the endpoints named),
+ * not O(the network).  1, with kn untouched, when the whole network is
+ * what to read: a row of its default limits or none named, more than
+ * WARP_KCHG_TC_MAX endpoints, one with LAN subnets (its filters follow
+ * its LANs) or in another network now, or the database unreadable
+ * (the whole network's load says why).
+ */
+static int
+warp_kchg_traffic_some(struct warp_kctx *ctx, struct warp_knet *kn,
+    const struct warp_network *net, int64_t applied, int64_t upto)
+{
+	const struct warp_ktype		*kt = warp_ktype_get(net->type);
+	struct warp_network		 head = *net;
+	struct warp_state_epchange	*olds = NULL;
+	struct warp_state_peer		*peers = NULL, *tcpeers = NULL;
+	struct warp_err			 e2;
+	int64_t				*tcids = NULL, *ids = NULL;
+	size_t				 ntc = 0, nolds = 0, nids = 0;
+	size_t				 npeers = 0, ntcpeers = 0, i;
+	int				 rc;
+
+	rc = warp_state_journal_traffic_ids(ctx->db, applied, upto, net->id,
+	    &tcids, &ntc, &e2);
+	if (rc == 1)
+		warp_kplan(ctx, "journal: network %s: its default limits or "
+		    "a row that names no endpoint: the whole network",
+		    net->name);
+	else if (rc == 0 && ntc > WARP_KCHG_TC_MAX)
+		warp_kplan(ctx, "journal: network %s: the limits of %zu "
+		    "endpoints: the whole network", net->name, ntc);
+	if (rc != 0 || ntc > WARP_KCHG_TC_MAX)
+		goto whole;
+	if (warp_state_journal_endpoints(ctx->db, applied, upto, net->id,
+	    &olds, &nolds, &e2) == -1)
+		goto whole;
+	ids = warp_xcalloc(nolds + 1, sizeof(*ids));
+	for (i = 0; i < nolds; i++)	/* in endpoint order */
+		if (nids == 0 || ids[nids - 1] != olds[i].endpoint_id)
+			ids[nids++] = olds[i].endpoint_id;
+	warp_network_ifnames(&head);
+	if (warp_state_endpoints_load(ctx->db, &head, kt->peer_lans,
+	    ctx->now, ids, nids, &peers, &npeers, &e2) != 0 ||
+	    warp_state_endpoints_load(ctx->db, &head, kt->peer_lans,
+	    ctx->now, tcids, ntc, &tcpeers, &ntcpeers, &e2) != 0) {
+		warp_kplan(ctx, "journal: network %s: %s: the whole network",
+		    net->name, e2.msg);
+		goto whole;
+	}
+	free(ids);
+	free(tcids);
+	warp_kload_head(ctx, kn, net);
+	kn->some = kn->traffic = kn->tc_some = 1;
+	ctx->tc_scoped = 1;
+	kn->olds = olds;
+	kn->nolds = nolds;
+	kn->peers = peers;
+	kn->npeers = npeers;
+	kn->tcpeers = tcpeers;
+	kn->ntcpeers = ntcpeers;
+	warp_kplan(ctx, "journal: network %s: the peers of %zu and the "
+	    "traffic limits of %zu endpoint(s) only", net->name, nids, ntc);
+	if (!kn->hold)
+		warp_kload_peers_check(ctx, kn);
+	return (0);
+whole:
+	warp_state_peers_free(peers, npeers);
+	warp_state_peers_free(tcpeers, ntcpeers);
+	free(olds);
+	free(ids);
+	free(tcids);
+	return (1);
 }
 
 /*

@@ -135,3 +135,14 @@ warp_knet_link_wanted(const struct warp_knet *kn, const char *name)
 	}
 	return (0);
 }
+
+/*
+ * The peers whose traffic limits the traffic rooms reconcile: the
+ * network's, or (tc_some) those of the endpoints the journal named.
+ */
+struct warp_state_peer *
+warp_knet_limited(const struct warp_knet *kn, size_t *n)
+{
+	*n = kn->tc_some ? kn->ntcpeers : kn->npeers;
+	return (kn->tc_some ? kn->tcpeers : kn->peers);
+}

@@ -875,16 +875,18 @@ warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
 {
 	const struct warp_traffic	*t;
 	struct warp_knet		*kn;
-	size_t				 nwant = 0, i, j, capwl = 0;
+	struct warp_state_peer		*peers;
+	size_t				 nwant = 0, i, j, capwl = 0, npeers;
 
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
 		if (ctx->tc_scoped && !kn->traffic)
 			continue;
-		for (j = 0; j < kn->npeers; j++) {
-			if (!kn->peers[j].active ||
+		peers = warp_knet_limited(kn, &npeers);
+		for (j = 0; j < npeers; j++) {
+			if (!peers[j].active ||
 			    (t = warp_traffic_find(tr, ntr,
-			    kn->peers[j].endpoint_id)) == NULL ||
+			    peers[j].endpoint_id)) == NULL ||
 			    t->quota_bytes == 0 || t->quota_bytes > WARP_SIZE_MAX)
 				continue;
 			warp_qt_objname(want[nwant].name, sizeof(want[nwant].name),
@@ -896,7 +898,7 @@ warp_qt_wanted(struct warp_kctx *ctx, const struct warp_traffic *tr,
 			wel[nwant].addr = want[nwant].addr;
 			memcpy(wel[nwant].name, want[nwant].name,
 			    sizeof(wel[nwant].name));
-			warp_qt_want_lans(kn, &kn->peers[j], want[nwant].name,
+			warp_qt_want_lans(kn, &peers[j], want[nwant].name,
 			    wl, nwl, &capwl);
 			nwant++;
 		}
@@ -1034,19 +1036,23 @@ static void
 warp_qt_scope(struct warp_kctx *ctx, struct warp_qstate *qs)
 {
 	struct warp_knet	*kn;
+	struct warp_state_peer	*peers;
 	int64_t			*ids;
-	size_t			 n = 0, cap = 1, i, j;
+	size_t			 n = 0, cap = 1, i, j, npeers;
 
 	for (i = 0; i < ctx->nnets; i++)
-		if (ctx->nets[i].traffic)
-			cap += ctx->nets[i].npeers + ctx->nets[i].nolds;
+		if (ctx->nets[i].traffic) {
+			(void)warp_knet_limited(&ctx->nets[i], &npeers);
+			cap += npeers + ctx->nets[i].nolds;
+		}
 	ids = warp_xcalloc(cap, sizeof(*ids));
 	for (i = 0; i < ctx->nnets; i++) {
 		kn = &ctx->nets[i];
 		if (!kn->traffic)
 			continue;
-		for (j = 0; j < kn->npeers; j++)
-			ids[n++] = kn->peers[j].endpoint_id;
+		peers = warp_knet_limited(kn, &npeers);
+		for (j = 0; j < npeers; j++)
+			ids[n++] = peers[j].endpoint_id;
 		for (j = 0; j < kn->nolds; j++)
 			ids[n++] = kn->olds[j].endpoint_id;
 	}

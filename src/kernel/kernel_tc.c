@@ -27,10 +27,11 @@
  * endpoints, and HTB finds a class by hash.  One endpoint's change sends
  * only its own class and filters.
  *
- * Everything is dumped first and only differences are sent, many
- * requests per sendmsg (each ACKed); every request is counted in
- * ctx->cnt->tc where the stream is sent (warp_tcq_flush), and a dry run
- * stops there.
+ * Everything is dumped first (the incremental apply of some endpoints'
+ * limits, kn->tc_some, gets their classes and filters one by one:
+ * warp_tc_network_some) and only differences are sent, many requests
+ * per sendmsg (each ACKed); every request is counted in ctx->cnt->tc
+ * where the stream is sent (warp_tcq_flush), and a dry run stops there.
  */
 #include <sys/socket.h>
 
@@ -135,12 +136,20 @@ static void	warp_tcdev_free(struct warp_tcdev *);
 static void	warp_tc_desired(struct warp_knet *, const struct warp_traffic *,
 		    size_t, int, struct warp_tcdev *);
 static void	warp_tc_device(struct warp_tcq *, struct warp_knet *,
-		    const char *, int, int, struct warp_tcdev *,
-		    struct warp_tcdev *);
+		    const char *, int, struct warp_tcdev *, struct warp_tcdev *);
 static int	warp_tc_ifb(struct warp_tcq *, struct warp_knet *, int,
 		    int *);
 static void	warp_tc_ifb_stale(struct warp_tcq *,
 		    const struct warp_traffic *, size_t);
+static void	warp_tc_redirect(struct warp_tcq *, struct warp_knet *,
+		    const struct warp_tcdev *, int);
+static void	warp_tc_network(struct warp_tcq *, struct warp_knet *,
+		    const struct warp_traffic *, size_t);
+static void	warp_tc_network_some(struct warp_tcq *, struct warp_knet *,
+		    const struct warp_traffic *, size_t);
+static int	warp_tc_limits_some(struct warp_kctx *,
+		    const struct warp_knet *, struct warp_traffic **, size_t *,
+		    struct warp_err *);
 static int	warp_tc_limits(struct warp_kctx *, struct warp_traffic **,
 		    size_t *, struct warp_err *);
 
@@ -544,6 +553,164 @@ warp_tcdev_free(struct warp_tcdev *d)
 	d->nclasses = d->nfilters = 0;
 }
 
+/*
+ * One object by its handle: 0 with cb run on it, 1 if the kernel has no
+ * such object, or -errno.  NLM_F_ECHO: a qdisc or class get is answered
+ * to its asker only so (the kernel "notifies" it); a filter get is
+ * answered either way.  Each is one read request (ctx->cnt->rd_rtnl).
+ */
+static int
+warp_tc_get(struct warp_tcq *q, struct nlmsghdr *nlh, mnl_cb_t cb,
+    void *data)
+{
+	int	e;
+
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO;
+	q->ctx->cnt->rd_rtnl++;
+	if ((e = warp_tc_dump(q, nlh, cb, data)) == -ENOENT)
+		return (1);
+	return (e);
+}
+
+/* A qdisc got by its parent: its kind and handle into a warp_tcroot. */
+static int
+warp_tc_qdisc_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct warp_tcroot	*r = data;
+	const struct nlattr	*tb[65] = { NULL };
+	const struct tcmsg	*t;
+	const char		*kind;
+
+	if ((t = warp_tc_msg(nlh)) == NULL || nlh->nlmsg_type != RTM_NEWQDISC)
+		return (MNL_CB_OK);
+	(void)mnl_attr_parse(nlh, sizeof(*t), warp_tc_attr_cb, tb);
+	if ((kind = warp_tc_str(tb[TCA_KIND])) == NULL)
+		return (MNL_CB_OK);
+	warp_kcopy(r->kind, sizeof(r->kind), kind);
+	r->handle = t->tcm_handle;
+	return (MNL_CB_OK);
+}
+
+static struct nlmsghdr *
+warp_tc_get_msg(char *buf, size_t len, uint16_t type, int ifindex,
+    uint32_t parent, uint32_t handle, uint32_t info, const char *kind)
+{
+	struct nlmsghdr	*nlh;
+	struct tcmsg	*t;
+
+	memset(buf, 0, len);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	t = mnl_nlmsg_put_extra_header(nlh, sizeof(*t));
+	t->tcm_family = AF_UNSPEC;
+	t->tcm_ifindex = ifindex;
+	t->tcm_parent = parent;
+	t->tcm_handle = handle;
+	t->tcm_info = info;
+	if (kind != NULL)
+		mnl_attr_put_strz(nlh, TCA_KIND, kind);
+	return (nlh);
+}
+
+/* A host whose class and filters are read, and how many filters it has. */
+struct warp_tchost {
+	uint32_t	host;
+	size_t		nfilters;
+};
+
+/*
+ * What warp_tc_read reads of one device, but only for these hosts:
+ * its root qdisc (and, with ingress, the ingress qdisc and its
+ * redirect), then each host's class and filters, one get each --
+ * O(hosts), whatever the device holds.
+ */
+static int
+warp_tc_read_some(struct warp_tcq *q, int ifindex, int ingress,
+    const struct warp_tchost *hosts, size_t nhosts, struct warp_tcdev *d)
+{
+	char			 buf[256];
+	struct warp_tcroot	 r;
+	struct nlmsghdr		*nlh;
+	uint32_t		 ip = htons(ETH_P_IP), all = htons(ETH_P_ALL);
+	size_t			 i, j;
+	int			 e;
+
+	memset(d, 0, sizeof(*d));
+	d->ifindex = ifindex;
+	memset(&r, 0, sizeof(r));
+	nlh = warp_tc_get_msg(buf, sizeof(buf), RTM_GETQDISC, ifindex,
+	    TC_H_ROOT, 0, 0, NULL);
+	if ((e = warp_tc_get(q, nlh, warp_tc_qdisc_get_cb, &r)) < 0)
+		return (e);
+	warp_kcopy(d->root_kind, sizeof(d->root_kind), r.kind);
+	d->root_handle = r.handle;
+	if (ingress) {
+		memset(&r, 0, sizeof(r));
+		nlh = warp_tc_get_msg(buf, sizeof(buf), RTM_GETQDISC, ifindex,
+		    TC_H_INGRESS, 0, 0, NULL);
+		if ((e = warp_tc_get(q, nlh, warp_tc_qdisc_get_cb, &r)) < 0)
+			return (e);
+		d->has_ingress = strcmp(r.kind, "ingress") == 0;
+	}
+	if (d->has_ingress) {
+		nlh = warp_tc_get_msg(buf, sizeof(buf), RTM_GETTFILTER,
+		    ifindex, WARP_TC_INGRESS, 1,
+		    TC_H_MAKE((uint32_t)WARP_TC_PRIO << 16, all), "matchall");
+		if ((e = warp_tc_get(q, nlh, warp_tc_filter_cb, d)) < 0)
+			return (e);
+	}
+	if (strcmp(d->root_kind, "htb") != 0 || d->root_handle != WARP_TC_ROOT)
+		return (0);
+	for (i = 0; i < nhosts; i++) {
+		nlh = warp_tc_get_msg(buf, sizeof(buf), RTM_GETTCLASS, ifindex,
+		    WARP_TC_ROOT, WARP_TC_ROOT | hosts[i].host, 0, NULL);
+		if ((e = warp_tc_get(q, nlh, warp_tc_class_cb, d)) < 0)
+			return (e);
+		for (j = 0; j < hosts[i].nfilters; j++) {
+			nlh = warp_tc_get_msg(buf, sizeof(buf), RTM_GETTFILTER,
+			    ifindex, WARP_TC_ROOT, hosts[i].host << 8 |
+			    (uint32_t)j, TC_H_MAKE((uint32_t)WARP_TC_PRIO << 16,
+			    ip), "flower");
+			if ((e = warp_tc_get(q, nlh, warp_tc_filter_cb, d)) < 0)
+				return (e);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Are the classes of have all the device has?  (The last limited
+ * endpoints' classes going: the root goes instead, as the full apply
+ * would have it.)  One dump of the device's classes: O(its classes).
+ */
+static int
+warp_tc_only_these(struct warp_tcq *q, int ifindex,
+    const struct warp_tcdev *have)
+{
+	struct warp_tcdev	 all;
+	char			 buf[256];
+	struct nlmsghdr		*nlh;
+	size_t			 i, j;
+	int			 only = 1;
+
+	memset(&all, 0, sizeof(all));
+	all.ifindex = ifindex;
+	nlh = warp_tc_get_msg(buf, sizeof(buf), RTM_GETTCLASS, ifindex, 0, 0,
+	    0, NULL);
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	q->ctx->cnt->rd_rtnl++;
+	if (warp_tc_dump(q, nlh, warp_tc_class_cb, &all) < 0)
+		only = 0;
+	for (i = 0; only && i < all.nclasses; i++) {
+		for (j = 0; j < have->nclasses; j++)
+			if (have->classes[j].minor == all.classes[i].minor)
+				break;
+		only = j < have->nclasses;
+	}
+	warp_tcdev_free(&all);
+	return (only);
+}
+
 
 /* ------------------------------------------------------------- desired */
 
@@ -552,19 +719,20 @@ warp_tc_desired(struct warp_knet *kn, const struct warp_traffic *tr,
     size_t ntr, int dir, struct warp_tcdev *d)
 {
 	const struct warp_traffic	*t;
-	struct warp_state_peer		*kp;
+	struct warp_state_peer		*kp, *peers;
 	struct warp_tcclass		*c;
 	struct warp_tcfilter		*f;
 	uint64_t			 bps;
 	uint32_t			 host;
-	size_t				 i, j;
+	size_t				 i, j, npeers;
 
+	peers = warp_knet_limited(kn, &npeers);
 	memset(d, 0, sizeof(*d));
-	d->classes = warp_xcalloc(kn->npeers + 1, sizeof(*d->classes));
-	d->filters = warp_xcalloc(kn->npeers * (1 + WARP_MAX_LANS) + 1,
+	d->classes = warp_xcalloc(npeers + 1, sizeof(*d->classes));
+	d->filters = warp_xcalloc(npeers * (1 + WARP_MAX_LANS) + 1,
 	    sizeof(*d->filters));
-	for (i = 0; i < kn->npeers; i++) {
-		kp = &kn->peers[i];
+	for (i = 0; i < npeers; i++) {
+		kp = &peers[i];
 		if (!kp->active || kp->failed ||
 		    (t = warp_traffic_find(tr, ntr, kp->endpoint_id)) == NULL)
 			continue;
@@ -795,21 +963,22 @@ warp_tc_filter_cmp(const void *a, const void *b)
  * Bring one device's HTB tree to what is wanted: filters and classes
  * that are no longer wanted go first (a class with filters cannot be
  * removed), then the root, the classes and the filters that are new or
- * differ.  Nothing wanted: the root qdisc goes, with all it held.
+ * differ.  Nothing wanted: the root qdisc goes, with all it held --
+ * unless have and want are some hosts' only (kn->tc_some): then what
+ * they had goes, and the caller judges the root.
  */
 static void
 warp_tc_device(struct warp_tcq *q, struct warp_knet *kn, const char *dev,
-    int ifindex, int dir, struct warp_tcdev *want, struct warp_tcdev *have)
+    int ifindex, struct warp_tcdev *want, struct warp_tcdev *have)
 {
 	struct warp_tcclass	*c, *hc;
 	struct warp_tcfilter	*f, *hf;
 	int			 root;
 	size_t			 i;
 
-	(void)dir;
 	root = strcmp(have->root_kind, "htb") == 0 &&
 	    have->root_handle == WARP_TC_ROOT;
-	if (want->nclasses == 0) {
+	if (want->nclasses == 0 && (!kn->tc_some || !root)) {
 		if (root)
 			warp_tc_put_qdisc(q, kn, dev, ifindex, 0, 1);
 		return;
@@ -977,6 +1146,10 @@ warp_tc_ifb_stale(struct warp_tcq *q, const struct warp_traffic *tr,
 				wanted = 1;
 				break;
 			}
+			if (kn->tc_some) {	/* judged by warp_tc_up_some */
+				wanted = !kn->tc_up_gone;
+				break;
+			}
 			warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
 			wanted = want.nclasses > 0;
 			warp_tcdev_free(&want);
@@ -1004,6 +1177,33 @@ warp_tc_limit_cmp(const void *a, const void *b)
 	    x->endpoint_id > y->endpoint_id);
 }
 
+/* The limits of the endpoints the journal named, one get each. */
+static int
+warp_tc_limits_some(struct warp_kctx *ctx, const struct warp_knet *kn,
+    struct warp_traffic **out, size_t *nout, struct warp_err *err)
+{
+	struct warp_traffic	*v;
+	struct warp_err		 e2;
+	size_t			 n = 0, i;
+
+	v = warp_xcalloc(kn->ntcpeers + 1, sizeof(*v));
+	for (i = 0; i < kn->ntcpeers; i++) {
+		if (warp_traffic_get(ctx->db, kn->tcpeers[i].endpoint_id,
+		    &v[n], &e2) == 0) {
+			n++;
+			continue;
+		}
+		if (e2.kind == WARP_ENOTFOUND)
+			continue;	/* deleted since: no limits */
+		*err = e2;
+		free(v);
+		return (-1);
+	}
+	*out = v;
+	*nout = n;
+	return (0);
+}
+
 /*
  * The limits the apply reconciles, by endpoint id: every endpoint's, or
  * (scoped) those of the traffic networks only, one read each.
@@ -1020,8 +1220,14 @@ warp_tc_limits(struct warp_kctx *ctx, struct warp_traffic **out,
 	for (i = 0; i < ctx->nnets; i++) {
 		if (!ctx->nets[i].traffic)
 			continue;
-		if (warp_traffic_list(ctx->db, ctx->nets[i].net.id, &one,
-		    &none, err) == -1) {
+		if (ctx->nets[i].tc_some) {
+			if (warp_tc_limits_some(ctx, &ctx->nets[i], &one,
+			    &none, err) == -1) {
+				free(v);
+				return (-1);
+			}
+		} else if (warp_traffic_list(ctx->db, ctx->nets[i].net.id,
+		    &one, &none, err) == -1) {
 			free(v);
 			return (-1);
 		}
@@ -1039,17 +1245,198 @@ warp_tc_limits(struct warp_kctx *ctx, struct warp_traffic **out,
 	return (0);
 }
 
+/* One network's devices, whole: everything they hold is read and diffed. */
+static void
+warp_tc_network(struct warp_tcq *q, struct warp_knet *kn,
+    const struct warp_traffic *tr, size_t ntr)
+{
+	struct warp_kctx	*ctx = q->ctx;
+	struct warp_tcdev	 want, have;
+	char			 ifbname[IFNAMSIZ];
+	int			 e, ifb;
+
+	/* Down: HTB on the WireGuard device, by destination. */
+	warp_tc_desired(kn, tr, ntr, WARP_TC_DOWN, &want);
+	memset(&have, 0, sizeof(have));
+	if (kn->wg_ifindex > 0 &&
+	    (e = warp_tc_read(q, kn->wg_ifindex, &have)) < 0) {
+		warp_knet_fail(ctx, kn, "reading traffic control of %s: %s",
+		    kn->net.if_wg, strerror(-e));
+		warp_tcdev_free(&want);
+		return;
+	}
+	warp_tc_device(q, kn, kn->net.if_wg, kn->wg_ifindex, &want, &have);
+	warp_tcdev_free(&want);
+	/* Up: redirect to the IFB device, HTB there by source. */
+	warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
+	warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
+	if (want.nclasses == 0) {
+		if (have.has_ingress)
+			warp_tc_put_qdisc(q, kn, kn->net.if_wg, kn->wg_ifindex,
+			    1, 1);
+		warp_tcdev_free(&want);
+		warp_tcdev_free(&have);
+		return;		/* its IFB goes with the stale ones */
+	}
+	if (warp_tc_ifb(q, kn, 1, &ifb) == -1) {
+		warp_tcdev_free(&want);
+		warp_tcdev_free(&have);
+		return;
+	}
+	warp_tc_redirect(q, kn, &have, ifb);
+	warp_tcdev_free(&have);
+	memset(&have, 0, sizeof(have));
+	if (ifb > 0 && (e = warp_tc_read(q, ifb, &have)) < 0) {
+		warp_knet_fail(ctx, kn, "reading traffic control of %s: %s",
+		    ifbname, strerror(-e));
+		warp_tcdev_free(&want);
+		return;
+	}
+	warp_tc_device(q, kn, ifbname, ifb, &want, &have);
+	warp_tcdev_free(&want);
+	warp_tcdev_free(&have);
+}
+
+/* The ingress qdisc of the WireGuard device and its redirect to ifb. */
+static void
+warp_tc_redirect(struct warp_tcq *q, struct warp_knet *kn,
+    const struct warp_tcdev *have, int ifb)
+{
+	if (!have->has_ingress)
+		warp_tc_put_qdisc(q, kn, kn->net.if_wg, kn->wg_ifindex, 1, 0);
+	if (!have->has_ingress || have->mirred_ifindex != ifb)
+		warp_tc_put_redirect(q, kn, kn->net.if_wg, kn->wg_ifindex, ifb,
+		    have->has_ingress && have->mirred_ifindex != 0);
+}
+
+/*
+ * The hosts of the endpoints the journal named: each one's address now
+ * (its filters: its allowed prefixes) and, for one deleted or re-keyed,
+ * the address it had (an endpoint on this path has no LANs: one filter).
+ */
+static struct warp_tchost *
+warp_tc_hosts(const struct warp_knet *kn, size_t *nout)
+{
+	struct warp_tchost	*h;
+	uint32_t		 mask = warp_cidr_mask(kn->net.subnet.len), a;
+	size_t			 n = 0, i, j;
+
+	h = warp_xcalloc(kn->ntcpeers + kn->nolds + 1, sizeof(*h));
+	for (i = 0; i < kn->ntcpeers + kn->nolds; i++) {
+		if (i < kn->ntcpeers) {
+			a = kn->tcpeers[i].allowed[0].addr;
+			h[n].nfilters = kn->tcpeers[i].nallowed;
+		} else {
+			a = kn->olds[i - kn->ntcpeers].old_overlay;
+			h[n].nfilters = 1;
+		}
+		h[n].host = a & ~mask;
+		if (h[n].host == 0 || h[n].host > 0xfffe)
+			continue;
+		if (h[n].nfilters > 1 + WARP_MAX_LANS)
+			h[n].nfilters = 1 + WARP_MAX_LANS;
+		for (j = 0; j < n && h[j].host != h[n].host; j++)
+			;
+		if (j == n)
+			n++;
+		else if (h[j].nfilters < h[n].nfilters)
+			h[j].nfilters = h[n].nfilters;
+	}
+	*nout = n;
+	return (h);
+}
+
+/*
+ * One device for some hosts: their classes and filters read one by one
+ * and diffed.  When none of them wants a class and what the device has
+ * is all theirs, the root goes, as on the whole path (ingress: the
+ * WireGuard device, whose root is removed; an IFB device's goes with
+ * the device): 1 then, else 0; -1 when the device could not be read
+ * (the network fails).
+ */
+static int
+warp_tc_device_some(struct warp_tcq *q, struct warp_knet *kn,
+    const char *dev, int ifindex, int ingress, const struct warp_tchost *h,
+    size_t nh, struct warp_tcdev *want, struct warp_tcdev *have)
+{
+	int	e;
+
+	memset(have, 0, sizeof(*have));
+	/* A dry run's IFB device to be has nothing to read. */
+	if (ifindex > 0 &&
+	    (e = warp_tc_read_some(q, ifindex, ingress, h, nh, have)) < 0) {
+		warp_knet_fail(q->ctx, kn, "reading traffic control of %s: "
+		    "%s", dev, strerror(-e));
+		return (-1);
+	}
+	if (ifindex > 0 && want->nclasses == 0 && have->nclasses > 0 &&
+	    warp_tc_only_these(q, ifindex, have)) {
+		if (ingress)
+			warp_tc_put_qdisc(q, kn, dev, ifindex, 0, 1);
+		return (1);
+	}
+	warp_tc_device(q, kn, dev, ifindex, want, have);
+	return (0);
+}
+
+/*
+ * One network's devices for the endpoints the journal named only
+ * (kn->tc_some): a get per object of theirs, O(those endpoints) reads
+ * and writes; the other endpoints' classes and filters are neither read
+ * nor touched.
+ */
+static void
+warp_tc_network_some(struct warp_tcq *q, struct warp_knet *kn,
+    const struct warp_traffic *tr, size_t ntr)
+{
+	struct warp_tcdev	 want, have, up;
+	struct warp_tchost	*h;
+	char			 ifbname[IFNAMSIZ];
+	size_t			 nh;
+	int			 ifb, gone;
+
+	h = warp_tc_hosts(kn, &nh);
+	warp_tc_desired(kn, tr, ntr, WARP_TC_DOWN, &want);
+	gone = warp_tc_device_some(q, kn, kn->net.if_wg, kn->wg_ifindex, 1,
+	    h, nh, &want, &have);
+	warp_tcdev_free(&want);
+	if (gone == -1)
+		goto out;
+	warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
+	warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
+	if (want.nclasses > 0) {
+		if (warp_tc_ifb(q, kn, 1, &ifb) == -1)
+			goto out;
+		warp_tc_redirect(q, kn, &have, ifb);
+	} else
+		ifb = warp_nl_ifindex(q->ctx, ifbname);
+	if (want.nclasses > 0 || ifb > 0) {
+		gone = warp_tc_device_some(q, kn, ifbname, ifb, 0, h, nh,
+		    &want, &up);
+		warp_tcdev_free(&up);
+		if (gone == 1) {
+			/* No upload shaped any more: as the whole path. */
+			kn->tc_up_gone = 1;
+			if (have.has_ingress)
+				warp_tc_put_qdisc(q, kn, kn->net.if_wg,
+				    kn->wg_ifindex, 1, 1);
+		}
+	}
+out:
+	warp_tcdev_free(&want);
+	warp_tcdev_free(&have);
+	free(h);
+}
+
 int
 warp_tc_apply(struct warp_kctx *ctx)
 {
 	struct warp_tcq		 q;
 	struct warp_traffic	*tr = NULL;
-	struct warp_tcdev	 want, have;
 	struct warp_knet	*kn;
 	struct warp_err		 err;
-	char			 ifbname[IFNAMSIZ];
 	size_t			 ntr = 0, i;
-	int			 e, ifb;
+	int			 e;
 
 	if (!ctx->dry_run && !ctx->tc_scoped) {
 		warp_traffic_sample(ctx->db);
@@ -1075,53 +1462,10 @@ warp_tc_apply(struct warp_kctx *ctx)
 		    (kn->wg_ifindex = warp_nl_ifindex(ctx, kn->net.if_wg)) <= 0 &&
 		    !ctx->dry_run)
 			continue;
-		/* Down: HTB on the WireGuard device, by destination. */
-		warp_tc_desired(kn, tr, ntr, WARP_TC_DOWN, &want);
-		memset(&have, 0, sizeof(have));
-		if (kn->wg_ifindex > 0 &&
-		    (e = warp_tc_read(&q, kn->wg_ifindex, &have)) < 0) {
-			warp_knet_fail(ctx, kn, "reading traffic control of "
-			    "%s: %s", kn->net.if_wg, strerror(-e));
-			warp_tcdev_free(&want);
-			continue;
-		}
-		warp_tc_device(&q, kn, kn->net.if_wg, kn->wg_ifindex,
-		    WARP_TC_DOWN, &want, &have);
-		warp_tcdev_free(&want);
-		/* Up: redirect to the IFB device, HTB there by source. */
-		warp_tc_desired(kn, tr, ntr, WARP_TC_UP, &want);
-		warp_tc_ifb_name(kn, ifbname, sizeof(ifbname));
-		if (want.nclasses == 0) {
-			if (have.has_ingress)
-				warp_tc_put_qdisc(&q, kn, kn->net.if_wg,
-				    kn->wg_ifindex, 1, 1);
-			warp_tcdev_free(&want);
-			warp_tcdev_free(&have);
-			continue;	/* its IFB goes with the stale ones */
-		}
-		if (warp_tc_ifb(&q, kn, 1, &ifb) == -1) {
-			warp_tcdev_free(&want);
-			warp_tcdev_free(&have);
-			continue;
-		}
-		if (!have.has_ingress)
-			warp_tc_put_qdisc(&q, kn, kn->net.if_wg,
-			    kn->wg_ifindex, 1, 0);
-		if (!have.has_ingress || have.mirred_ifindex != ifb)
-			warp_tc_put_redirect(&q, kn, kn->net.if_wg,
-			    kn->wg_ifindex, ifb, have.has_ingress &&
-			    have.mirred_ifindex != 0);
-		warp_tcdev_free(&have);
-		memset(&have, 0, sizeof(have));
-		if (ifb > 0 && (e = warp_tc_read(&q, ifb, &have)) < 0) {
-			warp_knet_fail(ctx, kn, "reading traffic control of "
-			    "%s: %s", ifbname, strerror(-e));
-			warp_tcdev_free(&want);
-			continue;
-		}
-		warp_tc_device(&q, kn, ifbname, ifb, WARP_TC_UP, &want, &have);
-		warp_tcdev_free(&want);
-		warp_tcdev_free(&have);
+		if (kn->tc_some)
+			warp_tc_network_some(&q, kn, tr, ntr);
+		else
+			warp_tc_network(&q, kn, tr, ntr);
 	}
 	warp_tc_ifb_stale(&q, tr, ntr);
 	(void)warp_tcq_flush(&q);

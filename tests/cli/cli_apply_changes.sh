@@ -87,8 +87,21 @@ check "three rows of two endpoints (e created and disabled, f created): the peer
 apply > /dev/null 2>&1
 w set-rate si/a --down 2mbit > /dev/null
 apply --changes --dry-run > "$SCRATCH/p9" 2>&1
-check "a rate: its network's peers and traffic limits, not the full apply's" \
-    grep -qx 'journal: network si: its peers and traffic limits' "$SCRATCH/p9"
+check "a rate: that endpoint's traffic limits only, not the full apply's" \
+    grep -qx 'journal: network si: the peers of 0 and the traffic limits of 1 endpoint(s) only' "$SCRATCH/p9"
+apply > /dev/null 2>&1
+w create-endpoint si g --type mobile > /dev/null
+w set-rate si/g --down 3mbit > /dev/null
+w set-rate si/a --down none > /dev/null
+apply --changes --dry-run > "$SCRATCH/p9b" 2>&1
+check "an endpoint created with a rate, another's removed: the peer of 1, the limits of 2" \
+    grep -qx 'journal: network si: the peers of 1 and the traffic limits of 2 endpoint(s) only' "$SCRATCH/p9b"
+apply > /dev/null 2>&1
+w edit-network si --default-down 5mbit > /dev/null
+apply --changes --dry-run > "$SCRATCH/p9c" 2>&1
+check "a network's default rate: every endpoint of it may differ, the whole network is read" \
+    sh -c "grep -qx 'journal: network si: its default limits or a row that names no endpoint: the whole network' '$SCRATCH/p9c' &&
+        grep -qx 'journal: network si: its peers and traffic limits' '$SCRATCH/p9c'"
 apply > /dev/null 2>&1
 w create-network l2 --type l2-mesh > /dev/null
 w create-endpoint l2 s1 --type cpe > /dev/null

@@ -27,6 +27,11 @@ warpctl create-network si --type secure-internet > /dev/null || kt_bail "create-
 warpctl create-endpoint si lim --type mobile > /dev/null || kt_bail "create-endpoint si/lim"
 warpctl create-endpoint si free --type mobile > /dev/null || kt_bail "create-endpoint si/free"
 warpctl set-rate si/lim --down 2mbit --up 1mbit || kt_bail "set-rate si/lim"
+# A third, limited and never connected: its classes are drifted from
+# outside below, which the per-endpoint apply of si/lim's limits must not
+# see (it reads si/lim's objects only) and the full apply repairs.
+warpctl create-endpoint si third --type mobile > /dev/null || kt_bail "create-endpoint si/third"
+warpctl set-rate si/third --down 5mbit --up 5mbit || kt_bail "set-rate si/third"
 # Another network with a limited endpoint: the incremental apply of si's
 # limits below must leave it as it is.
 warpctl create-network si2 --type secure-internet > /dev/null || kt_bail "create-network si2"
@@ -39,6 +44,7 @@ kt_check_out "the upload goes through an IFB device" \
     'create class 1:2 on ifb[0-9]+ rate 1mbit' cat "$KT_TMP/apply.out"
 si2_wg=$(warpctl show-network si2 --json | sed -n 's/.*"wireguard":"\([^"]*\)".*/\1/p')
 si2_ifb=ifb${si2_wg#wg}
+si_wg=$(warpctl show-network si --json | sed -n 's/.*"wireguard":"\([^"]*\)".*/\1/p')
 kt_check "si2's devices have names ($si2_wg, $si2_ifb)" [ -n "$si2_wg" ]
 
 warp_host kt-lim si/lim
@@ -103,7 +109,20 @@ limkey=$(kt_in kt-lim wg show wg0 public-key)
 gw0=$(kt_in kt-gw wg show all transfer | awk -v k="$limkey" '$2 == k { print $3 }')
 warpctl set-rate si/lim --down 4mbit || kt_notok "set-rate si/lim --down 4mbit"
 tc_si2=$(kt_in kt-gw tc class show dev "$si2_wg"; kt_in kt-gw tc class show dev "$si2_ifb")
-warp_check_traffic_changes "apply --changes after raising si/lim to 4 mbit" si
+# si/third's class (host .4) drifted from outside: not si/lim's object.
+kt_in kt-gw tc class change dev "$si_wg" parent 1: classid 1:4 htb rate 7mbit ||
+    kt_notok "tc class change (the drift)"
+warp_check_traffic_changes "apply --changes after raising si/lim to 4 mbit" si \
+    "the peers of 0 and the traffic limits of 1 endpoint(s) only" 0
+# Reads: the wg and IFB links by name (2); on the wg device its root,
+# its ingress qdisc, the redirect, si/lim's class and filter (5); on the
+# IFB device its root, class and filter (3); the quota table (1).  The
+# same at any size of the network: no dump of a device's classes or
+# filters.
+kt_check_out "... reading si/lim's objects one by one: 11 requests, 10 of them rtnetlink gets" \
+    '^read 11 requests: rtnetlink 10 \(0 dumps of every link\)' cat "$KT_TMP/apply.out"
+kt_check "... and not si/third's, whose drifted class is as it was (7 mbit)" \
+    sh -c "ip netns exec kt-gw tc class show dev '$si_wg' classid 1:4 | grep -q 'rate 7Mbit'"
 hs1=$(kt_in kt-lim wg show wg0 latest-handshakes | awk '{ print $2 }')
 gw1=$(kt_in kt-gw wg show all transfer | awk -v k="$limkey" '$2 == k { print $3 }')
 kt_check_out "the change sends one traffic-control message and touches no peer" \
@@ -113,7 +132,8 @@ kt_check_out "the change is the endpoint's own class" 'change class 1:2 on wg[0-
 kt_check "si2's classes are as they were" \
     [ "$(kt_in kt-gw tc class show dev "$si2_wg"; kt_in kt-gw tc class show dev "$si2_ifb")" = "$tc_si2" ]
 warp_apply
-kt_check "a full apply after it finds nothing to do (0 sent)" [ "$WARP_SENT" = 0 ]
+kt_check "a full apply after it repairs si/third's drift only (1 sent)" \
+    sh -c "[ '$WARP_SENT' = 1 ] && grep -q 'change class 1:4 on $si_wg rate 5mbit' '$KT_TMP/apply.out'"
 # WireGuard rekeys by itself every 120 s of a session; a slow apply on a
 # busy machine may span one.  The apply's own doing would be a new
 # handshake sooner than that, or the gateway's peer made anew (its byte
@@ -145,7 +165,9 @@ fi
 
 # Removing the limits removes every traffic-control object.
 warpctl set-rate si/lim --down none --up none || kt_notok "set-rate none"
-warp_check_traffic_changes "apply --changes after removing si/lim's limits" si
+warpctl set-rate si/third --down none --up none || kt_notok "set-rate si/third none"
+warp_check_traffic_changes "apply --changes after removing si/lim's and si/third's limits" si \
+    "the peers of 0 and the traffic limits of 2 endpoint(s) only" 0
 kt_check_out "si's HTB roots and IFB device are removed" \
     'remove qdisc htb 1: wg.*remove link ifb' sh -c "tr '\n' ' ' < $KT_TMP/apply.out"
 kt_check_out "only si2's IFB device is left" "^$si2_ifb\$" \

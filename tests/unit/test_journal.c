@@ -142,6 +142,37 @@ by_endpoint(void)
 	return (r);
 }
 
+/*
+ * The endpoints network net's journal names for its limits, as
+ * "id id ..." (sorted, each once), or "whole" when a row names none.
+ */
+static const char *
+tcjournal(int64_t net)
+{
+	static char	 buf[256];
+	struct warp_err	 err;
+	int64_t		 applied, upto, *ids;
+	size_t		 n, i, len;
+	int		 rc;
+
+	buf[0] = '\0';
+	if (warp_state_journal_read(db, &applied, &upto, NULL, NULL,
+	    &err) == -1 || (rc = warp_state_journal_traffic_ids(db, applied,
+	    upto, net, &ids, &n, &err)) == -1) {
+		printf("# tcjournal: %s\n", err.msg);
+		return ("error");
+	}
+	if (rc == 1)
+		return ("whole");
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		(void)snprintf(buf + len, sizeof(buf) - len, "%s%lld",
+		    i > 0 ? " " : "", (long long)ids[i]);
+	}
+	free(ids);
+	return (buf);
+}
+
 static int64_t
 applied_seq(void)
 {
@@ -233,8 +264,43 @@ main(void)
 	CHECK(by_endpoint() == 0, "a rate's row names no endpoint (the "
 	    "traffic rooms reconcile the whole network)");
 	CHECK_STR(epjournal(si), "", "... and lists none");
+	(void)snprintf(ewant, sizeof(ewant), "%lld", (long long)a);
+	CHECK_STR(tcjournal(si), ewant, "... but its text names si/a, whose "
+	    "limits alone changed (the per-endpoint traffic path)");
 	CHECK_STR(journal(1), want, "a rate: its network's peers and traffic "
 	    "limits, not shared");
+	{
+		int64_t	c = testdb_mkep(db, "si", "c", WARP_EP_MOBILE, NULL);
+
+		CHECK(c > 0 && warp_traffic_set_rate(db, "si/c", "1mbit",
+		    NULL, "test", &err) == 0 && warp_traffic_set_rate(db,
+		    "si/a", "20mbit", NULL, "test", &err) == 0,
+		    "create si/c with a rate, change si/a's");
+		(void)snprintf(ewant, sizeof(ewant), "%lld %lld",
+		    (long long)a, (long long)c);
+		CHECK_STR(tcjournal(si), ewant, "an endpoint's row and two "
+		    "rows of limits: both endpoints, sorted, each once");
+		CHECK_STR(tcjournal(l3), "", "another network's journal names "
+		    "none of them");
+		CHECK(warp_traffic_set_defaults(db, si, "5mbit", NULL, "test",
+		    &err) == 0, "give si a default rate");
+		CHECK_STR(tcjournal(si), "whole", "a network's default limits: "
+		    "every endpoint of it may differ");
+		(void)journal(1);
+		sqlite3_exec(db->sql, "INSERT INTO change_journal (network_id, "
+		    "shared, what) VALUES (1, 1, 'endpoint 7 traffic x')",
+		    NULL, NULL, NULL);
+		CHECK_STR(tcjournal(1), "whole", "a row no trigger writes "
+		    "('endpoint 7 traffic x') names no endpoint: the whole "
+		    "network");
+		(void)journal(1);
+		CHECK(warp_traffic_set_defaults(db, si, "none", NULL, "test",
+		    &err) == 0 && warp_traffic_set_rate(db, "si/c", "none",
+		    NULL, "test", &err) == 0 &&
+		    warp_endpoint_delete(db, "si/c", "test", &err) == 0,
+		    "si's default rate and si/c removed");
+		(void)journal(1);
+	}
 	sqlite3_exec(db->sql, "UPDATE endpoint_traffic SET used_bytes = 99, "
 	    "period_start = 5", NULL, NULL, NULL);
 	CHECK_STR(journal(1), "", "traffic counters moving journal nothing");
