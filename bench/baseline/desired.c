@@ -45,31 +45,36 @@ static int
 desired_network(struct warp_db *db, struct warp_network *net, int64_t now)
 {
 	struct warp_state_peer	*peers = NULL;
+	struct warp_state_netkey nk;
 	struct warp_err		 err;
 	struct warp_cidr	 gw;
-	uint8_t			 priv[WARP_KEY_LEN];
 	char			 b64[WARP_KEY_B64_LEN + 1];
 	char			 b64p[WARP_KEY_B64_LEN + 1];
 	char			 c[32], sn[32];
-	size_t			 n = 0, i, j;
+	size_t			 n = 0, i, j, nvouched, nfailed;
 
-	if (warp_state_network_load(db, net, 0, now, priv, &peers, &n,
+	/* The load opens no key: both opened here, as an apply would. */
+	if (warp_state_network_load(db, net, 0, now, &nk, &peers, &n,
+	    &err) == -1 || warp_state_netkey_resolve(db, net, &nk, NULL,
 	    &err) == -1) {
 		fprintf(stderr, "desired: network %s: %s\n", net->name,
 		    err.msg);
+		warp_state_netkey_free(&nk);
+		warp_state_peers_free(peers, n);
 		return (-1);
 	}
+	(void)warp_state_peers_psk(db, peers, n, &nvouched, &nfailed);
 	warp_network_ifnames(net);
 	gw.addr = net->gateway_ip;
 	gw.len = net->subnet.len;
 	desired_cidr(&gw, c, sizeof(c));
 	desired_cidr(&net->subnet, sn, sizeof(sn));
-	warp_key_to_base64(priv, b64);
-	explicit_bzero(priv, sizeof(priv));
+	warp_key_to_base64(nk.key, b64);
+	warp_state_netkey_free(&nk);
 	printf("net %u %s %s %d %s %s %d %d %s\n", net->vcid, net->if_vrf,
 	    net->if_wg, net->table_id, sn, c, net->listen_port, net->mtu, b64);
 	for (i = 0; i < n; i++) {
-		if (!peers[i].active)
+		if (!peers[i].active || peers[i].failed)
 			continue;
 		warp_key_to_base64(peers[i].public_key, b64);
 		warp_key_to_base64(peers[i].psk, b64p);

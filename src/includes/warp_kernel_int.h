@@ -155,11 +155,12 @@ struct warp_kernel_counters {
 	/*
 	 * Read requests, what the incremental apply is judged by: rtnetlink
 	 * dumps and gets (each cache fill of warp_nl_open, each link get,
-	 * each warp_nl_talk read), of them the dumps of every link, the
-	 * WireGuard devices read (one GET_DEVICE dump each), and the runs of
-	 * the rooms that read whole tables of their own (the nftables
-	 * firewall, warp-firewall's table, rate limits and quotas: one each
-	 * per run).
+	 * each warp_nl_talk read, each traffic-control get), of them the
+	 * dumps of every link, the WireGuard devices read (one GET_DEVICE
+	 * dump each), and the runs of the rooms that read whole tables of
+	 * their own (the nftables firewall, warp-firewall's table, rate
+	 * limits and quotas: one each per run; the per-endpoint traffic path
+	 * counts each get of the quota table instead, warp_qt_read_some).
 	 */
 	uint64_t	rd_rtnl;
 	uint64_t	rd_link_dumps;
@@ -247,6 +248,7 @@ void	warp_kprefix_format(const struct warp_kprefix *, char *, size_t);
 void	warp_knet_gt_name(const struct warp_knet *, uint32_t, char *, size_t);
 int	warp_knet_link_wanted(const struct warp_knet *, const char *);
 struct warp_state_peer *warp_knet_limited(const struct warp_knet *, size_t *);
+int	warp_qt_some(const struct warp_kctx *);
 
 /*
  * The write path (kernel_send.c).  Each helper counts the message in

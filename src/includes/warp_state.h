@@ -66,8 +66,9 @@ struct warp_state_netkey {
  * their LAN subnets), read in one query of the columns a peer needs.
  * Neither the network's key nor the preshared keys are opened here
  * (key_ready, psk_ready 0): warp_state_netkey_resolve() and
- * warp_state_peers_psk() do that once the caller has read the device.  Returns -1 with err set when the network
- * cannot be read at all; an endpoint whose public key is invalid is
+ * warp_state_peers_psk() do that once the caller has read the device.
+ * Returns -1 with err set when the network cannot be read at all; an
+ * endpoint whose public key is invalid is
  * failed and inactive.  Free with warp_state_peers_free() (it wipes the
  * keys).
  */

@@ -462,7 +462,9 @@ warp_kchg_tc(struct warp_kctx *ctx)
 		warp_tc_ifb_name(kn, name, sizeof(name));
 		(void)warp_kchg_get(ctx, kn, name, 0);
 	}
-	ctx->cnt->rd_tables++;	/* qdiscs, classes, filters; the quota table */
+	/* qdiscs, classes, filters; the quota table (else each get counts) */
+	if (!warp_qt_some(ctx))
+		ctx->cnt->rd_tables++;
 	(void)warp_tc_apply(ctx);
 }
 

@@ -401,6 +401,189 @@ warp_qt_read(struct mnl_socket *nl, struct warp_qstate *qs)
 	return (0);
 }
 
+/*
+ * Every traffic network of this apply reconciles some endpoints only
+ * (kn->tc_some): the quota table can be read for those alone.
+ */
+int
+warp_qt_some(const struct warp_kctx *ctx)
+{
+	size_t	i, n = 0;
+
+	if (!ctx->tc_scoped)
+		return (0);
+	for (i = 0; i < ctx->nnets; i++) {
+		if (!ctx->nets[i].traffic)
+			continue;
+		if (!ctx->nets[i].tc_some)
+			return (0);
+		n++;
+	}
+	return (n > 0);
+}
+
+/* One nftables get (ACKed; an absent object is no answer, not an error). */
+static int
+warp_qt_get(struct warp_kctx *ctx, struct mnl_socket *nl,
+    struct nlmsghdr *nlh, mnl_cb_t cb, struct warp_qstate *qs)
+{
+	ctx->cnt->rd_tables++;
+	return (warp_nft_dump(nl, nlh, cb, qs));
+}
+
+/* The element of set qhost for addr (network order), if there is one. */
+static int
+warp_qt_get_elem(struct warp_kctx *ctx, struct mnl_socket *nl, uint32_t addr,
+    uint32_t seq, struct warp_qstate *qs)
+{
+	char			 buf[1024];
+	struct nlmsghdr		*nlh;
+	struct nftnl_set	*s;
+	struct nftnl_set_elem	*e;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+	    NLM_F_ACK, seq);
+	if ((s = nftnl_set_alloc()) == NULL ||
+	    (e = nftnl_set_elem_alloc()) == NULL)
+		warp_fatal("nftnl_set_alloc");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, WARP_QT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, WARP_QT_SET);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &addr, sizeof(addr));
+	nftnl_set_elem_add(s, e);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return (warp_qt_get(ctx, nl, nlh, warp_qt_elems_cb, qs));
+}
+
+/* Quota object name, if there is one. */
+static int
+warp_qt_get_obj(struct warp_kctx *ctx, struct mnl_socket *nl,
+    const char *name, uint32_t seq, struct warp_qstate *qs)
+{
+	char			 buf[1024];
+	struct nlmsghdr		*nlh;
+	struct nftnl_obj	*o;
+	size_t			 i;
+
+	for (i = 0; i < qs->nobjs; i++)
+		if (strcmp(qs->objs[i].name, name) == 0)
+			return (0);	/* read already */
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET,
+	    NLM_F_ACK, seq);
+	if ((o = nftnl_obj_alloc()) == NULL)
+		warp_fatal("nftnl_obj_alloc");
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, WARP_QT_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_QUOTA);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	return (warp_qt_get(ctx, nl, nlh, warp_qt_obj_cb, qs));
+}
+
+/*
+ * What warp_qt_read reads, for the endpoints of the traffic networks
+ * only (warp_qt_some): the table, its chain, its rules and its two sets
+ * got by name, then each endpoint's qhost element by its address (now,
+ * and the one a deleted endpoint had), the objects those elements name
+ * and the objects tr wants, one get each -- O(those endpoints), not
+ * O(the quotas of the appliance).  They have no LAN subnets (a site's
+ * limits take the whole network's path), so qlan's elements are not
+ * theirs and are not read.
+ */
+static int
+warp_qt_read_some(struct warp_kctx *ctx, struct mnl_socket *nl,
+    const struct warp_traffic *tr, size_t ntr, struct warp_qstate *qs)
+{
+	char			 buf[1024], name[WARP_QT_NAMELEN];
+	struct nlmsghdr		*nlh;
+	struct nftnl_table	*t;
+	struct nftnl_chain	*c;
+	struct nftnl_rule	*r;
+	struct nftnl_set	*st;
+	struct warp_knet	*kn;
+	uint32_t		 seq = (uint32_t)time(NULL) << 4, a;
+	size_t			 i, j, nel;
+	int			 e;
+	const char		*sets[2] = { WARP_QT_SET, WARP_QT_LAN };
+
+	memset(qs, 0, sizeof(*qs));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET,
+	    NLM_F_ACK, seq++);
+	if ((t = nftnl_table_alloc()) == NULL)
+		warp_fatal("nftnl_table_alloc");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, WARP_QT_TABLE);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if ((e = warp_qt_get(ctx, nl, nlh, warp_qt_table_cb, qs)) < 0)
+		return (e);
+	if (!qs->table)
+		return (0);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET,
+	    NLM_F_ACK, seq++);
+	if ((c = nftnl_chain_alloc()) == NULL)
+		warp_fatal("nftnl_chain_alloc");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, WARP_QT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, WARP_QT_CHAIN);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	if ((e = warp_qt_get(ctx, nl, nlh, warp_qt_chain_cb, qs)) < 0)
+		return (e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
+	    NLM_F_DUMP, seq++);
+	if ((r = nftnl_rule_alloc()) == NULL)
+		warp_fatal("nftnl_rule_alloc");
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, WARP_QT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, WARP_QT_CHAIN);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	if ((e = warp_qt_get(ctx, nl, nlh, warp_qt_rule_cb, qs)) < 0)
+		return (e);
+	for (i = 0; i < 2; i++) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET,
+		    NLM_F_ACK, seq++);
+		if ((st = nftnl_set_alloc()) == NULL)
+			warp_fatal("nftnl_set_alloc");
+		nftnl_set_set_str(st, NFTNL_SET_TABLE, WARP_QT_TABLE);
+		nftnl_set_set_str(st, NFTNL_SET_NAME, sets[i]);
+		nftnl_set_nlmsg_build_payload(nlh, st);
+		nftnl_set_free(st);
+		if ((e = warp_qt_get(ctx, nl, nlh, warp_qt_set_cb, qs)) < 0)
+			return (e);
+	}
+	for (i = 0; qs->set && i < ctx->nnets; i++) {
+		kn = &ctx->nets[i];
+		if (!kn->traffic)
+			continue;
+		for (j = 0; j < kn->ntcpeers + kn->nolds; j++) {
+			a = j < kn->ntcpeers ? kn->tcpeers[j].allowed[0].addr :
+			    kn->olds[j - kn->ntcpeers].old_overlay;
+			if (a == 0)
+				continue;
+			a = htonl(a);
+			if ((e = warp_qt_get_elem(ctx, nl, a, seq++, qs)) < 0)
+				return (e);
+		}
+	}
+	nel = qs->nelems;
+	for (i = 0; i < nel; i++)
+		if ((e = warp_qt_get_obj(ctx, nl, qs->elems[i].name, seq++,
+		    qs)) < 0)
+			return (e);
+	for (i = 0; i < ntr; i++) {
+		if (tr[i].quota_bytes == 0)
+			continue;
+		warp_qt_objname(name, sizeof(name), tr[i].endpoint_id,
+		    tr[i].quota_gen);
+		if ((e = warp_qt_get_obj(ctx, nl, name, seq++, qs)) < 0)
+			return (e);
+	}
+	/*
+	 * qlan's elements are kept (not read): the table is whole when
+	 * its skeleton is, and the diff judges no LAN of these endpoints.
+	 */
+	return (0);
+}
+
 static void
 warp_qt_free(struct warp_qstate *qs)
 {
@@ -1083,7 +1266,8 @@ warp_quota_apply(struct warp_kctx *ctx, const struct warp_traffic *tr,
 		warp_kplan(ctx, "  failed: quotas: nftables: %s", strerror(-e));
 		return (-1);
 	}
-	if ((e = warp_qt_read(nl, &qs)) < 0) {
+	if ((e = warp_qt_some(ctx) ? warp_qt_read_some(ctx, nl, tr, ntr,
+	    &qs) : warp_qt_read(nl, &qs)) < 0) {
 		warp_kplan(ctx, "  failed: quotas: reading table %s: %s",
 		    WARP_QT_TABLE, strerror(-e));
 		mnl_socket_close(nl);

@@ -207,9 +207,11 @@ warp_check_changes() {	# DESC NET
 # by the incremental path alone: the journal's line for NET, no full
 # apply, no dump of every link, NET's device read (one) and the traffic
 # rooms run once; the plan is left in $KT_TMP/apply.out.
-# DESC NET [PATH WG]: PATH the journal line after "journal: network NET: "
-# (default: the whole network's traffic path), WG the WireGuard devices
-# it reads (default 1; the per-endpoint path reads none).
+# DESC NET [PATH WG TABLES]: PATH the journal line after "journal: network
+# NET: " (default: the whole network's traffic path), WG the WireGuard
+# devices it reads (default 1; the per-endpoint path reads none), TABLES
+# its reads of the firewall and traffic tables (default 1: the quota
+# table read whole; the per-endpoint path counts each get).
 warp_check_traffic_changes() {
 	if ! warp_apply --changes; then
 		kt_notok "$1" "$(cat "$KT_TMP/apply.out")"
@@ -217,7 +219,7 @@ warp_check_traffic_changes() {
 	fi
 	if grep -q 'full apply' "$KT_TMP/apply.out" ||
 	    ! grep -qxF "journal: network $2: ${3:-its peers and traffic limits}" "$KT_TMP/apply.out" ||
-	    ! grep -Eq "^read [0-9]+ requests: rtnetlink [0-9]+ \(0 dumps of every link\), wireguard ${4:-1} devices, firewall and traffic tables 1\$" \
+	    ! grep -Eq "^read [0-9]+ requests: rtnetlink [0-9]+ \(0 dumps of every link\), wireguard ${4:-1} devices, firewall and traffic tables ${5:-1}\$" \
 	    "$KT_TMP/apply.out"; then
 		kt_notok "$1" "not by the incremental path alone:" "$(cat "$KT_TMP/apply.out")"
 		return 1

@@ -101,7 +101,15 @@ kt_check_out "and still quota-exceeded" '"status":"quota-exceeded"' warpctl show
 
 # reset-usage brings it back.
 warpctl reset-usage si/q || kt_notok "reset-usage si/q"
-warp_check_apply "apply after reset-usage"
+# By the incremental apply, for si/q's objects only: the table, its
+# chain, its rules and its two sets, si/q's element and the objects it
+# names and wants (8 gets), no dump of the quota objects or elements.
+warp_check_traffic_changes "apply --changes after reset-usage (8 gets of the quota table)" si \
+    "the peers of 0 and the traffic limits of 1 endpoint(s) only" 0 8
+kt_check_out "... which makes its quota object anew (element out, object out, object in, element in)" \
+    'nftables 4 in 1 batch' cat "$KT_TMP/apply.out"
+warp_apply
+kt_check "a full apply after it finds nothing to do (0 sent)" [ "$WARP_SENT" = 0 ]
 kt_check "after reset-usage si/q reaches the internet host again" kt_ping kt-q 198.51.100.2 10
 kt_check_out "and is active again" '"status":"active"' warpctl show-endpoint si/q --json
 warpctl audit | tr '\n' ' ' > "$KT_TMP/audit.txt"
