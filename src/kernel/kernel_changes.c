@@ -22,10 +22,11 @@
  * only, the IFB device read by name.  When its rows name every endpoint
  * they are about (warp_kchg_traffic_some), only those endpoints are read
  * and their classes and filters got one by one (kn->tc_some); else that
- * network is loaded whole and its device diffed.  Anything else -- a shared or appliance-wide change, a
- * layer-2 network's limits, a network gone, a namespace or device still
- * to create -- runs the full apply instead: such changes are rare, and
- * the full apply is the one that knows the whole table.
+ * network is loaded whole and its device diffed.  Anything else -- a
+ * shared or appliance-wide change, a layer-2 network's limits, a network
+ * gone, a namespace or device still to create -- runs the full apply
+ * instead: such changes are rare, and the full apply is the one that
+ * knows the whole table.
  *
  * Two depths.  When every journal row of a network names its endpoint
  * (0009), only those endpoints are read -- each one's row, its desired
