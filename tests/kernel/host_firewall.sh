@@ -15,6 +15,7 @@
 #    on the host's address reaches a listener inside the namespace
 #    (DNAT); forwarding goes on; a second run sends nothing; --remove
 #    leaves no pair, table or namespace.
+# kernel-test-cost: 92
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

@@ -2,6 +2,7 @@
 # per type (secure internet, resource gateway, l3vpn with a LAN behind
 # it), each widened to 0.0.0.0/0, tries every address of the others.
 # kernel-test-timeout: 1200
+# kernel-test-cost: 156
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

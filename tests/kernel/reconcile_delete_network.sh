@@ -1,6 +1,7 @@
 # Deleting networks removes every kernel object and rule they had: the
 # gateway namespace's links, addresses, routes (every table), rules and
 # nftables are exactly as before the networks existed.
+# kernel-test-cost: 57
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -8,6 +8,7 @@
 # the same way (its check is of the public key the device shows): opened
 # on the first apply, vouched for on a no-op, and a key set from outside
 # is opened and set back, and the tunnels work again.
+# kernel-test-cost: 94
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -7,6 +7,7 @@
 # WireGuard message holds.  After each real run the network is in place:
 # a second apply sends nothing.
 # kernel-test-timeout: 1500
+# kernel-test-cost: 177
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -3,6 +3,7 @@
 # firewall still goes in); a network whose interface name is taken by a
 # foreign link fails alone while the other one works; a dry run changes
 # nothing.
+# kernel-test-cost: 65
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

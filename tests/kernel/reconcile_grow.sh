@@ -7,6 +7,7 @@
 # in the lower part of the larger range (10.96.4.1) connects and reaches the
 # internet host and the old endpoint.
 # kernel-test-timeout: 900
+# kernel-test-cost: 89
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -13,6 +13,7 @@
 # network's peers (a site's LAN) falls back to the full apply; and after
 # it all, the full apply finds nothing left to do.
 # kernel-test-timeout: 1500
+# kernel-test-cost: 381
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

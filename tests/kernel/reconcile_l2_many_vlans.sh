@@ -4,6 +4,7 @@
 # they need, the dry run announces the same count, and the network works
 # as before: VLAN 100 passes between the sites, VLAN 200 (one of the
 # VLANs added by hand, which passed while it was there) no longer does.
+# kernel-test-cost: 135
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -7,6 +7,7 @@
 # replication entry and its connectivity, by the incremental apply
 # (`--changes`, no FDB read) as by the full one; deleting the network
 # leaves the kernel as before.
+# kernel-test-cost: 215
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -5,6 +5,7 @@
 # a second apply sends nothing; a disabled site loses its peer and its
 # port, by the incremental apply (`--changes`, reading by name) as by the
 # full one; deleting the network leaves the kernel as before.
+# kernel-test-cost: 147
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

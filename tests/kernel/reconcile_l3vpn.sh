@@ -1,6 +1,7 @@
 # L3VPN: a host in site A's LAN reaches a host in site B's LAN through the
 # gateway (each CPE runs its exported config); neither LAN reaches the
 # internet host or the resource LAN, even with AllowedIPs widened.
+# kernel-test-cost: 90
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -2,6 +2,7 @@
 # creates NAME if absent (iproute2-compatible, so `ip netns` sees it),
 # realises everything inside it and leaves the VM's own namespace exactly
 # as it was; two gateways run side by side; a dry run creates nothing.
+# kernel-test-cost: 39
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

@@ -2,6 +2,7 @@
 # gateway's LAN interface and nothing else: not the internet host, not
 # each other, not even after widening their own AllowedIPs; the LAN side
 # cannot open connections towards the endpoints.
+# kernel-test-cost: 85
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -2,6 +2,7 @@
 # them in place, a second apply sends nothing, and adding, disabling or
 # deleting one endpoint sends one peer update whatever the size.
 # kernel-test-timeout: 900
+# kernel-test-cost: 64
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -3,6 +3,7 @@
 # uplink address; hub-and-spoke keeps endpoints apart, peer communication
 # lets them talk; disabling an endpoint stops its traffic, enabling brings
 # it back; a second apply sends nothing.
+# kernel-test-cost: 93
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -7,6 +7,7 @@
 # a second apply sends nothing; adding one more network changes only set
 # elements and that network's own two chains (watched with nft monitor).
 # kernel-test-timeout: 1500
+# kernel-test-cost: 293
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

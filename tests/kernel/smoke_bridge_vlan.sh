@@ -1,5 +1,6 @@
 # Smoke: a VLAN-aware bridge (vlan_filtering 1) whose ports carry a VLAN
 # range: tagged frames (802.1Q) in the range pass, others do not.
+# kernel-test-cost: 109
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

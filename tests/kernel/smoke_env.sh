@@ -1,4 +1,5 @@
 # Smoke: the test VM is what kernel tests are promised (tests/vm/run).
+# kernel-test-cost: 6
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

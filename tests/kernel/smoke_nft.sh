@@ -1,5 +1,6 @@
 # Smoke: an inet nftables table, and masquerade proven with real traffic:
 # client -> router (masquerade) -> server that has no route back to the client.
+# kernel-test-cost: 21
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

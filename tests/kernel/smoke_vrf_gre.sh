@@ -1,5 +1,6 @@
 # Smoke: a VRF with its own routing table, and a GRE TAP whose underlay is
 # looked up in that VRF, carrying real traffic.
+# kernel-test-cost: 8
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

@@ -1,6 +1,7 @@
 # Smoke: a VXLAN device (no learning, one replication entry per remote)
 # whose underlay is in a VRF carries traffic to a remote VTEP, and can be a
 # port of a VLAN-aware bridge.
+# kernel-test-cost: 8
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

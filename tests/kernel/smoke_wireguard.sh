@@ -1,5 +1,6 @@
 # Smoke: two hosts joined by a WireGuard tunnel ping each other through it,
 # and stop reaching each other once a peer is removed.
+# kernel-test-cost: 14
 . "$TOP/tests/kernel/lib.sh"
 kt_require_vm
 

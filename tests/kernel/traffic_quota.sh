@@ -5,6 +5,7 @@
 # reset-usage brings its traffic back; an endpoint without a quota is
 # never stopped.
 # kernel-test-timeout: 900
+# kernel-test-cost: 144
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

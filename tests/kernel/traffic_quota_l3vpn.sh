@@ -8,6 +8,7 @@
 # `apply --changes`: network l3's objects only, the other network's
 # quota left as the kernel has it, nothing left for the full apply.
 # kernel-test-timeout: 900
+# kernel-test-cost: 119
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

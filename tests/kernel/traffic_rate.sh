@@ -8,6 +8,7 @@
 # devices only (another network's classes stay as they were) and leaves
 # nothing for the full apply after it.
 # kernel-test-timeout: 400
+# kernel-test-cost: 119
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm

@@ -5,6 +5,7 @@
 # nothing else; its exported config works.  The same with 10,000, timed,
 # is a benchmark: bench/traffic_scale (make bench).
 # kernel-test-timeout: 600
+# kernel-test-cost: 51
 . "$TOP/tests/kernel/lib.sh"
 . "$TOP/tests/kernel/lib_warp.sh"
 kt_require_vm
